@@ -1,0 +1,3 @@
+pub mod session;
+pub mod sign_in_failure;
+pub mod user;

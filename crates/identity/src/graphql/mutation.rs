@@ -1,0 +1,125 @@
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use kernel::db::begin_write;
+use kernel::{ContextExt, Role, RoleGuard, parse_id};
+use tenancy::graphql::CurrentTenant;
+
+use super::{AuthPayload, IdentitySettings, User};
+use crate::service::sessions::{self, SignedIn};
+use crate::service::users;
+
+#[derive(InputObject)]
+pub struct SignUpInput {
+    pub email: String,
+    /// At least 10 characters.
+    pub password: String,
+    pub display_name: String,
+}
+
+#[derive(InputObject)]
+pub struct SignInInput {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(InputObject)]
+pub struct CreateUserInput {
+    pub email: String,
+    pub display_name: String,
+    /// Admins grant CLIENT, WRITER, EDITOR, SUPPORT; superadmins ADMIN too.
+    pub role: Role,
+    pub password: String,
+}
+
+#[derive(InputObject)]
+pub struct ChangePasswordInput {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(Default)]
+pub struct IdentityMutation;
+
+fn settings(ctx: &Context<'_>) -> IdentitySettings {
+    ctx.data_opt::<IdentitySettings>().cloned().unwrap_or_default()
+}
+
+/// Hands the new session to the browser as a cookie too, and returns the payload.
+fn signed_in(ctx: &Context<'_>, signed: SignedIn) -> AuthPayload {
+    ctx.append_http_header("Set-Cookie", settings(ctx).cookie(&signed.token));
+    AuthPayload { token: signed.token, user: User::from(signed.user) }
+}
+
+#[Object]
+impl IdentityMutation {
+    /// Creates a CLIENT account where the tenant allows registration, and signs it in.
+    async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> Result<AuthPayload> {
+        let request = ctx.request();
+        let tenant = request.tenant()?;
+        let allow = ctx.data_opt::<CurrentTenant>().and_then(|c| c.0.as_ref()).is_some_and(|t| t.allow_registration);
+        let prepared = users::prepare(&input.email, &input.display_name, Role::Client, &input.password).await?;
+        let txn = begin_write(&request.db).await?;
+        let user = users::sign_up(&txn, tenant, allow, prepared, request.now()).await?;
+        let signed = sessions::start(&txn, request, user, settings(ctx).session_ttl).await?;
+        txn.commit().await?;
+        Ok(signed_in(ctx, signed))
+    }
+
+    /// Signs in under this tenant (superadmins under any host). Five failures of one account
+    /// (or twenty from one address) within 15 minutes answer `RATE_LIMITED`.
+    async fn sign_in(&self, ctx: &Context<'_>, input: SignInInput) -> Result<AuthPayload> {
+        let request = ctx.request();
+        let signed = sessions::sign_in(&request.db, request, &input.email, &input.password, settings(ctx).session_ttl).await?;
+        Ok(signed_in(ctx, signed))
+    }
+
+    /// Ends the current session.
+    async fn sign_out(&self, ctx: &Context<'_>) -> Result<bool> {
+        let request = ctx.request();
+        let txn = begin_write(&request.db).await?;
+        sessions::sign_out(&txn, request).await?;
+        txn.commit().await?;
+        ctx.append_http_header("Set-Cookie", settings(ctx).expired_cookie());
+        Ok(true)
+    }
+
+    /// Changes the viewer's password and ends their other sessions.
+    async fn change_password(&self, ctx: &Context<'_>, input: ChangePasswordInput) -> Result<bool> {
+        let request = ctx.request();
+        let hash = users::prepare_password_change(&request.db, request, &input.current_password, &input.new_password).await?;
+        let txn = begin_write(&request.db).await?;
+        users::change_password(&txn, request, hash).await?;
+        txn.commit().await?;
+        Ok(true)
+    }
+
+    /// Ends one of the viewer's own sessions.
+    async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let request = ctx.request();
+        let id = parse_id("id", &id)?;
+        let txn = begin_write(&request.db).await?;
+        sessions::revoke(&txn, request, id).await?;
+        txn.commit().await?;
+        Ok(true)
+    }
+
+    /// Ends every session of the viewer but this one; returns how many ended.
+    async fn revoke_other_sessions(&self, ctx: &Context<'_>) -> Result<u64> {
+        let request = ctx.request();
+        let txn = begin_write(&request.db).await?;
+        let revoked = sessions::revoke_others(&txn, request).await?;
+        txn.commit().await?;
+        Ok(revoked)
+    }
+
+    /// Creates a user of the tenant with a role below the caller's.
+    #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
+    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
+        let request = ctx.request();
+        users::authorize_grant(request, input.role)?;
+        let prepared = users::prepare(&input.email, &input.display_name, input.role, &input.password).await?;
+        let txn = begin_write(&request.db).await?;
+        let user = users::create_staff(&txn, request, prepared).await?;
+        txn.commit().await?;
+        Ok(User::from(user))
+    }
+}

@@ -1,0 +1,26 @@
+use async_graphql::{Context, Object, Result};
+use kernel::pagination::IdConnection;
+use kernel::{ContextExt, PageArgs, Role, RoleGuard};
+
+use super::{User, ViewerView};
+use crate::service::users;
+
+#[derive(Default)]
+pub struct IdentityQuery;
+
+#[Object]
+impl IdentityQuery {
+    /// The signed-in user, or null when anonymous.
+    async fn viewer(&self, ctx: &Context<'_>) -> Option<ViewerView> {
+        ctx.request().viewer.clone().map(ViewerView)
+    }
+
+    /// The tenant's users, oldest first, optionally of one role.
+    #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
+    async fn users(&self, ctx: &Context<'_>, role: Option<Role>, first: Option<i32>, after: Option<String>) -> Result<IdConnection<User>> {
+        let request = ctx.request();
+        let page = PageArgs::parse(first, after)?;
+        let paged = users::list(&request.db, request, role, page).await?;
+        Ok(paged.into_connection(|u| u.id, User::from))
+    }
+}

@@ -1,0 +1,88 @@
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use kernel::{ContextExt, Role, Viewer};
+use tenancy::graphql::{CurrentTenant, TenantView};
+
+use crate::entity::{session, user};
+use crate::service::sessions;
+
+/// A user of the tenant, as admins see them.
+#[derive(SimpleObject)]
+pub struct User {
+    pub id: ID,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<user::Model> for User {
+    fn from(m: user::Model) -> Self {
+        Self { id: ID(m.id.to_string()), email: m.email, display_name: m.display_name, role: m.role, created_at: m.created_at }
+    }
+}
+
+/// The result of signing in or up: the bearer token (shown once) and who it is for.
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    pub token: String,
+    pub user: User,
+}
+
+/// A signed-in device of the viewer.
+#[derive(SimpleObject)]
+#[graphql(name = "Session")]
+pub struct SessionView {
+    pub id: ID,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// Whether this is the session making the request.
+    pub current: bool,
+}
+
+impl SessionView {
+    fn new(m: session::Model, current: uuid::Uuid) -> Self {
+        Self {
+            id: ID(m.id.to_string()),
+            created_at: m.created_at,
+            last_seen_at: m.last_seen_at,
+            expires_at: m.expires_at,
+            ip: m.ip,
+            user_agent: m.user_agent,
+            current: m.id == current,
+        }
+    }
+}
+
+/// The signed-in user, with what only they may see of themselves.
+pub struct ViewerView(pub Viewer);
+
+#[Object(name = "Viewer")]
+impl ViewerView {
+    async fn id(&self) -> ID {
+        ID(self.0.user_id.to_string())
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+    async fn role(&self) -> Role {
+        self.0.role
+    }
+    /// The tenant the user belongs to; null for superadmins, who belong to none.
+    async fn tenant(&self, ctx: &Context<'_>) -> Option<TenantView> {
+        self.0.tenant_id?;
+        ctx.data_opt::<CurrentTenant>().and_then(|c| c.0.clone()).map(TenantView)
+    }
+    /// Live sessions, most recently seen first.
+    async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<SessionView>> {
+        let request = ctx.request();
+        let live = sessions::list_live(&request.db, request).await?;
+        Ok(live.into_iter().map(|s| SessionView::new(s, self.0.session_id)).collect())
+    }
+}

@@ -1,0 +1,7 @@
+//! Identity: users and roles, password credentials, sessions, and sign-in throttling.
+
+pub mod entity;
+pub mod graphql;
+pub mod service;
+
+pub use graphql::{IdentityMutation, IdentityQuery, IdentitySettings, SESSION_COOKIE};

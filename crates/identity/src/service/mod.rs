@@ -1,0 +1,7 @@
+//! Identity rules, free of GraphQL; functions take `&impl ConnectionTrait`.
+
+pub mod password;
+pub mod sessions;
+pub mod throttle;
+pub mod token;
+pub mod users;

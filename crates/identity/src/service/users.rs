@@ -1,0 +1,216 @@
+//! Users: sign-up, staff creation by admins, listing, password changes.
+//!
+//! Creating a user is two steps so the slow password hash never runs inside a write
+//! transaction: [`prepare`] validates and hashes, [`insert`]/[`create_staff`] write.
+
+use kernel::{AppError, AppResult, PageArgs, Paged, RequestContext, Role, new_id, validate};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::entity::user::{self, Entity as Users};
+use crate::service::{password, sessions};
+use kernel::TenantScope;
+use tenancy::service::audit::{self, Change};
+
+/// A validated new user whose password is already hashed.
+pub struct PreparedUser {
+    pub email: String,
+    pub email_normalized: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password_hash: String,
+}
+
+/// The trimmed address and its lower-cased form, or `BAD_USER_INPUT` on `field`.
+pub fn check_email(field: &str, raw: &str) -> AppResult<(String, String)> {
+    let email = validate::email(field, raw)?;
+    let normalized = email.to_lowercase();
+    Ok((email, normalized))
+}
+
+/// Validates the fields and hashes the password (on the blocking pool, outside any transaction).
+pub async fn prepare(email: &str, display_name: &str, role: Role, password: &str) -> AppResult<PreparedUser> {
+    let (email, email_normalized) = check_email("input.email", email)?;
+    let display_name = validate::text("input.displayName", display_name, 100)?;
+    password::check_strength("input.password", password)?;
+    let password_hash = password::hash(password).await?;
+    Ok(PreparedUser { email, email_normalized, display_name, role, password_hash })
+}
+
+/// Writes a user of `tenant_id` (`None`: a superadmin). A taken address is `CONFLICT` on
+/// `input.email`.
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    tenant_id: Option<Uuid>,
+    user: PreparedUser,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<user::Model> {
+    if tenant_id.is_none() && find_superadmin(conn, &user.email_normalized).await?.is_some() {
+        return Err(duplicate());
+    }
+    let model = user::Model {
+        id: new_id(),
+        tenant_id,
+        email: user.email,
+        email_normalized: user.email_normalized,
+        display_name: user.display_name,
+        role: user.role,
+        password_hash: user.password_hash,
+        created_at: now,
+        updated_at: now,
+    };
+    Users::insert(user::ActiveModel::from(model.clone()))
+        .exec_without_returning(conn)
+        .await
+        .map_err(|e| AppError::from_db_unique(e, "input.email", "an account with this e-mail already exists"))?;
+    Ok(model)
+}
+
+fn duplicate() -> AppError {
+    AppError::conflict("an account with this e-mail already exists").with_field("input.email").with_reason("DUPLICATE")
+}
+
+/// Sign-up of a client, where the tenant allows registration.
+pub async fn sign_up(
+    conn: &impl ConnectionTrait,
+    tenant: &TenantScope,
+    allow_registration: bool,
+    user: PreparedUser,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<user::Model> {
+    if !allow_registration {
+        return Err(AppError::forbidden("this site does not take registrations").with_reason("REGISTRATION_CLOSED"));
+    }
+    insert(conn, Some(tenant.id), PreparedUser { role: Role::Client, ..user }, now).await
+}
+
+/// Whether the viewer may create users of `role` in the request's tenant (`FORBIDDEN` on
+/// `input.role` otherwise). Checked before the password is hashed, and again on writing.
+pub fn authorize_grant(request: &RequestContext, role: Role) -> AppResult<()> {
+    let viewer = request.require_role(&[Role::Admin, Role::Superadmin])?;
+    request.tenant()?;
+    if viewer.role.may_grant(role) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("your role may not grant this role").with_field("input.role").with_reason("ROLE_NOT_GRANTABLE"))
+    }
+}
+
+/// An admin (or superadmin) creates a user of a role they may grant, in the request's tenant.
+pub async fn create_staff(conn: &impl ConnectionTrait, request: &RequestContext, user: PreparedUser) -> AppResult<user::Model> {
+    authorize_grant(request, user.role)?;
+    let tenant = request.tenant()?;
+    let created = insert(conn, Some(tenant.id), user, request.now()).await?;
+    audit::record(conn, request, Change {
+        action: "user.create",
+        target_type: "user",
+        target_id: Some(created.id.to_string()),
+        tenant_id: None,
+        before: None,
+        after: Some(json!({ "id": created.id, "email": created.email, "displayName": created.display_name, "role": created.role })),
+    })
+    .await?;
+    Ok(created)
+}
+
+/// The request tenant's users, oldest first, optionally of one role (admins and superadmins).
+pub async fn list(conn: &impl ConnectionTrait, request: &RequestContext, role: Option<Role>, page: PageArgs) -> AppResult<Paged<user::Model>> {
+    request.require_role(&[Role::Admin, Role::Superadmin])?;
+    let tenant = request.tenant()?;
+    let mut query = Users::find().filter(user::Column::TenantId.eq(tenant.id));
+    if let Some(role) = role {
+        query = query.filter(user::Column::Role.eq(role));
+    }
+    let total = query.clone().count(conn).await?;
+    if let Some(after) = page.after {
+        query = query.filter(user::Column::Id.gt(after));
+    }
+    let rows = query.order_by_asc(user::Column::Id).limit(page.fetch()).all(conn).await?;
+    Ok(Paged::new(page, rows, total))
+}
+
+pub async fn find_superadmin(conn: &impl ConnectionTrait, email_normalized: &str) -> AppResult<Option<user::Model>> {
+    Ok(Users::find()
+        .filter(user::Column::TenantId.is_null())
+        .filter(user::Column::Role.eq(Role::Superadmin))
+        .filter(user::Column::EmailNormalized.eq(email_normalized))
+        .one(conn)
+        .await?)
+}
+
+/// The account an e-mail signs in to under `tenant`: the tenant's user, else a superadmin
+/// (who signs in under any host).
+pub async fn find_for_sign_in(conn: &impl ConnectionTrait, tenant: Option<Uuid>, email_normalized: &str) -> AppResult<Option<user::Model>> {
+    if let Some(tenant) = tenant {
+        let found = Users::find()
+            .filter(user::Column::TenantId.eq(tenant))
+            .filter(user::Column::EmailNormalized.eq(email_normalized))
+            .one(conn)
+            .await?;
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    find_superadmin(conn, email_normalized).await
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<user::Model> {
+    Users::find_by_id(id).one(conn).await?.ok_or_else(|| AppError::not_found("user"))
+}
+
+/// Changes the viewer's password after checking the current one, and signs out their other
+/// sessions (whoever knew the old password is logged out). Returns how many were revoked.
+pub async fn change_password(conn: &impl ConnectionTrait, request: &RequestContext, new_hash: String) -> AppResult<u64> {
+    let viewer = request.viewer()?;
+    Users::update_many()
+        .col_expr(user::Column::PasswordHash, sea_orm::sea_query::Expr::value(new_hash))
+        .col_expr(user::Column::UpdatedAt, sea_orm::sea_query::Expr::value(request.now()))
+        .filter(user::Column::Id.eq(viewer.user_id))
+        .exec(conn)
+        .await?;
+    let revoked = sessions::revoke_others(conn, request).await?;
+    audit::record(conn, request, Change {
+        action: "user.change_password",
+        target_type: "user",
+        target_id: Some(viewer.user_id.to_string()),
+        tenant_id: None,
+        before: None,
+        after: Some(json!({ "otherSessionsRevoked": revoked })),
+    })
+    .await?;
+    Ok(revoked)
+}
+
+/// Checks the viewer's current password and the new one, and hashes the new one (outside any
+/// transaction). A wrong current password is `BAD_USER_INPUT` on `input.currentPassword`.
+pub async fn prepare_password_change(conn: &impl ConnectionTrait, request: &RequestContext, current: &str, new: &str) -> AppResult<String> {
+    let viewer = request.viewer()?;
+    let user = find(conn, viewer.user_id).await?;
+    if !password::verify(current, Some(&user.password_hash)).await? {
+        return Err(AppError::bad_input("input.currentPassword", "the current password is wrong").with_reason("WRONG_PASSWORD"));
+    }
+    password::check_strength("input.newPassword", new)?;
+    password::hash(new).await
+}
+
+/// Creates the user unless one with that e-mail exists in that tenant (for the demo seed and
+/// `create-superadmin`). Returns whether it was created.
+pub async fn ensure(conn: &impl ConnectionTrait, tenant_id: Option<Uuid>, user: PreparedUser, now: chrono::DateTime<chrono::Utc>) -> AppResult<bool> {
+    let exists = match tenant_id {
+        Some(t) => Users::find()
+            .filter(user::Column::TenantId.eq(t))
+            .filter(user::Column::EmailNormalized.eq(&user.email_normalized))
+            .one(conn)
+            .await?
+            .is_some(),
+        None => find_superadmin(conn, &user.email_normalized).await?.is_some(),
+    };
+    if exists {
+        return Ok(false);
+    }
+    insert(conn, tenant_id, user, now).await?;
+    Ok(true)
+}

@@ -1,0 +1,104 @@
+//! Who is asking: the role vocabulary, the authenticated viewer and the tenant scope.
+
+use async_graphql::{Context, Guard};
+use sea_orm::entity::prelude::StringLen;
+use sea_orm::{DeriveActiveEnum, EnumIter};
+use uuid::Uuid;
+
+use crate::RequestContext;
+
+/// A user's role. Every role but `SUPERADMIN` belongs to one tenant.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum, EnumIter, DeriveActiveEnum, serde::Serialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    #[sea_orm(string_value = "CLIENT")]
+    Client,
+    #[sea_orm(string_value = "WRITER")]
+    Writer,
+    #[sea_orm(string_value = "EDITOR")]
+    Editor,
+    #[sea_orm(string_value = "SUPPORT")]
+    Support,
+    #[sea_orm(string_value = "ADMIN")]
+    Admin,
+    #[sea_orm(string_value = "SUPERADMIN")]
+    Superadmin,
+}
+
+impl Role {
+    /// Staff and admins act on other people's data; clients only on their own.
+    pub fn is_staff(self) -> bool {
+        !matches!(self, Role::Client)
+    }
+
+    /// Whether a user of this role may create users of role `other`: admins create the roles
+    /// below ADMIN, superadmins those and ADMIN. Nobody creates superadmins through the API.
+    pub fn may_grant(self, other: Role) -> bool {
+        match self {
+            Role::Superadmin => other != Role::Superadmin,
+            Role::Admin => !matches!(other, Role::Admin | Role::Superadmin),
+            _ => false,
+        }
+    }
+
+    /// Mutations by these roles are written to the audit log.
+    pub fn is_audited(self) -> bool {
+        matches!(self, Role::Admin | Role::Superadmin)
+    }
+}
+
+/// The tenant a request runs in, resolved from its host or `X-Tenant` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantScope {
+    pub id: Uuid,
+    pub slug: String,
+    pub currency: String,
+}
+
+/// The authenticated user of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    pub user_id: Uuid,
+    /// `None` for superadmins, who belong to no tenant.
+    pub tenant_id: Option<Uuid>,
+    pub role: Role,
+    pub session_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+}
+
+/// A field guard: the viewer must hold one of `roles`. Services still check ownership.
+pub struct RoleGuard(&'static [Role]);
+
+impl RoleGuard {
+    pub const fn new(roles: &'static [Role]) -> Self {
+        Self(roles)
+    }
+}
+
+impl Guard for RoleGuard {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        let request = ctx.data::<RequestContext>()?;
+        request.require_role(self.0)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_admins_and_superadmins_grant_roles_and_never_superadmin() {
+        assert!(Role::Admin.may_grant(Role::Writer));
+        assert!(Role::Admin.may_grant(Role::Support));
+        assert!(!Role::Admin.may_grant(Role::Admin));
+        assert!(Role::Superadmin.may_grant(Role::Admin));
+        assert!(!Role::Superadmin.may_grant(Role::Superadmin));
+        assert!(!Role::Support.may_grant(Role::Client));
+        assert!(!Role::Client.may_grant(Role::Client));
+    }
+}

@@ -1,0 +1,3 @@
+pub mod audit_entry;
+pub mod tenant;
+pub mod tenant_domain;

@@ -1,0 +1,17 @@
+//! Thin resolvers: read the request context, call a service, map the result.
+
+mod mutation;
+mod query;
+mod types;
+
+use std::sync::Arc;
+
+pub use mutation::TenancyMutation;
+pub use query::TenancyQuery;
+pub use types::{AuditEntry, TenantView};
+
+use crate::Tenant;
+
+/// The tenant the gateway resolved for this request, in full (branding, toggles, domains).
+#[derive(Clone, Default)]
+pub struct CurrentTenant(pub Option<Arc<Tenant>>);

@@ -1,0 +1,51 @@
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, Object, Result};
+use kernel::pagination::IdConnection;
+use kernel::{ContextExt, PageArgs, Role, RoleGuard, parse_id};
+
+use super::{AuditEntry, CurrentTenant, TenantView};
+use crate::entity::tenant::TenantStatus;
+use crate::service::{audit, tenants};
+
+#[derive(Default)]
+pub struct TenancyQuery;
+
+#[Object]
+impl TenancyQuery {
+    /// The tenant of this request (from its host or `X-Tenant`), or null when there is none.
+    async fn tenant(&self, ctx: &Context<'_>) -> Option<TenantView> {
+        ctx.data_opt::<CurrentTenant>().and_then(|c| c.0.clone()).map(TenantView)
+    }
+
+    /// Every tenant of the installation, oldest first. Superadmins only.
+    #[graphql(guard = "RoleGuard::new(&[Role::Superadmin])")]
+    async fn tenants(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<TenantStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<IdConnection<TenantView>> {
+        let page = PageArgs::parse(first, after)?;
+        let paged = tenants::list(&ctx.request().db, status, page).await?;
+        Ok(paged.into_connection(|t| t.id, |t| TenantView(Arc::new(t))))
+    }
+
+    /// The audit log, newest first: an admin's own tenant; for superadmins everything, or the
+    /// tenant named by `tenantId`.
+    #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        tenant_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<IdConnection<AuditEntry>> {
+        let request = ctx.request();
+        let page = PageArgs::parse(first, after)?;
+        let tenant_id = tenant_id.as_ref().map(|id| parse_id("tenantId", id)).transpose()?;
+        let paged = audit::list(&request.db, request, tenant_id, page).await?;
+        Ok(paged.into_connection(|e| e.id, AuditEntry::from))
+    }
+}

@@ -1,0 +1,93 @@
+use std::sync::Arc;
+
+use async_graphql::{ID, Json, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use kernel::Role;
+
+use crate::entity::audit_entry;
+use crate::entity::tenant::{Branding, FeatureToggles, TenantStatus};
+use crate::Tenant;
+
+/// A website of the installation. Readable by anyone in it.
+pub struct TenantView(pub Arc<Tenant>);
+
+#[Object(name = "Tenant")]
+impl TenantView {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// ISO 4217 code; every amount of the tenant is in it.
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+    async fn time_zone(&self) -> &str {
+        &self.0.time_zone
+    }
+    async fn contact_email(&self) -> Option<&str> {
+        self.0.contact_email.as_deref()
+    }
+    /// Whether visitors may sign up as clients.
+    async fn allow_registration(&self) -> bool {
+        self.0.allow_registration
+    }
+    async fn status(&self) -> TenantStatus {
+        self.0.status
+    }
+    /// Host names that resolve to this tenant (normalized: lower-case, no `www.`).
+    async fn domains(&self) -> &[String] {
+        &self.0.domains
+    }
+    async fn branding(&self) -> &Branding {
+        &self.0.branding
+    }
+    async fn feature_toggles(&self) -> &FeatureToggles {
+        &self.0.feature_toggles
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// One audit-log record: who did what to which thing, when, from where.
+#[derive(SimpleObject)]
+pub struct AuditEntry {
+    pub id: ID,
+    pub at: DateTime<Utc>,
+    pub tenant_id: Option<ID>,
+    pub actor_id: Option<ID>,
+    pub actor_role: Option<Role>,
+    /// Dotted action name, e.g. `tenant.suspend`, `user.create`.
+    pub action: String,
+    pub target_type: String,
+    pub target_id: Option<String>,
+    pub before: Option<Json<serde_json::Value>>,
+    pub after: Option<Json<serde_json::Value>>,
+    pub ip: Option<String>,
+}
+
+impl From<audit_entry::Model> for AuditEntry {
+    fn from(m: audit_entry::Model) -> Self {
+        Self {
+            id: ID(m.id.to_string()),
+            at: m.at,
+            tenant_id: m.tenant_id.map(|t| ID(t.to_string())),
+            actor_id: m.actor_id.map(|a| ID(a.to_string())),
+            actor_role: m.actor_role,
+            action: m.action,
+            target_type: m.target_type,
+            target_id: m.target_id,
+            before: m.before.map(Json),
+            after: m.after.map(Json),
+            ip: m.ip,
+        }
+    }
+}

@@ -1,0 +1,367 @@
+//! Tenants (websites): create, read, update, suspend, and their branding and feature toggles.
+
+use chrono::{DateTime, Utc};
+use kernel::{AppError, AppResult, PageArgs, Paged, RequestContext, TenantScope, new_id};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::entity::tenant::{self, Branding, Entity as Tenants, FeatureToggles, TenantStatus};
+use crate::entity::tenant_domain::{self, Entity as TenantDomains};
+use crate::service::audit::{self, Change};
+use crate::service::directory::normalize_host;
+use kernel::validate;
+
+/// A tenant with its domains: what the rest of the system knows of a website.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tenant {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub currency: String,
+    pub time_zone: String,
+    pub contact_email: Option<String>,
+    pub allow_registration: bool,
+    pub status: TenantStatus,
+    pub branding: Branding,
+    pub feature_toggles: FeatureToggles,
+    pub domains: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Tenant {
+    fn from_model(model: tenant::Model, mut domains: Vec<String>) -> Self {
+        domains.sort();
+        Self {
+            id: model.id,
+            slug: model.slug,
+            name: model.name,
+            currency: model.currency,
+            time_zone: model.time_zone,
+            contact_email: model.contact_email,
+            allow_registration: model.allow_registration,
+            status: model.status,
+            branding: model.branding,
+            feature_toggles: model.feature_toggles,
+            domains,
+            created_at: model.created_at,
+            updated_at: model.updated_at,
+        }
+    }
+
+    pub fn scope(&self) -> TenantScope {
+        TenantScope { id: self.id, slug: self.slug.clone(), currency: self.currency.clone() }
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.status == TenantStatus::Active
+    }
+
+    fn snapshot(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+pub struct NewTenant {
+    pub slug: String,
+    pub name: String,
+    pub currency: String,
+    pub domains: Vec<String>,
+    pub time_zone: Option<String>,
+    pub contact_email: Option<String>,
+    pub allow_registration: Option<bool>,
+}
+
+/// A partial update: `None` keeps the current value. The currency is fixed at creation because
+/// every stored amount of the tenant is in it.
+#[derive(Default)]
+pub struct TenantChanges {
+    pub name: Option<String>,
+    pub domains: Option<Vec<String>>,
+    pub time_zone: Option<String>,
+    pub contact_email: Option<Option<String>>,
+    pub allow_registration: Option<bool>,
+}
+
+async fn domains_of(conn: &impl ConnectionTrait, tenant_id: Uuid) -> AppResult<Vec<String>> {
+    Ok(TenantDomains::find()
+        .filter(tenant_domain::Column::TenantId.eq(tenant_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|d| d.domain)
+        .collect())
+}
+
+async fn with_domains(conn: &impl ConnectionTrait, model: tenant::Model) -> AppResult<Tenant> {
+    let domains = domains_of(conn, model.id).await?;
+    Ok(Tenant::from_model(model, domains))
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<Tenant> {
+    let model = Tenants::find_by_id(id).one(conn).await?.ok_or_else(|| AppError::not_found("tenant"))?;
+    with_domains(conn, model).await
+}
+
+pub async fn find_by_slug(conn: &impl ConnectionTrait, slug: &str) -> AppResult<Option<Tenant>> {
+    match Tenants::find().filter(tenant::Column::Slug.eq(slug)).one(conn).await? {
+        Some(model) => Ok(Some(with_domains(conn, model).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The tenant a (normalized) host name belongs to.
+pub async fn find_by_domain(conn: &impl ConnectionTrait, domain: &str) -> AppResult<Option<Tenant>> {
+    let found = TenantDomains::find_by_id(domain.to_owned()).find_also_related(Tenants).one(conn).await?;
+    match found {
+        Some((_, Some(model))) => Ok(Some(with_domains(conn, model).await?)),
+        _ => Ok(None),
+    }
+}
+
+/// All tenants, oldest first (superadmins only).
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    status: Option<TenantStatus>,
+    page: PageArgs,
+) -> AppResult<Paged<Tenant>> {
+    let mut query = Tenants::find();
+    if let Some(status) = status {
+        query = query.filter(tenant::Column::Status.eq(status));
+    }
+    let total = query.clone().count(conn).await?;
+    if let Some(after) = page.after {
+        query = query.filter(tenant::Column::Id.gt(after));
+    }
+    let models = query.order_by_asc(tenant::Column::Id).limit(page.fetch()).all(conn).await?;
+    let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
+    let domains = TenantDomains::find().filter(tenant_domain::Column::TenantId.is_in(ids)).all(conn).await?;
+    let rows = models
+        .into_iter()
+        .map(|m| {
+            let own = domains.iter().filter(|d| d.tenant_id == m.id).map(|d| d.domain.clone()).collect();
+            Tenant::from_model(m, own)
+        })
+        .collect();
+    Ok(Paged::new(page, rows, total))
+}
+
+fn normalize_domains(domains: &[String]) -> AppResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::with_capacity(domains.len());
+    for (i, raw) in domains.iter().enumerate() {
+        let field = format!("domains.{i}");
+        let domain = normalize_host(raw);
+        let valid_label = |l: &str| {
+            (1..=63).contains(&l.len())
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        };
+        if domain.is_empty() || domain.len() > 253 || !domain.split('.').all(valid_label) {
+            return Err(AppError::bad_input(field, format!("'{raw}' is not a valid host name")));
+        }
+        if out.contains(&domain) {
+            return Err(AppError::bad_input(field, format!("'{raw}' is listed twice")));
+        }
+        out.push(domain);
+    }
+    Ok(out)
+}
+
+async fn insert_domains(conn: &impl ConnectionTrait, tenant_id: Uuid, domains: &[String], now: DateTime<Utc>) -> AppResult<()> {
+    for domain in domains {
+        let taken = TenantDomains::find_by_id(domain.clone()).one(conn).await?;
+        if taken.is_some_and(|d| d.tenant_id != tenant_id) {
+            return Err(AppError::conflict(format!("domain '{domain}' belongs to another tenant")).with_field("domains"));
+        }
+    }
+    TenantDomains::delete_many().filter(tenant_domain::Column::TenantId.eq(tenant_id)).exec(conn).await?;
+    for domain in domains {
+        TenantDomains::insert(tenant_domain::ActiveModel {
+            domain: Set(domain.clone()),
+            tenant_id: Set(tenant_id),
+            created_at: Set(now),
+        })
+        .exec_without_returning(conn)
+        .await
+        .map_err(|e| AppError::from_db_unique(e, "domains", "a domain belongs to another tenant"))?;
+    }
+    Ok(())
+}
+
+/// Creates a tenant (superadmin), with default branding and feature toggles.
+pub async fn create(conn: &impl ConnectionTrait, request: &RequestContext, input: NewTenant) -> AppResult<Tenant> {
+    let slug = validate::slug("input.slug", &input.slug)?;
+    let name = validate::text("input.name", &input.name, 200)?;
+    let currency = validate::currency("input.currency", &input.currency)?;
+    let time_zone = validate::time_zone("input.timeZone", input.time_zone.as_deref().unwrap_or("UTC"))?;
+    let contact_email = input.contact_email.as_deref().map(|e| validate::email("input.contactEmail", e)).transpose()?;
+    let domains = normalize_domains(&input.domains)?;
+    if find_by_slug(conn, &slug).await?.is_some() {
+        return Err(AppError::conflict(format!("slug '{slug}' is taken")).with_field("input.slug"));
+    }
+    let now = request.now();
+    let model = tenant::ActiveModel {
+        id: Set(new_id()),
+        slug: Set(slug),
+        name: Set(name),
+        currency: Set(currency),
+        time_zone: Set(time_zone),
+        contact_email: Set(contact_email),
+        allow_registration: Set(input.allow_registration.unwrap_or(true)),
+        status: Set(TenantStatus::Active),
+        branding: Set(Branding::default()),
+        feature_toggles: Set(FeatureToggles::default()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(conn)
+    .await
+    .map_err(|e| AppError::from_db_unique(e, "input.slug", "slug is taken"))?;
+    insert_domains(conn, model.id, &domains, now).await?;
+    let tenant = with_domains(conn, model).await?;
+    audit::record(conn, request, Change {
+        action: "tenant.create",
+        target_type: "tenant",
+        target_id: Some(tenant.id.to_string()),
+        tenant_id: Some(tenant.id),
+        before: None,
+        after: Some(tenant.snapshot()),
+    })
+    .await?;
+    Ok(tenant)
+}
+
+/// Applies `mutate` (and a new domain list, if given) to the tenant, stores it and audits
+/// before/after as `action`.
+async fn modify(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    id: Uuid,
+    action: &str,
+    domains: Option<&[String]>,
+    mutate: impl FnOnce(&mut tenant::ActiveModel) -> AppResult<()>,
+) -> AppResult<Tenant> {
+    let model = Tenants::find_by_id(id).one(conn).await?.ok_or_else(|| AppError::not_found("tenant"))?;
+    let before = with_domains(conn, model.clone()).await?;
+    if let Some(domains) = domains {
+        insert_domains(conn, id, domains, request.now()).await?;
+    }
+    let mut active = model.into_active_model();
+    mutate(&mut active)?;
+    active.updated_at = Set(request.now());
+    let model = active.update(conn).await?;
+    let after = with_domains(conn, model).await?;
+    audit::record(conn, request, Change {
+        action,
+        target_type: "tenant",
+        target_id: Some(id.to_string()),
+        tenant_id: Some(id),
+        before: Some(before.snapshot()),
+        after: Some(after.snapshot()),
+    })
+    .await?;
+    Ok(after)
+}
+
+pub async fn update(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid, changes: TenantChanges) -> AppResult<Tenant> {
+    let name = changes.name.as_deref().map(|n| validate::text("input.name", n, 200)).transpose()?;
+    let time_zone = changes.time_zone.as_deref().map(|z| validate::time_zone("input.timeZone", z)).transpose()?;
+    let contact_email = changes
+        .contact_email
+        .map(|e| e.as_deref().map(|e| validate::email("input.contactEmail", e)).transpose())
+        .transpose()?;
+    let domains = changes.domains.as_deref().map(normalize_domains).transpose()?;
+    modify(conn, request, id, "tenant.update", domains.as_deref(), |t| {
+        if let Some(name) = name {
+            t.name = Set(name);
+        }
+        if let Some(zone) = time_zone {
+            t.time_zone = Set(zone);
+        }
+        if let Some(email) = contact_email {
+            t.contact_email = Set(email);
+        }
+        if let Some(allow) = changes.allow_registration {
+            t.allow_registration = Set(allow);
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Suspends or reactivates; setting the status it already has is `CONFLICT`.
+pub async fn set_status(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid, status: TenantStatus) -> AppResult<Tenant> {
+    let action = match status {
+        TenantStatus::Suspended => "tenant.suspend",
+        TenantStatus::Active => "tenant.reactivate",
+    };
+    modify(conn, request, id, action, None, |t| {
+        if t.status.as_ref() == &status {
+            return Err(AppError::conflict(format!("tenant is already {}", status.as_str())));
+        }
+        t.status = Set(status);
+        Ok(())
+    })
+    .await
+}
+
+fn check_branding(b: &Branding) -> AppResult<()> {
+    let opt = |v: &Option<String>, check: &dyn Fn(&str) -> AppResult<String>| v.as_deref().map(check).transpose();
+    opt(&b.subject_prefix, &|v| validate::text("input.subjectPrefix", v, 50))?;
+    opt(&b.from_name, &|v| validate::text("input.fromName", v, 100))?;
+    opt(&b.from_address, &|v| validate::email("input.fromAddress", v))?;
+    opt(&b.reply_to, &|v| validate::email("input.replyTo", v))?;
+    opt(&b.logo_url, &|v| validate::url("input.logoUrl", v))?;
+    opt(&b.primary_color, &|v| validate::colour("input.primaryColor", v))?;
+    opt(&b.secondary_color, &|v| validate::colour("input.secondaryColor", v))?;
+    opt(&b.footer_text, &|v| validate::text("input.footerText", v, 2000))?;
+    Ok(())
+}
+
+fn check_toggles(t: &FeatureToggles) -> AppResult<()> {
+    if !(1..=1000).contains(&t.max_pages_per_order) {
+        return Err(AppError::bad_input("input.maxPagesPerOrder", "must be between 1 and 1000"));
+    }
+    if !(0..=500).contains(&t.max_slides_per_order) {
+        return Err(AppError::bad_input("input.maxSlidesPerOrder", "must be between 0 and 500"));
+    }
+    Ok(())
+}
+
+pub async fn set_branding(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid, branding: Branding) -> AppResult<Tenant> {
+    check_branding(&branding)?;
+    modify(conn, request, id, "tenant.branding.update", None, |t| {
+        t.branding = Set(branding);
+        Ok(())
+    })
+    .await
+}
+
+pub async fn set_feature_toggles(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    id: Uuid,
+    toggles: FeatureToggles,
+) -> AppResult<Tenant> {
+    check_toggles(&toggles)?;
+    modify(conn, request, id, "tenant.feature_toggles.update", None, |t| {
+        t.feature_toggles = Set(toggles);
+        Ok(())
+    })
+    .await
+}
+
+impl TenantStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TenantStatus::Active => "active",
+            TenantStatus::Suspended => "suspended",
+        }
+    }
+}

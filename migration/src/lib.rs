@@ -1,0 +1,19 @@
+//! Every table of every crate, in the order the crates depend on each other. Migrations are
+//! portable: string-backed enums, inline foreign keys, one change a statement.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_tenancy;
+mod m20261121_000002_identity;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261121_000001_tenancy::Migration),
+            Box::new(m20261121_000002_identity::Migration),
+        ]
+    }
+}
