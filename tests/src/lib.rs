@@ -1,1 +1,238 @@
+//! The end-to-end harness: the real router, over HTTP on port 0, against a fresh database
+//! (an SQLite file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set, dropped after).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test scaffolding: a failure should stop the test loudly
 
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use gateway::{AppOptions, build_router, seed};
+use identity::IdentitySettings;
+use kernel::ManualClock;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+
+pub use seed::DEMO_PASSWORD;
+
+/// A running server with its own database and a clock the test moves.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db: DatabaseConnection,
+    pub clock: ManualClock,
+    http: reqwest::Client,
+    _database: TestDatabase,
+}
+
+enum TestDatabase {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { admin_url, name } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop runs outside any runtime we may block, so the cleanup gets a thread of its own.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async {
+                    if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
+                        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                        let _ = admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// `postgres://u@h:p/db?x` with its database replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let root = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+async fn fresh_database() -> (DatabaseConnection, TestDatabase) {
+    match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(admin_url) => {
+            let name = format!("scriptorium_test_{}", uuid::Uuid::now_v7().simple());
+            let admin = sea_orm::Database::connect(&admin_url).await.expect("TEST_DATABASE_URL must be reachable");
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+            admin.close().await.unwrap();
+            let db = kernel::db::connect(&with_database(&admin_url, &name)).await.unwrap();
+            (db, TestDatabase::Postgres { admin_url, name })
+        }
+        None => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+            (kernel::db::connect(&url).await.unwrap(), TestDatabase::Sqlite(dir))
+        }
+    }
+}
+
+impl TestApp {
+    /// A server with the demo data seeded.
+    pub async fn spawn() -> TestApp {
+        let (db, database) = fresh_database().await;
+        Migrator::up(&db, None).await.unwrap();
+        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0).unwrap());
+        seed::seed_demo(&db, Arc::new(clock.clone())).await.unwrap();
+        let router = build_router(AppOptions {
+            db: db.clone(),
+            clock: Arc::new(clock.clone()),
+            sql_stats: true,
+            graphiql: true,
+            introspection: true,
+            // so tests can speak from several client addresses
+            trust_proxy: true,
+            identity: IdentitySettings { session_ttl: chrono::Duration::days(30), cookie_secure: false },
+            tenant_cache_ttl: Duration::from_secs(5),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+        });
+        let http = reqwest::Client::builder().build().unwrap();
+        TestApp { addr, db, clock, http, _database: database }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// A GraphQL request builder: `app.gql(query).tenant("essays").token(&t).send().await`.
+    pub fn gql(&self, query: &str) -> Gql<'_> {
+        Gql { app: self, query: query.to_owned(), variables: json!({}), tenant: None, host: None, token: None, ip: None, cookie: None }
+    }
+
+    /// Signs in `email` with the demo password under `tenant` and returns the token.
+    pub async fn sign_in(&self, tenant: &str, email: &str) -> String {
+        self.sign_in_with(tenant, email, DEMO_PASSWORD).await
+    }
+
+    pub async fn sign_in_with(&self, tenant: &str, email: &str, password: &str) -> String {
+        let body = self
+            .gql("mutation($e: String!, $p: String!) { signIn(input: {email: $e, password: $p}) { token } }")
+            .vars(json!({ "e": email, "p": password }))
+            .tenant(tenant)
+            .send()
+            .await;
+        body["data"]["signIn"]["token"].as_str().unwrap_or_else(|| panic!("sign-in of {email} failed: {body}")).to_owned()
+    }
+
+    /// Counts the rows of `table` (for asserting that nothing was written).
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(self.db.get_database_backend(), format!("SELECT COUNT(*) AS n FROM {table}")))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+}
+
+pub struct Gql<'a> {
+    app: &'a TestApp,
+    query: String,
+    variables: Value,
+    tenant: Option<String>,
+    host: Option<String>,
+    token: Option<String>,
+    ip: Option<String>,
+    cookie: Option<String>,
+}
+
+impl Gql<'_> {
+    pub fn vars(mut self, variables: Value) -> Self {
+        self.variables = variables;
+        self
+    }
+    /// Sends `X-Tenant`.
+    pub fn tenant(mut self, slug: &str) -> Self {
+        self.tenant = Some(slug.to_owned());
+        self
+    }
+    /// Sends this `Host` header instead of the socket address.
+    pub fn host(mut self, host: &str) -> Self {
+        self.host = Some(host.to_owned());
+        self
+    }
+    pub fn token(mut self, token: &str) -> Self {
+        self.token = Some(token.to_owned());
+        self
+    }
+    /// Speaks from this client address (`X-Forwarded-For`; the test server trusts it).
+    pub fn ip(mut self, ip: &str) -> Self {
+        self.ip = Some(ip.to_owned());
+        self
+    }
+    pub fn cookie(mut self, cookie: &str) -> Self {
+        self.cookie = Some(cookie.to_owned());
+        self
+    }
+
+    pub async fn response(self) -> reqwest::Response {
+        let mut request = self
+            .app
+            .http
+            .post(self.app.url("/graphql"))
+            .json(&json!({ "query": self.query, "variables": self.variables }));
+        if let Some(t) = &self.tenant {
+            request = request.header("X-Tenant", t);
+        }
+        if let Some(h) = &self.host {
+            request = request.header("Host", h);
+        }
+        if let Some(t) = &self.token {
+            request = request.bearer_auth(t);
+        }
+        if let Some(ip) = &self.ip {
+            request = request.header("X-Forwarded-For", ip);
+        }
+        if let Some(c) = &self.cookie {
+            request = request.header("Cookie", c);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn send(self) -> Value {
+        self.response().await.json().await.unwrap()
+    }
+}
+
+/// The `extensions.code` of the first error, or "" when there is none.
+pub fn code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("")
+}
+
+/// The `extensions.field` of the first error.
+pub fn field(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["field"].as_str().unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_names_are_swapped_in_urls() {
+        assert_eq!(super::with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"), "postgres://postgres@127.0.0.1:5432/x");
+        assert_eq!(super::with_database("postgres://u@h/db?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(super::with_database("postgres://u@h", "x"), "postgres://u@h/x");
+    }
+}

@@ -311,17 +311,19 @@ pub async fn set_status(conn: &impl ConnectionTrait, request: &RequestContext, i
     .await
 }
 
-fn check_branding(b: &Branding) -> AppResult<()> {
-    let opt = |v: &Option<String>, check: &dyn Fn(&str) -> AppResult<String>| v.as_deref().map(check).transpose();
-    opt(&b.subject_prefix, &|v| validate::text("input.subjectPrefix", v, 50))?;
-    opt(&b.from_name, &|v| validate::text("input.fromName", v, 100))?;
-    opt(&b.from_address, &|v| validate::email("input.fromAddress", v))?;
-    opt(&b.reply_to, &|v| validate::email("input.replyTo", v))?;
-    opt(&b.logo_url, &|v| validate::url("input.logoUrl", v))?;
-    opt(&b.primary_color, &|v| validate::colour("input.primaryColor", v))?;
-    opt(&b.secondary_color, &|v| validate::colour("input.secondaryColor", v))?;
-    opt(&b.footer_text, &|v| validate::text("input.footerText", v, 2000))?;
-    Ok(())
+/// Validates every set field and returns the branding in normalized form.
+fn check_branding(b: Branding) -> AppResult<Branding> {
+    let check = |v: Option<String>, f: &dyn Fn(&str) -> AppResult<String>| v.as_deref().map(f).transpose();
+    Ok(Branding {
+        subject_prefix: check(b.subject_prefix, &|v| validate::text("input.subjectPrefix", v, 50))?,
+        from_name: check(b.from_name, &|v| validate::text("input.fromName", v, 100))?,
+        from_address: check(b.from_address, &|v| validate::email("input.fromAddress", v))?,
+        reply_to: check(b.reply_to, &|v| validate::email("input.replyTo", v))?,
+        logo_url: check(b.logo_url, &|v| validate::url("input.logoUrl", v))?,
+        primary_color: check(b.primary_color, &|v| validate::colour("input.primaryColor", v))?,
+        secondary_color: check(b.secondary_color, &|v| validate::colour("input.secondaryColor", v))?,
+        footer_text: check(b.footer_text, &|v| validate::text("input.footerText", v, 2000))?,
+    })
 }
 
 fn check_toggles(t: &FeatureToggles) -> AppResult<()> {
@@ -335,7 +337,7 @@ fn check_toggles(t: &FeatureToggles) -> AppResult<()> {
 }
 
 pub async fn set_branding(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid, branding: Branding) -> AppResult<Tenant> {
-    check_branding(&branding)?;
+    let branding = check_branding(branding)?;
     modify(conn, request, id, "tenant.branding.update", None, |t| {
         t.branding = Set(branding);
         Ok(())

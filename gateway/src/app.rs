@@ -1,0 +1,96 @@
+//! The axum application: routes, shared state and the layers every request passes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use identity::IdentitySettings;
+use kernel::Clock;
+use sea_orm::DatabaseConnection;
+use tenancy::TenantDirectory;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::observability::{count_statements, metrics_handle, track_requests};
+use crate::schema::{self, AppSchema};
+use crate::{graphiql, responses, transport};
+
+/// What the application needs besides its routes; tests pass their own clock.
+pub struct AppOptions {
+    pub db: DatabaseConnection,
+    pub clock: Arc<dyn Clock>,
+    pub sql_stats: bool,
+    pub graphiql: bool,
+    pub introspection: bool,
+    pub trust_proxy: bool,
+    pub identity: IdentitySettings,
+    /// How long a resolved tenant is trusted before it is read again.
+    pub tenant_cache_ttl: Duration,
+}
+
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub clock: Arc<dyn Clock>,
+    pub schema: AppSchema,
+    pub directory: Arc<TenantDirectory>,
+    pub sql_stats: bool,
+    pub trust_proxy: bool,
+    pub identity: IdentitySettings,
+}
+
+pub fn build_router(options: AppOptions) -> Router {
+    let metrics = metrics_handle();
+    let mut db = options.db;
+    count_statements(&mut db, None);
+    let directory = Arc::new(TenantDirectory::new(options.tenant_cache_ttl));
+    let schema = schema::builder(options.introspection).data(directory.clone()).data(options.identity.clone()).finish();
+    let state = Arc::new(AppState {
+        db,
+        clock: options.clock,
+        schema,
+        directory,
+        sql_stats: options.sql_stats,
+        trust_proxy: options.trust_proxy,
+        identity: options.identity,
+    });
+
+    let graphql = if options.graphiql {
+        get(graphiql::page).post(transport::graphql)
+    } else {
+        axum::routing::post(transport::graphql)
+    };
+    let mut router = Router::new()
+        .route("/graphql", graphql)
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .route("/metrics", get(move || std::future::ready(metrics.render())));
+    if options.graphiql {
+        router = router.route("/graphql/assets/{name}", get(graphiql::asset));
+    }
+    router
+        .with_state(state)
+        .layer(axum::middleware::from_fn(track_requests))
+        .layer(CatchPanicLayer::custom(responses::panic_response))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+        }))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// Ready when the database answers.
+async fn ready(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "database not reachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}

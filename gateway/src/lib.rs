@@ -1,0 +1,16 @@
+//! The gateway: the one binary (`scriptorium`). It assembles the domain crates' GraphQL roots
+//! into one schema and carries requests to it: tenant and viewer extraction, limits, error
+//! codes, GraphiQL, health and metrics, and the command line.
+
+pub mod app;
+pub mod config;
+pub mod graphiql;
+pub mod limits;
+pub mod observability;
+pub mod responses;
+pub mod schema;
+pub mod seed;
+pub mod transport;
+
+pub use app::{AppOptions, build_router};
+pub use config::Settings;

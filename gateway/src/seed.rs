@@ -1,0 +1,93 @@
+//! Demo data: two tenants with one user of every role, and a superadmin. Running it again
+//! creates nothing new.
+
+use kernel::{ClientInfo, Clock, RequestContext, Role};
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use tenancy::service::tenants::{self, NewTenant};
+
+use identity::service::users::{self, PreparedUser};
+use identity::service::password;
+
+pub const DEMO_PASSWORD: &str = "demo-password";
+pub const SUPERADMIN_EMAIL: &str = "superadmin@scriptorium.test";
+
+pub struct DemoTenant {
+    pub slug: &'static str,
+    pub name: &'static str,
+    pub domain: &'static str,
+    pub currency: &'static str,
+    pub email_domain: &'static str,
+}
+
+pub const DEMO_TENANTS: [DemoTenant; 2] = [
+    DemoTenant { slug: "essays", name: "Essays Demo", domain: "localhost", currency: "USD", email_domain: "essays.test" },
+    DemoTenant { slug: "papers", name: "Papers Demo", domain: "papers.localhost", currency: "EUR", email_domain: "papers.test" },
+];
+
+pub const DEMO_ROLES: [(Role, &str, &str); 5] = [
+    (Role::Client, "client", "Demo Client"),
+    (Role::Writer, "writer", "Demo Writer"),
+    (Role::Editor, "editor", "Demo Editor"),
+    (Role::Support, "support", "Demo Support"),
+    (Role::Admin, "admin", "Demo Admin"),
+];
+
+/// What a seeding run created.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SeedReport {
+    pub tenants_created: usize,
+    pub users_created: usize,
+}
+
+pub async fn seed_demo(db: &DatabaseConnection, clock: Arc<dyn Clock>) -> kernel::AppResult<SeedReport> {
+    let request = RequestContext { db: db.clone(), clock: clock.clone(), tenant: None, viewer: None, client: ClientInfo::default() };
+    // One hash serves every demo account: they share the published demo password anyway, and
+    // hashing eleven times would only slow start-up.
+    let hash = password::hash(DEMO_PASSWORD).await?;
+    let mut report = SeedReport::default();
+    let txn = kernel::db::begin_write(db).await?;
+    for demo in &DEMO_TENANTS {
+        let tenant = match tenants::find_by_slug(&txn, demo.slug).await? {
+            Some(t) => t,
+            None => {
+                report.tenants_created += 1;
+                tenants::create(&txn, &request, NewTenant {
+                    slug: demo.slug.into(),
+                    name: demo.name.into(),
+                    currency: demo.currency.into(),
+                    domains: vec![demo.domain.into()],
+                    time_zone: None,
+                    contact_email: Some(format!("support@{}", demo.email_domain)),
+                    allow_registration: Some(true),
+                })
+                .await?
+            }
+        };
+        for (role, local, name) in DEMO_ROLES {
+            let email = format!("{local}@{}", demo.email_domain);
+            let user = PreparedUser { email: email.clone(), email_normalized: email, display_name: name.into(), role, password_hash: hash.clone() };
+            report.users_created += usize::from(users::ensure(&txn, Some(tenant.id), user, clock.now()).await?);
+        }
+    }
+    let superadmin = PreparedUser {
+        email: SUPERADMIN_EMAIL.into(),
+        email_normalized: SUPERADMIN_EMAIL.into(),
+        display_name: "Demo Superadmin".into(),
+        role: Role::Superadmin,
+        password_hash: hash,
+    };
+    report.users_created += usize::from(users::ensure(&txn, None, superadmin, clock.now()).await?);
+    txn.commit().await?;
+    Ok(report)
+}
+
+/// The demo sign-ins, for the start-up banner.
+pub fn demo_logins() -> Vec<String> {
+    let mut logins: Vec<String> = DEMO_TENANTS
+        .iter()
+        .flat_map(|t| DEMO_ROLES.iter().map(move |(_, local, _)| format!("{local}@{}", t.email_domain)))
+        .collect();
+    logins.push(SUPERADMIN_EMAIL.into());
+    logins
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests over HTTP against the real router (SQLite, or PostgreSQL when
+//! `TEST_DATABASE_URL` is set).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod identity;
+mod schema;
+mod tenancy;
+mod transport;

@@ -1,0 +1,119 @@
+use serde_json::{Value, json};
+use tests::{TestApp, code};
+
+#[tokio::test]
+async fn health_readiness_and_metrics_answer() {
+    let app = TestApp::spawn().await;
+    let http = app.http();
+    assert_eq!(http.get(app.url("/healthz")).send().await.unwrap().text().await.unwrap(), "ok");
+    assert_eq!(http.get(app.url("/readyz")).send().await.unwrap().status(), 200);
+    app.gql("{ viewer { id } }").tenant("essays").send().await;
+    let metrics = http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("scriptorium_http_requests_total"), "{metrics}");
+    assert!(metrics.contains("scriptorium_http_request_duration_seconds_bucket"), "{metrics}");
+    assert!(metrics.contains("scriptorium_sql_statements_total"), "{metrics}");
+}
+
+#[tokio::test]
+async fn graphiql_is_served_from_the_binary_with_no_external_host() {
+    let app = TestApp::spawn().await;
+    let page = app.http().get(app.url("/graphql")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("GraphiQL.createFetcher"));
+    assert!(!page.contains("http://") && !page.contains("https://") && !page.contains("//unpkg") && !page.contains("cdn"), "{page}");
+    for asset in ["graphiql.min.js", "graphiql.min.css", "react.production.min.js", "react-dom.production.min.js"] {
+        let response = app.http().get(app.url(&format!("/graphql/assets/{asset}"))).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{asset}");
+        assert!(response.bytes().await.unwrap().len() > 5_000, "{asset}");
+    }
+    assert_eq!(app.http().get(app.url("/graphql/assets/../../etc/passwd")).send().await.unwrap().status(), 404);
+}
+
+#[tokio::test]
+async fn every_response_reports_its_sql_statements() {
+    let app = TestApp::spawn().await;
+    let token = app.sign_in("essays", "client@essays.test").await;
+    let body = app.gql("{ viewer { id email } }").tenant("essays").token(&token).send().await;
+    let sql = &body["extensions"]["sql"];
+    // the tenant is cached; the session lookup is one statement
+    assert!(sql["statements"].as_u64().unwrap() >= 1, "{body}");
+    assert!(sql["millis"].as_f64().is_some(), "{body}");
+}
+
+async fn raw(app: &TestApp, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+    let response = app
+        .http()
+        .post(app.url("/graphql"))
+        .header("Content-Type", content_type)
+        .header("X-Tenant", "essays")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn bodies_over_one_mebibyte_invalid_json_and_other_media_types_are_refused() {
+    let app = TestApp::spawn().await;
+    let users_before = app.count("users").await;
+    let padding = "x".repeat(1024 * 1024);
+    let big = json!({ "query": "mutation { signUp(input: {email: \"big@x.test\", password: \"long-enough-pw\", displayName: \"B\"}) { token } }", "variables": { "pad": padding } });
+    let (status, body) = raw(&app, "application/json", serde_json::to_vec(&big).unwrap()).await;
+    assert_eq!(status, 413);
+    assert_eq!(code(&body), "BAD_USER_INPUT");
+    assert_eq!(body["errors"][0]["extensions"]["reason"], "BODY_TOO_LARGE");
+
+    let (status, body) = raw(&app, "application/json", b"{\"query\": ".to_vec()).await;
+    assert_eq!(status, 400);
+    assert_eq!(code(&body), "BAD_USER_INPUT");
+    assert_eq!(body["errors"][0]["extensions"]["reason"], "INVALID_JSON");
+
+    let (status, body) = raw(&app, "text/plain", br#"{"query":"{ viewer { id } }"}"#.to_vec()).await;
+    assert_eq!(status, 415);
+    assert_eq!(code(&body), "BAD_USER_INPUT");
+    assert_eq!(app.count("users").await, users_before);
+}
+
+#[tokio::test]
+async fn batches_run_up_to_ten_operations() {
+    let app = TestApp::spawn().await;
+    let one = json!({ "query": "{ tenant { slug } }" });
+    let (status, body) = raw(&app, "application/json", serde_json::to_vec(&vec![one.clone(); 10]).unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(body.as_array().unwrap().len(), 10);
+    assert_eq!(body[9]["data"]["tenant"]["slug"], "essays");
+    let (status, body) = raw(&app, "application/json", serde_json::to_vec(&vec![one; 11]).unwrap()).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["errors"][0]["extensions"]["reason"], "BATCH_TOO_LARGE");
+}
+
+#[tokio::test]
+async fn depth_and_alias_limits_hold() {
+    let app = TestApp::spawn().await;
+    // 14 levels: __schema > types > fields > type > ofType ×9 > name
+    let deep = format!("{{ __schema {{ types {{ fields {{ type {{ {} name {} }} }} }} }} }}", "ofType { ".repeat(9), "} ".repeat(9));
+    let body = app.gql(&deep).tenant("essays").send().await;
+    assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("too deep"), "{body}");
+    assert!(body["data"].is_null());
+
+    let aliases = |n: usize| format!("{{ {} }}", (0..n).map(|i| format!("a{i}: tenant {{ slug }}")).collect::<Vec<_>>().join(" "));
+    let ok = app.gql(&aliases(15)).tenant("essays").send().await;
+    assert!(ok["errors"].is_null(), "{ok}");
+    assert_eq!(ok["data"]["a14"]["slug"], "essays");
+    let refused = app.gql(&aliases(16)).tenant("essays").send().await;
+    assert_eq!(code(&refused), "BAD_USER_INPUT");
+    assert_eq!(refused["errors"][0]["extensions"]["reason"], "TOO_MANY_ALIASES");
+}
+
+#[tokio::test]
+async fn unknown_fields_and_wrong_argument_types_are_bad_user_input_without_internals() {
+    let app = TestApp::spawn().await;
+    let body = app.gql("{ nope }").tenant("essays").send().await;
+    assert_eq!(code(&body), "BAD_USER_INPUT");
+    let body = app.gql("{ users(first: \"many\") { totalCount } }").tenant("essays").send().await;
+    assert_eq!(code(&body), "BAD_USER_INPUT");
+    let text = body.to_string().to_lowercase();
+    assert!(!text.contains("select") && !text.contains("sqlx") && !text.contains("panicked"), "{body}");
+}
