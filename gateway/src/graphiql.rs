@@ -54,7 +54,9 @@ pub async fn asset(Path(name): Path<String>) -> Response {
     let (body, content_type): (&'static [u8], &str) = match name.as_str() {
         "graphiql.min.js" => (include_bytes!("../assets/graphiql/graphiql.min.js"), "text/javascript; charset=utf-8"),
         "graphiql.min.css" => (include_bytes!("../assets/graphiql/graphiql.min.css"), "text/css; charset=utf-8"),
-        "react.production.min.js" => (include_bytes!("../assets/graphiql/react.production.min.js"), "text/javascript; charset=utf-8"),
+        "react.production.min.js" => {
+            (include_bytes!("../assets/graphiql/react.production.min.js"), "text/javascript; charset=utf-8")
+        }
         "react-dom.production.min.js" => {
             (include_bytes!("../assets/graphiql/react-dom.production.min.js"), "text/javascript; charset=utf-8")
         }

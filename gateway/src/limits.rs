@@ -31,8 +31,11 @@ impl Extension for AliasLimitExtension {
         let document = next.run(ctx, query, variables).await?;
         let aliases = count_aliases(&document);
         if aliases > self.0 {
-            let err = AppError::bad_input("query", format!("the query uses {aliases} aliases; at most {} are allowed", self.0))
-                .with_reason("TOO_MANY_ALIASES");
+            let err = AppError::bad_input(
+                "query",
+                format!("the query uses {aliases} aliases; at most {} are allowed", self.0),
+            )
+            .with_reason("TOO_MANY_ALIASES");
             return Err(ServerError::from(err));
         }
         Ok(document)

@@ -85,7 +85,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             let user = identity::service::users::prepare(&email, &display_name, kernel::Role::Superadmin, &password)
                 .await
                 .map_err(|e| e.to_string())?;
-            let created = identity::service::users::ensure(&db, None, user, SystemClock.now()).await.map_err(|e| e.to_string())?;
+            let created = identity::service::users::ensure(&db, None, user, SystemClock.now())
+                .await
+                .map_err(|e| e.to_string())?;
             println!("{}", if created { "superadmin created" } else { "a superadmin with that e-mail already exists" });
             Ok(())
         }
@@ -95,10 +97,10 @@ async fn run(cli: Cli) -> Result<(), String> {
 
 /// Connects (creating the SQLite file's folder if needed) and migrates.
 async fn open_database(settings: &Settings) -> Result<DatabaseConnection, String> {
-    if let Some(path) = sqlite_path(&settings.database_url) {
-        if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        }
+    if let Some(path) = sqlite_path(&settings.database_url)
+        && let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     let db = kernel::db::connect(&settings.database_url)
         .await
@@ -129,14 +131,21 @@ async fn serve(demo: bool, settings: Settings) -> Result<(), String> {
         graphiql: settings.graphiql,
         introspection: settings.introspection,
         trust_proxy: settings.trust_proxy,
-        identity: IdentitySettings { session_ttl: chrono::Duration::days(settings.session_days), cookie_secure: settings.cookie_secure },
+        identity: IdentitySettings {
+            session_ttl: chrono::Duration::days(settings.session_days),
+            cookie_secure: settings.cookie_secure,
+        },
         tenant_cache_ttl: Duration::from_secs(5),
     });
-    let listener = tokio::net::TcpListener::bind(settings.bind).await.map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+    let listener = tokio::net::TcpListener::bind(settings.bind)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(settings.bind.port());
     println!("Scriptorium is listening on http://{}", settings.bind);
     if settings.graphiql {
-        println!("GraphiQL: http://localhost:{port}/graphql (tenant essays)  http://papers.localhost:{port}/graphql (tenant papers)");
+        println!(
+            "GraphiQL: http://localhost:{port}/graphql (tenant essays)  http://papers.localhost:{port}/graphql (tenant papers)"
+        );
     }
     if demo {
         println!("Demo logins (password \"{}\"): {}", seed::DEMO_PASSWORD, seed::demo_logins().join(", "));

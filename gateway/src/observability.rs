@@ -43,7 +43,8 @@ pub fn metrics_handle() -> PrometheusHandle {
 /// Counts requests and records their latency, labelled by route and status.
 pub async fn track_requests(request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let path = request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let path =
+        request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let method = request.method().to_string();
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();

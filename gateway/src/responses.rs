@@ -73,8 +73,10 @@ mod tests {
     fn engine_errors_become_bad_user_input_and_sources_become_internal() {
         let mut response = Response::from_errors(vec![
             ServerError::new("Unknown field \"nope\"", None),
-            async_graphql::Error::from(std::io::Error::other("disk on fire at /var/lib")).into_server_error(Default::default()),
-            async_graphql::Error::from(AppError::conflict("taken").with_field("input.email")).into_server_error(Default::default()),
+            async_graphql::Error::from(std::io::Error::other("disk on fire at /var/lib"))
+                .into_server_error(Default::default()),
+            async_graphql::Error::from(AppError::conflict("taken").with_field("input.email"))
+                .into_server_error(Default::default()),
         ]);
         assign_codes(&mut response);
         let json = serde_json::to_value(&response).unwrap();

@@ -6,8 +6,8 @@ use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use tenancy::service::tenants::{self, NewTenant};
 
-use identity::service::users::{self, PreparedUser};
 use identity::service::password;
+use identity::service::users::{self, PreparedUser};
 
 pub const DEMO_PASSWORD: &str = "demo-password";
 pub const SUPERADMIN_EMAIL: &str = "superadmin@scriptorium.test";
@@ -21,8 +21,20 @@ pub struct DemoTenant {
 }
 
 pub const DEMO_TENANTS: [DemoTenant; 2] = [
-    DemoTenant { slug: "essays", name: "Essays Demo", domain: "localhost", currency: "USD", email_domain: "essays.test" },
-    DemoTenant { slug: "papers", name: "Papers Demo", domain: "papers.localhost", currency: "EUR", email_domain: "papers.test" },
+    DemoTenant {
+        slug: "essays",
+        name: "Essays Demo",
+        domain: "localhost",
+        currency: "USD",
+        email_domain: "essays.test",
+    },
+    DemoTenant {
+        slug: "papers",
+        name: "Papers Demo",
+        domain: "papers.localhost",
+        currency: "EUR",
+        email_domain: "papers.test",
+    },
 ];
 
 pub const DEMO_ROLES: [(Role, &str, &str); 5] = [
@@ -41,7 +53,13 @@ pub struct SeedReport {
 }
 
 pub async fn seed_demo(db: &DatabaseConnection, clock: Arc<dyn Clock>) -> kernel::AppResult<SeedReport> {
-    let request = RequestContext { db: db.clone(), clock: clock.clone(), tenant: None, viewer: None, client: ClientInfo::default() };
+    let request = RequestContext {
+        db: db.clone(),
+        clock: clock.clone(),
+        tenant: None,
+        viewer: None,
+        client: ClientInfo::default(),
+    };
     // One hash serves every demo account: they share the published demo password anyway, and
     // hashing eleven times would only slow start-up.
     let hash = password::hash(DEMO_PASSWORD).await?;
@@ -52,21 +70,31 @@ pub async fn seed_demo(db: &DatabaseConnection, clock: Arc<dyn Clock>) -> kernel
             Some(t) => t,
             None => {
                 report.tenants_created += 1;
-                tenants::create(&txn, &request, NewTenant {
-                    slug: demo.slug.into(),
-                    name: demo.name.into(),
-                    currency: demo.currency.into(),
-                    domains: vec![demo.domain.into()],
-                    time_zone: None,
-                    contact_email: Some(format!("support@{}", demo.email_domain)),
-                    allow_registration: Some(true),
-                })
+                tenants::create(
+                    &txn,
+                    &request,
+                    NewTenant {
+                        slug: demo.slug.into(),
+                        name: demo.name.into(),
+                        currency: demo.currency.into(),
+                        domains: vec![demo.domain.into()],
+                        time_zone: None,
+                        contact_email: Some(format!("support@{}", demo.email_domain)),
+                        allow_registration: Some(true),
+                    },
+                )
                 .await?
             }
         };
         for (role, local, name) in DEMO_ROLES {
             let email = format!("{local}@{}", demo.email_domain);
-            let user = PreparedUser { email: email.clone(), email_normalized: email, display_name: name.into(), role, password_hash: hash.clone() };
+            let user = PreparedUser {
+                email: email.clone(),
+                email_normalized: email,
+                display_name: name.into(),
+                role,
+                password_hash: hash.clone(),
+            };
             report.users_created += usize::from(users::ensure(&txn, Some(tenant.id), user, clock.now()).await?);
         }
     }

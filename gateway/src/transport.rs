@@ -40,7 +40,12 @@ pub async fn graphql(
 
 type Refusal = (StatusCode, AppError);
 
-async fn prepare_and_execute(state: &AppState, peer: SocketAddr, headers: &HeaderMap, body: Body) -> Result<Response, Refusal> {
+async fn prepare_and_execute(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, Refusal> {
     let batch = read_batch(headers, body).await?;
 
     // Every statement of this request, the tenant and session lookups included, goes through
@@ -52,28 +57,29 @@ async fn prepare_and_execute(state: &AppState, peer: SocketAddr, headers: &Heade
     }
 
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let tenant = state
-        .directory
-        .resolve(&db, header("host"), header("x-tenant"))
-        .await
-        .map_err(|e| (StatusCode::OK, e))?;
+    let tenant =
+        state.directory.resolve(&db, header("host"), header("x-tenant")).await.map_err(|e| (StatusCode::OK, e))?;
     let scope = tenant.as_ref().map(|t| t.scope());
 
     let mut clear_cookie = false;
     let viewer = match credentials(headers) {
-        Some(Credential::Bearer(token)) => {
-            Some(sessions::authenticate(&db, &token, scope.as_ref(), state.clock.now()).await.map_err(|e| (StatusCode::OK, e))?)
-        }
+        Some(Credential::Bearer(token)) => Some(
+            sessions::authenticate(&db, &token, scope.as_ref(), state.clock.now())
+                .await
+                .map_err(|e| (StatusCode::OK, e))?,
+        ),
         // A stale browser cookie must not lock its owner out of signing in again: it is
         // dropped (and cleared) instead of failing the request.
-        Some(Credential::Cookie(token)) => match sessions::authenticate(&db, &token, scope.as_ref(), state.clock.now()).await {
-            Ok(viewer) => Some(viewer),
-            Err(e) if e.code == kernel::ErrorCode::Unauthenticated => {
-                clear_cookie = true;
-                None
+        Some(Credential::Cookie(token)) => {
+            match sessions::authenticate(&db, &token, scope.as_ref(), state.clock.now()).await {
+                Ok(viewer) => Some(viewer),
+                Err(e) if e.code == kernel::ErrorCode::Unauthenticated => {
+                    clear_cookie = true;
+                    None
+                }
+                Err(e) => return Err((StatusCode::OK, e)),
             }
-            Err(e) => return Err((StatusCode::OK, e)),
-        },
+        }
         None => None,
     };
     refuse_suspended(tenant.as_deref(), viewer.as_ref()).map_err(|e| (StatusCode::OK, e))?;
@@ -123,22 +129,30 @@ async fn read_batch(headers: &HeaderMap, body: Body) -> Result<BatchRequest, Ref
     if !content_type.to_ascii_lowercase().starts_with("application/json") {
         return Err((
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::bad_input("Content-Type", "send the request as application/json").with_reason("UNSUPPORTED_MEDIA_TYPE"),
+            AppError::bad_input("Content-Type", "send the request as application/json")
+                .with_reason("UNSUPPORTED_MEDIA_TYPE"),
         ));
     }
     let bytes = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
-        (StatusCode::PAYLOAD_TOO_LARGE, AppError::bad_input("body", "the request body exceeds 1 MiB").with_reason("BODY_TOO_LARGE"))
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::bad_input("body", "the request body exceeds 1 MiB").with_reason("BODY_TOO_LARGE"),
+        )
     })?;
     let batch: BatchRequest = serde_json::from_slice(&bytes).map_err(|e| {
-        (StatusCode::BAD_REQUEST, AppError::bad_input("body", format!("invalid JSON request: {e}")).with_reason("INVALID_JSON"))
+        (
+            StatusCode::BAD_REQUEST,
+            AppError::bad_input("body", format!("invalid JSON request: {e}")).with_reason("INVALID_JSON"),
+        )
     })?;
-    if let BatchRequest::Batch(operations) = &batch {
-        if operations.is_empty() || operations.len() > MAX_BATCH {
-            return Err((
-                StatusCode::BAD_REQUEST,
-                AppError::bad_input("body", format!("a batch holds 1 to {MAX_BATCH} operations")).with_reason("BATCH_TOO_LARGE"),
-            ));
-        }
+    if let BatchRequest::Batch(operations) = &batch
+        && (operations.is_empty() || operations.len() > MAX_BATCH)
+    {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            AppError::bad_input("body", format!("a batch holds 1 to {MAX_BATCH} operations"))
+                .with_reason("BATCH_TOO_LARGE"),
+        ));
     }
     Ok(batch)
 }

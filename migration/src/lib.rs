@@ -11,9 +11,6 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
-            Box::new(m20261121_000001_tenancy::Migration),
-            Box::new(m20261121_000002_identity::Migration),
-        ]
+        vec![Box::new(m20261121_000001_tenancy::Migration), Box::new(m20261121_000002_identity::Migration)]
     }
 }

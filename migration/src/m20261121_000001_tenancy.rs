@@ -116,9 +116,7 @@ impl MigrationTrait for Migration {
                     .col(string_len_null(AuditLog::PrevHash, 64))
                     .col(string_len_null(AuditLog::Hash, 64))
                     .foreign_key(
-                        ForeignKey::create()
-                            .from(AuditLog::Table, AuditLog::TenantId)
-                            .to(Tenants::Table, Tenants::Id),
+                        ForeignKey::create().from(AuditLog::Table, AuditLog::TenantId).to(Tenants::Table, Tenants::Id),
                     )
                     .to_owned(),
             )

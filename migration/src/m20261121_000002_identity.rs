@@ -61,9 +61,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(Users::CreatedAt))
                     .col(timestamp_with_time_zone(Users::UpdatedAt))
                     .foreign_key(
-                        ForeignKey::create()
-                            .from(Users::Table, Users::TenantId)
-                            .to(Tenants::Table, Tenants::Id),
+                        ForeignKey::create().from(Users::Table, Users::TenantId).to(Tenants::Table, Tenants::Id),
                     )
                     .to_owned(),
             )
@@ -84,11 +82,7 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create()
-                    .name("ix_users_email")
-                    .table(Users::Table)
-                    .col(Users::EmailNormalized)
-                    .to_owned(),
+                Index::create().name("ix_users_email").table(Users::Table).col(Users::EmailNormalized).to_owned(),
             )
             .await?;
         manager
@@ -116,11 +110,7 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create()
-                    .name("ix_sessions_user")
-                    .table(Sessions::Table)
-                    .col(Sessions::UserId)
-                    .to_owned(),
+                Index::create().name("ix_sessions_user").table(Sessions::Table).col(Sessions::UserId).to_owned(),
             )
             .await?;
         // Failed sign-ins, counted per account (tenant + e-mail, whether or not it exists) and

@@ -39,7 +39,8 @@ impl Drop for TestDatabase {
                 let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
                 rt.block_on(async {
                     if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
-                        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                        let _ =
+                            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
                         let _ = admin.close().await;
                     }
                 });
@@ -118,7 +119,16 @@ impl TestApp {
 
     /// A GraphQL request builder: `app.gql(query).tenant("essays").token(&t).send().await`.
     pub fn gql(&self, query: &str) -> Gql<'_> {
-        Gql { app: self, query: query.to_owned(), variables: json!({}), tenant: None, host: None, token: None, ip: None, cookie: None }
+        Gql {
+            app: self,
+            query: query.to_owned(),
+            variables: json!({}),
+            tenant: None,
+            host: None,
+            token: None,
+            ip: None,
+            cookie: None,
+        }
     }
 
     /// Signs in `email` with the demo password under `tenant` and returns the token.
@@ -133,14 +143,20 @@ impl TestApp {
             .tenant(tenant)
             .send()
             .await;
-        body["data"]["signIn"]["token"].as_str().unwrap_or_else(|| panic!("sign-in of {email} failed: {body}")).to_owned()
+        body["data"]["signIn"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("sign-in of {email} failed: {body}"))
+            .to_owned()
     }
 
     /// Counts the rows of `table` (for asserting that nothing was written).
     pub async fn count(&self, table: &str) -> i64 {
         let row = self
             .db
-            .query_one_raw(sea_orm::Statement::from_string(self.db.get_database_backend(), format!("SELECT COUNT(*) AS n FROM {table}")))
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
             .await
             .unwrap()
             .unwrap();
@@ -231,7 +247,10 @@ pub fn field(body: &Value) -> &str {
 mod tests {
     #[test]
     fn database_names_are_swapped_in_urls() {
-        assert_eq!(super::with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"), "postgres://postgres@127.0.0.1:5432/x");
+        assert_eq!(
+            super::with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
         assert_eq!(super::with_database("postgres://u@h/db?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
         assert_eq!(super::with_database("postgres://u@h", "x"), "postgres://u@h/x");
     }

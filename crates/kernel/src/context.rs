@@ -35,19 +35,15 @@ impl RequestContext {
 
     /// The request's tenant, or `NOT_FOUND` when neither the host nor `X-Tenant` named one.
     pub fn tenant(&self) -> Result<&TenantScope, AppError> {
-        self.tenant.as_ref().ok_or_else(|| {
-            AppError::not_found("tenant").with_reason("NO_TENANT").with_field("X-Tenant")
-        })
+        self.tenant
+            .as_ref()
+            .ok_or_else(|| AppError::not_found("tenant").with_reason("NO_TENANT").with_field("X-Tenant"))
     }
 
     /// The viewer, who must hold one of `roles` (`UNAUTHENTICATED` / `FORBIDDEN` otherwise).
     pub fn require_role(&self, roles: &[Role]) -> Result<&Viewer, AppError> {
         let viewer = self.viewer()?;
-        if roles.contains(&viewer.role) {
-            Ok(viewer)
-        } else {
-            Err(AppError::forbidden("your role may not do this"))
-        }
+        if roles.contains(&viewer.role) { Ok(viewer) } else { Err(AppError::forbidden("your role may not do this")) }
     }
 }
 

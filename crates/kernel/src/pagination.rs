@@ -83,7 +83,11 @@ impl<T> Paged<T> {
         id_of: impl Fn(&T) -> Uuid,
         mut to_node: impl FnMut(T) -> N,
     ) -> IdConnection<N> {
-        let mut conn = Connection::with_additional_fields(self.has_previous, self.has_next, ConnectionTotals { total_count: self.total });
+        let mut conn = Connection::with_additional_fields(
+            self.has_previous,
+            self.has_next,
+            ConnectionTotals { total_count: self.total },
+        );
         conn.edges.extend(self.items.into_iter().map(|row| Edge::new(Cursor::encode(id_of(&row)), to_node(row))));
         conn
     }

@@ -7,7 +7,11 @@ pub fn slug(field: &str, value: &str) -> Result<String, AppError> {
     let ok = (2..=63).contains(&value.len())
         && value.starts_with(|c: char| c.is_ascii_lowercase())
         && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if ok { Ok(value.to_owned()) } else { Err(AppError::bad_input(field, "slug must be 2-63 lower-case letters, digits or '-', starting with a letter")) }
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(AppError::bad_input(field, "slug must be 2-63 lower-case letters, digits or '-', starting with a letter"))
+    }
 }
 
 /// Trimmed, non-empty text of at most `max` characters.
@@ -55,7 +59,11 @@ pub fn url(field: &str, value: &str) -> Result<String, AppError> {
     let ok = (value.starts_with("https://") || value.starts_with("http://"))
         && value.len() <= 500
         && !value.contains(char::is_whitespace);
-    if ok { Ok(value.to_owned()) } else { Err(AppError::bad_input(field, "must be an http(s) URL of at most 500 characters")) }
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(AppError::bad_input(field, "must be an http(s) URL of at most 500 characters"))
+    }
 }
 
 /// An IANA time-zone name in `Area/Location` form, or `UTC`.
@@ -66,7 +74,11 @@ pub fn time_zone(field: &str, value: &str) -> Result<String, AppError> {
             && value.split('/').all(|part| {
                 !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+'))
             }));
-    if ok { Ok(value.to_owned()) } else { Err(AppError::bad_input(field, "time zone must be an IANA name such as Europe/Berlin")) }
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(AppError::bad_input(field, "time zone must be an IANA name such as Europe/Berlin"))
+    }
 }
 
 #[cfg(test)]

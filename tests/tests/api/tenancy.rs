@@ -24,14 +24,21 @@ async fn the_host_header_picks_the_tenant_and_x_tenant_is_the_fallback() {
 async fn without_a_tenant_only_superadmin_operations_work() {
     let app = TestApp::spawn().await;
     // a tenant user cannot sign in with no tenant
-    let body = app.gql("mutation { signIn(input: {email: \"client@essays.test\", password: \"demo-password\"}) { token } }").send().await;
+    let body = app
+        .gql("mutation { signIn(input: {email: \"client@essays.test\", password: \"demo-password\"}) { token } }")
+        .send()
+        .await;
     assert_eq!(code(&body), "UNAUTHENTICATED");
     let body = app.gql("mutation { signUp(input: {email: \"n@x.test\", password: \"long-enough-pw\", displayName: \"N\"}) { token } }").send().await;
     assert_eq!(code(&body), "NOT_FOUND");
     // the superadmin can, and runs the installation from there
     let body = app.gql("mutation { signIn(input: {email: \"superadmin@scriptorium.test\", password: \"demo-password\"}) { token } }").send().await;
     let token = body["data"]["signIn"]["token"].as_str().unwrap().to_owned();
-    let tenants = app.gql("{ tenants { totalCount edges { node { slug domains } } } viewer { role tenant { slug } } }").token(&token).send().await;
+    let tenants = app
+        .gql("{ tenants { totalCount edges { node { slug domains } } } viewer { role tenant { slug } } }")
+        .token(&token)
+        .send()
+        .await;
     assert_eq!(tenants["data"]["tenants"]["totalCount"], 2, "{tenants}");
     assert_eq!(tenants["data"]["tenants"]["edges"][1]["node"]["domains"], json!(["papers.localhost"]));
     assert_eq!(tenants["data"]["viewer"]["role"], "SUPERADMIN");
@@ -59,7 +66,10 @@ async fn superadmins_create_and_update_tenants_with_an_audit_trail() {
         .token(&root)
         .send()
         .await;
-    assert_eq!(updated["data"]["updateTenant"], json!({ "name": "Theses Ltd", "allowRegistration": false, "contactEmail": "help@theses.example", "currency": "GBP" }));
+    assert_eq!(
+        updated["data"]["updateTenant"],
+        json!({ "name": "Theses Ltd", "allowRegistration": false, "contactEmail": "help@theses.example", "currency": "GBP" })
+    );
 
     let log = app
         .gql("query($t: ID) { auditLog(tenantId: $t) { totalCount edges { node { action actorRole targetId ip before after } } } }")
@@ -89,10 +99,22 @@ async fn bad_tenant_input_names_its_field_and_writes_nothing() {
     let cases = [
         (json!({ "slug": "Bad Slug", "name": "X", "currency": "USD", "domains": [] }), "BAD_USER_INPUT", "input.slug"),
         (json!({ "slug": "ok-slug", "name": "  ", "currency": "USD", "domains": [] }), "BAD_USER_INPUT", "input.name"),
-        (json!({ "slug": "ok-slug", "name": "X", "currency": "usd", "domains": [] }), "BAD_USER_INPUT", "input.currency"),
-        (json!({ "slug": "ok-slug", "name": "X", "currency": "USD", "domains": ["bad host!"] }), "BAD_USER_INPUT", "domains.0"),
+        (
+            json!({ "slug": "ok-slug", "name": "X", "currency": "usd", "domains": [] }),
+            "BAD_USER_INPUT",
+            "input.currency",
+        ),
+        (
+            json!({ "slug": "ok-slug", "name": "X", "currency": "USD", "domains": ["bad host!"] }),
+            "BAD_USER_INPUT",
+            "domains.0",
+        ),
         (json!({ "slug": "essays", "name": "X", "currency": "USD", "domains": [] }), "CONFLICT", "input.slug"),
-        (json!({ "slug": "ok-slug", "name": "X", "currency": "USD", "domains": ["www.papers.localhost"] }), "CONFLICT", "domains"),
+        (
+            json!({ "slug": "ok-slug", "name": "X", "currency": "USD", "domains": ["www.papers.localhost"] }),
+            "CONFLICT",
+            "domains",
+        ),
     ];
     for (input, expected_code, expected_field) in cases {
         let body = app.gql(CREATE).vars(json!({ "i": input })).token(&root).send().await;
@@ -131,7 +153,8 @@ async fn a_suspended_tenant_turns_its_users_away_until_reactivated() {
     let app = TestApp::spawn().await;
     let root = app.sign_in("papers", "superadmin@scriptorium.test").await;
     let client = app.sign_in("papers", "client@papers.test").await;
-    let papers_id = app.gql("{ tenant { id } }").tenant("papers").send().await["data"]["tenant"]["id"].as_str().unwrap().to_owned();
+    let papers_id =
+        app.gql("{ tenant { id } }").tenant("papers").send().await["data"]["tenant"]["id"].as_str().unwrap().to_owned();
 
     let suspend = "mutation($id: ID!) { suspendTenant(id: $id) { status } }";
     let body = app.gql(suspend).vars(json!({ "id": papers_id })).token(&root).send().await;
@@ -142,7 +165,11 @@ async fn a_suspended_tenant_turns_its_users_away_until_reactivated() {
     let viewer = app.gql("{ viewer { id } }").tenant("papers").token(&client).send().await;
     assert_eq!(code(&viewer), "FORBIDDEN");
     assert_eq!(viewer["errors"][0]["extensions"]["reason"], "TENANT_SUSPENDED");
-    let sign_in = app.gql("mutation { signIn(input: {email: \"admin@papers.test\", password: \"demo-password\"}) { token } }").tenant("papers").send().await;
+    let sign_in = app
+        .gql("mutation { signIn(input: {email: \"admin@papers.test\", password: \"demo-password\"}) { token } }")
+        .tenant("papers")
+        .send()
+        .await;
     assert_eq!(code(&sign_in), "FORBIDDEN");
     // other tenants carry on; the superadmin still reaches the suspended one
     let essays = app.sign_in("essays", "client@essays.test").await;
@@ -150,7 +177,12 @@ async fn a_suspended_tenant_turns_its_users_away_until_reactivated() {
     let root_view = app.gql("{ tenant { status } }").tenant("papers").token(&root).send().await;
     assert_eq!(root_view["data"]["tenant"]["status"], "SUSPENDED");
 
-    let body = app.gql("mutation($id: ID!) { reactivateTenant(id: $id) { status } }").vars(json!({ "id": papers_id })).token(&root).send().await;
+    let body = app
+        .gql("mutation($id: ID!) { reactivateTenant(id: $id) { status } }")
+        .vars(json!({ "id": papers_id }))
+        .token(&root)
+        .send()
+        .await;
     assert_eq!(body["data"]["reactivateTenant"]["status"], "ACTIVE");
     let viewer = app.gql("{ viewer { email } }").tenant("papers").token(&client).send().await;
     assert_eq!(viewer["data"]["viewer"]["email"], "client@papers.test");
@@ -179,20 +211,29 @@ async fn admins_brand_their_own_tenant_only() {
     let papers = app.gql("{ tenant { branding { fromName } } }").tenant("papers").send().await;
     assert!(papers["data"]["tenant"]["branding"]["fromName"].is_null());
     // null clears, absent keeps
-    let body = app.gql(BRANDING).vars(json!({ "i": { "subjectPrefix": null } })).tenant("essays").token(&admin).send().await;
+    let body =
+        app.gql(BRANDING).vars(json!({ "i": { "subjectPrefix": null } })).tenant("essays").token(&admin).send().await;
     assert!(body["data"]["updateTenantBranding"]["branding"]["subjectPrefix"].is_null());
     assert_eq!(body["data"]["updateTenantBranding"]["branding"]["fromName"], "Essays Team");
 
     // the admin's token is not valid under the other tenant
-    let cross = app.gql(BRANDING).vars(json!({ "i": { "fromName": "Hijack" } })).tenant("papers").token(&admin).send().await;
+    let cross =
+        app.gql(BRANDING).vars(json!({ "i": { "fromName": "Hijack" } })).tenant("papers").token(&admin).send().await;
     assert_eq!(code(&cross), "UNAUTHENTICATED");
     // non-admins may not
     let client = app.sign_in("essays", "client@essays.test").await;
-    let denied = app.gql(BRANDING).vars(json!({ "i": { "fromName": "Mine" } })).tenant("essays").token(&client).send().await;
+    let denied =
+        app.gql(BRANDING).vars(json!({ "i": { "fromName": "Mine" } })).tenant("essays").token(&client).send().await;
     assert_eq!(code(&denied), "FORBIDDEN");
     // bad values change nothing
     let audit = app.count("audit_log").await;
-    let bad = app.gql(BRANDING).vars(json!({ "i": { "fromName": "Changed", "primaryColor": "orange" } })).tenant("essays").token(&admin).send().await;
+    let bad = app
+        .gql(BRANDING)
+        .vars(json!({ "i": { "fromName": "Changed", "primaryColor": "orange" } }))
+        .tenant("essays")
+        .token(&admin)
+        .send()
+        .await;
     assert_eq!(code(&bad), "BAD_USER_INPUT");
     assert_eq!(field(&bad), "input.primaryColor");
     let after = app.gql("{ tenant { branding { fromName primaryColor } } }").tenant("essays").send().await;
@@ -205,8 +246,17 @@ async fn feature_toggles_are_edited_by_admins_and_superadmins() {
     let app = TestApp::spawn().await;
     let q = "mutation($i: FeatureTogglesInput!) { updateTenantFeatureToggles(input: $i) { featureToggles { drafts wallet maxPagesPerOrder allowedMessageTypes } } }";
     let admin = app.sign_in("essays", "admin@essays.test").await;
-    let body = app.gql(q).vars(json!({ "i": { "drafts": false, "maxPagesPerOrder": 50, "allowedMessageTypes": ["CLIENT_SUPPORT"] } })).tenant("essays").token(&admin).send().await;
-    assert_eq!(body["data"]["updateTenantFeatureToggles"]["featureToggles"], json!({ "drafts": false, "wallet": true, "maxPagesPerOrder": 50, "allowedMessageTypes": ["CLIENT_SUPPORT"] }));
+    let body = app
+        .gql(q)
+        .vars(json!({ "i": { "drafts": false, "maxPagesPerOrder": 50, "allowedMessageTypes": ["CLIENT_SUPPORT"] } }))
+        .tenant("essays")
+        .token(&admin)
+        .send()
+        .await;
+    assert_eq!(
+        body["data"]["updateTenantFeatureToggles"]["featureToggles"],
+        json!({ "drafts": false, "wallet": true, "maxPagesPerOrder": 50, "allowedMessageTypes": ["CLIENT_SUPPORT"] })
+    );
     let bad = app.gql(q).vars(json!({ "i": { "maxPagesPerOrder": 0 } })).tenant("essays").token(&admin).send().await;
     assert_eq!(field(&bad), "input.maxPagesPerOrder");
     let root = app.sign_in("papers", "superadmin@scriptorium.test").await;
@@ -234,11 +284,22 @@ async fn admins_read_their_tenants_audit_log_and_superadmins_read_all() {
     assert_eq!(papers_log["data"]["auditLog"]["edges"][0]["node"]["after"]["branding"]["fromName"], "P2");
 
     let root = app.sign_in("essays", "superadmin@scriptorium.test").await;
-    let all = app.gql("{ auditLog(first: 2) { totalCount edges { cursor } pageInfo { hasNextPage } } }").token(&root).send().await;
+    let all = app
+        .gql("{ auditLog(first: 2) { totalCount edges { cursor } pageInfo { hasNextPage } } }")
+        .token(&root)
+        .send()
+        .await;
     assert_eq!(all["data"]["auditLog"]["totalCount"], 3);
     assert_eq!(all["data"]["auditLog"]["pageInfo"]["hasNextPage"], true);
     let cursor = all["data"]["auditLog"]["edges"][1]["cursor"].as_str().unwrap();
-    let rest = app.gql("query($a: String) { auditLog(first: 2, after: $a) { edges { node { after } } pageInfo { hasNextPage } } }").vars(json!({ "a": cursor })).token(&root).send().await;
+    let rest = app
+        .gql(
+            "query($a: String) { auditLog(first: 2, after: $a) { edges { node { after } } pageInfo { hasNextPage } } }",
+        )
+        .vars(json!({ "a": cursor }))
+        .token(&root)
+        .send()
+        .await;
     assert_eq!(rest["data"]["auditLog"]["edges"].as_array().unwrap().len(), 1);
     assert_eq!(rest["data"]["auditLog"]["edges"][0]["node"]["after"]["branding"]["fromName"], "E");
 

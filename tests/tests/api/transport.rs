@@ -19,7 +19,10 @@ async fn graphiql_is_served_from_the_binary_with_no_external_host() {
     let app = TestApp::spawn().await;
     let page = app.http().get(app.url("/graphql")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("GraphiQL.createFetcher"));
-    assert!(!page.contains("http://") && !page.contains("https://") && !page.contains("//unpkg") && !page.contains("cdn"), "{page}");
+    assert!(
+        !page.contains("http://") && !page.contains("https://") && !page.contains("//unpkg") && !page.contains("cdn"),
+        "{page}"
+    );
     for asset in ["graphiql.min.js", "graphiql.min.css", "react.production.min.js", "react-dom.production.min.js"] {
         let response = app.http().get(app.url(&format!("/graphql/assets/{asset}"))).send().await.unwrap();
         assert_eq!(response.status(), 200, "{asset}");
@@ -92,13 +95,19 @@ async fn batches_run_up_to_ten_operations() {
 async fn depth_and_alias_limits_hold() {
     let app = TestApp::spawn().await;
     // 14 levels: __schema > types > fields > type > ofType ×9 > name
-    let deep = format!("{{ __schema {{ types {{ fields {{ type {{ {} name {} }} }} }} }} }}", "ofType { ".repeat(9), "} ".repeat(9));
+    let deep = format!(
+        "{{ __schema {{ types {{ fields {{ type {{ {} name {} }} }} }} }} }}",
+        "ofType { ".repeat(9),
+        "} ".repeat(9)
+    );
     let body = app.gql(&deep).tenant("essays").send().await;
     assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
     assert!(body["errors"][0]["message"].as_str().unwrap().contains("too deep"), "{body}");
     assert!(body["data"].is_null());
 
-    let aliases = |n: usize| format!("{{ {} }}", (0..n).map(|i| format!("a{i}: tenant {{ slug }}")).collect::<Vec<_>>().join(" "));
+    let aliases = |n: usize| {
+        format!("{{ {} }}", (0..n).map(|i| format!("a{i}: tenant {{ slug }}")).collect::<Vec<_>>().join(" "))
+    };
     let ok = app.gql(&aliases(15)).tenant("essays").send().await;
     assert!(ok["errors"].is_null(), "{ok}");
     assert_eq!(ok["data"]["a14"]["slug"], "essays");

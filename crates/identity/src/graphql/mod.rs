@@ -28,7 +28,10 @@ impl Default for IdentitySettings {
 impl IdentitySettings {
     pub fn cookie(&self, token: &str) -> String {
         let secure = if self.cookie_secure { "; Secure" } else { "" };
-        format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", self.session_ttl.num_seconds())
+        format!(
+            "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+            self.session_ttl.num_seconds()
+        )
     }
 
     pub fn expired_cookie(&self) -> String {

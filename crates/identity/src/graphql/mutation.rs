@@ -68,7 +68,8 @@ impl IdentityMutation {
     /// (or twenty from one address) within 15 minutes answer `RATE_LIMITED`.
     async fn sign_in(&self, ctx: &Context<'_>, input: SignInInput) -> Result<AuthPayload> {
         let request = ctx.request();
-        let signed = sessions::sign_in(&request.db, request, &input.email, &input.password, settings(ctx).session_ttl).await?;
+        let signed =
+            sessions::sign_in(&request.db, request, &input.email, &input.password, settings(ctx).session_ttl).await?;
         Ok(signed_in(ctx, signed))
     }
 
@@ -85,7 +86,8 @@ impl IdentityMutation {
     /// Changes the viewer's password and ends their other sessions.
     async fn change_password(&self, ctx: &Context<'_>, input: ChangePasswordInput) -> Result<bool> {
         let request = ctx.request();
-        let hash = users::prepare_password_change(&request.db, request, &input.current_password, &input.new_password).await?;
+        let hash =
+            users::prepare_password_change(&request.db, request, &input.current_password, &input.new_password).await?;
         let txn = begin_write(&request.db).await?;
         users::change_password(&txn, request, hash).await?;
         txn.commit().await?;

@@ -17,7 +17,13 @@ impl IdentityQuery {
 
     /// The tenant's users, oldest first, optionally of one role.
     #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
-    async fn users(&self, ctx: &Context<'_>, role: Option<Role>, first: Option<i32>, after: Option<String>) -> Result<IdConnection<User>> {
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        role: Option<Role>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<IdConnection<User>> {
         let request = ctx.request();
         let page = PageArgs::parse(first, after)?;
         let paged = users::list(&request.db, request, role, page).await?;

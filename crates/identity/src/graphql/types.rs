@@ -18,7 +18,13 @@ pub struct User {
 
 impl From<user::Model> for User {
     fn from(m: user::Model) -> Self {
-        Self { id: ID(m.id.to_string()), email: m.email, display_name: m.display_name, role: m.role, created_at: m.created_at }
+        Self {
+            id: ID(m.id.to_string()),
+            email: m.email,
+            display_name: m.display_name,
+            role: m.role,
+            created_at: m.created_at,
+        }
     }
 }
 

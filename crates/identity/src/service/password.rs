@@ -33,7 +33,8 @@ static DECOY: LazyLock<String> = LazyLock::new(|| {
 pub fn check_strength(field: &str, password: &str) -> AppResult<()> {
     let len = password.chars().count();
     if len < MIN_LENGTH {
-        return Err(AppError::bad_input(field, format!("password must be at least {MIN_LENGTH} characters")).with_reason("TOO_SHORT"));
+        return Err(AppError::bad_input(field, format!("password must be at least {MIN_LENGTH} characters"))
+            .with_reason("TOO_SHORT"));
     }
     if len > MAX_LENGTH {
         return Err(AppError::bad_input(field, format!("password must be at most {MAX_LENGTH} characters")));
@@ -64,7 +65,8 @@ pub async fn verify(password: &str, stored: Option<&str>) -> AppResult<bool> {
         None => (DECOY.clone(), false),
     };
     blocking(move || {
-        let ok = PasswordHash::new(&stored).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok());
+        let ok = PasswordHash::new(&stored)
+            .is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok());
         ok && real
     })
     .await

@@ -23,7 +23,12 @@ pub struct SignedIn {
 }
 
 /// Opens a session for `user` and returns its new token.
-pub async fn start(conn: &impl ConnectionTrait, request: &RequestContext, user: user::Model, ttl: Duration) -> AppResult<SignedIn> {
+pub async fn start(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    user: user::Model,
+    ttl: Duration,
+) -> AppResult<SignedIn> {
     let now = request.now();
     let token = token::generate();
     let model = session::Model {
@@ -44,7 +49,13 @@ pub async fn start(conn: &impl ConnectionTrait, request: &RequestContext, user: 
 
 /// Signs in by e-mail and password under the request's tenant (superadmins under any).
 /// A wrong password and an unknown e-mail get the same answer, in the same time.
-pub async fn sign_in(conn: &impl ConnectionTrait, request: &RequestContext, email: &str, password_text: &str, ttl: Duration) -> AppResult<SignedIn> {
+pub async fn sign_in(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    email: &str,
+    password_text: &str,
+    ttl: Duration,
+) -> AppResult<SignedIn> {
     let invalid = || AppError::unauthenticated("wrong e-mail or password").with_reason("INVALID_CREDENTIALS");
     let email_normalized = email.trim().to_lowercase();
     let tenant_id = request.tenant.as_ref().map(|t| t.id);
@@ -65,7 +76,12 @@ pub async fn sign_in(conn: &impl ConnectionTrait, request: &RequestContext, emai
 
 /// The viewer a bearer token stands for under the request's tenant. A token that is unknown,
 /// revoked, expired, or presented under another tenant is `UNAUTHENTICATED`.
-pub async fn authenticate(conn: &impl ConnectionTrait, token_text: &str, tenant: Option<&TenantScope>, now: chrono::DateTime<chrono::Utc>) -> AppResult<Viewer> {
+pub async fn authenticate(
+    conn: &impl ConnectionTrait,
+    token_text: &str,
+    tenant: Option<&TenantScope>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Viewer> {
     let unauthenticated = || AppError::unauthenticated("the session is invalid or has ended; sign in again");
     let found = Sessions::find()
         .filter(session::Column::TokenHash.eq(token::digest(token_text)))
@@ -75,7 +91,8 @@ pub async fn authenticate(conn: &impl ConnectionTrait, token_text: &str, tenant:
         .one(conn)
         .await?;
     let Some((session, Some(user))) = found else { return Err(unauthenticated()) };
-    let in_scope = user.role == Role::Superadmin || (user.tenant_id.is_some() && user.tenant_id == tenant.map(|t| t.id));
+    let in_scope =
+        user.role == Role::Superadmin || (user.tenant_id.is_some() && user.tenant_id == tenant.map(|t| t.id));
     if !in_scope {
         return Err(unauthenticated());
     }
@@ -110,7 +127,11 @@ pub async fn list_live(conn: &impl ConnectionTrait, request: &RequestContext) ->
         .await?)
 }
 
-async fn revoke_where(conn: &impl ConnectionTrait, request: &RequestContext, filter: sea_orm::Condition) -> AppResult<u64> {
+async fn revoke_where(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    filter: sea_orm::Condition,
+) -> AppResult<u64> {
     let viewer = request.viewer()?;
     let result = Sessions::update_many()
         .col_expr(session::Column::RevokedAt, Expr::value(request.now()))
@@ -146,14 +167,24 @@ pub async fn sign_out(conn: &impl ConnectionTrait, request: &RequestContext) -> 
     audit_session_change(conn, request, "session.sign_out", Some(current), revoked).await
 }
 
-async fn audit_session_change(conn: &impl ConnectionTrait, request: &RequestContext, action: &str, id: Option<Uuid>, revoked: u64) -> AppResult<()> {
-    audit::record(conn, request, Change {
-        action,
-        target_type: "session",
-        target_id: id.map(|i| i.to_string()),
-        tenant_id: None,
-        before: None,
-        after: Some(json!({ "revoked": revoked })),
-    })
+async fn audit_session_change(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    action: &str,
+    id: Option<Uuid>,
+    revoked: u64,
+) -> AppResult<()> {
+    audit::record(
+        conn,
+        request,
+        Change {
+            action,
+            target_type: "session",
+            target_id: id.map(|i| i.to_string()),
+            tenant_id: None,
+            before: None,
+            after: Some(json!({ "revoked": revoked })),
+        },
+    )
     .await
 }

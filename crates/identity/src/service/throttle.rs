@@ -34,7 +34,8 @@ pub async fn begin(conn: &impl ConnectionTrait, request: &RequestContext, accoun
     })
     .exec_without_returning(conn)
     .await?;
-    let earlier = || Failures::find().filter(sign_in_failure::Column::At.gt(since)).filter(sign_in_failure::Column::Id.lt(id));
+    let earlier =
+        || Failures::find().filter(sign_in_failure::Column::At.gt(since)).filter(sign_in_failure::Column::Id.lt(id));
     let by_account = earlier().filter(sign_in_failure::Column::AccountKey.eq(&account_key)).count(conn).await?;
     let by_ip = match &ip {
         Some(ip) => earlier().filter(sign_in_failure::Column::Ip.eq(ip)).count(conn).await?,
@@ -42,9 +43,7 @@ pub async fn begin(conn: &impl ConnectionTrait, request: &RequestContext, accoun
     };
     if by_account >= MAX_PER_ACCOUNT || by_ip >= MAX_PER_IP {
         Failures::delete_by_id(id).exec(conn).await?;
-        return Err(AppError::rate_limited(format!(
-            "too many failed sign-ins; try again in {WINDOW_MINUTES} minutes"
-        )));
+        return Err(AppError::rate_limited(format!("too many failed sign-ins; try again in {WINDOW_MINUTES} minutes")));
     }
     Ok(Attempt { id })
 }

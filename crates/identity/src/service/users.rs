@@ -4,9 +4,7 @@
 //! transaction: [`prepare`] validates and hashes, [`insert`]/[`create_staff`] write.
 
 use kernel::{AppError, AppResult, PageArgs, Paged, RequestContext, Role, new_id, validate};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -95,12 +93,18 @@ pub fn authorize_grant(request: &RequestContext, role: Role) -> AppResult<()> {
     if viewer.role.may_grant(role) {
         Ok(())
     } else {
-        Err(AppError::forbidden("your role may not grant this role").with_field("input.role").with_reason("ROLE_NOT_GRANTABLE"))
+        Err(AppError::forbidden("your role may not grant this role")
+            .with_field("input.role")
+            .with_reason("ROLE_NOT_GRANTABLE"))
     }
 }
 
 /// An admin (or superadmin) creates a user of a role they may grant, in the request's tenant.
-pub async fn create_staff(conn: &impl ConnectionTrait, request: &RequestContext, user: PreparedUser) -> AppResult<user::Model> {
+pub async fn create_staff(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    user: PreparedUser,
+) -> AppResult<user::Model> {
     authorize_grant(request, user.role)?;
     let tenant = request.tenant()?;
     let created = insert(conn, Some(tenant.id), user, request.now()).await?;
@@ -117,7 +121,12 @@ pub async fn create_staff(conn: &impl ConnectionTrait, request: &RequestContext,
 }
 
 /// The request tenant's users, oldest first, optionally of one role (admins and superadmins).
-pub async fn list(conn: &impl ConnectionTrait, request: &RequestContext, role: Option<Role>, page: PageArgs) -> AppResult<Paged<user::Model>> {
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    role: Option<Role>,
+    page: PageArgs,
+) -> AppResult<Paged<user::Model>> {
     request.require_role(&[Role::Admin, Role::Superadmin])?;
     let tenant = request.tenant()?;
     let mut query = Users::find().filter(user::Column::TenantId.eq(tenant.id));
@@ -143,7 +152,11 @@ pub async fn find_superadmin(conn: &impl ConnectionTrait, email_normalized: &str
 
 /// The account an e-mail signs in to under `tenant`: the tenant's user, else a superadmin
 /// (who signs in under any host).
-pub async fn find_for_sign_in(conn: &impl ConnectionTrait, tenant: Option<Uuid>, email_normalized: &str) -> AppResult<Option<user::Model>> {
+pub async fn find_for_sign_in(
+    conn: &impl ConnectionTrait,
+    tenant: Option<Uuid>,
+    email_normalized: &str,
+) -> AppResult<Option<user::Model>> {
     if let Some(tenant) = tenant {
         let found = Users::find()
             .filter(user::Column::TenantId.eq(tenant))
@@ -163,7 +176,11 @@ pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<user::Mode
 
 /// Changes the viewer's password after checking the current one, and signs out their other
 /// sessions (whoever knew the old password is logged out). Returns how many were revoked.
-pub async fn change_password(conn: &impl ConnectionTrait, request: &RequestContext, new_hash: String) -> AppResult<u64> {
+pub async fn change_password(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    new_hash: String,
+) -> AppResult<u64> {
     let viewer = request.viewer()?;
     Users::update_many()
         .col_expr(user::Column::PasswordHash, sea_orm::sea_query::Expr::value(new_hash))
@@ -172,25 +189,36 @@ pub async fn change_password(conn: &impl ConnectionTrait, request: &RequestConte
         .exec(conn)
         .await?;
     let revoked = sessions::revoke_others(conn, request).await?;
-    audit::record(conn, request, Change {
-        action: "user.change_password",
-        target_type: "user",
-        target_id: Some(viewer.user_id.to_string()),
-        tenant_id: None,
-        before: None,
-        after: Some(json!({ "otherSessionsRevoked": revoked })),
-    })
+    audit::record(
+        conn,
+        request,
+        Change {
+            action: "user.change_password",
+            target_type: "user",
+            target_id: Some(viewer.user_id.to_string()),
+            tenant_id: None,
+            before: None,
+            after: Some(json!({ "otherSessionsRevoked": revoked })),
+        },
+    )
     .await?;
     Ok(revoked)
 }
 
 /// Checks the viewer's current password and the new one, and hashes the new one (outside any
 /// transaction). A wrong current password is `BAD_USER_INPUT` on `input.currentPassword`.
-pub async fn prepare_password_change(conn: &impl ConnectionTrait, request: &RequestContext, current: &str, new: &str) -> AppResult<String> {
+pub async fn prepare_password_change(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    current: &str,
+    new: &str,
+) -> AppResult<String> {
     let viewer = request.viewer()?;
     let user = find(conn, viewer.user_id).await?;
     if !password::verify(current, Some(&user.password_hash)).await? {
-        return Err(AppError::bad_input("input.currentPassword", "the current password is wrong").with_reason("WRONG_PASSWORD"));
+        return Err(
+            AppError::bad_input("input.currentPassword", "the current password is wrong").with_reason("WRONG_PASSWORD")
+        );
     }
     password::check_strength("input.newPassword", new)?;
     password::hash(new).await
@@ -198,7 +226,12 @@ pub async fn prepare_password_change(conn: &impl ConnectionTrait, request: &Requ
 
 /// Creates the user unless one with that e-mail exists in that tenant (for the demo seed and
 /// `create-superadmin`). Returns whether it was created.
-pub async fn ensure(conn: &impl ConnectionTrait, tenant_id: Option<Uuid>, user: PreparedUser, now: chrono::DateTime<chrono::Utc>) -> AppResult<bool> {
+pub async fn ensure(
+    conn: &impl ConnectionTrait,
+    tenant_id: Option<Uuid>,
+    user: PreparedUser,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<bool> {
     let exists = match tenant_id {
         Some(t) => Users::find()
             .filter(user::Column::TenantId.eq(t))

@@ -46,7 +46,9 @@ pub enum TenantStatus {
 
 /// What every e-mail and notification of the tenant carries. Stored as JSON so new fields need
 /// no migration; every field is optional and falls back to the tenant's name.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult, async_graphql::SimpleObject)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult, async_graphql::SimpleObject,
+)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Branding {
     pub subject_prefix: Option<String>,
@@ -89,7 +91,11 @@ impl Default for FeatureToggles {
             two_factor_required: false,
             password_reset: true,
             messaging: true,
-            allowed_message_types: vec![MessageType::ClientWriter, MessageType::ClientSupport, MessageType::WriterSupport],
+            allowed_message_types: vec![
+                MessageType::ClientWriter,
+                MessageType::ClientSupport,
+                MessageType::WriterSupport,
+            ],
             max_pages_per_order: 200,
             max_slides_per_order: 100,
             drafts: true,

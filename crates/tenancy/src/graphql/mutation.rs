@@ -90,7 +90,10 @@ where
 
 fn current_tenant(ctx: &Context<'_>) -> Result<Arc<Tenant>> {
     ctx.request().tenant()?;
-    Ok(ctx.data_opt::<CurrentTenant>().and_then(|c| c.0.clone()).ok_or_else(|| kernel::AppError::not_found("tenant"))?)
+    Ok(ctx
+        .data_opt::<CurrentTenant>()
+        .and_then(|c| c.0.clone())
+        .ok_or_else(|| kernel::AppError::not_found("tenant"))?)
 }
 
 fn patch(field: &mut Option<String>, value: MaybeUndefined<String>) {
@@ -138,7 +141,8 @@ impl TenancyMutation {
     #[graphql(guard = "RoleGuard::new(&[Role::Superadmin])")]
     async fn suspend_tenant(&self, ctx: &Context<'_>, id: ID) -> Result<TenantView> {
         let id = parse_id("id", &id)?;
-        write_tenant(ctx, async |txn, request| tenants::set_status(txn, request, id, TenantStatus::Suspended).await).await
+        write_tenant(ctx, async |txn, request| tenants::set_status(txn, request, id, TenantStatus::Suspended).await)
+            .await
     }
 
     #[graphql(guard = "RoleGuard::new(&[Role::Superadmin])")]

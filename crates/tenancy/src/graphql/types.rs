@@ -4,9 +4,9 @@ use async_graphql::{ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use kernel::Role;
 
+use crate::Tenant;
 use crate::entity::audit_entry;
 use crate::entity::tenant::{Branding, FeatureToggles, TenantStatus};
-use crate::Tenant;
 
 /// A website of the installation. Readable by anyone in it.
 pub struct TenantView(pub Arc<Tenant>);

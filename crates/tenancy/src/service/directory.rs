@@ -33,9 +33,12 @@ enum Key {
     Slug(String),
 }
 
+/// A cached answer: when it was read, and the tenant (or that there is none).
+type Entry = (Instant, Option<Arc<Tenant>>);
+
 pub struct TenantDirectory {
     ttl: Duration,
-    entries: RwLock<HashMap<Key, (Instant, Option<Arc<Tenant>>)>>,
+    entries: RwLock<HashMap<Key, Entry>>,
 }
 
 impl TenantDirectory {
@@ -51,10 +54,10 @@ impl TenantDirectory {
         host: Option<&str>,
         slug: Option<&str>,
     ) -> AppResult<Option<Arc<Tenant>>> {
-        if let Some(host) = host.map(normalize_host).filter(|h| !h.is_empty()) {
-            if let Some(tenant) = self.lookup(conn, Key::Host(host)).await? {
-                return Ok(Some(tenant));
-            }
+        if let Some(host) = host.map(normalize_host).filter(|h| !h.is_empty())
+            && let Some(tenant) = self.lookup(conn, Key::Host(host)).await?
+        {
+            return Ok(Some(tenant));
         }
         match slug.map(str::trim).filter(|s| !s.is_empty()) {
             Some(slug) => match self.lookup(conn, Key::Slug(slug.to_ascii_lowercase())).await? {
@@ -71,10 +74,10 @@ impl TenantDirectory {
     }
 
     async fn lookup(&self, conn: &impl ConnectionTrait, key: Key) -> AppResult<Option<Arc<Tenant>>> {
-        if let Some((at, hit)) = self.entries.read().unwrap_or_else(|p| p.into_inner()).get(&key) {
-            if at.elapsed() < self.ttl {
-                return Ok(hit.clone());
-            }
+        if let Some((at, hit)) = self.entries.read().unwrap_or_else(|p| p.into_inner()).get(&key)
+            && at.elapsed() < self.ttl
+        {
+            return Ok(hit.clone());
         }
         let found = match &key {
             Key::Host(host) => tenants::find_by_domain(conn, host).await?,

@@ -173,11 +173,18 @@ fn normalize_domains(domains: &[String]) -> AppResult<Vec<String>> {
     Ok(out)
 }
 
-async fn insert_domains(conn: &impl ConnectionTrait, tenant_id: Uuid, domains: &[String], now: DateTime<Utc>) -> AppResult<()> {
+async fn insert_domains(
+    conn: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    domains: &[String],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     for domain in domains {
         let taken = TenantDomains::find_by_id(domain.clone()).one(conn).await?;
         if taken.is_some_and(|d| d.tenant_id != tenant_id) {
-            return Err(AppError::conflict(format!("domain '{domain}' belongs to another tenant")).with_field("domains"));
+            return Err(
+                AppError::conflict(format!("domain '{domain}' belongs to another tenant")).with_field("domains")
+            );
         }
     }
     TenantDomains::delete_many().filter(tenant_domain::Column::TenantId.eq(tenant_id)).exec(conn).await?;
@@ -225,14 +232,18 @@ pub async fn create(conn: &impl ConnectionTrait, request: &RequestContext, input
     .map_err(|e| AppError::from_db_unique(e, "input.slug", "slug is taken"))?;
     insert_domains(conn, model.id, &domains, now).await?;
     let tenant = with_domains(conn, model).await?;
-    audit::record(conn, request, Change {
-        action: "tenant.create",
-        target_type: "tenant",
-        target_id: Some(tenant.id.to_string()),
-        tenant_id: Some(tenant.id),
-        before: None,
-        after: Some(tenant.snapshot()),
-    })
+    audit::record(
+        conn,
+        request,
+        Change {
+            action: "tenant.create",
+            target_type: "tenant",
+            target_id: Some(tenant.id.to_string()),
+            tenant_id: Some(tenant.id),
+            before: None,
+            after: Some(tenant.snapshot()),
+        },
+    )
     .await?;
     Ok(tenant)
 }
@@ -257,19 +268,28 @@ async fn modify(
     active.updated_at = Set(request.now());
     let model = active.update(conn).await?;
     let after = with_domains(conn, model).await?;
-    audit::record(conn, request, Change {
-        action,
-        target_type: "tenant",
-        target_id: Some(id.to_string()),
-        tenant_id: Some(id),
-        before: Some(before.snapshot()),
-        after: Some(after.snapshot()),
-    })
+    audit::record(
+        conn,
+        request,
+        Change {
+            action,
+            target_type: "tenant",
+            target_id: Some(id.to_string()),
+            tenant_id: Some(id),
+            before: Some(before.snapshot()),
+            after: Some(after.snapshot()),
+        },
+    )
     .await?;
     Ok(after)
 }
 
-pub async fn update(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid, changes: TenantChanges) -> AppResult<Tenant> {
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    id: Uuid,
+    changes: TenantChanges,
+) -> AppResult<Tenant> {
     let name = changes.name.as_deref().map(|n| validate::text("input.name", n, 200)).transpose()?;
     let time_zone = changes.time_zone.as_deref().map(|z| validate::time_zone("input.timeZone", z)).transpose()?;
     let contact_email = changes
@@ -296,7 +316,12 @@ pub async fn update(conn: &impl ConnectionTrait, request: &RequestContext, id: U
 }
 
 /// Suspends or reactivates; setting the status it already has is `CONFLICT`.
-pub async fn set_status(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid, status: TenantStatus) -> AppResult<Tenant> {
+pub async fn set_status(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    id: Uuid,
+    status: TenantStatus,
+) -> AppResult<Tenant> {
     let action = match status {
         TenantStatus::Suspended => "tenant.suspend",
         TenantStatus::Active => "tenant.reactivate",
@@ -336,7 +361,12 @@ fn check_toggles(t: &FeatureToggles) -> AppResult<()> {
     Ok(())
 }
 
-pub async fn set_branding(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid, branding: Branding) -> AppResult<Tenant> {
+pub async fn set_branding(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    id: Uuid,
+    branding: Branding,
+) -> AppResult<Tenant> {
     let branding = check_branding(branding)?;
     modify(conn, request, id, "tenant.branding.update", None, |t| {
         t.branding = Set(branding);

@@ -1,0 +1,37 @@
+# Developer recipes (CI and the README's two commands do not need just).
+
+default:
+    @just --list
+
+# Run the server on the embedded SQLite database with demo data
+run:
+    cargo run --release -p gateway -- serve --demo
+
+# All tests on SQLite
+test:
+    cargo test --workspace
+
+# All tests again on the local PostgreSQL (a fresh database per test, dropped after)
+test-pg:
+    TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo test --workspace
+
+# Formatting and lints, as CI runs them
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Rewrite schema.graphql from the built schema
+schema:
+    cargo run -q -p gateway -- export-schema > schema.graphql
+
+# Apply migrations to DATABASE_URL (default: the SQLite file)
+migrate:
+    cargo run --release -p gateway -- migrate
+
+# CI exactly as it runs
+ci:
+    bash .ci/run
+
+# Load authenticated `viewer` queries; prints req/s, p50, p99 and peak RSS (DATABASE_URL picks the backend)
+bench-viewer *ARGS:
+    bash scripts/bench-viewer.sh {{ARGS}}
