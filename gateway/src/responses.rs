@@ -75,7 +75,7 @@ mod tests {
             ServerError::new("Unknown field \"nope\"", None),
             async_graphql::Error::from(std::io::Error::other("disk on fire at /var/lib"))
                 .into_server_error(Default::default()),
-            async_graphql::Error::from(AppError::conflict("taken").with_field("input.email"))
+            async_graphql::Error::from(AppError::conflict("taken").with_field("email"))
                 .into_server_error(Default::default()),
         ]);
         assign_codes(&mut response);
@@ -85,6 +85,6 @@ mod tests {
         assert_eq!(errors[1]["extensions"]["code"], "INTERNAL");
         assert_eq!(errors[1]["message"], "internal error");
         assert_eq!(errors[2]["extensions"]["code"], "CONFLICT");
-        assert_eq!(errors[2]["extensions"]["field"], "input.email");
+        assert_eq!(errors[2]["extensions"]["field"], "email");
     }
 }

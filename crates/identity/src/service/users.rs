@@ -31,9 +31,9 @@ pub fn check_email(field: &str, raw: &str) -> AppResult<(String, String)> {
 
 /// Validates the fields and hashes the password (on the blocking pool, outside any transaction).
 pub async fn prepare(email: &str, display_name: &str, role: Role, password: &str) -> AppResult<PreparedUser> {
-    let (email, email_normalized) = check_email("input.email", email)?;
-    let display_name = validate::text("input.displayName", display_name, 100)?;
-    password::check_strength("input.password", password)?;
+    let (email, email_normalized) = check_email("email", email)?;
+    let display_name = validate::text("displayName", display_name, 100)?;
+    password::check_strength("password", password)?;
     let password_hash = password::hash(password).await?;
     Ok(PreparedUser { email, email_normalized, display_name, role, password_hash })
 }
@@ -63,12 +63,12 @@ pub async fn insert(
     Users::insert(user::ActiveModel::from(model.clone()))
         .exec_without_returning(conn)
         .await
-        .map_err(|e| AppError::from_db_unique(e, "input.email", "an account with this e-mail already exists"))?;
+        .map_err(|e| AppError::from_db_unique(e, "email", "an account with this e-mail already exists"))?;
     Ok(model)
 }
 
 fn duplicate() -> AppError {
-    AppError::conflict("an account with this e-mail already exists").with_field("input.email").with_reason("DUPLICATE")
+    AppError::conflict("an account with this e-mail already exists").with_field("email").with_reason("DUPLICATE")
 }
 
 /// Sign-up of a client, where the tenant allows registration.
@@ -94,7 +94,7 @@ pub fn authorize_grant(request: &RequestContext, role: Role) -> AppResult<()> {
         Ok(())
     } else {
         Err(AppError::forbidden("your role may not grant this role")
-            .with_field("input.role")
+            .with_field("role")
             .with_reason("ROLE_NOT_GRANTABLE"))
     }
 }
@@ -217,10 +217,10 @@ pub async fn prepare_password_change(
     let user = find(conn, viewer.user_id).await?;
     if !password::verify(current, Some(&user.password_hash)).await? {
         return Err(
-            AppError::bad_input("input.currentPassword", "the current password is wrong").with_reason("WRONG_PASSWORD")
+            AppError::bad_input("currentPassword", "the current password is wrong").with_reason("WRONG_PASSWORD")
         );
     }
-    password::check_strength("input.newPassword", new)?;
+    password::check_strength("newPassword", new)?;
     password::hash(new).await
 }
 

@@ -203,14 +203,14 @@ async fn insert_domains(
 
 /// Creates a tenant (superadmin), with default branding and feature toggles.
 pub async fn create(conn: &impl ConnectionTrait, request: &RequestContext, input: NewTenant) -> AppResult<Tenant> {
-    let slug = validate::slug("input.slug", &input.slug)?;
-    let name = validate::text("input.name", &input.name, 200)?;
-    let currency = validate::currency("input.currency", &input.currency)?;
-    let time_zone = validate::time_zone("input.timeZone", input.time_zone.as_deref().unwrap_or("UTC"))?;
-    let contact_email = input.contact_email.as_deref().map(|e| validate::email("input.contactEmail", e)).transpose()?;
+    let slug = validate::slug("slug", &input.slug)?;
+    let name = validate::text("name", &input.name, 200)?;
+    let currency = validate::currency("currency", &input.currency)?;
+    let time_zone = validate::time_zone("timeZone", input.time_zone.as_deref().unwrap_or("UTC"))?;
+    let contact_email = input.contact_email.as_deref().map(|e| validate::email("contactEmail", e)).transpose()?;
     let domains = normalize_domains(&input.domains)?;
     if find_by_slug(conn, &slug).await?.is_some() {
-        return Err(AppError::conflict(format!("slug '{slug}' is taken")).with_field("input.slug"));
+        return Err(AppError::conflict(format!("slug '{slug}' is taken")).with_field("slug"));
     }
     let now = request.now();
     let model = tenant::ActiveModel {
@@ -229,7 +229,7 @@ pub async fn create(conn: &impl ConnectionTrait, request: &RequestContext, input
     }
     .insert(conn)
     .await
-    .map_err(|e| AppError::from_db_unique(e, "input.slug", "slug is taken"))?;
+    .map_err(|e| AppError::from_db_unique(e, "slug", "slug is taken"))?;
     insert_domains(conn, model.id, &domains, now).await?;
     let tenant = with_domains(conn, model).await?;
     audit::record(
@@ -290,11 +290,11 @@ pub async fn update(
     id: Uuid,
     changes: TenantChanges,
 ) -> AppResult<Tenant> {
-    let name = changes.name.as_deref().map(|n| validate::text("input.name", n, 200)).transpose()?;
-    let time_zone = changes.time_zone.as_deref().map(|z| validate::time_zone("input.timeZone", z)).transpose()?;
+    let name = changes.name.as_deref().map(|n| validate::text("name", n, 200)).transpose()?;
+    let time_zone = changes.time_zone.as_deref().map(|z| validate::time_zone("timeZone", z)).transpose()?;
     let contact_email = changes
         .contact_email
-        .map(|e| e.as_deref().map(|e| validate::email("input.contactEmail", e)).transpose())
+        .map(|e| e.as_deref().map(|e| validate::email("contactEmail", e)).transpose())
         .transpose()?;
     let domains = changes.domains.as_deref().map(normalize_domains).transpose()?;
     modify(conn, request, id, "tenant.update", domains.as_deref(), |t| {
@@ -340,23 +340,23 @@ pub async fn set_status(
 fn check_branding(b: Branding) -> AppResult<Branding> {
     let check = |v: Option<String>, f: &dyn Fn(&str) -> AppResult<String>| v.as_deref().map(f).transpose();
     Ok(Branding {
-        subject_prefix: check(b.subject_prefix, &|v| validate::text("input.subjectPrefix", v, 50))?,
-        from_name: check(b.from_name, &|v| validate::text("input.fromName", v, 100))?,
-        from_address: check(b.from_address, &|v| validate::email("input.fromAddress", v))?,
-        reply_to: check(b.reply_to, &|v| validate::email("input.replyTo", v))?,
-        logo_url: check(b.logo_url, &|v| validate::url("input.logoUrl", v))?,
-        primary_color: check(b.primary_color, &|v| validate::colour("input.primaryColor", v))?,
-        secondary_color: check(b.secondary_color, &|v| validate::colour("input.secondaryColor", v))?,
-        footer_text: check(b.footer_text, &|v| validate::text("input.footerText", v, 2000))?,
+        subject_prefix: check(b.subject_prefix, &|v| validate::text("subjectPrefix", v, 50))?,
+        from_name: check(b.from_name, &|v| validate::text("fromName", v, 100))?,
+        from_address: check(b.from_address, &|v| validate::email("fromAddress", v))?,
+        reply_to: check(b.reply_to, &|v| validate::email("replyTo", v))?,
+        logo_url: check(b.logo_url, &|v| validate::url("logoUrl", v))?,
+        primary_color: check(b.primary_color, &|v| validate::colour("primaryColor", v))?,
+        secondary_color: check(b.secondary_color, &|v| validate::colour("secondaryColor", v))?,
+        footer_text: check(b.footer_text, &|v| validate::text("footerText", v, 2000))?,
     })
 }
 
 fn check_toggles(t: &FeatureToggles) -> AppResult<()> {
     if !(1..=1000).contains(&t.max_pages_per_order) {
-        return Err(AppError::bad_input("input.maxPagesPerOrder", "must be between 1 and 1000"));
+        return Err(AppError::bad_input("maxPagesPerOrder", "must be between 1 and 1000"));
     }
     if !(0..=500).contains(&t.max_slides_per_order) {
-        return Err(AppError::bad_input("input.maxSlidesPerOrder", "must be between 0 and 500"));
+        return Err(AppError::bad_input("maxSlidesPerOrder", "must be between 0 and 500"));
     }
     Ok(())
 }
