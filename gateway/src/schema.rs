@@ -4,7 +4,7 @@ use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use identity::{IdentityMutation, IdentityQuery};
 use tenancy::{TenancyMutation, TenancyQuery};
 
-use crate::limits::AliasLimit;
+use crate::limits::QueryLimits;
 
 #[derive(MergedObject, Default)]
 pub struct Query(TenancyQuery, IdentityQuery);
@@ -14,16 +14,14 @@ pub struct Mutation(TenancyMutation, IdentityMutation);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
-pub const MAX_DEPTH: usize = 12;
+pub const LIMITS: QueryLimits = QueryLimits { max_depth: 12, max_introspection_depth: 20, max_aliases: 15 };
 pub const MAX_COMPLEXITY: usize = 2_000;
-pub const MAX_ALIASES: usize = 15;
 
 /// The schema with its limits; the caller adds data and builds.
 pub fn builder(introspection: bool) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
-        .extension(AliasLimit(MAX_ALIASES));
+        .extension(LIMITS);
     if introspection { builder } else { builder.disable_introspection() }
 }
 

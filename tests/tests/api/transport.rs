@@ -94,16 +94,17 @@ async fn batches_run_up_to_ten_operations() {
 #[tokio::test]
 async fn depth_and_alias_limits_hold() {
     let app = TestApp::spawn().await;
-    // 14 levels: __schema > types > fields > type > ofType ×9 > name
-    let deep = format!(
-        "{{ __schema {{ types {{ fields {{ type {{ {} name {} }} }} }} }} }}",
-        "ofType { ".repeat(9),
-        "} ".repeat(9)
-    );
+    // 13 levels (depth is checked before the fields are, so any names do)
+    let deep = format!("{{ {} leaf {} }}", "a { ".repeat(12), "} ".repeat(12));
     let body = app.gql(&deep).tenant("essays").send().await;
     assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
-    assert!(body["errors"][0]["message"].as_str().unwrap().contains("too deep"), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["reason"], "QUERY_TOO_DEEP", "{body}");
     assert!(body["data"].is_null());
+
+    // 12 levels pass the depth check (and then fail validation on the made-up names)
+    let twelve = format!("{{ {} leaf {} }}", "a { ".repeat(11), "} ".repeat(11));
+    let body = app.gql(&twelve).tenant("essays").send().await;
+    assert_ne!(body["errors"][0]["extensions"]["reason"], "QUERY_TOO_DEEP", "{body}");
 
     let aliases = |n: usize| {
         format!("{{ {} }}", (0..n).map(|i| format!("a{i}: tenant {{ slug }}")).collect::<Vec<_>>().join(" "))
@@ -125,4 +126,25 @@ async fn unknown_fields_and_wrong_argument_types_are_bad_user_input_without_inte
     assert_eq!(code(&body), "BAD_USER_INPUT");
     let text = body.to_string().to_lowercase();
     assert!(!text.contains("select") && !text.contains("sqlx") && !text.contains("panicked"), "{body}");
+}
+
+/// GraphiQL's introspection query (as graphql-js builds it, `ofType` nested nine deep) must
+/// pass the limits, or GraphiQL loses its docs and completion.
+#[tokio::test]
+async fn graphiqls_introspection_query_passes_the_limits() {
+    let app = TestApp::spawn().await;
+    let type_ref =
+        format!("fragment TypeRef on __Type {{ kind name {} }}", "ofType { kind name ".repeat(9) + &"} ".repeat(9));
+    let query = format!(
+        "query IntrospectionQuery {{ __schema {{ queryType {{ name }} mutationType {{ name }} subscriptionType {{ name }} \
+         types {{ ...FullType }} directives {{ name description locations args {{ ...InputValue }} }} }} }} \
+         fragment FullType on __Type {{ kind name description fields(includeDeprecated: true) {{ name description \
+         args {{ ...InputValue }} type {{ ...TypeRef }} isDeprecated deprecationReason }} inputFields {{ ...InputValue }} \
+         interfaces {{ ...TypeRef }} enumValues(includeDeprecated: true) {{ name description isDeprecated deprecationReason }} \
+         possibleTypes {{ ...TypeRef }} }} \
+         fragment InputValue on __InputValue {{ name description type {{ ...TypeRef }} defaultValue }} {type_ref}"
+    );
+    let body = app.gql(&query).send().await;
+    assert!(body["errors"].is_null(), "{}", body["errors"]);
+    assert!(body["data"]["__schema"]["types"].as_array().unwrap().len() > 20);
 }
