@@ -1,21 +1,40 @@
-//! The one schema: every domain crate's query and mutation roots, merged.
+//! The one schema: every domain crate's query and mutation roots, merged, and the role
+//! dashboards assembled from each crate's parts.
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, MergedObject, Object, Schema, SchemaBuilder};
 use identity::{IdentityMutation, IdentityQuery};
+use kernel::{Role, RoleGuard};
+use orders::{OrdersMutation, OrdersQuery};
 use tenancy::{TenancyMutation, TenancyQuery};
 
 use crate::limits::QueryLimits;
 
+/// A client's dashboard: each context contributes its part.
 #[derive(MergedObject, Default)]
-pub struct Query(TenancyQuery, IdentityQuery);
+pub struct ClientDashboard(orders::ClientDashboardPart);
+
+#[derive(Default)]
+pub struct DashboardQuery;
+
+#[Object]
+impl DashboardQuery {
+    /// The signed-in client's dashboard.
+    #[graphql(guard = "RoleGuard::new(&[Role::Client])")]
+    async fn client_dashboard(&self) -> ClientDashboard {
+        ClientDashboard::default()
+    }
+}
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(TenancyMutation, IdentityMutation);
+pub struct Query(TenancyQuery, IdentityQuery, OrdersQuery, DashboardQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(TenancyMutation, IdentityMutation, OrdersMutation);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 pub const LIMITS: QueryLimits = QueryLimits { max_depth: 12, max_introspection_depth: 20, max_aliases: 15 };
-pub const MAX_COMPLEXITY: usize = 2_000;
+pub const MAX_COMPLEXITY: usize = 5_000;
 
 /// The schema with its limits; the caller adds data and builds.
 pub fn builder(introspection: bool) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
@@ -23,6 +42,11 @@ pub fn builder(introspection: bool) -> SchemaBuilder<Query, Mutation, EmptySubsc
         .limit_complexity(MAX_COMPLEXITY)
         .extension(LIMITS);
     if introspection { builder } else { builder.disable_introspection() }
+}
+
+/// Attaches every context's per-request DataLoaders (tenant-aware, so never shared).
+pub fn attach_loaders(request: async_graphql::Request, ctx: &kernel::RequestContext) -> async_graphql::Request {
+    orders::loaders::attach(identity::loaders::attach(request, ctx), ctx)
 }
 
 /// The SDL, sorted, as committed in `schema.graphql`.

@@ -14,6 +14,8 @@ pub const SUPERADMIN_EMAIL: &str = "superadmin@scriptorium.test";
 
 pub struct DemoTenant {
     pub slug: &'static str,
+    /// The demo price of a page, in minor units.
+    pub price_per_page: i64,
     pub name: &'static str,
     pub domain: &'static str,
     pub currency: &'static str,
@@ -23,6 +25,7 @@ pub struct DemoTenant {
 pub const DEMO_TENANTS: [DemoTenant; 2] = [
     DemoTenant {
         slug: "essays",
+        price_per_page: 1200,
         name: "Essays Demo",
         domain: "localhost",
         currency: "USD",
@@ -30,6 +33,7 @@ pub const DEMO_TENANTS: [DemoTenant; 2] = [
     },
     DemoTenant {
         slug: "papers",
+        price_per_page: 1000,
         name: "Papers Demo",
         domain: "papers.localhost",
         currency: "EUR",
@@ -86,6 +90,7 @@ pub async fn seed_demo(db: &DatabaseConnection, clock: Arc<dyn Clock>) -> kernel
                 .await?
             }
         };
+        orders::service::catalog::seed_demo(&txn, tenant.id, demo.price_per_page, clock.now()).await?;
         for (role, local, name) in DEMO_ROLES {
             let email = format!("{local}@{}", demo.email_domain);
             let user = PreparedUser {

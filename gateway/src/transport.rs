@@ -22,6 +22,7 @@ use tenancy::graphql::CurrentTenant;
 use crate::app::AppState;
 use crate::observability::{SqlStats, count_statements};
 use crate::responses::{assign_codes, error_response};
+use crate::schema::attach_loaders;
 
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const MAX_BATCH: usize = 10;
@@ -92,11 +93,10 @@ async fn prepare_and_execute(
         client: client_info(headers, peer, state.trust_proxy),
     };
     let current = CurrentTenant(tenant);
+    let prepare = |r: async_graphql::Request| attach_loaders(r, &request).data(request.clone()).data(current.clone());
     let batch = match batch {
-        BatchRequest::Single(r) => BatchRequest::Single(r.data(request.clone()).data(current.clone())),
-        BatchRequest::Batch(rs) => {
-            BatchRequest::Batch(rs.into_iter().map(|r| r.data(request.clone()).data(current.clone())).collect())
-        }
+        BatchRequest::Single(r) => BatchRequest::Single(prepare(r)),
+        BatchRequest::Batch(rs) => BatchRequest::Batch(rs.into_iter().map(prepare).collect()),
     };
 
     let mut response = state.schema.execute_batch(batch).await;

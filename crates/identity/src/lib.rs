@@ -2,6 +2,7 @@
 
 pub mod entity;
 pub mod graphql;
+pub mod loaders;
 pub mod service;
 
-pub use graphql::{IdentityMutation, IdentityQuery, IdentitySettings, SESSION_COOKIE};
+pub use graphql::{IdentityMutation, IdentityQuery, IdentitySettings, Person, SESSION_COOKIE};

@@ -6,6 +6,7 @@ pub mod context;
 pub mod db;
 pub mod error;
 pub mod id;
+pub mod idempotency;
 pub mod money;
 pub mod pagination;
 pub mod validate;

@@ -28,6 +28,24 @@ impl From<user::Model> for User {
     }
 }
 
+/// Someone as others see them: name and role, no contact details.
+#[derive(SimpleObject, Clone)]
+pub struct Person {
+    pub id: ID,
+    pub display_name: String,
+    pub role: Role,
+}
+
+impl Person {
+    /// Loads a person through the request's user loader (batched with every other lookup).
+    pub async fn load(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Option<Person>> {
+        let Some(id) = id else { return Ok(None) };
+        let loader = ctx.data_unchecked::<async_graphql::dataloader::DataLoader<crate::loaders::UserLoader>>();
+        let user = loader.load_one(id).await?;
+        Ok(user.map(|u| Person { id: ID(u.id.to_string()), display_name: u.display_name, role: u.role }))
+    }
+}
+
 /// The result of signing in or up: the bearer token (shown once) and who it is for.
 #[derive(SimpleObject)]
 pub struct AuthPayload {

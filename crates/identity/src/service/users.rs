@@ -247,3 +247,13 @@ pub async fn ensure(
     insert(conn, tenant_id, user, now).await?;
     Ok(true)
 }
+
+/// Whether `user` is a user of `tenant` with `role`.
+pub async fn has_role_in_tenant(conn: &impl ConnectionTrait, tenant: Uuid, user: Uuid, role: Role) -> AppResult<bool> {
+    Ok(Users::find_by_id(user)
+        .filter(user::Column::TenantId.eq(tenant))
+        .filter(user::Column::Role.eq(role))
+        .one(conn)
+        .await?
+        .is_some())
+}

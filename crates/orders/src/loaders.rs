@@ -1,0 +1,108 @@
+//! DataLoaders for the orders context: one `IN (...)` query per batch, scoped to the tenant.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use kernel::{AppError, RequestContext};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use crate::entity::{catalog_item, order_event, order_line, pricing_settings, revision_request};
+
+/// Groups `rows` by `key`, keeping their order.
+fn group<T>(rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
+    let mut map: HashMap<Uuid, Vec<T>> = HashMap::new();
+    for row in rows {
+        map.entry(key(&row)).or_default().push(row);
+    }
+    map
+}
+
+/// A loader of an order's child rows (`$entity` by its `order_id`), `$scope` restricting
+/// them to the tenant where the table carries one.
+macro_rules! by_order_loader {
+    ($(#[$doc:meta])* $name:ident, $entity:ident, $order_col:expr, $sort_col:expr, |$tenant:ident| $scope:expr) => {
+        $(#[$doc])*
+        pub struct $name {
+            db: DatabaseConnection,
+            tenant: Uuid,
+        }
+
+        impl Loader<Uuid> for $name {
+            type Value = Vec<$entity::Model>;
+            type Error = AppError;
+
+            async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, AppError> {
+                let $tenant = self.tenant;
+                let rows = $entity::Entity::find()
+                    .filter($order_col.is_in(keys.to_vec()))
+                    .filter($scope)
+                    .order_by_asc($sort_col)
+                    .all(&self.db)
+                    .await?;
+                Ok(group(rows, |r| r.order_id))
+            }
+        }
+    };
+}
+
+by_order_loader!(
+    /// An order's priced lines; lines are only ever asked for through an order the viewer
+    /// may see, and carry no tenant of their own.
+    OrderLinesLoader, order_line, order_line::Column::OrderId, order_line::Column::Position, |_tenant| Condition::all());
+by_order_loader!(
+    /// An order's timeline, oldest first.
+    OrderEventsLoader, order_event, order_event::Column::OrderId, order_event::Column::Id, |tenant| order_event::Column::TenantId.eq(tenant));
+by_order_loader!(
+    /// An order's revision requests, oldest first.
+    RevisionsLoader, revision_request, revision_request::Column::OrderId, revision_request::Column::Id, |tenant| revision_request::Column::TenantId.eq(tenant));
+
+/// Catalogue entries by id, within the tenant.
+pub struct CatalogEntryLoader {
+    db: DatabaseConnection,
+    tenant: Uuid,
+}
+
+impl Loader<Uuid> for CatalogEntryLoader {
+    type Value = catalog_item::Model;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, AppError> {
+        let rows = catalog_item::Entity::find()
+            .filter(catalog_item::Column::Id.is_in(keys.to_vec()))
+            .filter(catalog_item::Column::TenantId.eq(self.tenant))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    }
+}
+
+/// Pricing settings by tenant (every order of a request shares one).
+pub struct SettingsLoader {
+    db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for SettingsLoader {
+    type Value = pricing_settings::Model;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, AppError> {
+        let rows = pricing_settings::Entity::find()
+            .filter(pricing_settings::Column::TenantId.is_in(keys.to_vec()))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.tenant_id, r)).collect())
+    }
+}
+
+/// Attaches this crate's loaders to one GraphQL request (only in a tenant).
+pub fn attach(request: async_graphql::Request, ctx: &RequestContext) -> async_graphql::Request {
+    let Some(tenant) = ctx.tenant.as_ref().map(|t| t.id) else { return request };
+    let db = || ctx.db.clone();
+    request
+        .data(DataLoader::new(OrderLinesLoader { db: db(), tenant }, tokio::spawn))
+        .data(DataLoader::new(OrderEventsLoader { db: db(), tenant }, tokio::spawn))
+        .data(DataLoader::new(RevisionsLoader { db: db(), tenant }, tokio::spawn))
+        .data(DataLoader::new(CatalogEntryLoader { db: db(), tenant }, tokio::spawn))
+        .data(DataLoader::new(SettingsLoader { db: db() }, tokio::spawn))
+}

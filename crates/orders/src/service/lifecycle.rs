@@ -1,0 +1,363 @@
+//! The order state machine: one table of `(from, action, who) → to`. `availableActions` reads
+//! it; `perform` applies it with a conditional update (`... WHERE status = from`), so two
+//! racing transitions cannot both happen, and writes the timeline event in the same
+//! transaction.
+
+use chrono::{DateTime, Duration, Utc};
+use kernel::{AppError, AppResult, RequestContext, Role, Viewer, new_id};
+use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::entity::order::{self, Entity as Orders, OrderStatus, PaymentStatus};
+use crate::entity::order_event::{self, Entity as OrderEvents};
+use crate::entity::revision_request::{self, Entity as Revisions, RevisionStatus};
+
+use OrderStatus::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OrderAction {
+    MarkPaid,
+    AssignWriter,
+    AcceptAssignment,
+    DeclineAssignment,
+    Submit,
+    Approve,
+    RequestRevision,
+    StartRevision,
+    Hold,
+    Resume,
+    Cancel,
+    Archive,
+}
+
+impl OrderAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MarkPaid => "MARK_PAID",
+            Self::AssignWriter => "ASSIGN_WRITER",
+            Self::AcceptAssignment => "ACCEPT_ASSIGNMENT",
+            Self::DeclineAssignment => "DECLINE_ASSIGNMENT",
+            Self::Submit => "SUBMIT",
+            Self::Approve => "APPROVE",
+            Self::RequestRevision => "REQUEST_REVISION",
+            Self::StartRevision => "START_REVISION",
+            Self::Hold => "HOLD",
+            Self::Resume => "RESUME",
+            Self::Cancel => "CANCEL",
+            Self::Archive => "ARCHIVE",
+        }
+    }
+}
+
+/// Who may take a transition: by role, or by their relation to the order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Actor {
+    /// The client who placed it.
+    Owner,
+    /// The writer it is assigned to.
+    AssignedWriter,
+    Support,
+    /// Admins, and superadmins acting in the tenant.
+    Admin,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    To(OrderStatus),
+    /// Back to where it was before `HOLD`.
+    Previous,
+}
+
+struct Rule {
+    from: &'static [OrderStatus],
+    action: OrderAction,
+    actors: &'static [Actor],
+    to: Target,
+}
+
+const WORKING: &[OrderStatus] = &[
+    Available,
+    PendingPreferred,
+    PendingAcceptance,
+    InProgress,
+    UnderEditing,
+    Submitted,
+    RevisionRequested,
+    InRevision,
+];
+
+/// The whole lifecycle. A transition not listed here does not exist (`CONFLICT`).
+const RULES: &[Rule] = &[
+    Rule {
+        from: &[Unpaid],
+        action: OrderAction::MarkPaid,
+        actors: &[Actor::Admin, Actor::Support],
+        to: Target::To(Available),
+    },
+    Rule {
+        from: &[Available],
+        action: OrderAction::AssignWriter,
+        actors: &[Actor::Admin],
+        to: Target::To(PendingAcceptance),
+    },
+    Rule {
+        from: &[PendingAcceptance],
+        action: OrderAction::AcceptAssignment,
+        actors: &[Actor::AssignedWriter],
+        to: Target::To(InProgress),
+    },
+    Rule {
+        from: &[PendingAcceptance],
+        action: OrderAction::DeclineAssignment,
+        actors: &[Actor::AssignedWriter],
+        to: Target::To(Available),
+    },
+    Rule {
+        from: &[InProgress, InRevision],
+        action: OrderAction::Submit,
+        actors: &[Actor::AssignedWriter],
+        to: Target::To(Submitted),
+    },
+    Rule { from: &[Submitted], action: OrderAction::Approve, actors: &[Actor::Owner], to: Target::To(Completed) },
+    Rule {
+        from: &[Submitted, Completed],
+        action: OrderAction::RequestRevision,
+        actors: &[Actor::Owner, Actor::Support, Actor::Admin],
+        to: Target::To(RevisionRequested),
+    },
+    Rule {
+        from: &[RevisionRequested],
+        action: OrderAction::StartRevision,
+        actors: &[Actor::AssignedWriter],
+        to: Target::To(InRevision),
+    },
+    Rule { from: WORKING, action: OrderAction::Hold, actors: &[Actor::Admin], to: Target::To(OnHold) },
+    Rule { from: &[OnHold], action: OrderAction::Resume, actors: &[Actor::Admin], to: Target::Previous },
+    Rule {
+        from: &[Unpaid, Available],
+        action: OrderAction::Cancel,
+        actors: &[Actor::Owner, Actor::Admin],
+        to: Target::To(Cancelled),
+    },
+    Rule {
+        from: &[
+            PendingPreferred,
+            PendingAcceptance,
+            InProgress,
+            OnHold,
+            UnderEditing,
+            Submitted,
+            RevisionRequested,
+            InRevision,
+            Disputed,
+        ],
+        action: OrderAction::Cancel,
+        actors: &[Actor::Admin],
+        to: Target::To(Cancelled),
+    },
+    Rule {
+        from: &[Completed, Cancelled],
+        action: OrderAction::Archive,
+        actors: &[Actor::Admin],
+        to: Target::To(Archived),
+    },
+];
+
+fn acts_as(viewer: &Viewer, order: &order::Model, actor: Actor) -> bool {
+    match actor {
+        Actor::Owner => viewer.role == Role::Client && viewer.user_id == order.client_id,
+        Actor::AssignedWriter => viewer.role == Role::Writer && order.writer_id == Some(viewer.user_id),
+        Actor::Support => viewer.role == Role::Support,
+        Actor::Admin => matches!(viewer.role, Role::Admin | Role::Superadmin),
+    }
+}
+
+/// Whether a completed order is still inside its free-revision window.
+fn in_revision_window(order: &order::Model, now: DateTime<Utc>, free_revision_days: i32) -> bool {
+    order.completed_at.is_some_and(|done| now <= done + Duration::days(i64::from(free_revision_days)))
+}
+
+/// Conditions beyond the table: a completed order takes revision requests only within the
+/// free-revision window.
+fn precondition(order: &order::Model, action: OrderAction, now: DateTime<Utc>, free_revision_days: i32) -> bool {
+    !(action == OrderAction::RequestRevision
+        && order.status == Completed
+        && !in_revision_window(order, now, free_revision_days))
+}
+
+/// The actions the viewer may take on the order now.
+pub fn available_actions(
+    order: &order::Model,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    free_revision_days: i32,
+) -> Vec<OrderAction> {
+    let mut actions = Vec::new();
+    for rule in RULES {
+        if rule.from.contains(&order.status)
+            && rule.actors.iter().any(|a| acts_as(viewer, order, *a))
+            && precondition(order, rule.action, now, free_revision_days)
+            && !actions.contains(&rule.action)
+        {
+            actions.push(rule.action);
+        }
+    }
+    actions
+}
+
+/// What a transition changes besides the status.
+#[derive(Default)]
+pub struct Effects {
+    pub writer: Option<Option<Uuid>>,
+}
+
+/// Applies `action` to the (already visible) order: `CONFLICT` when the table has no such
+/// transition from its status (or it changed meanwhile), `FORBIDDEN` when it does but not
+/// for this viewer. Returns the order as it is after.
+pub async fn transition(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    order: &order::Model,
+    action: OrderAction,
+    note: Option<String>,
+    effects: Effects,
+    free_revision_days: i32,
+) -> AppResult<order::Model> {
+    let viewer = request.viewer()?;
+    let now = request.now();
+    let rules: Vec<&Rule> = RULES.iter().filter(|r| r.action == action && r.from.contains(&order.status)).collect();
+    if rules.is_empty() || !precondition(order, action, now, free_revision_days) {
+        return Err(AppError::conflict(format!(
+            "{} is not possible while the order is {}",
+            action.as_str(),
+            serde_json::to_value(order.status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+        ))
+        .with_reason("INVALID_TRANSITION"));
+    }
+    let Some(rule) = rules.into_iter().find(|r| r.actors.iter().any(|a| acts_as(viewer, order, *a))) else {
+        return Err(AppError::forbidden(format!("you may not {} this order", action.as_str())));
+    };
+    let to = match rule.to {
+        Target::To(status) => status,
+        Target::Previous => order.status_before_hold.unwrap_or(Available),
+    };
+    if let Some(note) = &note
+        && note.chars().count() > 2000
+    {
+        return Err(AppError::bad_input("note", "a note is limited to 2000 characters"));
+    }
+
+    let mut update = Orders::update_many()
+        .col_expr(order::Column::Status, Expr::value(to))
+        .col_expr(order::Column::UpdatedAt, Expr::value(now))
+        .filter(order::Column::Id.eq(order.id))
+        .filter(order::Column::TenantId.eq(order.tenant_id))
+        .filter(order::Column::Status.eq(order.status));
+    let set = |update: sea_orm::UpdateMany<Orders>, col: order::Column, value: SimpleExpr| update.col_expr(col, value);
+    match action {
+        OrderAction::MarkPaid => update = set(update, order::Column::PaymentStatus, Expr::value(PaymentStatus::Paid)),
+        OrderAction::Approve => update = set(update, order::Column::CompletedAt, Expr::value(now)),
+        OrderAction::Hold => update = set(update, order::Column::StatusBeforeHold, Expr::value(order.status)),
+        OrderAction::Resume => {
+            update = set(update, order::Column::StatusBeforeHold, Expr::value(Option::<OrderStatus>::None))
+        }
+        OrderAction::DeclineAssignment => {
+            update = set(update, order::Column::WriterId, Expr::value(Option::<Uuid>::None))
+        }
+        _ => {}
+    }
+    if let Some(writer) = effects.writer {
+        update = set(update, order::Column::WriterId, Expr::value(writer));
+    }
+    if update.exec(conn).await?.rows_affected == 0 {
+        return Err(AppError::conflict("the order changed meanwhile; reload it").with_reason("STALE"));
+    }
+
+    match action {
+        OrderAction::StartRevision => {
+            Revisions::update_many()
+                .col_expr(revision_request::Column::Status, Expr::value(RevisionStatus::InProgress))
+                .col_expr(revision_request::Column::StartedAt, Expr::value(now))
+                .filter(revision_request::Column::OrderId.eq(order.id))
+                .filter(revision_request::Column::Status.eq(RevisionStatus::Requested))
+                .exec(conn)
+                .await?;
+        }
+        OrderAction::Submit => {
+            Revisions::update_many()
+                .col_expr(revision_request::Column::Status, Expr::value(RevisionStatus::Completed))
+                .col_expr(revision_request::Column::CompletedAt, Expr::value(now))
+                .filter(revision_request::Column::OrderId.eq(order.id))
+                .filter(revision_request::Column::Status.ne(RevisionStatus::Completed))
+                .exec(conn)
+                .await?;
+        }
+        _ => {}
+    }
+    record(conn, request, order, action.as_str(), Some(order.status), Some(to), note).await?;
+    Orders::find_by_id(order.id).one(conn).await?.ok_or_else(|| AppError::not_found("order"))
+}
+
+/// Writes one timeline event.
+pub async fn record(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    order: &order::Model,
+    kind: &str,
+    from: Option<OrderStatus>,
+    to: Option<OrderStatus>,
+    note: Option<String>,
+) -> AppResult<()> {
+    OrderEvents::insert(order_event::ActiveModel {
+        id: Set(new_id()),
+        tenant_id: Set(order.tenant_id),
+        order_id: Set(order.id),
+        at: Set(request.now()),
+        kind: Set(kind.to_owned()),
+        actor_id: Set(request.viewer.as_ref().map(|v| v.user_id)),
+        from_status: Set(from),
+        to_status: Set(to),
+        note: Set(note),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// Late: the deadline has passed and the work is not yet submitted.
+pub fn is_late(order: &order::Model, now: DateTime<Utc>) -> bool {
+    now > order.deadline
+        && matches!(order.status, Available | PendingPreferred | PendingAcceptance | InProgress | OnHold | UnderEditing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_a_rule_and_final_states_have_few_ways_out() {
+        for action in [
+            OrderAction::MarkPaid,
+            OrderAction::AssignWriter,
+            OrderAction::AcceptAssignment,
+            OrderAction::DeclineAssignment,
+            OrderAction::Submit,
+            OrderAction::Approve,
+            OrderAction::RequestRevision,
+            OrderAction::StartRevision,
+            OrderAction::Hold,
+            OrderAction::Resume,
+            OrderAction::Cancel,
+            OrderAction::Archive,
+        ] {
+            assert!(RULES.iter().any(|r| r.action == action), "{action:?}");
+        }
+        let out_of =
+            |s: OrderStatus| RULES.iter().filter(|r| r.from.contains(&s)).map(|r| r.action).collect::<Vec<_>>();
+        assert!(out_of(Archived).is_empty());
+        assert_eq!(out_of(Cancelled), vec![OrderAction::Archive]);
+    }
+}
