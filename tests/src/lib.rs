@@ -149,6 +149,39 @@ impl TestApp {
             .to_owned()
     }
 
+    /// The tenant's catalogue as `code → id` (demo codes are unique across lists).
+    pub async fn catalog(&self, tenant: &str) -> std::collections::HashMap<String, String> {
+        let lists = ["paperTypes", "academicLevels", "subjects", "workTypes", "deadlineTiers", "extraServices", "writerLevels", "citationStyles", "englishTypes"];
+        let query = format!("{{ orderCatalog {{ {} }} }}", lists.map(|l| format!("{l} {{ id code }}")).join(" "));
+        let body = self.gql(&query).tenant(tenant).send().await;
+        let mut map = std::collections::HashMap::new();
+        for list in lists {
+            for entry in body["data"]["orderCatalog"][list].as_array().unwrap_or_else(|| panic!("{body}")) {
+                map.insert(entry["code"].as_str().unwrap().to_owned(), entry["id"].as_str().unwrap().to_owned());
+            }
+        }
+        map
+    }
+
+    /// The test clock's now plus `hours`, as RFC 3339.
+    pub fn in_hours(&self, hours: i64) -> String {
+        use kernel::Clock;
+        (self.clock.now() + chrono::Duration::hours(hours)).to_rfc3339()
+    }
+
+    /// The id of a user of `tenant` by e-mail (for assigning writers, preferred writers).
+    pub async fn user_id(&self, tenant: &str, email: &str) -> String {
+        let admin = self.sign_in(tenant, &format!("admin@{tenant}.test")).await;
+        let body = self.gql("{ users(first: 100) { edges { node { id email } } } }").tenant(tenant).token(&admin).send().await;
+        body["data"]["users"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["node"]["email"] == email)
+            .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+            .unwrap_or_else(|| panic!("no {email} in {tenant}"))
+    }
+
     /// Counts the rows of `table` (for asserting that nothing was written).
     pub async fn count(&self, table: &str) -> i64 {
         let row = self

@@ -2,7 +2,11 @@
 //! `TEST_DATABASE_URL` is set).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod drafts;
 mod identity;
+mod lifecycle;
+mod pricing;
 mod schema;
 mod tenancy;
 mod transport;
+mod walls;

@@ -1,0 +1,129 @@
+use serde_json::{Value, json};
+use tests::{TestApp, code, field};
+
+const QUOTE: &str = "query($i: OrderSpecInput!) { quote(input: $i) { total currency lines { code label amount } } }";
+
+/// The first worked example: 3 double-spaced pages, undergraduate, writing, english, 50 h,
+/// a plagiarism report, an advanced writer.
+fn first_example(app: &TestApp, c: &std::collections::HashMap<String, String>) -> Value {
+    json!({
+        "topic": "The French Revolution", "paperTypeId": c["essay"], "academicLevelId": c["undergraduate"],
+        "subjectId": c["english"], "workTypeId": c["writing"], "pages": 3, "spacing": "DOUBLE",
+        "deadline": app.in_hours(50), "extraServiceIds": [c["plagiarism_report"]], "writerLevelId": c["advanced"],
+    })
+}
+
+#[tokio::test]
+async fn the_worked_examples_price_exactly() {
+    let app = TestApp::spawn().await;
+    let c = app.catalog("essays").await;
+    let client = app.sign_in("essays", "client@essays.test").await;
+
+    let body = app.gql(QUOTE).vars(json!({ "i": first_example(&app, &c) })).tenant("essays").token(&client).send().await;
+    let quote = &body["data"]["quote"];
+    assert_eq!(quote["total"], "80.49", "{body}");
+    assert_eq!(quote["currency"], "USD");
+    let amounts: Vec<&str> = quote["lines"].as_array().unwrap().iter().map(|l| l["amount"].as_str().unwrap()).collect();
+    assert_eq!(amounts, vec!["63.00", "9.99", "7.50"]);
+
+    let writer = app.user_id("essays", "writer@essays.test").await;
+    let second = json!({
+        "topic": "Graph algorithms", "paperTypeId": c["presentation"], "academicLevelId": c["phd"],
+        "subjectId": c["computer_science"], "workTypeId": c["editing"], "pages": 2, "slides": 3, "spacing": "SINGLE",
+        "deadline": app.in_hours(7), "extraServiceIds": [c["priority_support"]], "preferredWriterId": writer,
+    });
+    let body = app.gql(QUOTE).vars(json!({ "i": second })).tenant("essays").token(&client).send().await;
+    let quote = &body["data"]["quote"];
+    assert_eq!(quote["total"], "168.50", "{body}");
+    let lines: Vec<(&str, &str)> = quote["lines"].as_array().unwrap().iter().map(|l| (l["code"].as_str().unwrap(), l["amount"].as_str().unwrap())).collect();
+    assert_eq!(lines, vec![("base", "146.52"), ("priority_support", "14.65"), ("preferred_writer", "7.33")]);
+
+    let papers = app.catalog("papers").await;
+    let body = app.gql(QUOTE).vars(json!({ "i": first_example(&app, &papers) })).tenant("papers").send().await;
+    assert_eq!(body["data"]["quote"]["total"], "69.99", "{body}");
+    assert_eq!(body["data"]["quote"]["currency"], "EUR");
+}
+
+#[tokio::test]
+async fn deadlines_too_close_or_past_are_refused_on_deadline() {
+    let app = TestApp::spawn().await;
+    let c = app.catalog("essays").await;
+    for hours in [3, -1] {
+        let mut input = first_example(&app, &c);
+        input["deadline"] = json!(app.in_hours(hours));
+        let body = app.gql(QUOTE).vars(json!({ "i": input })).tenant("essays").send().await;
+        assert_eq!(code(&body), "BAD_USER_INPUT", "{hours} h: {body}");
+        assert_eq!(field(&body), "deadline");
+    }
+}
+
+#[tokio::test]
+async fn bad_order_input_names_its_field_and_places_nothing() {
+    let app = TestApp::spawn().await;
+    let c = app.catalog("essays").await;
+    let other = app.catalog("papers").await;
+    let client = app.sign_in("essays", "client@essays.test").await;
+    let place = "mutation($i: OrderSpecInput!) { placeOrder(input: $i) { id } }";
+    let cases: Vec<(&str, Value)> = vec![
+        ("pages", json!(0)),
+        ("pages", json!(201)),
+        ("slides", json!(-1)),
+        ("topic", json!("   ")),
+        ("instructions", json!("x".repeat(20_001))),
+        ("academicLevelId", json!(other["phd"])),
+        ("subjectId", json!(c["writing"])),
+        ("paperTypeId", json!("not-an-id")),
+        ("writerLevelId", json!(other["advanced"])),
+        ("preferredWriterId", json!(app.user_id("essays", "client@essays.test").await)),
+        ("deadline", json!(app.in_hours(2))),
+    ];
+    for (name, value) in cases {
+        let mut input = first_example(&app, &c);
+        input[name] = value;
+        let body = app.gql(place).vars(json!({ "i": input })).tenant("essays").token(&client).send().await;
+        assert_eq!(code(&body), "BAD_USER_INPUT", "{name}: {body}");
+        assert_eq!(field(&body), name, "{body}");
+    }
+    let mut input = first_example(&app, &c);
+    input["extraServiceIds"] = json!([c["summary"], other["summary"]]);
+    let body = app.gql(place).vars(json!({ "i": input })).tenant("essays").token(&client).send().await;
+    assert_eq!(field(&body), "extraServiceIds");
+    assert_eq!(app.count("orders").await, 0);
+    assert_eq!(app.count("order_events").await, 0);
+}
+
+#[tokio::test]
+async fn orders_freeze_their_lines_writer_deadline_and_pay() {
+    let app = TestApp::spawn().await;
+    let c = app.catalog("essays").await;
+    let client = app.sign_in("essays", "client@essays.test").await;
+    let body = app
+        .gql("mutation($i: OrderSpecInput!) { placeOrder(input: $i) { id status paymentStatus total currency deadline writerDeadline lines { code amount } timeline { kind toStatus actor { displayName } } } }")
+        .vars(json!({ "i": first_example(&app, &c) }))
+        .tenant("essays")
+        .token(&client)
+        .send()
+        .await;
+    let order = &body["data"]["placeOrder"];
+    assert_eq!(order["status"], "UNPAID", "{body}");
+    assert_eq!(order["paymentStatus"], "UNPAID");
+    assert_eq!(order["total"], "80.49");
+    // 80 % of the 50 hours
+    assert_eq!(order["writerDeadline"], json!("2026-11-23T04:00:00+00:00"));
+    assert_eq!(order["timeline"], json!([{ "kind": "PLACED", "toStatus": "UNPAID", "actor": { "displayName": "Demo Client" } }]));
+    let id = order["id"].as_str().unwrap();
+
+    // a later price change does not touch the placed order
+    let admin = app.sign_in("essays", "admin@essays.test").await;
+    let changed = app.gql("mutation { updatePricingSettings(input: {pricePerPage: \"20.00\"}) { pricePerPage } }").tenant("essays").token(&admin).send().await;
+    assert_eq!(changed["data"]["updatePricingSettings"]["pricePerPage"], "20.00", "{changed}");
+    let seen = app.gql("query($id: ID!) { order(id: $id) { total writerCompensation lines { amount } } }").vars(json!({ "id": id })).tenant("essays").token(&admin).send().await;
+    assert_eq!(seen["data"]["order"]["total"], "80.49");
+    // advanced writers earn 7.00 a page
+    assert_eq!(seen["data"]["order"]["writerCompensation"], "21.00");
+    let requote = app.gql(QUOTE).vars(json!({ "i": first_example(&app, &c) })).tenant("essays").send().await;
+    assert_eq!(requote["data"]["quote"]["total"], "122.49");
+    // clients do not see what the writer earns
+    let hidden = app.gql("query($id: ID!) { order(id: $id) { writerCompensation } }").vars(json!({ "id": id })).tenant("essays").token(&client).send().await;
+    assert_eq!(code(&hidden), "FORBIDDEN");
+}

@@ -1,0 +1,2 @@
+use serde_json::json;
+use tests::{TestApp, code, field};
