@@ -34,4 +34,8 @@ ci:
 
 # Load authenticated `viewer` queries; prints req/s, p50, p99 and peak RSS (DATABASE_URL picks the backend)
 bench-viewer *ARGS:
-    bash scripts/bench-viewer.sh {{ARGS}}
+    bash scripts/bench.sh viewer {{ARGS}}
+
+# Load `orders(first: 50)` as an admin over 100,000 seeded orders (DATABASE_URL picks the backend)
+bench-orders *ARGS:
+    bash scripts/bench.sh orders {{ARGS}}

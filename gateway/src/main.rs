@@ -34,8 +34,12 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
-    /// Seed the demo tenants and users (creates nothing that exists).
+    /// Seed the demo tenants, users and catalogue (creates nothing that exists).
     SeedDemo {
+        /// Also top the `essays` tenant up to N orders over 2,000 clients and 300 writers
+        /// (benchmark data).
+        #[arg(long, value_name = "N")]
+        scale: Option<u64>,
         #[command(flatten)]
         settings: Settings,
     },
@@ -72,11 +76,15 @@ async fn run(cli: Cli) -> Result<(), String> {
             observability::init_logging(&settings.log_format);
             open_database(&settings).await.map(|_| ())
         }
-        Command::SeedDemo { settings } => {
+        Command::SeedDemo { scale, settings } => {
             observability::init_logging(&settings.log_format);
             let db = open_database(&settings).await?;
             let report = seed::seed_demo(&db, Arc::new(SystemClock)).await.map_err(|e| e.to_string())?;
             println!("demo data: {} tenants and {} users created", report.tenants_created, report.users_created);
+            if let Some(orders) = scale {
+                let added = seed::seed_scale(&db, Arc::new(SystemClock), orders).await.map_err(|e| e.to_string())?;
+                println!("benchmark data: {added} orders added to essays");
+            }
             Ok(())
         }
         Command::CreateSuperadmin { email, display_name, password, settings } => {

@@ -81,6 +81,7 @@ pub fn count_statements(db: &mut DatabaseConnection, stats: Option<Arc<SqlStats>
         if info.failed {
             metrics::counter!("scriptorium_sql_statement_failures_total").increment(1);
         }
+        tracing::debug!(target: "scriptorium::sql", micros = info.elapsed.as_micros() as u64, failed = info.failed, sql = %info.statement);
         if let Some(stats) = &stats {
             stats.statements.fetch_add(1, Ordering::Relaxed);
             stats.micros.fetch_add(info.elapsed.as_micros() as u64, Ordering::Relaxed);

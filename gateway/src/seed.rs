@@ -124,3 +124,66 @@ pub fn demo_logins() -> Vec<String> {
     logins.push(SUPERADMIN_EMAIL.into());
     logins
 }
+
+pub const SCALE_CLIENTS: usize = 2_000;
+pub const SCALE_WRITERS: usize = 300;
+
+/// Benchmark data: tops the `essays` tenant up to `orders` orders, over 2,000 clients and 300
+/// writers (created once, with the demo password), drawing a progress bar. Running it again
+/// adds only what is missing.
+pub async fn seed_scale(db: &DatabaseConnection, clock: Arc<dyn Clock>, orders: u64) -> kernel::AppResult<u64> {
+    seed_demo(db, clock.clone()).await?;
+    let tenant =
+        tenants::find_by_slug(db, "essays").await?.ok_or_else(|| kernel::AppError::not_found("tenant essays"))?;
+    let hash = password::hash(DEMO_PASSWORD).await?;
+    let people = |prefix: &'static str, role: Role, count: usize| {
+        let db = db.clone();
+        let hash = hash.clone();
+        let clock = clock.clone();
+        let tenant_id = tenant.id;
+        async move {
+            let mut ids = users::ids_with_email_prefix(&db, tenant_id, prefix).await?;
+            if ids.len() < count {
+                let new: Vec<PreparedUser> = (ids.len()..count)
+                    .map(|i| {
+                        let email = format!("{prefix}{i}@essays.test");
+                        PreparedUser {
+                            email: email.clone(),
+                            email_normalized: email,
+                            display_name: format!("{role:?} {i}"),
+                            role,
+                            password_hash: hash.clone(),
+                        }
+                    })
+                    .collect();
+                let txn = kernel::db::begin_write(&db).await?;
+                ids.extend(users::insert_many(&txn, tenant_id, new, clock.now()).await?);
+                txn.commit().await?;
+            }
+            Ok::<_, kernel::AppError>(ids)
+        }
+    };
+    let clients = people("scale-client-", Role::Client, SCALE_CLIENTS).await?;
+    let writers = people("scale-writer-", Role::Writer, SCALE_WRITERS).await?;
+    let existing = orders::service::scale::count(db, tenant.id).await?;
+    let missing = orders.saturating_sub(existing);
+    if missing == 0 {
+        return Ok(0);
+    }
+    let bar = indicatif::ProgressBar::new(missing).with_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} orders ({per_sec}, {eta} left)")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message("seeding essays");
+    let request = RequestContext {
+        db: db.clone(),
+        clock: clock.clone(),
+        tenant: Some(tenant.scope()),
+        viewer: None,
+        client: ClientInfo::default(),
+    };
+    orders::service::scale::seed_orders(db, &request, &clients, &writers, missing, |n| bar.inc(n)).await?;
+    bar.finish();
+    Ok(missing)
+}

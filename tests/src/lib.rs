@@ -151,7 +151,17 @@ impl TestApp {
 
     /// The tenant's catalogue as `code → id` (demo codes are unique across lists).
     pub async fn catalog(&self, tenant: &str) -> std::collections::HashMap<String, String> {
-        let lists = ["paperTypes", "academicLevels", "subjects", "workTypes", "deadlineTiers", "extraServices", "writerLevels", "citationStyles", "englishTypes"];
+        let lists = [
+            "paperTypes",
+            "academicLevels",
+            "subjects",
+            "workTypes",
+            "deadlineTiers",
+            "extraServices",
+            "writerLevels",
+            "citationStyles",
+            "englishTypes",
+        ];
         let query = format!("{{ orderCatalog {{ {} }} }}", lists.map(|l| format!("{l} {{ id code }}")).join(" "));
         let body = self.gql(&query).tenant(tenant).send().await;
         let mut map = std::collections::HashMap::new();
@@ -172,7 +182,8 @@ impl TestApp {
     /// The id of a user of `tenant` by e-mail (for assigning writers, preferred writers).
     pub async fn user_id(&self, tenant: &str, email: &str) -> String {
         let admin = self.sign_in(tenant, &format!("admin@{tenant}.test")).await;
-        let body = self.gql("{ users(first: 100) { edges { node { id email } } } }").tenant(tenant).token(&admin).send().await;
+        let body =
+            self.gql("{ users(first: 100) { edges { node { id email } } } }").tenant(tenant).token(&admin).send().await;
         body["data"]["users"]["edges"]
             .as_array()
             .unwrap()

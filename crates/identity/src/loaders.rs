@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use kernel::{AppError, RequestContext};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::entity::user::{self, Entity as Users};
@@ -20,12 +20,14 @@ impl Loader<Uuid> for UserLoader {
     type Error = AppError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, user::Model>, AppError> {
-        let scope = match self.tenant {
-            Some(t) => Condition::any().add(user::Column::TenantId.eq(t)).add(user::Column::TenantId.is_null()),
-            None => Condition::all().add(user::Column::TenantId.is_null()),
-        };
-        let rows = Users::find().filter(user::Column::Id.is_in(keys.to_vec())).filter(scope).all(&self.db).await?;
-        Ok(rows.into_iter().map(|u| (u.id, u)).collect())
+        // A primary-key lookup; the tenant wall is applied to the rows, because an OR of
+        // tenant conditions in SQL turns the lookup into an index scan of the whole tenant.
+        let rows = Users::find().filter(user::Column::Id.is_in(keys.to_vec())).all(&self.db).await?;
+        Ok(rows
+            .into_iter()
+            .filter(|u| u.tenant_id.is_none() || u.tenant_id == self.tenant)
+            .map(|u| (u.id, u))
+            .collect())
     }
 }
 

@@ -19,7 +19,8 @@ async fn the_worked_examples_price_exactly() {
     let c = app.catalog("essays").await;
     let client = app.sign_in("essays", "client@essays.test").await;
 
-    let body = app.gql(QUOTE).vars(json!({ "i": first_example(&app, &c) })).tenant("essays").token(&client).send().await;
+    let body =
+        app.gql(QUOTE).vars(json!({ "i": first_example(&app, &c) })).tenant("essays").token(&client).send().await;
     let quote = &body["data"]["quote"];
     assert_eq!(quote["total"], "80.49", "{body}");
     assert_eq!(quote["currency"], "USD");
@@ -35,7 +36,12 @@ async fn the_worked_examples_price_exactly() {
     let body = app.gql(QUOTE).vars(json!({ "i": second })).tenant("essays").token(&client).send().await;
     let quote = &body["data"]["quote"];
     assert_eq!(quote["total"], "168.50", "{body}");
-    let lines: Vec<(&str, &str)> = quote["lines"].as_array().unwrap().iter().map(|l| (l["code"].as_str().unwrap(), l["amount"].as_str().unwrap())).collect();
+    let lines: Vec<(&str, &str)> = quote["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["code"].as_str().unwrap(), l["amount"].as_str().unwrap()))
+        .collect();
     assert_eq!(lines, vec![("base", "146.52"), ("priority_support", "14.65"), ("preferred_writer", "7.33")]);
 
     let papers = app.catalog("papers").await;
@@ -110,20 +116,40 @@ async fn orders_freeze_their_lines_writer_deadline_and_pay() {
     assert_eq!(order["total"], "80.49");
     // 80 % of the 50 hours
     assert_eq!(order["writerDeadline"], json!("2026-11-23T04:00:00+00:00"));
-    assert_eq!(order["timeline"], json!([{ "kind": "PLACED", "toStatus": "UNPAID", "actor": { "displayName": "Demo Client" } }]));
+    assert_eq!(
+        order["timeline"],
+        json!([{ "kind": "PLACED", "toStatus": "UNPAID", "actor": { "displayName": "Demo Client" } }])
+    );
     let id = order["id"].as_str().unwrap();
 
     // a later price change does not touch the placed order
     let admin = app.sign_in("essays", "admin@essays.test").await;
-    let changed = app.gql("mutation { updatePricingSettings(input: {pricePerPage: \"20.00\"}) { pricePerPage } }").tenant("essays").token(&admin).send().await;
+    let changed = app
+        .gql("mutation { updatePricingSettings(input: {pricePerPage: \"20.00\"}) { pricePerPage } }")
+        .tenant("essays")
+        .token(&admin)
+        .send()
+        .await;
     assert_eq!(changed["data"]["updatePricingSettings"]["pricePerPage"], "20.00", "{changed}");
-    let seen = app.gql("query($id: ID!) { order(id: $id) { total writerCompensation lines { amount } } }").vars(json!({ "id": id })).tenant("essays").token(&admin).send().await;
+    let seen = app
+        .gql("query($id: ID!) { order(id: $id) { total writerCompensation lines { amount } } }")
+        .vars(json!({ "id": id }))
+        .tenant("essays")
+        .token(&admin)
+        .send()
+        .await;
     assert_eq!(seen["data"]["order"]["total"], "80.49");
     // advanced writers earn 7.00 a page
     assert_eq!(seen["data"]["order"]["writerCompensation"], "21.00");
     let requote = app.gql(QUOTE).vars(json!({ "i": first_example(&app, &c) })).tenant("essays").send().await;
     assert_eq!(requote["data"]["quote"]["total"], "122.49");
     // clients do not see what the writer earns
-    let hidden = app.gql("query($id: ID!) { order(id: $id) { writerCompensation } }").vars(json!({ "id": id })).tenant("essays").token(&client).send().await;
+    let hidden = app
+        .gql("query($id: ID!) { order(id: $id) { writerCompensation } }")
+        .vars(json!({ "id": id }))
+        .tenant("essays")
+        .token(&client)
+        .send()
+        .await;
     assert_eq!(code(&hidden), "FORBIDDEN");
 }

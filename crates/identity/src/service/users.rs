@@ -257,3 +257,48 @@ pub async fn has_role_in_tenant(conn: &impl ConnectionTrait, tenant: Uuid, user:
         .await?
         .is_some())
 }
+
+/// Inserts many users of one tenant at once (benchmark seeding); their hash is shared.
+pub async fn insert_many(
+    conn: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    users: Vec<PreparedUser>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Vec<Uuid>> {
+    let mut ids = Vec::with_capacity(users.len());
+    let rows: Vec<user::ActiveModel> = users
+        .into_iter()
+        .map(|u| {
+            let id = new_id();
+            ids.push(id);
+            user::ActiveModel::from(user::Model {
+                id,
+                tenant_id: Some(tenant_id),
+                email: u.email,
+                email_normalized: u.email_normalized,
+                display_name: u.display_name,
+                role: u.role,
+                password_hash: u.password_hash,
+                created_at: now,
+                updated_at: now,
+            })
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        Users::insert_many(chunk.to_vec()).exec_without_returning(conn).await?;
+    }
+    Ok(ids)
+}
+
+/// Ids of the tenant's users whose e-mail starts with `prefix` (benchmark seeding).
+pub async fn ids_with_email_prefix(conn: &impl ConnectionTrait, tenant_id: Uuid, prefix: &str) -> AppResult<Vec<Uuid>> {
+    use sea_orm::QuerySelect;
+    Ok(Users::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::TenantId.eq(tenant_id))
+        .filter(user::Column::EmailNormalized.starts_with(prefix))
+        .into_tuple()
+        .all(conn)
+        .await?)
+}

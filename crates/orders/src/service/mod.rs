@@ -7,4 +7,5 @@ pub mod lifecycle;
 pub mod orders;
 pub mod presets;
 pub mod pricing;
+pub mod scale;
 pub mod spec;

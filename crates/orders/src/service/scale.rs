@@ -1,0 +1,184 @@
+//! Bulk demo orders for benchmarks (`seed-demo --scale N`): realistic rows, priced by the
+//! real engine (a few templates priced once), written in large batches.
+
+use chrono::Duration;
+use kernel::{AppResult, RequestContext, new_id};
+use rand::Rng;
+use rand::seq::IndexedRandom;
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use tenancy::entity::tenant::FeatureToggles;
+use uuid::Uuid;
+
+use crate::entity::catalog_item::CatalogKind;
+use crate::entity::order::{self, Entity as Orders, OrderStatus, PaymentStatus, Spacing};
+use crate::entity::{order_event, order_line};
+use crate::service::catalog;
+use crate::service::spec::{self, OrderSpec, Priced};
+
+const BATCH: usize = 500;
+
+/// The status whose cumulative weight first exceeds `roll` (weights sum to 100).
+fn pick(statuses: &[(OrderStatus, u32)], mut roll: u32) -> OrderStatus {
+    for (status, weight) in statuses {
+        if roll < *weight {
+            return *status;
+        }
+        roll -= weight;
+    }
+    OrderStatus::Completed
+}
+
+/// How many orders the tenant has.
+pub async fn count(db: &DatabaseConnection, tenant: Uuid) -> AppResult<u64> {
+    Ok(Orders::find().filter(order::Column::TenantId.eq(tenant)).count(db).await?)
+}
+
+/// Adds `count` orders for random `clients`, assigned to random `writers` where their status
+/// implies one, placed over the past year. Calls `progress` with each batch's size.
+pub async fn seed_orders(
+    db: &DatabaseConnection,
+    request: &RequestContext,
+    clients: &[Uuid],
+    writers: &[Uuid],
+    count: u64,
+    mut progress: impl FnMut(u64),
+) -> AppResult<()> {
+    let tenant = request.tenant()?;
+    let now = request.now();
+    let entries = catalog::list(db, tenant.id, false).await?;
+    let of = |kind: CatalogKind| entries.iter().filter(|e| e.kind == kind).map(|e| e.id).collect::<Vec<_>>();
+    let (papers, levels, subjects, works, extras, writer_levels) = (
+        of(CatalogKind::PaperType),
+        of(CatalogKind::AcademicLevel),
+        of(CatalogKind::Subject),
+        of(CatalogKind::WorkType),
+        of(CatalogKind::ExtraService),
+        of(CatalogKind::WriterLevel),
+    );
+    let toggles = FeatureToggles::default();
+    let mut templates: Vec<(OrderSpec, Priced)> = Vec::new();
+    for i in 0..12usize {
+        let spec = OrderSpec {
+            topic: Some(format!("Benchmark topic {i}")),
+            paper_type_id: papers.get(i % papers.len().max(1)).copied(),
+            academic_level_id: levels.get(i % levels.len().max(1)).copied(),
+            subject_id: subjects.get(i % subjects.len().max(1)).copied(),
+            work_type_id: works.get(i % works.len().max(1)).copied(),
+            pages: Some(1 + (i as i32 * 3) % 15),
+            slides: Some((i as i32) % 3),
+            spacing: Some(if i % 4 == 0 { Spacing::Single } else { Spacing::Double }),
+            deadline: Some(now + Duration::hours(24 * (1 + i as i64 % 14))),
+            extra_service_ids: Some(extras.iter().take(i % 3).copied().collect()),
+            writer_level_id: writer_levels.get(i % writer_levels.len().max(1)).copied(),
+            ..OrderSpec::default()
+        };
+        let priced = spec::price(db, tenant, &toggles, &spec, now).await?;
+        templates.push((spec, priced));
+    }
+    let statuses: [(OrderStatus, u32); 8] = [
+        (OrderStatus::Completed, 40),
+        (OrderStatus::InProgress, 15),
+        (OrderStatus::Available, 10),
+        (OrderStatus::Unpaid, 10),
+        (OrderStatus::Submitted, 8),
+        (OrderStatus::Cancelled, 7),
+        (OrderStatus::PendingAcceptance, 5),
+        (OrderStatus::RevisionRequested, 5),
+    ];
+    let mut left = count;
+    while left > 0 {
+        let n = left.min(BATCH as u64) as usize;
+        let (mut orders, mut lines, mut events) =
+            (Vec::with_capacity(n), Vec::with_capacity(n * 3), Vec::with_capacity(n * 3));
+        {
+            let mut rng = rand::rng();
+            for _ in 0..n {
+                let (spec, priced) = &templates[rng.random_range(0..templates.len())];
+                let status = pick(&statuses, rng.random_range(0..100));
+                let placed = now - Duration::minutes(rng.random_range(0..60 * 24 * 365));
+                let client = *clients.choose(&mut rng).unwrap_or(&Uuid::nil());
+                let has_writer =
+                    !matches!(status, OrderStatus::Unpaid | OrderStatus::Available | OrderStatus::Cancelled);
+                let writer = has_writer.then(|| *writers.choose(&mut rng).unwrap_or(&Uuid::nil()));
+                let id = new_id();
+                let deadline = placed + (spec.deadline.unwrap_or(now) - now);
+                let paid = !matches!(status, OrderStatus::Unpaid | OrderStatus::Cancelled);
+                orders.push(order::ActiveModel::from(order::Model {
+                    id,
+                    tenant_id: tenant.id,
+                    client_id: client,
+                    writer_id: writer,
+                    topic: spec.topic.clone().unwrap_or_default(),
+                    paper_type_id: spec.paper_type_id.unwrap_or_default(),
+                    academic_level_id: spec.academic_level_id.unwrap_or_default(),
+                    subject_id: spec.subject_id.unwrap_or_default(),
+                    work_type_id: spec.work_type_id.unwrap_or_default(),
+                    pages: spec.pages.unwrap_or(1),
+                    slides: spec.slides.unwrap_or(0),
+                    spacing: spec.spacing.unwrap_or_default(),
+                    deadline,
+                    writer_deadline: placed + (priced.writer_deadline - now),
+                    extra_service_ids: serde_json::to_value(&priced.extra_service_ids).unwrap_or_default(),
+                    writer_level_id: spec.writer_level_id,
+                    preferred_writer_id: None,
+                    instructions: None,
+                    citation_style_id: None,
+                    english_type_id: None,
+                    reference_count: None,
+                    tone: None,
+                    status,
+                    status_before_hold: None,
+                    payment_status: if paid { PaymentStatus::Paid } else { PaymentStatus::Unpaid },
+                    currency: tenant.currency.clone(),
+                    total_minor: priced.quote.total.0,
+                    writer_compensation_minor: priced.writer_compensation.0,
+                    placed_at: placed,
+                    updated_at: placed,
+                    completed_at: (status == OrderStatus::Completed).then_some(deadline),
+                }));
+                for (i, line) in priced.quote.lines.iter().enumerate() {
+                    lines.push(order_line::ActiveModel {
+                        id: Set(new_id()),
+                        order_id: Set(id),
+                        position: Set(i as i32),
+                        code: Set(line.code.clone()),
+                        label: Set(line.label.clone()),
+                        amount_minor: Set(line.amount.0),
+                    });
+                }
+                let mut event = |kind: &str, actor: Uuid, from: Option<OrderStatus>, to: OrderStatus| {
+                    events.push(order_event::ActiveModel {
+                        id: Set(new_id()),
+                        tenant_id: Set(tenant.id),
+                        order_id: Set(id),
+                        at: Set(placed),
+                        kind: Set(kind.to_owned()),
+                        actor_id: Set(Some(actor)),
+                        from_status: Set(from),
+                        to_status: Set(Some(to)),
+                        note: Set(None),
+                    });
+                };
+                event("PLACED", client, None, OrderStatus::Unpaid);
+                if paid {
+                    event("MARK_PAID", client, Some(OrderStatus::Unpaid), OrderStatus::Available);
+                }
+                if let Some(writer) = writer {
+                    event("ACCEPT_ASSIGNMENT", writer, Some(OrderStatus::PendingAcceptance), status);
+                }
+            }
+        }
+        let txn = kernel::db::begin_write(db).await?;
+        Orders::insert_many(orders).exec_without_returning(&txn).await?;
+        for chunk in lines.chunks(BATCH) {
+            order_line::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
+        }
+        for chunk in events.chunks(BATCH) {
+            order_event::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
+        }
+        txn.commit().await?;
+        left -= n as u64;
+        progress(n as u64);
+    }
+    Ok(())
+}
