@@ -1,16 +1,15 @@
-//! Query limits checked when a document is parsed, before validation and execution: nesting
-//! depth and the number of aliases.
+//! Query limits async-graphql has no setting for, checked before execution: nesting depth and
+//! the number of aliases.
 //!
 //! async-graphql's own depth limit counts introspection too, and GraphiQL's introspection
 //! query nests `ofType` deeper than any real query needs, so depth is checked here with a
-//! separate (still bounded) allowance inside `__schema` and `__type`.
+//! separate (still bounded) allowance inside `__schema` and `__type`. The check runs in the
+//! transport on the request's parsed document (which async-graphql then reuses), not as a
+//! schema extension: any extension adds a hook to every field's resolution.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ServerError, ServerResult, Variables};
 use kernel::AppError;
 
 #[derive(Debug, Clone, Copy)]
@@ -20,41 +19,26 @@ pub struct QueryLimits {
     pub max_aliases: usize,
 }
 
-impl ExtensionFactory for QueryLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
-    }
-}
-
-#[async_trait::async_trait]
-impl Extension for QueryLimits {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let measure = measure(&document);
+impl QueryLimits {
+    /// `BAD_USER_INPUT` when the document nests too deep or uses too many aliases.
+    pub fn check(&self, document: &ExecutableDocument) -> Result<(), AppError> {
+        let measure = measure(document);
         if measure.depth > self.max_depth || measure.introspection_depth > self.max_introspection_depth {
             let depth = measure.depth.max(measure.introspection_depth);
-            let err = AppError::bad_input(
+            return Err(AppError::bad_input(
                 "query",
                 format!("the query is nested too deep ({depth} levels; at most {})", self.max_depth),
             )
-            .with_reason("QUERY_TOO_DEEP");
-            return Err(ServerError::from(err));
+            .with_reason("QUERY_TOO_DEEP"));
         }
         if measure.aliases > self.max_aliases {
-            let err = AppError::bad_input(
+            return Err(AppError::bad_input(
                 "query",
                 format!("the query uses {} aliases; at most {} are allowed", measure.aliases, self.max_aliases),
             )
-            .with_reason("TOO_MANY_ALIASES");
-            return Err(ServerError::from(err));
+            .with_reason("TOO_MANY_ALIASES"));
         }
-        Ok(document)
+        Ok(())
     }
 }
 

@@ -36,11 +36,11 @@ pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 pub const LIMITS: QueryLimits = QueryLimits { max_depth: 12, max_introspection_depth: 20, max_aliases: 15 };
 pub const MAX_COMPLEXITY: usize = 5_000;
 
-/// The schema with its limits; the caller adds data and builds.
+/// The schema with its complexity limit (depth and aliases: [`LIMITS`], checked by the
+/// transport); the caller adds data and builds.
 pub fn builder(introspection: bool) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_complexity(MAX_COMPLEXITY)
-        .extension(LIMITS);
+    let builder =
+        Schema::build(Query::default(), Mutation::default(), EmptySubscription).limit_complexity(MAX_COMPLEXITY);
     if introspection { builder } else { builder.disable_introspection() }
 }
 

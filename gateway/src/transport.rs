@@ -22,7 +22,7 @@ use tenancy::graphql::CurrentTenant;
 use crate::app::AppState;
 use crate::observability::{SqlStats, count_statements};
 use crate::responses::{assign_codes, error_response};
-use crate::schema::attach_loaders;
+use crate::schema::{LIMITS, attach_loaders};
 
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const MAX_BATCH: usize = 10;
@@ -93,13 +93,26 @@ async fn prepare_and_execute(
         client: client_info(headers, peer, state.trust_proxy),
     };
     let current = CurrentTenant(tenant);
-    let prepare = |r: async_graphql::Request| attach_loaders(r, &request).data(request.clone()).data(current.clone());
-    let batch = match batch {
-        BatchRequest::Single(r) => BatchRequest::Single(prepare(r)),
-        BatchRequest::Batch(rs) => BatchRequest::Batch(rs.into_iter().map(prepare).collect()),
+    let run = async |r: async_graphql::Request| -> async_graphql::Response {
+        let mut r = attach_loaders(r, &request).data(request.clone()).data(current.clone());
+        // A document that does not parse is left to the engine, which reports it.
+        if let Ok(document) = r.parsed_query()
+            && let Err(refused) = LIMITS.check(document)
+        {
+            return async_graphql::Response::from_errors(vec![refused.into()]);
+        }
+        state.schema.execute(r).await
     };
-
-    let mut response = state.schema.execute_batch(batch).await;
+    let mut response = match batch {
+        BatchRequest::Single(r) => BatchResponse::Single(run(r).await),
+        BatchRequest::Batch(rs) => {
+            let mut responses = Vec::with_capacity(rs.len());
+            for r in rs {
+                responses.push(run(r).await);
+            }
+            BatchResponse::Batch(responses)
+        }
+    };
     let sql = stats.map(|s| s.json());
     let finish = |r: &mut async_graphql::Response| {
         assign_codes(r);

@@ -4,10 +4,19 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use kernel::{AppError, RequestContext};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use crate::entity::user::{self, Entity as Users};
+
+/// What others may see of a user, and the tenant it belongs to: all a loader reads.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct PersonRow {
+    pub id: Uuid,
+    pub tenant_id: Option<Uuid>,
+    pub display_name: String,
+    pub role: kernel::Role,
+}
 
 /// Users by id: the request tenant's users, and superadmins (who appear as actors).
 pub struct UserLoader {
@@ -16,13 +25,19 @@ pub struct UserLoader {
 }
 
 impl Loader<Uuid> for UserLoader {
-    type Value = user::Model;
+    type Value = PersonRow;
     type Error = AppError;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, user::Model>, AppError> {
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, PersonRow>, AppError> {
         // A primary-key lookup; the tenant wall is applied to the rows, because an OR of
         // tenant conditions in SQL turns the lookup into an index scan of the whole tenant.
-        let rows = Users::find().filter(user::Column::Id.is_in(keys.to_vec())).all(&self.db).await?;
+        let rows = Users::find()
+            .select_only()
+            .columns([user::Column::Id, user::Column::TenantId, user::Column::DisplayName, user::Column::Role])
+            .filter(user::Column::Id.is_in(kernel::db::in_list(keys)))
+            .into_model::<PersonRow>()
+            .all(&self.db)
+            .await?;
         Ok(rows
             .into_iter()
             .filter(|u| u.tenant_id.is_none() || u.tenant_id == self.tenant)

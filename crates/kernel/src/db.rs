@@ -41,3 +41,32 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         _ => db.begin_with_config(Some(IsolationLevel::ReadCommitted), Some(AccessMode::ReadWrite)).await,
     }
 }
+
+/// The ids for an `IN (...)` list, deduplicated and padded (repeating the last) to a power of
+/// two of at least 8. Prepared statements are cached per distinct SQL text, and an `IN` list
+/// of every length would be a new statement each time; padded, a few shapes serve all.
+pub fn in_list(ids: &[uuid::Uuid]) -> Vec<uuid::Uuid> {
+    let mut list = ids.to_vec();
+    list.sort_unstable();
+    list.dedup();
+    if let Some(&last) = list.last() {
+        let target = list.len().next_power_of_two().max(8);
+        list.resize(target, last);
+    }
+    list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_list;
+
+    #[test]
+    fn in_lists_come_in_few_shapes_and_keep_every_id() {
+        let ids: Vec<uuid::Uuid> = (0..37).map(|_| crate::new_id()).collect();
+        let list = in_list(&ids);
+        assert_eq!(list.len(), 64);
+        assert!(ids.iter().all(|id| list.contains(id)));
+        assert_eq!(in_list(&ids[..3]).len(), 8);
+        assert!(in_list(&[]).is_empty());
+    }
+}

@@ -35,7 +35,7 @@ macro_rules! by_order_loader {
             async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, AppError> {
                 let $tenant = self.tenant;
                 let rows = $entity::Entity::find()
-                    .filter($order_col.is_in(keys.to_vec()))
+                    .filter($order_col.is_in(kernel::db::in_list(keys)))
                     .filter($scope)
                     .order_by_asc($sort_col)
                     .all(&self.db)
@@ -69,7 +69,7 @@ impl Loader<Uuid> for CatalogEntryLoader {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, AppError> {
         let rows = catalog_item::Entity::find()
-            .filter(catalog_item::Column::Id.is_in(keys.to_vec()))
+            .filter(catalog_item::Column::Id.is_in(kernel::db::in_list(keys)))
             .filter(catalog_item::Column::TenantId.eq(self.tenant))
             .all(&self.db)
             .await?;

@@ -6,6 +6,7 @@ mod drafts;
 mod identity;
 mod lifecycle;
 mod pricing;
+mod queries;
 mod schema;
 mod tenancy;
 mod transport;

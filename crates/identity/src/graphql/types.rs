@@ -36,13 +36,31 @@ pub struct Person {
     pub role: Role,
 }
 
+impl From<&crate::loaders::PersonRow> for Person {
+    fn from(u: &crate::loaders::PersonRow) -> Self {
+        Person { id: ID(u.id.to_string()), display_name: u.display_name.clone(), role: u.role }
+    }
+}
+
 impl Person {
     /// Loads a person through the request's user loader (batched with every other lookup).
     pub async fn load(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Option<Person>> {
         let Some(id) = id else { return Ok(None) };
         let loader = ctx.data_unchecked::<async_graphql::dataloader::DataLoader<crate::loaders::UserLoader>>();
-        let user = loader.load_one(id).await?;
-        Ok(user.map(|u| Person { id: ID(u.id.to_string()), display_name: u.display_name, role: u.role }))
+        Ok(loader.load_one(id).await?.as_ref().map(Person::from))
+    }
+
+    /// Users by id in one statement, for callers that prefetch a whole page's people.
+    pub async fn load_all(
+        ctx: &Context<'_>,
+        ids: Vec<uuid::Uuid>,
+    ) -> Result<std::collections::HashMap<uuid::Uuid, Person>> {
+        use async_graphql::dataloader::Loader;
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let loader = ctx.data_unchecked::<async_graphql::dataloader::DataLoader<crate::loaders::UserLoader>>();
+        Ok(loader.loader().load(&ids).await?.iter().map(|(id, u)| (*id, Person::from(u))).collect())
     }
 }
 

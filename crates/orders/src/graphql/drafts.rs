@@ -94,7 +94,7 @@ impl DraftMutation {
             },
         )
         .await?;
-        Ok(Order(orders::find_visible(&request.db, request, order_id).await?))
+        Ok(Order::new(orders::find_visible(&request.db, request, order_id).await?))
     }
 
     async fn create_order_preset(&self, ctx: &Context<'_>, input: OrderPresetInput) -> Result<OrderPreset> {

@@ -6,9 +6,14 @@ use kernel::{ContextExt, PageArgs, parse_id};
 use uuid::Uuid;
 
 use super::inputs::{OrderFilter, OrderSpecInput, RevisionRequestInput};
-use super::types::{Order, RevisionRequest};
+use super::types::{Order, Prefetched, RevisionRequest};
+use crate::entity::order;
+use crate::loaders::OrderEventsLoader;
 use crate::service::lifecycle::OrderAction;
 use crate::service::orders;
+use async_graphql::dataloader::{DataLoader, Loader};
+use identity::Person;
+use std::sync::Arc;
 
 #[derive(Default)]
 pub struct OrderQuery;
@@ -20,7 +25,7 @@ impl OrderQuery {
     async fn order(&self, ctx: &Context<'_>, id: ID) -> Result<Order> {
         let request = ctx.request();
         let id = parse_id("id", &id)?;
-        Ok(Order(orders::find_visible(&request.db, request, id).await?))
+        Ok(Order::new(orders::find_visible(&request.db, request, id).await?))
     }
 
     /// The orders the viewer may see, newest first.
@@ -35,8 +40,43 @@ impl OrderQuery {
         let page = PageArgs::parse(first, after)?;
         let with_total = ctx.look_ahead().field("totalCount").exists();
         let paged = orders::list(&request.db, request, filter.unwrap_or_default().into(), page, with_total).await?;
-        Ok(paged.into_connection(|o| o.id, Order))
+        let prefetched = prefetch(ctx, &paged.items).await?;
+        Ok(paged.into_connection(|o| o.id, |o| Order(o, prefetched.clone())))
     }
+}
+
+/// Loads, for a whole page and only as far as the query asks, the orders' timelines and the
+/// people they name (clients, writers, actors): one statement each, whatever the page size.
+async fn prefetch(ctx: &Context<'_>, page: &[order::Model]) -> Result<Option<Arc<Prefetched>>> {
+    let node = ctx.look_ahead().field("edges").field("node");
+    let timeline = node.field("timeline");
+    let mut prefetched = Prefetched::default();
+    if timeline.exists() {
+        let ids: Vec<Uuid> = page.iter().map(|o| o.id).collect();
+        prefetched.events = Some(ctx.data_unchecked::<DataLoader<OrderEventsLoader>>().loader().load(&ids).await?);
+    }
+    let mut people: Vec<Uuid> = Vec::new();
+    let mut wants_people = false;
+    for (field, pick) in [
+        ("client", (|o: &order::Model| Some(o.client_id)) as fn(&order::Model) -> Option<Uuid>),
+        ("writer", |o| o.writer_id),
+        ("preferredWriter", |o| o.preferred_writer_id),
+    ] {
+        if node.field(field).exists() {
+            wants_people = true;
+            people.extend(page.iter().filter_map(pick));
+        }
+    }
+    if timeline.field("actor").exists() {
+        wants_people = true;
+        people.extend(prefetched.events.iter().flat_map(|all| all.values().flatten().filter_map(|e| e.actor_id)));
+    }
+    if wants_people {
+        people.sort_unstable();
+        people.dedup();
+        prefetched.people = Some(Person::load_all(ctx, people).await?);
+    }
+    Ok(Some(Arc::new(prefetched)))
 }
 
 #[derive(Default)]
@@ -45,7 +85,7 @@ pub struct OrderMutation;
 /// Loads an order by the id an idempotent mutation stored.
 async fn reload(ctx: &Context<'_>, id: Uuid) -> Result<Order> {
     let request = ctx.request();
-    Ok(Order(orders::find_visible(&request.db, request, id).await?))
+    Ok(Order::new(orders::find_visible(&request.db, request, id).await?))
 }
 
 #[Object]
@@ -83,7 +123,7 @@ impl OrderMutation {
         let txn = begin_write(&request.db).await?;
         let order = orders::perform(&txn, request, id, action, note).await?;
         txn.commit().await?;
-        Ok(Order(order))
+        Ok(Order::new(order))
     }
 
     /// Offers an AVAILABLE order to a writer, who accepts or declines (admins).
@@ -100,7 +140,7 @@ impl OrderMutation {
         let txn = begin_write(&request.db).await?;
         let order = orders::assign_writer(&txn, request, id, writer, note).await?;
         txn.commit().await?;
-        Ok(Order(order))
+        Ok(Order::new(order))
     }
 
     /// Asks for a revision of a submitted order, or of a completed one within the free-revision

@@ -1,5 +1,8 @@
 //! The orders context's GraphQL output types (never SeaORM models directly).
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{
     Context, ID, InputValueError, InputValueResult, Object, Result, Scalar, ScalarType, SimpleObject, Value,
@@ -216,8 +219,32 @@ impl QuoteView {
     }
 }
 
-/// An order, as the viewer may see it.
-pub struct Order(pub order::Model);
+/// Rows a list resolver loaded for a whole page at once (set-based), so its nodes need no
+/// per-node loading and the page costs a fixed number of statements.
+#[derive(Default)]
+pub struct Prefetched {
+    pub events: Option<HashMap<Uuid, Vec<order_event::Model>>>,
+    pub people: Option<HashMap<Uuid, Person>>,
+}
+
+impl Prefetched {
+    /// The person, from the prefetched set when there is one, else through the loader.
+    async fn person(this: &Option<Arc<Prefetched>>, ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Person>> {
+        match this.as_ref().and_then(|p| p.people.as_ref()) {
+            Some(people) => Ok(id.and_then(|id| people.get(&id).cloned())),
+            None => Person::load(ctx, id).await,
+        }
+    }
+}
+
+/// An order, as the viewer may see it (with what its list prefetched, if anything).
+pub struct Order(pub order::Model, pub Option<Arc<Prefetched>>);
+
+impl Order {
+    pub fn new(model: order::Model) -> Self {
+        Order(model, None)
+    }
+}
 
 async fn entry(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<CatalogEntry>> {
     let Some(id) = id else { return Ok(None) };
@@ -289,13 +316,13 @@ impl Order {
         lifecycle::is_late(&self.0, ctx.request().now())
     }
     async fn client(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        Person::load(ctx, Some(self.0.client_id)).await
+        Prefetched::person(&self.1, ctx, Some(self.0.client_id)).await
     }
     async fn writer(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        Person::load(ctx, self.0.writer_id).await
+        Prefetched::person(&self.1, ctx, self.0.writer_id).await
     }
     async fn preferred_writer(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        Person::load(ctx, self.0.preferred_writer_id).await
+        Prefetched::person(&self.1, ctx, self.0.preferred_writer_id).await
     }
     async fn paper_type(&self, ctx: &Context<'_>) -> Result<Option<CatalogEntry>> {
         entry(ctx, Some(self.0.paper_type_id)).await
@@ -333,9 +360,13 @@ impl Order {
     }
     /// Everything that happened to the order, oldest first.
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEvent>> {
-        let events =
-            ctx.data_unchecked::<DataLoader<OrderEventsLoader>>().load_one(self.0.id).await?.unwrap_or_default();
-        Ok(events.into_iter().map(TimelineEvent).collect())
+        let events = match self.1.as_ref().and_then(|p| p.events.as_ref()) {
+            Some(all) => all.get(&self.0.id).cloned().unwrap_or_default(),
+            None => {
+                ctx.data_unchecked::<DataLoader<OrderEventsLoader>>().load_one(self.0.id).await?.unwrap_or_default()
+            }
+        };
+        Ok(events.into_iter().map(|e| TimelineEvent(e, self.1.clone())).collect())
     }
     /// Revision requests, oldest first.
     async fn revisions(&self, ctx: &Context<'_>) -> Result<Vec<RevisionRequest>> {
@@ -353,7 +384,7 @@ impl Order {
     }
 }
 
-pub struct TimelineEvent(pub order_event::Model);
+pub struct TimelineEvent(pub order_event::Model, pub Option<Arc<Prefetched>>);
 
 #[Object]
 impl TimelineEvent {
@@ -365,7 +396,7 @@ impl TimelineEvent {
         &self.0.kind
     }
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        Person::load(ctx, self.0.actor_id).await
+        Prefetched::person(&self.1, ctx, self.0.actor_id).await
     }
     async fn from_status(&self) -> Option<OrderStatus> {
         self.0.from_status

@@ -8,6 +8,8 @@ use kernel::{AppError, AppResult, RequestContext, Role, Viewer, new_id};
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tenancy::service::audit::{self, Change};
 use uuid::Uuid;
 
 use crate::entity::order::{self, Entity as Orders, OrderStatus, PaymentStatus};
@@ -297,7 +299,21 @@ pub async fn transition(
         }
         _ => {}
     }
-    record(conn, request, order, action.as_str(), Some(order.status), Some(to), note).await?;
+    record(conn, request, order, action.as_str(), Some(order.status), Some(to), note.clone()).await?;
+    // Admins' (and superadmins') actions also go to the audit log; `record` skips others.
+    audit::record(
+        conn,
+        request,
+        Change {
+            action: &format!("order.{}", action.as_str().to_ascii_lowercase()),
+            target_type: "order",
+            target_id: Some(order.id.to_string()),
+            tenant_id: Some(order.tenant_id),
+            before: Some(json!({ "status": order.status, "writerId": order.writer_id })),
+            after: Some(json!({ "status": to, "writerId": effects.writer.unwrap_or(order.writer_id), "note": note })),
+        },
+    )
+    .await?;
     Orders::find_by_id(order.id).one(conn).await?.ok_or_else(|| AppError::not_found("order"))
 }
 
