@@ -45,27 +45,19 @@ pub async fn save(
     let viewer = request.require_role(&[Role::Client])?;
     let tenant = request.tenant()?;
     spec::check_fields(conn, tenant, toggles, &spec).await?;
-    let json = serde_json::to_value(&spec).map_err(AppError::internal)?;
-    let now = request.now();
     match id {
         Some(id) => {
             let mut draft = own(conn, request, id).await?;
-            Drafts::update_many()
-                .col_expr(order_draft::Column::Spec, Expr::value(json.clone()))
-                .col_expr(order_draft::Column::UpdatedAt, Expr::value(now))
-                .filter(order_draft::Column::Id.eq(id))
-                .exec(conn)
-                .await?;
-            draft.spec = json;
-            draft.updated_at = now;
+            replace_spec(conn, request, &mut draft, &spec).await?;
             Ok(draft)
         }
         None => {
+            let now = request.now();
             let draft = order_draft::Model {
                 id: new_id(),
                 tenant_id: tenant.id,
                 client_id: viewer.user_id,
-                spec: json,
+                spec: serde_json::to_value(&spec).map_err(AppError::internal)?,
                 created_at: now,
                 updated_at: now,
                 last_viewed_at: None,
@@ -137,7 +129,7 @@ pub async fn delete(
     Ok(())
 }
 
-/// Replaces a draft's spec (after a preset was applied to it).
+/// Replaces a draft's fields (saving it, or applying a preset to it).
 pub async fn replace_spec(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
