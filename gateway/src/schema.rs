@@ -2,6 +2,7 @@
 //! dashboards assembled from each crate's parts.
 
 use async_graphql::{EmptySubscription, MergedObject, Object, Schema, SchemaBuilder};
+use billing::{BillingMutation, BillingQuery};
 use identity::{IdentityMutation, IdentityQuery};
 use kernel::{Role, RoleGuard};
 use orders::{OrdersMutation, OrdersQuery};
@@ -9,15 +10,26 @@ use tenancy::{TenancyMutation, TenancyQuery};
 
 use crate::limits::QueryLimits;
 
+/// The signed-in user: each context contributes its part.
+#[derive(MergedObject, Default)]
+pub struct Viewer(identity::ViewerPart, billing::ViewerPart);
+
 /// A client's dashboard: each context contributes its part.
 #[derive(MergedObject, Default)]
-pub struct ClientDashboard(orders::ClientDashboardPart);
+pub struct ClientDashboard(orders::ClientDashboardPart, billing::ClientDashboardPart);
 
+/// The roots the gateway assembles from parts: the viewer and the role dashboards.
 #[derive(Default)]
 pub struct DashboardQuery;
 
 #[Object]
 impl DashboardQuery {
+    /// The signed-in user, or null when anonymous.
+    async fn viewer(&self, ctx: &async_graphql::Context<'_>) -> Option<Viewer> {
+        use kernel::ContextExt;
+        ctx.request().viewer.as_ref().map(|_| Viewer::default())
+    }
+
     /// The signed-in client's dashboard.
     #[graphql(guard = "RoleGuard::new(&[Role::Client])")]
     async fn client_dashboard(&self) -> ClientDashboard {
@@ -26,10 +38,10 @@ impl DashboardQuery {
 }
 
 #[derive(MergedObject, Default)]
-pub struct Query(TenancyQuery, IdentityQuery, OrdersQuery, DashboardQuery);
+pub struct Query(TenancyQuery, IdentityQuery, BillingQuery, OrdersQuery, DashboardQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(TenancyMutation, IdentityMutation, OrdersMutation);
+pub struct Mutation(TenancyMutation, IdentityMutation, BillingMutation, OrdersMutation);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 

@@ -14,6 +14,8 @@ pub const SUPERADMIN_EMAIL: &str = "superadmin@scriptorium.test";
 
 pub struct DemoTenant {
     pub slug: &'static str,
+    /// The demo client's opening wallet balance, in minor units.
+    pub client_wallet: i64,
     /// The demo price of a page, in minor units.
     pub price_per_page: i64,
     pub name: &'static str,
@@ -25,6 +27,7 @@ pub struct DemoTenant {
 pub const DEMO_TENANTS: [DemoTenant; 2] = [
     DemoTenant {
         slug: "essays",
+        client_wallet: 50_000,
         price_per_page: 1200,
         name: "Essays Demo",
         domain: "localhost",
@@ -33,6 +36,7 @@ pub const DEMO_TENANTS: [DemoTenant; 2] = [
     },
     DemoTenant {
         slug: "papers",
+        client_wallet: 30_000,
         price_per_page: 1000,
         name: "Papers Demo",
         domain: "papers.localhost",
@@ -102,6 +106,18 @@ pub async fn seed_demo(db: &DatabaseConnection, clock: Arc<dyn Clock>) -> kernel
             };
             report.users_created += usize::from(users::ensure(&txn, Some(tenant.id), user, clock.now()).await?);
         }
+        let client = users::find_for_sign_in(&txn, Some(tenant.id), &format!("client@{}", demo.email_domain))
+            .await?
+            .ok_or_else(|| kernel::AppError::internal("demo client missing"))?;
+        billing::service::wallets::open_with(
+            &txn,
+            tenant.id,
+            &tenant.currency,
+            client.id,
+            demo.client_wallet,
+            clock.now(),
+        )
+        .await?;
     }
     let superadmin = PreparedUser {
         email: SUPERADMIN_EMAIL.into(),

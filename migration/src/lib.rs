@@ -7,6 +7,7 @@ mod m20261121_000001_tenancy;
 mod m20261121_000002_identity;
 mod m20261121_000003_idempotency;
 mod m20261121_000004_orders;
+mod m20261121_000005_billing;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_identity::Migration),
             Box::new(m20261121_000003_idempotency::Migration),
             Box::new(m20261121_000004_orders::Migration),
+            Box::new(m20261121_000005_billing::Migration),
         ]
     }
 }

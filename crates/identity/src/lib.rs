@@ -5,4 +5,4 @@ pub mod graphql;
 pub mod loaders;
 pub mod service;
 
-pub use graphql::{IdentityMutation, IdentityQuery, IdentitySettings, Person, SESSION_COOKIE};
+pub use graphql::{IdentityMutation, IdentityQuery, IdentitySettings, Person, SESSION_COOKIE, ViewerPart};

@@ -2,7 +2,7 @@ use async_graphql::{Context, Object, Result};
 use kernel::pagination::IdConnection;
 use kernel::{ContextExt, PageArgs, Role, RoleGuard};
 
-use super::{User, ViewerView};
+use super::User;
 use crate::service::users;
 
 #[derive(Default)]
@@ -10,11 +10,6 @@ pub struct IdentityQuery;
 
 #[Object]
 impl IdentityQuery {
-    /// The signed-in user, or null when anonymous.
-    async fn viewer(&self, ctx: &Context<'_>) -> Option<ViewerView> {
-        ctx.request().viewer.clone().map(ViewerView)
-    }
-
     /// The tenant's users, oldest first, optionally of one role.
     #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
     async fn users(

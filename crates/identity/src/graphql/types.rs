@@ -99,32 +99,42 @@ impl SessionView {
     }
 }
 
-/// The signed-in user, with what only they may see of themselves.
-pub struct ViewerView(pub Viewer);
+/// Identity's part of `viewer`: the signed-in user, and what only they may see of themselves.
+/// The gateway merges it with the other contexts' parts and answers `viewer` only when someone
+/// is signed in.
+#[derive(Default)]
+pub struct ViewerPart;
 
-#[Object(name = "Viewer")]
-impl ViewerView {
-    async fn id(&self) -> ID {
-        ID(self.0.user_id.to_string())
+fn me<'a>(ctx: &'a Context<'_>) -> Result<&'a Viewer> {
+    Ok(ctx.request().viewer()?)
+}
+
+#[Object(name = "IdentityViewerPart")]
+impl ViewerPart {
+    async fn id(&self, ctx: &Context<'_>) -> Result<ID> {
+        Ok(ID(me(ctx)?.user_id.to_string()))
     }
-    async fn email(&self) -> &str {
-        &self.0.email
+    async fn email(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(me(ctx)?.email.clone())
     }
-    async fn display_name(&self) -> &str {
-        &self.0.display_name
+    async fn display_name(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(me(ctx)?.display_name.clone())
     }
-    async fn role(&self) -> Role {
-        self.0.role
+    async fn role(&self, ctx: &Context<'_>) -> Result<Role> {
+        Ok(me(ctx)?.role)
     }
     /// The tenant the user belongs to; null for superadmins, who belong to none.
-    async fn tenant(&self, ctx: &Context<'_>) -> Option<TenantView> {
-        self.0.tenant_id?;
-        ctx.data_opt::<CurrentTenant>().and_then(|c| c.0.clone()).map(TenantView)
+    async fn tenant(&self, ctx: &Context<'_>) -> Result<Option<TenantView>> {
+        if me(ctx)?.tenant_id.is_none() {
+            return Ok(None);
+        }
+        Ok(ctx.data_opt::<CurrentTenant>().and_then(|c| c.0.clone()).map(TenantView))
     }
     /// Live sessions, most recently seen first.
     async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<SessionView>> {
         let request = ctx.request();
+        let current = me(ctx)?.session_id;
         let live = sessions::list_live(&request.db, request).await?;
-        Ok(live.into_iter().map(|s| SessionView::new(s, self.0.session_id)).collect())
+        Ok(live.into_iter().map(|s| SessionView::new(s, current)).collect())
     }
 }

@@ -29,7 +29,7 @@ pub struct ActivityItem {
     pub to_status: Option<OrderStatus>,
 }
 
-#[Object]
+#[Object(name = "OrdersClientDashboardPart")]
 impl ClientDashboardPart {
     async fn stats(&self, ctx: &Context<'_>) -> Result<ClientStats> {
         let request = ctx.request();

@@ -109,6 +109,25 @@ impl OrderMutation {
         reload(ctx, id).await
     }
 
+    /// Pays an UNPAID order from the client's wallet: it becomes AVAILABLE and PAID. Not enough
+    /// money is `BAD_USER_INPUT` with `extensions.reason = "INSUFFICIENT_FUNDS"`, and nothing
+    /// changes. Idempotent with `idempotencyKey`.
+    async fn pay_order_from_wallet(
+        &self,
+        ctx: &Context<'_>,
+        order_id: ID,
+        idempotency_key: Option<String>,
+    ) -> Result<Order> {
+        let request = ctx.request();
+        let id = parse_id("orderId", &order_id)?;
+        let paid: Uuid =
+            idempotency::run(request, "payOrderFromWallet", idempotency_key.as_deref(), input_hash(&id), async |txn| {
+                Ok(orders::pay_from_wallet(txn, request, id).await?.id)
+            })
+            .await?;
+        reload(ctx, paid).await
+    }
+
     /// Takes a plain lifecycle action (see `Order.availableActions`). ASSIGN_WRITER and
     /// REQUEST_REVISION take input: use `assignWriter` and `requestRevision`.
     async fn perform_order_action(

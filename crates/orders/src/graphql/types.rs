@@ -374,6 +374,27 @@ impl Order {
             ctx.data_unchecked::<DataLoader<RevisionsLoader>>().load_one(self.0.id).await?.unwrap_or_default();
         Ok(revisions.into_iter().map(RevisionRequest).collect())
     }
+    /// Money received for the order (from the wallet, or recorded by staff), oldest first.
+    async fn payments(&self, ctx: &Context<'_>) -> Result<Vec<Payment>> {
+        use billing::entity::journal_entry::EntryKind;
+        let request = ctx.request();
+        let entries = billing::service::ledger::entries_for_order(&request.db, self.0.tenant_id, self.0.id).await?;
+        let entries: Vec<_> = entries
+            .into_iter()
+            .filter(|e| matches!(e.kind, EntryKind::OrderPayment | EntryKind::ManualPayment))
+            .collect();
+        let ids: Vec<Uuid> = entries.iter().map(|e| e.id).collect();
+        let amounts = billing::service::ledger::entry_amounts(&request.db, &ids).await?;
+        Ok(entries
+            .into_iter()
+            .map(|e| Payment {
+                id: id(e.id),
+                at: e.created_at,
+                method: if e.kind == EntryKind::OrderPayment { PaymentMethod::Wallet } else { PaymentMethod::Manual },
+                amount: amounts.get(&e.id).copied().unwrap_or_default(),
+            })
+            .collect())
+    }
     /// What the viewer may do with the order now.
     async fn available_actions(&self, ctx: &Context<'_>) -> Result<Vec<OrderAction>> {
         let request = ctx.request();
@@ -382,6 +403,22 @@ impl Order {
         let days = settings.map_or(0, |s| s.free_revision_days);
         Ok(lifecycle::available_actions(&self.0, viewer, request.now(), days))
     }
+}
+
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentMethod {
+    /// From the client's wallet.
+    Wallet,
+    /// Paid outside the platform and recorded by staff (`MARK_PAID`).
+    Manual,
+}
+
+#[derive(SimpleObject)]
+pub struct Payment {
+    pub id: ID,
+    pub at: DateTime<Utc>,
+    pub method: PaymentMethod,
+    pub amount: Money,
 }
 
 pub struct TimelineEvent(pub order_event::Model, pub Option<Arc<Prefetched>>);

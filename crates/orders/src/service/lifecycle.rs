@@ -21,6 +21,8 @@ use OrderStatus::*;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OrderAction {
+    /// The client pays from their wallet (`payOrderFromWallet`).
+    Pay,
     MarkPaid,
     AssignWriter,
     AcceptAssignment,
@@ -38,6 +40,7 @@ pub enum OrderAction {
 impl OrderAction {
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Pay => "PAY",
             Self::MarkPaid => "MARK_PAID",
             Self::AssignWriter => "ASSIGN_WRITER",
             Self::AcceptAssignment => "ACCEPT_ASSIGNMENT",
@@ -260,7 +263,9 @@ pub async fn transition(
         .filter(order::Column::Status.eq(order.status));
     let set = |update: sea_orm::UpdateMany<Orders>, col: order::Column, value: SimpleExpr| update.col_expr(col, value);
     match action {
-        OrderAction::MarkPaid => update = set(update, order::Column::PaymentStatus, Expr::value(PaymentStatus::Paid)),
+        OrderAction::MarkPaid | OrderAction::Pay => {
+            update = set(update, order::Column::PaymentStatus, Expr::value(PaymentStatus::Paid))
+        }
         OrderAction::Approve => update = set(update, order::Column::CompletedAt, Expr::value(now)),
         OrderAction::Hold => update = set(update, order::Column::StatusBeforeHold, Expr::value(order.status)),
         OrderAction::Resume => {
@@ -278,6 +283,7 @@ pub async fn transition(
         return Err(AppError::conflict("the order changed meanwhile; reload it").with_reason("STALE"));
     }
 
+    post_money(conn, request, order, action).await?;
     match action {
         OrderAction::StartRevision => {
             Revisions::update_many()
@@ -315,6 +321,68 @@ pub async fn transition(
     )
     .await?;
     Orders::find_by_id(order.id).one(conn).await?.ok_or_else(|| AppError::not_found("order"))
+}
+
+/// The ledger entry a transition makes, in its transaction: a wallet or manual payment into
+/// revenue, or the writer's earnings on completion.
+async fn post_money(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    order: &order::Model,
+    action: OrderAction,
+) -> AppResult<()> {
+    use billing::entity::account::AccountKind;
+    use billing::entity::journal_entry::EntryKind;
+    use billing::service::ledger::{self, Leg, NewEntry, Owner};
+    let (tenant, currency, now) = (order.tenant_id, order.currency.as_str(), request.now());
+    let account = |kind, owner| ledger::account(conn, tenant, kind, owner, currency, now);
+    let (kind, description, legs) = match action {
+        OrderAction::Pay => {
+            let wallet = account(AccountKind::ClientWallet, Owner::User(order.client_id)).await?;
+            let revenue = account(AccountKind::PlatformRevenue, Owner::Platform).await?;
+            (
+                EntryKind::OrderPayment,
+                "Order paid from wallet",
+                [
+                    Leg { account: wallet.id, amount: -order.total_minor },
+                    Leg { account: revenue.id, amount: order.total_minor },
+                ],
+            )
+        }
+        OrderAction::MarkPaid => {
+            let cash = account(AccountKind::PlatformCash, Owner::Platform).await?;
+            let revenue = account(AccountKind::PlatformRevenue, Owner::Platform).await?;
+            (
+                EntryKind::ManualPayment,
+                "Order paid outside the platform",
+                [
+                    Leg { account: cash.id, amount: -order.total_minor },
+                    Leg { account: revenue.id, amount: order.total_minor },
+                ],
+            )
+        }
+        OrderAction::Approve => {
+            let (Some(writer), pay) = (order.writer_id, order.writer_compensation_minor) else { return Ok(()) };
+            if pay <= 0 {
+                return Ok(());
+            }
+            let revenue = account(AccountKind::PlatformRevenue, Owner::Platform).await?;
+            let earnings = account(AccountKind::WriterEarnings, Owner::User(writer)).await?;
+            (
+                EntryKind::WriterEarnings,
+                "Earnings for a completed order",
+                [Leg { account: revenue.id, amount: -pay }, Leg { account: earnings.id, amount: pay }],
+            )
+        }
+        _ => return Ok(()),
+    };
+    if order.total_minor == 0 && kind != EntryKind::WriterEarnings {
+        return Ok(());
+    }
+    let actor = request.viewer.as_ref().map(|v| v.user_id);
+    let entry = NewEntry { tenant, kind, description, order_id: Some(order.id), actor_id: actor, currency, at: now };
+    ledger::post(conn, entry, &legs).await?;
+    Ok(())
 }
 
 /// Writes one timeline event.
@@ -356,6 +424,7 @@ mod tests {
     #[test]
     fn every_action_has_a_rule_and_final_states_have_few_ways_out() {
         for action in [
+            OrderAction::Pay,
             OrderAction::MarkPaid,
             OrderAction::AssignWriter,
             OrderAction::AcceptAssignment,

@@ -5,7 +5,7 @@ use kernel::{AppError, AppResult, Money, PageArgs, Paged, RequestContext, Role, 
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, QueryTrait,
 };
 use serde::{Deserialize, Serialize};
 use tenancy::entity::tenant::FeatureToggles;
@@ -146,13 +146,38 @@ pub async fn perform(
     action: OrderAction,
     note: Option<String>,
 ) -> AppResult<order::Model> {
-    if matches!(action, OrderAction::AssignWriter | OrderAction::RequestRevision) {
-        let mutation = if action == OrderAction::AssignWriter { "assignWriter" } else { "requestRevision" };
+    if matches!(action, OrderAction::AssignWriter | OrderAction::RequestRevision | OrderAction::Pay) {
+        let mutation = match action {
+            OrderAction::AssignWriter => "assignWriter",
+            OrderAction::RequestRevision => "requestRevision",
+            _ => "payOrderFromWallet",
+        };
         return Err(AppError::bad_input("action", format!("{} takes input: use {mutation}", action.as_str())));
     }
     let order = find_visible(conn, request, id).await?;
     let settings = catalog::settings(conn, order.tenant_id).await?;
     lifecycle::transition(conn, request, &order, action, note, Effects::default(), settings.free_revision_days).await
+}
+
+/// The client pays the order from their wallet: UNPAID → AVAILABLE, payment status PAID. Not
+/// enough money is `BAD_USER_INPUT` (`INSUFFICIENT_FUNDS`) and changes nothing.
+pub async fn pay_from_wallet(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    id: Uuid,
+) -> AppResult<order::Model> {
+    let order = find_visible(conn, request, id).await?;
+    let settings = catalog::settings(conn, order.tenant_id).await?;
+    lifecycle::transition(
+        conn,
+        request,
+        &order,
+        OrderAction::Pay,
+        None,
+        Effects::default(),
+        settings.free_revision_days,
+    )
+    .await
 }
 
 /// Offers the order to a writer of the tenant (admins).
@@ -255,27 +280,19 @@ pub struct ClientStats {
 }
 
 pub async fn client_stats(conn: &impl ConnectionTrait, tenant: Uuid, client: Uuid) -> AppResult<ClientStats> {
-    let rows: Vec<(OrderStatus, PaymentStatus, bool, i64, i64)> = Orders::find()
+    let own = || Orders::find().filter(order::Column::TenantId.eq(tenant)).filter(order::Column::ClientId.eq(client));
+    let rows: Vec<(OrderStatus, bool, i64)> = own()
         .select_only()
         .column(order::Column::Status)
-        .column(order::Column::PaymentStatus)
         .column_as(order::Column::CompletedAt.is_not_null(), "done")
         .column_as(order::Column::Id.count(), "n")
-        // SUM(bigint) is numeric on PostgreSQL
-        .column_as(
-            Expr::expr(order::Column::TotalMinor.sum()).cast_as(sea_orm::sea_query::Alias::new("bigint")),
-            "total",
-        )
-        .filter(order::Column::TenantId.eq(tenant))
-        .filter(order::Column::ClientId.eq(client))
         .group_by(order::Column::Status)
-        .group_by(order::Column::PaymentStatus)
         .group_by(order::Column::CompletedAt.is_not_null())
         .into_tuple()
         .all(conn)
         .await?;
     let mut stats = ClientStats::default();
-    for (status, payment, done, n, total) in rows {
+    for (status, done, n) in rows {
         let n = n as u64;
         match status {
             OrderStatus::Unpaid => stats.unpaid += n,
@@ -284,9 +301,9 @@ pub async fn client_stats(conn: &impl ConnectionTrait, tenant: Uuid, client: Uui
             OrderStatus::Cancelled | OrderStatus::Archived => {}
             _ => stats.active += n,
         }
-        if payment == PaymentStatus::Paid {
-            stats.total_spent.0 += total;
-        }
     }
+    // What the client spent is what the ledger says was paid for their orders.
+    let ids = own().select_only().column(order::Column::Id).into_query();
+    stats.total_spent = billing::service::ledger::paid_for_orders(conn, tenant, ids).await?;
     Ok(stats)
 }

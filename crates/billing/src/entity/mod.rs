@@ -1,0 +1,3 @@
+pub mod account;
+pub mod journal_entry;
+pub mod posting;

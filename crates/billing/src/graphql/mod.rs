@@ -1,0 +1,174 @@
+//! Thin resolvers over the billing services.
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use kernel::idempotency::{self, input_hash};
+use kernel::pagination::IdConnection;
+use kernel::{AppError, ContextExt, Money, PageArgs, Role, RoleGuard, parse_id};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::entity::account::{self, AccountKind};
+use crate::entity::journal_entry::{self, EntryKind};
+use crate::entity::posting;
+use crate::service::wallets::{self, Direction};
+use crate::service::{integrity, ledger};
+
+/// A wallet (a client's money) or earnings (a writer's), with its history.
+pub struct Wallet {
+    account: Option<account::Model>,
+    currency: String,
+}
+
+#[Object]
+impl Wallet {
+    async fn balance(&self) -> Money {
+        Money(self.account.as_ref().map_or(0, |a| a.balance_minor))
+    }
+    async fn currency(&self) -> &str {
+        &self.currency
+    }
+    /// Movements, newest first.
+    async fn transactions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<IdConnection<WalletTransaction>> {
+        let page = PageArgs::parse(first, after)?;
+        let Some(account) = &self.account else {
+            return Ok(
+                kernel::Paged::new(page, Vec::new(), 0).into_connection(|_: &WalletTransaction| Uuid::nil(), |t| t)
+            );
+        };
+        let with_total = ctx.look_ahead().field("totalCount").exists();
+        let paged = ledger::history(&ctx.request().db, account.id, page, with_total).await?;
+        Ok(paged.into_connection(|(p, _)| p.id, WalletTransaction::from))
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct WalletTransaction {
+    pub id: ID,
+    pub at: DateTime<Utc>,
+    pub kind: EntryKind,
+    /// Positive into the wallet, negative out of it.
+    pub amount: Money,
+    pub balance_after: Money,
+    pub description: String,
+    pub order_id: Option<ID>,
+}
+
+impl From<(posting::Model, journal_entry::Model)> for WalletTransaction {
+    fn from((p, e): (posting::Model, journal_entry::Model)) -> Self {
+        Self {
+            id: ID(p.id.to_string()),
+            at: p.created_at,
+            kind: e.kind,
+            amount: Money(p.amount_minor),
+            balance_after: Money(p.balance_after_minor),
+            description: e.description,
+            order_id: e.order_id.map(|o| ID(o.to_string())),
+        }
+    }
+}
+
+async fn wallet_of(ctx: &Context<'_>, kind: AccountKind, user: Uuid) -> Result<Wallet> {
+    let request = ctx.request();
+    let tenant = request.tenant()?;
+    let account = wallets::of(&request.db, tenant.id, kind, user).await?;
+    Ok(Wallet { account, currency: tenant.currency.clone() })
+}
+
+/// Billing's part of `viewer`.
+#[derive(Default)]
+pub struct ViewerPart;
+
+#[Object(name = "BillingViewerPart")]
+impl ViewerPart {
+    /// A client's wallet.
+    async fn wallet(&self, ctx: &Context<'_>) -> Result<Wallet> {
+        let viewer = ctx.request().require_role(&[Role::Client])?;
+        wallet_of(ctx, AccountKind::ClientWallet, viewer.user_id).await
+    }
+    /// A writer's earnings.
+    async fn earnings(&self, ctx: &Context<'_>) -> Result<Wallet> {
+        let viewer = ctx.request().require_role(&[Role::Writer])?;
+        wallet_of(ctx, AccountKind::WriterEarnings, viewer.user_id).await
+    }
+}
+
+/// Billing's part of `clientDashboard`.
+#[derive(Default)]
+pub struct ClientDashboardPart;
+
+#[Object(name = "BillingClientDashboardPart")]
+impl ClientDashboardPart {
+    async fn wallet(&self, ctx: &Context<'_>) -> Result<Wallet> {
+        let viewer = ctx.request().require_role(&[Role::Client])?;
+        wallet_of(ctx, AccountKind::ClientWallet, viewer.user_id).await
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct LedgerIntegrity {
+    /// Every entry sums to zero and every cached balance equals its postings.
+    pub balanced: bool,
+    pub accounts: u64,
+    pub entries: u64,
+    pub mismatches: Vec<String>,
+}
+
+#[derive(Default)]
+pub struct BillingQuery;
+
+#[Object]
+impl BillingQuery {
+    /// Checks the ledger: an admin's tenant, or for superadmins every tenant.
+    #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
+    async fn ledger_integrity(&self, ctx: &Context<'_>) -> Result<LedgerIntegrity> {
+        let request = ctx.request();
+        let i = integrity::check(&request.db, request).await?;
+        Ok(LedgerIntegrity { balanced: i.balanced, accounts: i.accounts, entries: i.entries, mismatches: i.mismatches })
+    }
+}
+
+#[derive(Default)]
+pub struct BillingMutation;
+
+#[derive(Serialize)]
+struct AdjustInput<'a> {
+    user: &'a str,
+    amount: i64,
+    direction: Direction,
+    reason: &'a str,
+}
+
+#[Object]
+impl BillingMutation {
+    /// Credits or debits a client's wallet (admins; audited). A debit never takes it below zero.
+    #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
+    async fn adjust_wallet(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        amount: Money,
+        direction: Direction,
+        reason: String,
+        idempotency_key: Option<String>,
+    ) -> Result<Wallet> {
+        let request = ctx.request();
+        let user = parse_id("userId", &user_id)?;
+        let hash = input_hash(&AdjustInput { user: &user_id, amount: amount.0, direction, reason: &reason });
+        let account: Uuid = idempotency::run(request, "adjustWallet", idempotency_key.as_deref(), hash, async |txn| {
+            Ok(wallets::adjust(txn, request, user, amount, direction, &reason).await?.id)
+        })
+        .await?;
+        let tenant = request.tenant()?;
+        let wallet = wallets::of(&request.db, tenant.id, AccountKind::ClientWallet, user).await?;
+        if wallet.as_ref().map(|w| w.id) != Some(account) {
+            return Err(AppError::internal("adjusted wallet not found").into());
+        }
+        Ok(Wallet { account: wallet, currency: tenant.currency.clone() })
+    }
+}

@@ -1,0 +1,63 @@
+//! The ledger's self-check: every entry sums to zero, every cached balance equals its postings.
+
+use kernel::{AppResult, RequestContext, Role};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Integrity {
+    pub balanced: bool,
+    pub accounts: u64,
+    pub entries: u64,
+    pub mismatches: Vec<String>,
+}
+
+/// `$1`-style SQL for either backend (SQLite reads `?1`).
+fn statement(backend: DbBackend, sql: &str, tenant: Option<Uuid>) -> Statement {
+    let sql = if backend == DbBackend::Sqlite { sql.replace("$1", "?1") } else { sql.to_owned() };
+    let values: Vec<Value> = tenant.into_iter().map(Value::from).collect();
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// Checks an admin's tenant, or for superadmins every tenant.
+pub async fn check(conn: &impl ConnectionTrait, request: &RequestContext) -> AppResult<Integrity> {
+    let viewer = request.require_role(&[Role::Admin, Role::Superadmin])?;
+    let tenant = match viewer.role {
+        Role::Superadmin => None,
+        _ => Some(request.tenant()?.id),
+    };
+    let backend = conn.get_database_backend();
+    let scope = |column: &str| tenant.map_or_else(|| "1 = 1".to_owned(), |_| format!("{column} = $1"));
+    let count = |sql: String| {
+        let stmt = statement(backend, &sql, tenant);
+        async move {
+            let row = conn.query_one_raw(stmt).await?;
+            Ok::<u64, kernel::AppError>(row.map(|r| r.try_get::<i64>("", "n").unwrap_or(0)).unwrap_or(0) as u64)
+        }
+    };
+    let accounts = count(format!("SELECT COUNT(*) AS n FROM ledger_accounts WHERE {}", scope("tenant_id"))).await?;
+    let entries = count(format!("SELECT COUNT(*) AS n FROM journal_entries WHERE {}", scope("tenant_id"))).await?;
+    let mut mismatches = Vec::new();
+    let unbalanced = format!(
+        "SELECT e.id AS id, CAST(COALESCE(SUM(p.amount_minor), 0) AS BIGINT) AS total FROM journal_entries e \
+         LEFT JOIN postings p ON p.entry_id = e.id WHERE {} GROUP BY e.id HAVING COALESCE(SUM(p.amount_minor), 0) <> 0",
+        scope("e.tenant_id")
+    );
+    for row in conn.query_all_raw(statement(backend, &unbalanced, tenant)).await? {
+        let id: Uuid = row.try_get("", "id")?;
+        let total: i64 = row.try_get("", "total")?;
+        mismatches.push(format!("entry {id} sums to {total}, not 0"));
+    }
+    let drifted = format!(
+        "SELECT a.id AS id, a.balance_minor AS balance, CAST(COALESCE(SUM(p.amount_minor), 0) AS BIGINT) AS total FROM ledger_accounts a \
+         LEFT JOIN postings p ON p.account_id = a.id WHERE {} GROUP BY a.id, a.balance_minor HAVING a.balance_minor <> COALESCE(SUM(p.amount_minor), 0)",
+        scope("a.tenant_id")
+    );
+    for row in conn.query_all_raw(statement(backend, &drifted, tenant)).await? {
+        let id: Uuid = row.try_get("", "id")?;
+        let balance: i64 = row.try_get("", "balance")?;
+        let total: i64 = row.try_get("", "total")?;
+        mismatches.push(format!("account {id} caches {balance} but its postings sum to {total}"));
+    }
+    Ok(Integrity { balanced: mismatches.is_empty(), accounts, entries, mismatches })
+}

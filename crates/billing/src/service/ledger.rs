@@ -1,0 +1,293 @@
+//! Accounts and journal entries. `post` is the only way money moves.
+
+use chrono::{DateTime, Utc};
+use kernel::{AppError, AppResult, Money, PageArgs, Paged, new_id};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, StatementBuilder,
+};
+use uuid::Uuid;
+
+use crate::entity::account::{self, AccountKind, Entity as Accounts};
+use crate::entity::journal_entry::{self, Entity as Entries, EntryKind};
+use crate::entity::posting::{self, Entity as Postings};
+
+/// Whose account: a user's, or the platform's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    User(Uuid),
+    Platform,
+}
+
+impl Owner {
+    fn key(self) -> String {
+        match self {
+            Owner::User(id) => id.to_string(),
+            Owner::Platform => "platform".to_owned(),
+        }
+    }
+}
+
+/// The account of `kind` and `owner` in the tenant, created (empty) on first use.
+pub async fn account(
+    conn: &impl ConnectionTrait,
+    tenant: Uuid,
+    kind: AccountKind,
+    owner: Owner,
+    currency: &str,
+    now: DateTime<Utc>,
+) -> AppResult<account::Model> {
+    let find = || {
+        Accounts::find()
+            .filter(account::Column::TenantId.eq(tenant))
+            .filter(account::Column::Kind.eq(kind))
+            .filter(account::Column::OwnerKey.eq(owner.key()))
+    };
+    if let Some(found) = find().one(conn).await? {
+        return Ok(found);
+    }
+    let new = account::ActiveModel {
+        id: Set(new_id()),
+        tenant_id: Set(tenant),
+        kind: Set(kind),
+        owner_key: Set(owner.key()),
+        owner_id: Set(match owner {
+            Owner::User(id) => Some(id),
+            Owner::Platform => None,
+        }),
+        currency: Set(currency.to_owned()),
+        balance_minor: Set(0),
+        allow_negative: Set(kind.allows_negative()),
+        created_at: Set(now),
+    };
+    // Two first uses at once: one insert wins, the other finds it.
+    Accounts::insert(new)
+        .on_conflict(
+            OnConflict::columns([account::Column::TenantId, account::Column::Kind, account::Column::OwnerKey])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    find().one(conn).await?.ok_or_else(|| AppError::internal("ledger account vanished"))
+}
+
+/// The account if it exists (reads never create accounts).
+pub async fn find_account(
+    conn: &impl ConnectionTrait,
+    tenant: Uuid,
+    kind: AccountKind,
+    owner: Owner,
+) -> AppResult<Option<account::Model>> {
+    Ok(Accounts::find()
+        .filter(account::Column::TenantId.eq(tenant))
+        .filter(account::Column::Kind.eq(kind))
+        .filter(account::Column::OwnerKey.eq(owner.key()))
+        .one(conn)
+        .await?)
+}
+
+pub struct NewEntry<'a> {
+    pub tenant: Uuid,
+    pub kind: EntryKind,
+    pub description: &'a str,
+    pub order_id: Option<Uuid>,
+    pub actor_id: Option<Uuid>,
+    pub currency: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+/// One leg: `amount` (signed) on `account`.
+#[derive(Debug, Clone, Copy)]
+pub struct Leg {
+    pub account: Uuid,
+    pub amount: i64,
+}
+
+/// Writes one journal entry and moves the balances. The legs must sum to zero. Each balance
+/// changes by a guarded `UPDATE ... WHERE allow_negative OR balance + amount >= 0`, so a
+/// wallet can never be overdrawn however many payments race: the loser gets `BAD_USER_INPUT`
+/// with reason `INSUFFICIENT_FUNDS`, and the caller's transaction rolls back whole.
+pub async fn post(conn: &impl ConnectionTrait, entry: NewEntry<'_>, legs: &[Leg]) -> AppResult<Uuid> {
+    if legs.iter().map(|l| l.amount).sum::<i64>() != 0 || legs.len() < 2 {
+        return Err(AppError::internal("unbalanced journal entry"));
+    }
+    let id = new_id();
+    Entries::insert(journal_entry::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(entry.tenant),
+        kind: Set(entry.kind),
+        description: Set(entry.description.chars().take(300).collect()),
+        order_id: Set(entry.order_id),
+        actor_id: Set(entry.actor_id),
+        currency: Set(entry.currency.to_owned()),
+        created_at: Set(entry.at),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    // A fixed order of updates keeps two entries touching the same accounts from deadlocking.
+    let mut ordered = legs.to_vec();
+    ordered.sort_by_key(|l| l.account);
+    for leg in ordered {
+        let update = Query::update()
+            .table(account::Entity)
+            .value(account::Column::BalanceMinor, Expr::col(account::Column::BalanceMinor).add(leg.amount))
+            .and_where(account::Column::Id.eq(leg.account))
+            .and_where(account::Column::TenantId.eq(entry.tenant))
+            .and_where(account::Column::Currency.eq(entry.currency))
+            .and_where(
+                Expr::col(account::Column::AllowNegative)
+                    .eq(true)
+                    .or(Expr::col(account::Column::BalanceMinor).add(leg.amount).gte(0)),
+            )
+            .returning_col(account::Column::BalanceMinor)
+            .to_owned();
+        let row = conn.query_one_raw(StatementBuilder::build(&update, &conn.get_database_backend())).await?;
+        let Some(row) = row else {
+            return Err(
+                AppError::bad_input("amount", "not enough money in the wallet").with_reason("INSUFFICIENT_FUNDS")
+            );
+        };
+        let balance_after: i64 = row.try_get("", "balance_minor")?;
+        Postings::insert(posting::ActiveModel {
+            id: Set(new_id()),
+            entry_id: Set(id),
+            account_id: Set(leg.account),
+            amount_minor: Set(leg.amount),
+            balance_after_minor: Set(balance_after),
+            created_at: Set(entry.at),
+        })
+        .exec_without_returning(conn)
+        .await?;
+    }
+    Ok(id)
+}
+
+/// An account's postings with their entries, newest first.
+pub async fn history(
+    conn: &impl ConnectionTrait,
+    account: Uuid,
+    page: PageArgs,
+    with_total: bool,
+) -> AppResult<Paged<(posting::Model, journal_entry::Model)>> {
+    let mut query = Postings::find().filter(posting::Column::AccountId.eq(account));
+    let total = if with_total { query.clone().count(conn).await? } else { 0 };
+    if let Some(after) = page.after {
+        query = query.filter(posting::Column::Id.lt(after));
+    }
+    let postings = query.order_by_desc(posting::Column::Id).limit(page.fetch()).all(conn).await?;
+    let ids: Vec<Uuid> = postings.iter().map(|p| p.entry_id).collect();
+    let entries: std::collections::HashMap<Uuid, journal_entry::Model> = Entries::find()
+        .filter(journal_entry::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e))
+        .collect();
+    let rows = postings.into_iter().filter_map(|p| entries.get(&p.entry_id).cloned().map(|e| (p, e))).collect();
+    Ok(Paged::new(page, rows, total))
+}
+
+/// The sum of an account kind's postings in `[from, to)` for the tenant (e.g. revenue today).
+pub async fn flow(
+    conn: &impl ConnectionTrait,
+    tenant: Uuid,
+    kind: AccountKind,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<Money> {
+    let accounts = Accounts::find()
+        .select_only()
+        .column(account::Column::Id)
+        .filter(account::Column::TenantId.eq(tenant))
+        .filter(account::Column::Kind.eq(kind))
+        .into_query();
+    let sum: Option<i64> = Postings::find()
+        .select_only()
+        .column_as(
+            Expr::expr(posting::Column::AmountMinor.sum()).cast_as(sea_orm::sea_query::Alias::new("bigint")),
+            "total",
+        )
+        .filter(posting::Column::AccountId.in_subquery(accounts))
+        .filter(posting::Column::CreatedAt.gte(from))
+        .filter(posting::Column::CreatedAt.lt(to))
+        .into_tuple()
+        .one(conn)
+        .await?
+        .flatten();
+    Ok(Money(sum.unwrap_or(0)))
+}
+
+/// The entries recorded for an order, oldest first.
+pub async fn entries_for_order(
+    conn: &impl ConnectionTrait,
+    tenant: Uuid,
+    order: Uuid,
+) -> AppResult<Vec<journal_entry::Model>> {
+    Ok(Entries::find()
+        .filter(journal_entry::Column::TenantId.eq(tenant))
+        .filter(journal_entry::Column::OrderId.eq(order))
+        .order_by_asc(journal_entry::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// What was paid for the orders `orders` selects (order ids): payments into revenue, less
+/// refunds.
+pub async fn paid_for_orders(
+    conn: &impl ConnectionTrait,
+    tenant: Uuid,
+    orders: sea_orm::sea_query::SelectStatement,
+) -> AppResult<Money> {
+    let entries = Entries::find()
+        .select_only()
+        .column(journal_entry::Column::Id)
+        .filter(journal_entry::Column::TenantId.eq(tenant))
+        .filter(journal_entry::Column::Kind.is_in([
+            EntryKind::OrderPayment,
+            EntryKind::ManualPayment,
+            EntryKind::Refund,
+        ]))
+        .filter(journal_entry::Column::OrderId.in_subquery(orders))
+        .into_query();
+    let money_accounts = Accounts::find()
+        .select_only()
+        .column(account::Column::Id)
+        .filter(account::Column::TenantId.eq(tenant))
+        .filter(account::Column::Kind.is_in([AccountKind::PlatformRevenue, AccountKind::Refunds]))
+        .into_query();
+    let sum: Option<i64> = Postings::find()
+        .select_only()
+        .column_as(
+            Expr::expr(posting::Column::AmountMinor.sum()).cast_as(sea_orm::sea_query::Alias::new("bigint")),
+            "total",
+        )
+        .filter(posting::Column::EntryId.in_subquery(entries))
+        .filter(posting::Column::AccountId.in_subquery(money_accounts))
+        .into_tuple()
+        .one(conn)
+        .await?
+        .flatten();
+    Ok(Money(sum.unwrap_or(0)))
+}
+
+/// Each entry's size: the sum of its positive legs.
+pub async fn entry_amounts(
+    conn: &impl ConnectionTrait,
+    entries: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, Money>> {
+    let rows: Vec<(Uuid, i64)> = Postings::find()
+        .filter(posting::Column::EntryId.is_in(entries.to_vec()))
+        .filter(posting::Column::AmountMinor.gt(0))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.entry_id, p.amount_minor))
+        .collect();
+    let mut amounts = std::collections::HashMap::new();
+    for (entry, amount) in rows {
+        amounts.entry(entry).or_insert(Money(0)).0 += amount;
+    }
+    Ok(amounts)
+}

@@ -1,0 +1,6 @@
+//! Billing rules, free of GraphQL; functions take `&impl ConnectionTrait` so money moves in
+//! the caller's transaction.
+
+pub mod integrity;
+pub mod ledger;
+pub mod wallets;
