@@ -1,10 +1,12 @@
 //! Idempotent mutations: one mechanism for every mutation that takes an `idempotencyKey`.
 //!
-//! The first call with a key runs in a write transaction and stores its response, keyed by
-//! user, operation and key, with a hash of its input, in that same transaction. A replay with
-//! the same input returns the stored response; with another input it is `CONFLICT`. Two
-//! concurrent first calls cannot both commit: the unique key refuses the second insert, its
-//! whole transaction rolls back, and it answers with the winner's response.
+//! The first call with a key claims it (inserts its row) at the start of a write transaction,
+//! does its work, and stores its response in the row, all in that transaction. A replay with
+//! the same input returns the stored response; with another input it is `CONFLICT`. A
+//! concurrent first call with the same key waits on the claim (PostgreSQL holds a second
+//! insert of a unique key until the first transaction ends; SQLite's `BEGIN IMMEDIATE` queues
+//! the whole transaction): when the first commits it replays that answer, when the first
+//! failed and rolled back it does the work itself. Either way the work happens once.
 
 use sea_orm::entity::prelude::*;
 use sea_orm::{ActiveValue::Set, DatabaseTransaction, QueryFilter};
@@ -84,33 +86,39 @@ where
         txn.rollback().await?;
         return replay(row, &input_hash);
     }
-    let result = work(&txn).await?;
-    let response = serde_json::to_value(&result).map_err(AppError::internal)?;
-    let saved = Entity::insert(ActiveModel {
-        id: Set(new_id()),
+    let claim = new_id();
+    let claimed = Entity::insert(ActiveModel {
+        id: Set(claim),
         tenant_id: Set(request.tenant.as_ref().map(|t| t.id)),
         user_id: Set(user),
         operation: Set(operation.to_owned()),
         key: Set(key.to_owned()),
         input_hash: Set(input_hash.clone()),
-        response: Set(response),
+        response: Set(serde_json::Value::Null),
         created_at: Set(request.now()),
     })
     .exec_without_returning(&txn)
     .await;
-    match saved {
-        Ok(_) => {
-            txn.commit().await?;
-            Ok(result)
-        }
+    match claimed {
+        Ok(_) => {}
         Err(err) if matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
-            // Another call with this key committed first: ours rolls back, theirs is the answer.
+            // Another call with this key committed first: its answer is ours.
             txn.rollback().await?;
             let row = stored(&request.db, user, operation, key)
                 .await?
                 .ok_or_else(|| AppError::internal("idempotency row vanished"))?;
-            replay(row, &input_hash)
+            return replay(row, &input_hash);
         }
-        Err(err) => Err(err.into()),
+        Err(err) => return Err(err.into()),
     }
+    // On failure the transaction is dropped, which rolls back the claim with the work.
+    let result = work(&txn).await?;
+    let response = serde_json::to_value(&result).map_err(AppError::internal)?;
+    Entity::update_many()
+        .col_expr(Column::Response, sea_orm::sea_query::Expr::value(response))
+        .filter(Column::Id.eq(claim))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(result)
 }

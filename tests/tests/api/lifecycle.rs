@@ -220,8 +220,8 @@ async fn available_actions_follow_the_status_and_the_viewers_role() {
     let cast = cast(&app).await;
     let id = place(&app, &cast.client).await;
 
-    // UNPAID
-    assert_eq!(actions(&app, &cast.client, &id).await, sorted(&["CANCEL"]));
+    // UNPAID: the client pays from the wallet (payOrderFromWallet) or cancels
+    assert_eq!(actions(&app, &cast.client, &id).await, sorted(&["PAY", "CANCEL"]));
     assert_eq!(actions(&app, &cast.admin, &id).await, sorted(&["MARK_PAID", "CANCEL"]));
     assert_eq!(actions(&app, &cast.support, &id).await, sorted(&["MARK_PAID"]));
 

@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL` is set).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod billing;
 mod drafts;
 mod identity;
 mod lifecycle;

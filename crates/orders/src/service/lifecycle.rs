@@ -96,6 +96,7 @@ const WORKING: &[OrderStatus] = &[
 
 /// The whole lifecycle. A transition not listed here does not exist (`CONFLICT`).
 const RULES: &[Rule] = &[
+    Rule { from: &[Unpaid], action: OrderAction::Pay, actors: &[Actor::Owner], to: Target::To(Available) },
     Rule {
         from: &[Unpaid],
         action: OrderAction::MarkPaid,
