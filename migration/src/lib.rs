@@ -8,6 +8,7 @@ mod m20261121_000002_identity;
 mod m20261121_000003_idempotency;
 mod m20261121_000004_orders;
 mod m20261121_000005_billing;
+mod m20261121_000006_refunds_discounts;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_idempotency::Migration),
             Box::new(m20261121_000004_orders::Migration),
             Box::new(m20261121_000005_billing::Migration),
+            Box::new(m20261121_000006_refunds_discounts::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ mod identity;
 mod lifecycle;
 mod pricing;
 mod queries;
+mod refunds;
 mod schema;
 mod tenancy;
 mod transport;

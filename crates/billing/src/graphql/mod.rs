@@ -11,8 +11,9 @@ use uuid::Uuid;
 use crate::entity::account::{self, AccountKind};
 use crate::entity::journal_entry::{self, EntryKind};
 use crate::entity::posting;
+use crate::entity::refund::{self, RefundDestination, RefundStatus};
 use crate::service::wallets::{self, Direction};
-use crate::service::{integrity, ledger};
+use crate::service::{integrity, ledger, refunds};
 
 /// A wallet (a client's money) or earnings (a writer's), with its history.
 pub struct Wallet {
@@ -110,6 +111,41 @@ impl ClientDashboardPart {
     }
 }
 
+/// Money given back for an order.
+#[derive(SimpleObject)]
+pub struct Refund {
+    pub id: ID,
+    pub order_id: ID,
+    pub amount: Money,
+    pub currency: String,
+    pub destination: RefundDestination,
+    pub reason: String,
+    pub status: RefundStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<refund::Model> for Refund {
+    fn from(r: refund::Model) -> Self {
+        Self {
+            id: ID(r.id.to_string()),
+            order_id: ID(r.order_id.to_string()),
+            amount: Money(r.amount_minor),
+            currency: r.currency,
+            destination: r.destination,
+            reason: r.reason,
+            status: r.status,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(async_graphql::InputObject, Default)]
+pub struct RefundFilter {
+    pub status: Option<RefundStatus>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
 #[derive(SimpleObject)]
 pub struct LedgerIntegrity {
     /// Every entry sums to zero and every cached balance equals its postings.
@@ -124,6 +160,24 @@ pub struct BillingQuery;
 
 #[Object]
 impl BillingQuery {
+    /// The tenant's refunds, newest first (admins).
+    #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
+    async fn refunds(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<RefundFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<IdConnection<Refund>> {
+        let request = ctx.request();
+        let page = PageArgs::parse(first, after)?;
+        let filter = filter.unwrap_or_default();
+        let with_total = ctx.look_ahead().field("totalCount").exists();
+        let spec = refunds::RefundFilter { status: filter.status, from: filter.from, to: filter.to };
+        let paged = refunds::list(&request.db, request, spec, page, with_total).await?;
+        Ok(paged.into_connection(|r| r.id, Refund::from))
+    }
+
     /// Checks the ledger: an admin's tenant, or for superadmins every tenant.
     #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
     async fn ledger_integrity(&self, ctx: &Context<'_>) -> Result<LedgerIntegrity> {

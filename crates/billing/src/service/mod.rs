@@ -3,4 +3,5 @@
 
 pub mod integrity;
 pub mod ledger;
+pub mod refunds;
 pub mod wallets;

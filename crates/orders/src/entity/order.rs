@@ -33,6 +33,9 @@ pub struct Model {
     pub currency: String,
     pub total_minor: i64,
     pub writer_compensation_minor: i64,
+    /// What was paid; refunds can never exceed it (a guarded update).
+    pub paid_minor: i64,
+    pub refunded_minor: i64,
     pub placed_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub completed_at: Option<DateTimeUtc>,

@@ -82,6 +82,14 @@ async fn prefetch(ctx: &Context<'_>, page: &[order::Model]) -> Result<Option<Arc
 #[derive(Default)]
 pub struct OrderMutation;
 
+#[derive(async_graphql::InputObject)]
+pub struct RefundInput {
+    /// More than zero, at most what was paid and not yet refunded.
+    pub amount: kernel::Money,
+    pub destination: billing::entity::refund::RefundDestination,
+    pub reason: String,
+}
+
 /// Loads an order by the id an idempotent mutation stored.
 async fn reload(ctx: &Context<'_>, id: Uuid) -> Result<Order> {
     let request = ctx.request();
@@ -126,6 +134,34 @@ impl OrderMutation {
             })
             .await?;
         reload(ctx, paid).await
+    }
+
+    /// Refunds part or all of what was paid (admins), to the client's wallet or externally. Never
+    /// more than was paid; a full refund cancels an unfinished order and takes back the
+    /// writer's earnings. Idempotent with `idempotencyKey`.
+    async fn refund_order(
+        &self,
+        ctx: &Context<'_>,
+        order_id: ID,
+        input: RefundInput,
+        idempotency_key: Option<String>,
+    ) -> Result<billing::Refund> {
+        let request = ctx.request();
+        let id = parse_id("orderId", &order_id)?;
+        let hash = input_hash(&(id, input.amount.0, input.destination, &input.reason));
+        let refund: billing::entity::refund::Model = {
+            let refund_id: Uuid =
+                idempotency::run(request, "refundOrder", idempotency_key.as_deref(), hash, async |txn| {
+                    Ok(orders::refund(txn, request, id, input.amount, input.destination, &input.reason).await?.id)
+                })
+                .await?;
+            billing::service::refunds::for_order(&request.db, request.tenant()?.id, id)
+                .await?
+                .into_iter()
+                .find(|r| r.id == refund_id)
+                .ok_or_else(|| kernel::AppError::not_found("refund"))?
+        };
+        Ok(refund.into())
     }
 
     /// Takes a plain lifecycle action (see `Order.availableActions`). ASSIGN_WRITER and

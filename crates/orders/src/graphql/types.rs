@@ -395,6 +395,12 @@ impl Order {
             })
             .collect())
     }
+    /// Refunds of the order, oldest first.
+    async fn refunds(&self, ctx: &Context<'_>) -> Result<Vec<billing::Refund>> {
+        let request = ctx.request();
+        let refunds = billing::service::refunds::for_order(&request.db, self.0.tenant_id, self.0.id).await?;
+        Ok(refunds.into_iter().map(billing::Refund::from).collect())
+    }
     /// What the viewer may do with the order now.
     async fn available_actions(&self, ctx: &Context<'_>) -> Result<Vec<OrderAction>> {
         let request = ctx.request();

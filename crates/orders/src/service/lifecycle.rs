@@ -265,7 +265,8 @@ pub async fn transition(
     let set = |update: sea_orm::UpdateMany<Orders>, col: order::Column, value: SimpleExpr| update.col_expr(col, value);
     match action {
         OrderAction::MarkPaid | OrderAction::Pay => {
-            update = set(update, order::Column::PaymentStatus, Expr::value(PaymentStatus::Paid))
+            update = set(update, order::Column::PaymentStatus, Expr::value(PaymentStatus::Paid));
+            update = set(update, order::Column::PaidMinor, Expr::col(order::Column::TotalMinor));
         }
         OrderAction::Approve => update = set(update, order::Column::CompletedAt, Expr::value(now)),
         OrderAction::Hold => update = set(update, order::Column::StatusBeforeHold, Expr::value(order.status)),

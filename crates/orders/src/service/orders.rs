@@ -78,6 +78,8 @@ pub async fn place(
         currency: tenant.currency.clone(),
         total_minor: priced.quote.total.0,
         writer_compensation_minor: priced.writer_compensation.0,
+        paid_minor: 0,
+        refunded_minor: 0,
         placed_at: now,
         updated_at: now,
         completed_at: None,
@@ -306,4 +308,91 @@ pub async fn client_stats(conn: &impl ConnectionTrait, tenant: Uuid, client: Uui
     let ids = own().select_only().column(order::Column::Id).into_query();
     stats.total_spent = billing::service::ledger::paid_for_orders(conn, tenant, ids).await?;
     Ok(stats)
+}
+
+/// An admin refunds part or all of what was paid for an order. The order row guards the sum
+/// (`refunded + amount <= paid`, in the database), so racing refunds cannot exceed it. A full
+/// refund marks the payment REFUNDED, cancels the order unless it is final, and takes back
+/// the writer's earnings if they were credited.
+pub async fn refund(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    id: Uuid,
+    amount: Money,
+    destination: billing::entity::refund::RefundDestination,
+    reason: &str,
+) -> AppResult<billing::entity::refund::Model> {
+    use billing::service::refunds::{self, RefundFor};
+    request.require_role(&[Role::Admin, Role::Superadmin])?;
+    let amount = billing::service::wallets::check_amount("amount", amount)?;
+    let reason = validate::text("reason", reason, 500)?;
+    let order = find_visible(conn, request, id).await?;
+    let guarded = Orders::update_many()
+        .col_expr(order::Column::RefundedMinor, Expr::col(order::Column::RefundedMinor).add(amount))
+        .col_expr(order::Column::UpdatedAt, Expr::value(request.now()))
+        .filter(order::Column::Id.eq(order.id))
+        .filter(Expr::col(order::Column::RefundedMinor).add(amount).lte(Expr::col(order::Column::PaidMinor)))
+        .exec(conn)
+        .await?;
+    if guarded.rows_affected == 0 {
+        return Err(AppError::bad_input(
+            "amount",
+            "a refund cannot exceed what was paid for the order and not yet refunded",
+        )
+        .with_reason("EXCEEDS_PAID"));
+    }
+    let after = Orders::find_by_id(order.id).one(conn).await?.ok_or_else(|| AppError::not_found("order"))?;
+    let full = after.refunded_minor >= after.paid_minor;
+    let payment = if full { PaymentStatus::Refunded } else { PaymentStatus::PartiallyRefunded };
+    Orders::update_many()
+        .col_expr(order::Column::PaymentStatus, Expr::value(payment))
+        .filter(order::Column::Id.eq(order.id))
+        .exec(conn)
+        .await?;
+    let of = RefundFor {
+        tenant: order.tenant_id,
+        order: order.id,
+        client: order.client_id,
+        currency: order.currency.clone(),
+    };
+    let refund = refunds::record(conn, request, &of, amount, destination, &reason).await?;
+    let note = format!("{} refunded: {reason}", Money(amount));
+    lifecycle::record(conn, request, &after, "REFUND", Some(after.status), Some(after.status), Some(note)).await?;
+    if full {
+        let last = matches!(after.status, OrderStatus::Completed | OrderStatus::Cancelled | OrderStatus::Archived);
+        if !last {
+            let cancelled = Orders::update_many()
+                .col_expr(order::Column::Status, Expr::value(OrderStatus::Cancelled))
+                .filter(order::Column::Id.eq(order.id))
+                .filter(order::Column::Status.eq(after.status))
+                .exec(conn)
+                .await?;
+            if cancelled.rows_affected == 0 {
+                return Err(AppError::conflict("the order changed meanwhile; reload it").with_reason("STALE"));
+            }
+            lifecycle::record(
+                conn,
+                request,
+                &after,
+                "CANCEL",
+                Some(after.status),
+                Some(OrderStatus::Cancelled),
+                Some("fully refunded".into()),
+            )
+            .await?;
+        }
+        if let Some(writer) = after.writer_id {
+            refunds::reverse_earnings(conn, request, &of, writer).await?;
+        }
+    }
+    tenancy::service::audit::record(conn, request, tenancy::service::audit::Change {
+        action: "order.refund",
+        target_type: "order",
+        target_id: Some(order.id.to_string()),
+        tenant_id: Some(order.tenant_id),
+        before: Some(serde_json::json!({ "paymentStatus": order.payment_status, "refunded": Money(order.refunded_minor).to_string() })),
+        after: Some(serde_json::json!({ "paymentStatus": payment, "refunded": Money(after.refunded_minor).to_string(), "destination": destination, "reason": reason })),
+    })
+    .await?;
+    Ok(refund)
 }

@@ -132,6 +132,8 @@ pub async fn seed_orders(
                     currency: tenant.currency.clone(),
                     total_minor: priced.quote.total.0,
                     writer_compensation_minor: priced.writer_compensation.0,
+                    paid_minor: if paid { priced.quote.total.0 } else { 0 },
+                    refunded_minor: 0,
                     placed_at: placed,
                     updated_at: placed,
                     completed_at: (status == OrderStatus::Completed).then_some(deadline),
