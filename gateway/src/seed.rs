@@ -118,6 +118,9 @@ pub async fn seed_demo(db: &DatabaseConnection, clock: Arc<dyn Clock>) -> kernel
             clock.now(),
         )
         .await?;
+        if demo.slug == "essays" {
+            billing::service::discounts::seed_demo(&txn, tenant.id, clock.now()).await?;
+        }
     }
     let superadmin = PreparedUser {
         email: SUPERADMIN_EMAIL.into(),

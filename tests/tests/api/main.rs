@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod billing;
+mod discounts;
 mod drafts;
 mod identity;
 mod lifecycle;

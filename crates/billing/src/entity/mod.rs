@@ -1,4 +1,6 @@
 pub mod account;
+pub mod discount;
+pub mod discount_usage;
 pub mod journal_entry;
 pub mod posting;
 pub mod refund;

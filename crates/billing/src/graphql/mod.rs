@@ -9,11 +9,12 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::entity::account::{self, AccountKind};
+use crate::entity::discount::{self, DiscountKind};
 use crate::entity::journal_entry::{self, EntryKind};
 use crate::entity::posting;
 use crate::entity::refund::{self, RefundDestination, RefundStatus};
 use crate::service::wallets::{self, Direction};
-use crate::service::{integrity, ledger, refunds};
+use crate::service::{discounts, integrity, ledger, refunds};
 
 /// A wallet (a client's money) or earnings (a writer's), with its history.
 pub struct Wallet {
@@ -146,6 +147,90 @@ pub struct RefundFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
+/// A discount code and how it has been used.
+pub struct Discount(pub discount::Model);
+
+#[Object]
+impl Discount {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn kind(&self) -> DiscountKind {
+        self.0.kind
+    }
+    /// A percent (`"10.00"` is 10 %) or an amount, by `kind`.
+    async fn value(&self) -> Money {
+        match self.0.kind {
+            DiscountKind::Percent => Money(self.0.value / 100),
+            DiscountKind::Fixed => Money(self.0.value),
+        }
+    }
+    async fn starts_at(&self) -> Option<DateTime<Utc>> {
+        self.0.starts_at
+    }
+    async fn ends_at(&self) -> Option<DateTime<Utc>> {
+        self.0.ends_at
+    }
+    async fn max_uses(&self) -> Option<i32> {
+        self.0.max_uses
+    }
+    async fn max_uses_per_client(&self) -> Option<i32> {
+        self.0.max_uses_per_client
+    }
+    async fn first_order_only(&self) -> bool {
+        self.0.first_order_only
+    }
+    async fn min_order_total(&self) -> Option<Money> {
+        self.0.min_order_minor.map(Money)
+    }
+    async fn max_discount(&self) -> Option<Money> {
+        self.0.max_discount_minor.map(Money)
+    }
+    async fn uses(&self) -> i32 {
+        self.0.uses
+    }
+    async fn archived(&self) -> bool {
+        self.0.archived
+    }
+}
+
+#[derive(async_graphql::InputObject, Serialize)]
+pub struct DiscountInput {
+    /// 3-40 letters, digits, `_` or `-`; matched case-insensitively.
+    pub code: String,
+    pub kind: DiscountKind,
+    /// PERCENT: the percent (`"10"`); FIXED: the amount off.
+    pub value: Money,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub max_uses: Option<i32>,
+    pub max_uses_per_client: Option<i32>,
+    #[graphql(default)]
+    pub first_order_only: bool,
+    pub min_order_total: Option<Money>,
+    pub max_discount: Option<Money>,
+}
+
+impl From<DiscountInput> for discounts::DiscountFields {
+    fn from(i: DiscountInput) -> Self {
+        Self {
+            code: i.code,
+            kind: i.kind,
+            value: i.value,
+            starts_at: i.starts_at,
+            ends_at: i.ends_at,
+            max_uses: i.max_uses,
+            max_uses_per_client: i.max_uses_per_client,
+            first_order_only: i.first_order_only,
+            min_order: i.min_order_total,
+            max_discount: i.max_discount,
+        }
+    }
+}
+
 #[derive(SimpleObject)]
 pub struct LedgerIntegrity {
     /// Every entry sums to zero and every cached balance equals its postings.
@@ -160,6 +245,20 @@ pub struct BillingQuery;
 
 #[Object]
 impl BillingQuery {
+    /// The tenant's discount codes, newest first (admins).
+    #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
+    async fn discounts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<IdConnection<Discount>> {
+        let request = ctx.request();
+        let page = PageArgs::parse(first, after)?;
+        let with_total = ctx.look_ahead().field("totalCount").exists();
+        Ok(discounts::list(&request.db, request, page, with_total).await?.into_connection(|d| d.id, Discount))
+    }
+
     /// The tenant's refunds, newest first (admins).
     #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
     async fn refunds(
@@ -200,6 +299,37 @@ struct AdjustInput<'a> {
 
 #[Object]
 impl BillingMutation {
+    #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
+    async fn create_discount(&self, ctx: &Context<'_>, input: DiscountInput) -> Result<Discount> {
+        let request = ctx.request();
+        let txn = kernel::db::begin_write(&request.db).await?;
+        let created = discounts::create(&txn, request, input.into()).await?;
+        txn.commit().await?;
+        Ok(Discount(created))
+    }
+
+    /// Replaces a code's settings; its use count stays.
+    #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
+    async fn update_discount(&self, ctx: &Context<'_>, id: ID, input: DiscountInput) -> Result<Discount> {
+        let request = ctx.request();
+        let id = parse_id("id", &id)?;
+        let txn = kernel::db::begin_write(&request.db).await?;
+        let updated = discounts::update(&txn, request, id, input.into()).await?;
+        txn.commit().await?;
+        Ok(Discount(updated))
+    }
+
+    /// Retires a code: it stops working; its history stays.
+    #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
+    async fn archive_discount(&self, ctx: &Context<'_>, id: ID) -> Result<Discount> {
+        let request = ctx.request();
+        let id = parse_id("id", &id)?;
+        let txn = kernel::db::begin_write(&request.db).await?;
+        let archived = discounts::archive(&txn, request, id).await?;
+        txn.commit().await?;
+        Ok(Discount(archived))
+    }
+
     /// Credits or debits a client's wallet (admins; audited). A debit never takes it below zero.
     #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
     async fn adjust_wallet(

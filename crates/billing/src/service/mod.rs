@@ -1,6 +1,7 @@
 //! Billing rules, free of GraphQL; functions take `&impl ConnectionTrait` so money moves in
 //! the caller's transaction.
 
+pub mod discounts;
 pub mod integrity;
 pub mod ledger;
 pub mod refunds;

@@ -31,7 +31,9 @@ impl CatalogQuery {
     async fn quote(&self, ctx: &Context<'_>, input: OrderSpecInput) -> Result<QuoteView> {
         let request = ctx.request();
         let tenant = request.tenant()?;
-        let priced = spec::price(&request.db, tenant, &super::toggles(ctx), &input.to_spec()?, request.now()).await?;
+        let buyer = request.viewer.as_ref().filter(|v| v.role == Role::Client).map(|v| v.user_id);
+        let priced =
+            spec::price(&request.db, tenant, &super::toggles(ctx), &input.to_spec()?, buyer, request.now()).await?;
         Ok(QuoteView::new(priced.quote, &tenant.currency))
     }
 }

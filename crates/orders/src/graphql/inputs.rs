@@ -42,6 +42,8 @@ pub struct OrderSpecInput {
     pub english_type_id: Option<ID>,
     pub references: Option<i32>,
     pub tone: Option<String>,
+    /// A discount code; the quote shows it as a negative `discount` line.
+    pub discount_code: Option<String>,
 }
 
 impl OrderSpecInput {
@@ -64,7 +66,7 @@ impl OrderSpecInput {
             english_type_id: ids("englishTypeId", self.english_type_id.as_ref())?,
             references: self.references,
             tone: self.tone.clone(),
-            discount_code: None,
+            discount_code: self.discount_code.clone(),
         })
     }
 }

@@ -567,10 +567,17 @@ impl OrderDraft {
         let request = ctx.request();
         let tenant = request.tenant.as_ref()?;
         let spec = drafts::spec_of(&self.0);
-        crate::service::spec::estimate(&request.db, tenant, &super::toggles(ctx), &spec, request.now())
-            .await
-            .ok()
-            .map(|p| p.quote.total)
+        crate::service::spec::estimate(
+            &request.db,
+            tenant,
+            &super::toggles(ctx),
+            &spec,
+            Some(self.0.client_id),
+            request.now(),
+        )
+        .await
+        .ok()
+        .map(|p| p.quote.total)
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

@@ -48,7 +48,7 @@ pub async fn place(
     let viewer = request.require_role(&[Role::Client])?;
     let tenant = request.tenant()?;
     let now = request.now();
-    let priced = spec::price(conn, tenant, toggles, spec, now).await?;
+    let priced = spec::price(conn, tenant, toggles, spec, Some(viewer.user_id), now).await?;
     let order = order::Model {
         id: new_id(),
         tenant_id: tenant.id,
@@ -94,6 +94,9 @@ pub async fn place(
         amount_minor: Set(line.amount.0),
     });
     OrderLines::insert_many(lines).exec_without_returning(conn).await?;
+    if let Some((discount, off)) = &priced.discount {
+        billing::service::discounts::redeem(conn, discount, viewer.user_id, order.id, *off, now).await?;
+    }
     lifecycle::record(conn, request, &order, "PLACED", None, Some(OrderStatus::Unpaid), None).await?;
     Ok(order)
 }

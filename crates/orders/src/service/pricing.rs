@@ -47,6 +47,16 @@ pub struct PriceInput {
     pub writer_level: Option<(String, i64)>,
     /// Percent of base (×10 000) when a preferred writer is asked for.
     pub preferred_writer_percent: Option<i64>,
+    pub discount: Option<DiscountRule>,
+}
+
+/// A discount as the engine applies it: a percent of the other lines (×10 000, rounded half
+/// away from zero) or a fixed amount, capped by `max` and never more than the other lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscountRule {
+    pub label: String,
+    pub charge: Charge,
+    pub max: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +110,15 @@ pub fn price(input: &PriceInput) -> Quote {
     if let Some(rate) = input.preferred_writer_percent {
         let amount = round_div(i128::from(base) * i128::from(rate), PERCENT);
         lines.push(Line { code: "preferred_writer".into(), label: "Preferred writer".into(), amount: Money(amount) });
+    }
+    if let Some(rule) = &input.discount {
+        let subtotal = lines.iter().map(|l| l.amount.0).sum::<i64>();
+        let off = match rule.charge {
+            Charge::Fixed(minor) => minor,
+            Charge::PercentOfBase(rate) => round_div(i128::from(subtotal) * i128::from(rate), PERCENT),
+        };
+        let off = off.min(rule.max.unwrap_or(i64::MAX)).min(subtotal).max(0);
+        lines.push(Line { code: "discount".into(), label: rule.label.clone(), amount: Money(-off) });
     }
     let total = lines.iter().map(|l| l.amount.0).sum::<i64>().max(0);
     Quote { lines, total: Money(total) }
@@ -162,6 +181,7 @@ mod tests {
             }],
             writer_level: Some(("Advanced writer".into(), 250)),
             preferred_writer_percent: None,
+            discount: None,
         }
     }
 
@@ -192,6 +212,7 @@ mod tests {
             }],
             writer_level: None,
             preferred_writer_percent: Some(50_000),
+            discount: None,
         };
         let quote = price(&input);
         let amounts: Vec<i64> = quote.lines.iter().map(|l| l.amount.0).collect();
@@ -203,6 +224,24 @@ mod tests {
     fn the_first_example_at_ten_a_page_is_69_99() {
         let quote = price(&PriceInput { price_per_page: 1000, ..essay(3) });
         assert_eq!(quote.total, Money(6999));
+    }
+
+    #[test]
+    fn welcome10_takes_the_first_example_to_72_44() {
+        let discount =
+            Some(DiscountRule { label: "WELCOME10".into(), charge: Charge::PercentOfBase(100_000), max: None });
+        let quote = price(&PriceInput { discount, ..essay(3) });
+        assert_eq!(quote.lines.last().map(|l| l.amount), Some(Money(-805)));
+        assert_eq!(quote.total, Money(7244));
+    }
+
+    #[test]
+    fn discounts_are_capped_and_never_exceed_the_order() {
+        let capped =
+            Some(DiscountRule { label: "BIG".into(), charge: Charge::PercentOfBase(500_000), max: Some(1000) });
+        assert_eq!(price(&PriceInput { discount: capped, ..essay(3) }).total, Money(7049));
+        let huge = Some(DiscountRule { label: "ALL".into(), charge: Charge::Fixed(1_000_000), max: None });
+        assert_eq!(price(&PriceInput { discount: huge, ..essay(3) }).total, Money(0));
     }
 
     #[test]
@@ -268,6 +307,7 @@ mod tests {
                     .collect(),
                 writer_level: writer.map(|w| (String::new(), w)),
                 preferred_writer_percent: preferred,
+                discount: None,
             })
     }
 

@@ -72,7 +72,7 @@ pub async fn seed_orders(
             writer_level_id: writer_levels.get(i % writer_levels.len().max(1)).copied(),
             ..OrderSpec::default()
         };
-        let priced = spec::price(db, tenant, &toggles, &spec, now).await?;
+        let priced = spec::price(db, tenant, &toggles, &spec, None, now).await?;
         templates.push((spec, priced));
     }
     let statuses: [(OrderStatus, u32); 8] = [

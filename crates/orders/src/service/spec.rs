@@ -17,7 +17,8 @@ use crate::entity::catalog_item::{self, CatalogKind, ExtraPricing};
 use crate::entity::order::Spacing;
 use crate::entity::pricing_settings;
 use crate::service::catalog;
-use crate::service::pricing::{self, Charge, Extra, PriceInput, Quote, RATE_ONE};
+use crate::service::pricing::{self, Charge, DiscountRule, Extra, PriceInput, Quote, RATE_ONE};
+use billing::entity::discount::DiscountKind;
 
 pub const MAX_INSTRUCTIONS: usize = 20_000;
 
@@ -107,6 +108,8 @@ pub struct Priced {
     pub writer_compensation: Money,
     /// The extras, deduplicated, in the order given.
     pub extra_service_ids: Vec<Uuid>,
+    /// The discount applied and how much it took off (redeemed when the order is placed).
+    pub discount: Option<(billing::entity::discount::Model, Money)>,
 }
 
 /// Checks the fields a spec sets (not whether it is complete): ranges, lengths, and that every
@@ -187,14 +190,17 @@ pub async fn check_fields(
 
 /// Checks and prices a complete spec at `now`. An incomplete one is `BAD_USER_INPUT` naming
 /// its missing fields (`extensions.field` is the first).
+/// `buyer` is the client the price is for (a discount may be for first orders only); `None`
+/// for an anonymous quote.
 pub async fn price(
     conn: &impl ConnectionTrait,
     tenant: &TenantScope,
     toggles: &FeatureToggles,
     spec: &OrderSpec,
+    buyer: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> AppResult<Priced> {
-    checked_price(conn, tenant, toggles, spec, now, spec.missing_fields()).await
+    checked_price(conn, tenant, toggles, spec, buyer, now, spec.missing_fields()).await
 }
 
 /// Prices a draft that has at least the fields a price needs.
@@ -203,9 +209,10 @@ pub async fn estimate(
     tenant: &TenantScope,
     toggles: &FeatureToggles,
     spec: &OrderSpec,
+    buyer: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> AppResult<Priced> {
-    checked_price(conn, tenant, toggles, spec, now, spec.missing_for_price()).await
+    checked_price(conn, tenant, toggles, spec, buyer, now, spec.missing_for_price()).await
 }
 
 async fn checked_price(
@@ -213,6 +220,7 @@ async fn checked_price(
     tenant: &TenantScope,
     toggles: &FeatureToggles,
     spec: &OrderSpec,
+    buyer: Option<Uuid>,
     now: DateTime<Utc>,
     missing: Vec<&'static str>,
 ) -> AppResult<Priced> {
@@ -236,7 +244,38 @@ async fn checked_price(
             .filter(|e| e.kind == CatalogKind::WriterLevel)
             .min_by_key(|e| (e.amount_minor, e.sort_order)),
     };
-    Ok(price_with(&entries, &settings, spec, now, deadline_rate, pay_level.as_ref()))
+    let mut priced = price_with(&entries, &settings, spec, now, deadline_rate, pay_level.as_ref(), None);
+    if let Some(code) = spec.discount_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        let first_order = match buyer {
+            Some(client) => Some(!has_orders(conn, tenant.id, client).await?),
+            None => None,
+        };
+        let found = billing::service::discounts::evaluate(conn, tenant.id, code, now, first_order).await?;
+        billing::service::discounts::check_minimum(&found, priced.quote.total)?;
+        let rule = DiscountRule {
+            label: format!("Discount {}", found.code),
+            charge: match found.kind {
+                DiscountKind::Percent => Charge::PercentOfBase(found.value),
+                DiscountKind::Fixed => Charge::Fixed(found.value),
+            },
+            max: found.max_discount_minor,
+        };
+        priced = price_with(&entries, &settings, spec, now, deadline_rate, pay_level.as_ref(), Some(rule));
+        let off = priced.quote.lines.iter().find(|l| l.code == "discount").map_or(Money(0), |l| Money(-l.amount.0));
+        priced.discount = Some((found, off));
+    }
+    Ok(priced)
+}
+
+async fn has_orders(conn: &impl ConnectionTrait, tenant: Uuid, client: Uuid) -> AppResult<bool> {
+    use crate::entity::order;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    Ok(order::Entity::find()
+        .filter(order::Column::TenantId.eq(tenant))
+        .filter(order::Column::ClientId.eq(client))
+        .one(conn)
+        .await?
+        .is_some())
 }
 
 fn price_with(
@@ -246,6 +285,7 @@ fn price_with(
     now: DateTime<Utc>,
     deadline_rate: i64,
     pay_level: Option<&catalog_item::Model>,
+    discount: Option<DiscountRule>,
 ) -> Priced {
     let entry = |id: Option<Uuid>| id.and_then(|id| entries.get(&id));
     let rate = |id: Option<Uuid>| entry(id).map_or(RATE_ONE, |e| e.rate_bp);
@@ -286,6 +326,7 @@ fn price_with(
         extras,
         writer_level: writer_level.map(|w| (w.name.clone(), w.amount_minor)),
         preferred_writer_percent: spec.preferred_writer_id.map(|_| settings.preferred_writer_percent_bp),
+        discount,
     };
     let quote = pricing::price(&input);
     let (pay_page, pay_slide) = pay_level.map_or((0, 0), |w| (w.pay_per_page_minor, w.pay_per_slide_minor));
@@ -295,5 +336,6 @@ fn price_with(
         writer_deadline: pricing::writer_deadline(now, deadline, settings.writer_deadline_percent_bp),
         writer_compensation: pricing::writer_compensation(input.pages, page_factor, input.slides, pay_page, pay_slide),
         extra_service_ids: extra_ids,
+        discount: None,
     }
 }
