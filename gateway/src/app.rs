@@ -18,7 +18,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::observability::{count_statements, metrics_handle, track_requests};
 use crate::schema::{self, AppSchema};
-use crate::{graphiql, responses, transport};
+use crate::{graphiql, responses, transport, webhooks};
+use billing::service::topups::Providers;
 
 /// What the application needs besides its routes; tests pass their own clock.
 pub struct AppOptions {
@@ -31,6 +32,7 @@ pub struct AppOptions {
     pub identity: IdentitySettings,
     /// How long a resolved tenant is trusted before it is read again.
     pub tenant_cache_ttl: Duration,
+    pub providers: Providers,
 }
 
 pub struct AppState {
@@ -41,6 +43,7 @@ pub struct AppState {
     pub sql_stats: bool,
     pub trust_proxy: bool,
     pub identity: IdentitySettings,
+    pub providers: Providers,
 }
 
 pub fn build_router(options: AppOptions) -> Router {
@@ -48,7 +51,11 @@ pub fn build_router(options: AppOptions) -> Router {
     let mut db = options.db;
     count_statements(&mut db, None);
     let directory = Arc::new(TenantDirectory::new(options.tenant_cache_ttl));
-    let schema = schema::builder(options.introspection).data(directory.clone()).data(options.identity.clone()).finish();
+    let schema = schema::builder(options.introspection)
+        .data(directory.clone())
+        .data(options.identity.clone())
+        .data(options.providers.clone())
+        .finish();
     let state = Arc::new(AppState {
         db,
         clock: options.clock,
@@ -57,6 +64,7 @@ pub fn build_router(options: AppOptions) -> Router {
         sql_stats: options.sql_stats,
         trust_proxy: options.trust_proxy,
         identity: options.identity,
+        providers: options.providers,
     });
 
     let graphql = if options.graphiql {
@@ -68,7 +76,8 @@ pub fn build_router(options: AppOptions) -> Router {
         .route("/graphql", graphql)
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
-        .route("/metrics", get(move || std::future::ready(metrics.render())));
+        .route("/metrics", get(move || std::future::ready(metrics.render())))
+        .route("/webhooks/stripe", axum::routing::post(webhooks::stripe));
     if options.graphiql {
         router = router.route("/graphql/assets/{name}", get(graphiql::asset));
     }

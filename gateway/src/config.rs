@@ -40,6 +40,22 @@ pub struct Settings {
     #[arg(long, env = "SCRIPTORIUM_TRUST_PROXY", default_value_t = false, value_parser = parse_flag)]
     pub trust_proxy: bool,
 
+    /// Stripe secret key; with the webhook secret it turns on wallet top-ups through Stripe Checkout.
+    #[arg(long, env = "SCRIPTORIUM_STRIPE_SECRET_KEY", hide_env_values = true)]
+    pub stripe_secret_key: Option<String>,
+
+    /// Stripe webhook signing secret (`whsec_...`) for `POST /webhooks/stripe`.
+    #[arg(long, env = "SCRIPTORIUM_STRIPE_WEBHOOK_SECRET", hide_env_values = true)]
+    pub stripe_webhook_secret: Option<String>,
+
+    /// Stripe API base URL.
+    #[arg(long, env = "SCRIPTORIUM_STRIPE_API_BASE", default_value = "https://api.stripe.com")]
+    pub stripe_api_base: String,
+
+    /// The public address clients reach the site at (where Checkout sends them back).
+    #[arg(long, env = "SCRIPTORIUM_PUBLIC_URL", default_value = "http://localhost:8080")]
+    pub public_url: String,
+
     /// How long a session lasts, in days.
     #[arg(long, env = "SCRIPTORIUM_SESSION_DAYS", default_value_t = 30)]
     pub session_days: i64,
@@ -53,6 +69,7 @@ impl std::fmt::Debug for Settings {
             .field("sql_stats", &self.sql_stats)
             .field("graphiql", &self.graphiql)
             .field("introspection", &self.introspection)
+            .field("stripe", &self.stripe_secret_key.as_ref().map(|_| "configured"))
             .finish_non_exhaustive()
     }
 }
@@ -75,6 +92,20 @@ fn parse_flag(value: &str) -> Result<bool, String> {
         "1" | "true" | "yes" | "on" => Ok(true),
         "0" | "false" | "no" | "off" | "" => Ok(false),
         other => Err(format!("expected 1 or 0, got '{other}'")),
+    }
+}
+
+impl Settings {
+    /// The payment provider these settings configure, if any.
+    pub fn providers(&self) -> billing::service::topups::Providers {
+        match (&self.stripe_secret_key, &self.stripe_webhook_secret) {
+            (Some(key), Some(secret)) if !key.is_empty() && !secret.is_empty() => {
+                let stripe =
+                    billing::service::provider::Stripe::new(&self.stripe_api_base, key, secret, &self.public_url);
+                billing::service::topups::Providers(Some(std::sync::Arc::new(stripe)))
+            }
+            _ => billing::service::topups::Providers(None),
+        }
     }
 }
 

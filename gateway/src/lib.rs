@@ -11,6 +11,7 @@ pub mod responses;
 pub mod schema;
 pub mod seed;
 pub mod transport;
+pub mod webhooks;
 
 pub use app::{AppOptions, build_router};
 pub use config::Settings;

@@ -149,6 +149,7 @@ async fn serve(demo: bool, settings: Settings) -> Result<(), String> {
             cookie_secure: settings.cookie_secure,
         },
         tenant_cache_ttl: Duration::from_secs(5),
+        providers: settings.providers(),
     });
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await

@@ -18,6 +18,10 @@ pub struct Viewer(identity::ViewerPart, billing::ViewerPart);
 #[derive(MergedObject, Default)]
 pub struct ClientDashboard(orders::ClientDashboardPart, billing::ClientDashboardPart);
 
+/// An admin's dashboard: each context contributes its part.
+#[derive(MergedObject, Default)]
+pub struct AdminDashboard(billing::AdminDashboardPart);
+
 /// The roots the gateway assembles from parts: the viewer and the role dashboards.
 #[derive(Default)]
 pub struct DashboardQuery;
@@ -28,6 +32,12 @@ impl DashboardQuery {
     async fn viewer(&self, ctx: &async_graphql::Context<'_>) -> Option<Viewer> {
         use kernel::ContextExt;
         ctx.request().viewer.as_ref().map(|_| Viewer::default())
+    }
+
+    /// The tenant's admin dashboard (admins, and superadmins in a tenant).
+    #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
+    async fn admin_dashboard(&self) -> AdminDashboard {
+        AdminDashboard::default()
     }
 
     /// The signed-in client's dashboard.

@@ -9,6 +9,7 @@ mod m20261121_000003_idempotency;
 mod m20261121_000004_orders;
 mod m20261121_000005_billing;
 mod m20261121_000006_refunds_discounts;
+mod m20261121_000007_payments;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000004_orders::Migration),
             Box::new(m20261121_000005_billing::Migration),
             Box::new(m20261121_000006_refunds_discounts::Migration),
+            Box::new(m20261121_000007_payments::Migration),
         ]
     }
 }

@@ -16,11 +16,57 @@ use serde_json::{Value, json};
 
 pub use seed::DEMO_PASSWORD;
 
+pub const STRIPE_SECRET_KEY: &str = "sk_test_scriptorium";
+pub const STRIPE_WEBHOOK_SECRET: &str = "whsec_test_scriptorium";
+
+/// A local stand-in for Stripe's API: creates Checkout Sessions and remembers the forms it was
+/// sent. Requests without the right secret key are refused, as Stripe would.
+pub struct FakeStripe {
+    pub base: String,
+    pub sessions: Arc<std::sync::Mutex<Vec<std::collections::HashMap<String, String>>>>,
+}
+
+impl FakeStripe {
+    async fn spawn() -> FakeStripe {
+        use axum::extract::{Form, State};
+        use axum::http::{HeaderMap, StatusCode};
+        type Seen = Arc<std::sync::Mutex<Vec<std::collections::HashMap<String, String>>>>;
+        async fn create(
+            State(seen): State<Seen>,
+            headers: HeaderMap,
+            Form(form): Form<std::collections::HashMap<String, String>>,
+        ) -> (StatusCode, axum::Json<Value>) {
+            let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
+            if auth != format!("Bearer {STRIPE_SECRET_KEY}") {
+                return (StatusCode::UNAUTHORIZED, axum::Json(json!({ "error": { "message": "Invalid API Key" } })));
+            }
+            let mut seen = seen.lock().unwrap();
+            seen.push(form);
+            let id = format!("cs_test_{}", seen.len());
+            (
+                StatusCode::OK,
+                axum::Json(
+                    json!({ "id": id, "object": "checkout.session", "url": format!("https://checkout.stripe.test/pay/{id}") }),
+                ),
+            )
+        }
+        let sessions: Seen = Arc::default();
+        let router = axum::Router::new()
+            .route("/v1/checkout/sessions", axum::routing::post(create))
+            .with_state(sessions.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        FakeStripe { base, sessions }
+    }
+}
+
 /// A running server with its own database and a clock the test moves.
 pub struct TestApp {
     pub addr: SocketAddr,
     pub db: DatabaseConnection,
     pub clock: ManualClock,
+    pub stripe: FakeStripe,
     http: reqwest::Client,
     _database: TestDatabase,
 }
@@ -89,6 +135,13 @@ impl TestApp {
         Migrator::up(&db, None).await.unwrap();
         let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0).unwrap());
         seed::seed_demo(&db, Arc::new(clock.clone())).await.unwrap();
+        let stripe = FakeStripe::spawn().await;
+        let provider = billing::service::provider::Stripe::new(
+            &stripe.base,
+            STRIPE_SECRET_KEY,
+            STRIPE_WEBHOOK_SECRET,
+            "http://localhost:8080",
+        );
         let router = build_router(AppOptions {
             db: db.clone(),
             clock: Arc::new(clock.clone()),
@@ -99,6 +152,7 @@ impl TestApp {
             trust_proxy: true,
             identity: IdentitySettings { session_ttl: chrono::Duration::days(30), cookie_secure: false },
             tenant_cache_ttl: Duration::from_secs(5),
+            providers: billing::service::topups::Providers(Some(Arc::new(provider))),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -106,7 +160,7 @@ impl TestApp {
             axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
         });
         let http = reqwest::Client::builder().build().unwrap();
-        TestApp { addr, db, clock, http, _database: database }
+        TestApp { addr, db, clock, stripe, http, _database: database }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -191,6 +245,23 @@ impl TestApp {
             .find(|e| e["node"]["email"] == email)
             .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
             .unwrap_or_else(|| panic!("no {email} in {tenant}"))
+    }
+
+    /// Posts a webhook to `/webhooks/stripe`, signed with `secret` at `timestamp`.
+    pub async fn stripe_webhook(&self, payload: &Value, secret: &str, timestamp: i64) -> (u16, Value) {
+        let body = serde_json::to_vec(payload).unwrap();
+        let signature = billing::service::provider::stripe_signature(secret, timestamp, &body);
+        let response = self
+            .http
+            .post(self.url("/webhooks/stripe"))
+            .header("Stripe-Signature", signature)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
     }
 
     /// Counts the rows of `table` (for asserting that nothing was written).

@@ -6,4 +6,4 @@ pub mod entity;
 pub mod graphql;
 pub mod service;
 
-pub use graphql::{BillingMutation, BillingQuery, ClientDashboardPart, Refund, ViewerPart};
+pub use graphql::{AdminDashboardPart, BillingMutation, BillingQuery, ClientDashboardPart, Refund, ViewerPart};

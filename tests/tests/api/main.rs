@@ -12,5 +12,6 @@ mod queries;
 mod refunds;
 mod schema;
 mod tenancy;
+mod topups;
 mod transport;
 mod walls;

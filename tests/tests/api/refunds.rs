@@ -258,3 +258,35 @@ async fn racing_full_refunds_succeed_once() {
     assert_eq!(wallet(&app, &cast.client).await, "500.00");
     assert!(balanced(&app, &cast.admin).await);
 }
+
+#[tokio::test]
+async fn the_admin_dashboard_shows_revenue_and_refunds() {
+    let app = TestApp::spawn().await;
+    let cast = cast(&app).await;
+    let first = paid_order(&app, &cast).await;
+    paid_order(&app, &cast).await;
+    app.gql(REFUND)
+        .vars(json!({ "id": first, "a": "10.00", "d": "WALLET" }))
+        .tenant("essays")
+        .token(&cast.admin)
+        .send()
+        .await;
+    let q = "{ adminDashboard { revenue { today thisMonth } refunds { pendingCount refundedThisMonth } } }";
+    let body = app.gql(q).tenant("essays").token(&cast.admin).send().await;
+    assert_eq!(
+        body["data"]["adminDashboard"],
+        json!({ "revenue": { "today": "160.98", "thisMonth": "160.98" }, "refunds": { "pendingCount": 0, "refundedThisMonth": "10.00" } }),
+        "{body}"
+    );
+    // tomorrow, today's revenue starts over; the month's stays
+    app.clock.advance(chrono::Duration::days(1));
+    let later = app.gql(q).tenant("essays").token(&cast.admin).send().await;
+    assert_eq!(later["data"]["adminDashboard"]["revenue"], json!({ "today": "0.00", "thisMonth": "160.98" }));
+    // the other tenant's admin sees their own numbers; clients see none
+    let papers = app.sign_in("papers", "admin@papers.test").await;
+    assert_eq!(
+        app.gql(q).tenant("papers").token(&papers).send().await["data"]["adminDashboard"]["revenue"]["thisMonth"],
+        "0.00"
+    );
+    assert_eq!(code(&app.gql(q).tenant("essays").token(&cast.client).send().await), "FORBIDDEN");
+}

@@ -11,10 +11,11 @@ use uuid::Uuid;
 use crate::entity::account::{self, AccountKind};
 use crate::entity::discount::{self, DiscountKind};
 use crate::entity::journal_entry::{self, EntryKind};
+use crate::entity::payment::{self, PaymentState};
 use crate::entity::posting;
 use crate::entity::refund::{self, RefundDestination, RefundStatus};
 use crate::service::wallets::{self, Direction};
-use crate::service::{discounts, integrity, ledger, refunds};
+use crate::service::{discounts, integrity, ledger, refunds, topups};
 
 /// A wallet (a client's money) or earnings (a writer's), with its history.
 pub struct Wallet {
@@ -231,6 +232,84 @@ impl From<DiscountInput> for discounts::DiscountFields {
     }
 }
 
+/// A wallet top-up through the payment provider: pay at `checkoutUrl`; the wallet is credited
+/// when the provider confirms.
+#[derive(SimpleObject)]
+pub struct TopUp {
+    pub id: ID,
+    pub amount: Money,
+    pub currency: String,
+    pub status: PaymentState,
+    pub checkout_url: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+impl From<payment::Model> for TopUp {
+    fn from(p: payment::Model) -> Self {
+        Self {
+            id: ID(p.id.to_string()),
+            amount: Money(p.amount_minor),
+            currency: p.currency,
+            status: p.status,
+            checkout_url: p.checkout_url,
+            created_at: p.created_at,
+            completed_at: p.completed_at,
+        }
+    }
+}
+
+/// Billing's part of `adminDashboard` (UTC days and months).
+#[derive(Default)]
+pub struct AdminDashboardPart;
+
+#[derive(SimpleObject)]
+pub struct RevenueSummary {
+    /// Payments received for orders (wallet and recorded ones) today.
+    pub today: Money,
+    pub this_month: Money,
+}
+
+#[derive(SimpleObject)]
+pub struct RefundSummary {
+    /// Refunds waiting on a payment provider.
+    pub pending_count: u64,
+    pub refunded_this_month: Money,
+}
+
+fn day_and_month_start(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    use chrono::{Datelike, TimeZone};
+    let day = Utc.with_ymd_and_hms(now.year(), now.month(), now.day(), 0, 0, 0).single().unwrap_or(now);
+    let month = Utc.with_ymd_and_hms(now.year(), now.month(), 1, 0, 0, 0).single().unwrap_or(now);
+    (day, month)
+}
+
+#[Object(name = "BillingAdminDashboardPart")]
+impl AdminDashboardPart {
+    async fn revenue(&self, ctx: &Context<'_>) -> Result<RevenueSummary> {
+        let request = ctx.request();
+        request.require_role(&[Role::Admin, Role::Superadmin])?;
+        let tenant = request.tenant()?.id;
+        let now = request.now();
+        let (day, month) = day_and_month_start(now);
+        let end = now + chrono::Duration::seconds(1);
+        let paid = [EntryKind::OrderPayment, EntryKind::ManualPayment];
+        let today = ledger::flow(&request.db, tenant, AccountKind::PlatformRevenue, &paid, day, end).await?;
+        let this_month = ledger::flow(&request.db, tenant, AccountKind::PlatformRevenue, &paid, month, end).await?;
+        Ok(RevenueSummary { today, this_month })
+    }
+
+    async fn refunds(&self, ctx: &Context<'_>) -> Result<RefundSummary> {
+        let request = ctx.request();
+        request.require_role(&[Role::Admin, Role::Superadmin])?;
+        let now = request.now();
+        let (_, month) = day_and_month_start(now);
+        let (pending_count, refunded_this_month) =
+            refunds::summary(&request.db, request.tenant()?.id, month, now + chrono::Duration::seconds(1)).await?;
+        Ok(RefundSummary { pending_count, refunded_this_month })
+    }
+}
+
 #[derive(SimpleObject)]
 pub struct LedgerIntegrity {
     /// Every entry sums to zero and every cached balance equals its postings.
@@ -245,6 +324,13 @@ pub struct BillingQuery;
 
 #[Object]
 impl BillingQuery {
+    /// One of the viewer's top-ups (to follow its status after the checkout).
+    async fn top_up(&self, ctx: &Context<'_>, id: ID) -> Result<TopUp> {
+        let request = ctx.request();
+        let id = parse_id("id", &id)?;
+        Ok(topups::find_own(&request.db, request, id).await?.into())
+    }
+
     /// The tenant's discount codes, newest first (admins).
     #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
     async fn discounts(
@@ -299,6 +385,19 @@ struct AdjustInput<'a> {
 
 #[Object]
 impl BillingMutation {
+    /// Opens a top-up of the client's wallet through the payment provider. Idempotent with
+    /// `idempotencyKey`: a retry returns the same top-up and checkout.
+    async fn top_up_wallet(&self, ctx: &Context<'_>, amount: Money, idempotency_key: Option<String>) -> Result<TopUp> {
+        let request = ctx.request();
+        let providers = ctx.data_opt::<topups::Providers>().cloned().unwrap_or_default();
+        let id: Uuid =
+            idempotency::run(request, "topUpWallet", idempotency_key.as_deref(), input_hash(&amount.0), async |txn| {
+                Ok(topups::open(txn, request, &providers, amount).await?.id)
+            })
+            .await?;
+        Ok(topups::start_checkout(&request.db, &providers, id).await?.into())
+    }
+
     #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
     async fn create_discount(&self, ctx: &Context<'_>, input: DiscountInput) -> Result<Discount> {
         let request = ctx.request();

@@ -189,11 +189,13 @@ pub async fn history(
     Ok(Paged::new(page, rows, total))
 }
 
-/// The sum of an account kind's postings in `[from, to)` for the tenant (e.g. revenue today).
+/// The sum of an account kind's postings in `[from, to)` for the tenant, from entries of
+/// `entry_kinds` (all kinds when empty).
 pub async fn flow(
     conn: &impl ConnectionTrait,
     tenant: Uuid,
     kind: AccountKind,
+    entry_kinds: &[EntryKind],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> AppResult<Money> {
@@ -203,7 +205,7 @@ pub async fn flow(
         .filter(account::Column::TenantId.eq(tenant))
         .filter(account::Column::Kind.eq(kind))
         .into_query();
-    let sum: Option<i64> = Postings::find()
+    let mut query = Postings::find()
         .select_only()
         .column_as(
             Expr::expr(posting::Column::AmountMinor.sum()).cast_as(sea_orm::sea_query::Alias::new("bigint")),
@@ -211,11 +213,17 @@ pub async fn flow(
         )
         .filter(posting::Column::AccountId.in_subquery(accounts))
         .filter(posting::Column::CreatedAt.gte(from))
-        .filter(posting::Column::CreatedAt.lt(to))
-        .into_tuple()
-        .one(conn)
-        .await?
-        .flatten();
+        .filter(posting::Column::CreatedAt.lt(to));
+    if !entry_kinds.is_empty() {
+        let entries = Entries::find()
+            .select_only()
+            .column(journal_entry::Column::Id)
+            .filter(journal_entry::Column::TenantId.eq(tenant))
+            .filter(journal_entry::Column::Kind.is_in(entry_kinds.iter().copied()))
+            .into_query();
+        query = query.filter(posting::Column::EntryId.in_subquery(entries));
+    }
+    let sum: Option<i64> = query.into_tuple().one(conn).await?.flatten();
     Ok(Money(sum.unwrap_or(0)))
 }
 

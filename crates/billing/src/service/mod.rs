@@ -4,5 +4,7 @@
 pub mod discounts;
 pub mod integrity;
 pub mod ledger;
+pub mod provider;
 pub mod refunds;
+pub mod topups;
 pub mod wallets;

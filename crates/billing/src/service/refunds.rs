@@ -165,6 +165,6 @@ pub async fn summary(
         .filter(refund::Column::Status.eq(RefundStatus::Pending))
         .count(conn)
         .await?;
-    let refunded = ledger::flow(conn, tenant, AccountKind::Refunds, from, to).await?;
+    let refunded = ledger::flow(conn, tenant, AccountKind::Refunds, &[], from, to).await?;
     Ok((pending, kernel::Money(-refunded.0)))
 }
