@@ -39,3 +39,7 @@ bench-viewer *ARGS:
 # Load `orders(first: 50)` as an admin over 100,000 seeded orders (DATABASE_URL picks the backend)
 bench-orders *ARGS:
     bash scripts/bench.sh orders {{ARGS}}
+
+# Load payOrderFromWallet for distinct orders of 16 funded clients, then check the ledger
+bench-payments *ARGS:
+    bash scripts/bench.sh payments {{ARGS}}

@@ -5,6 +5,8 @@
 #   scripts/bench.sh viewer [seconds] [connections]   authenticated `viewer` queries (a client)
 #   scripts/bench.sh orders [seconds] [connections]   `orders(first: 50)` with client, writer and
 #                                                     timeline, as an admin, over 100,000 orders
+#   scripts/bench.sh payments [seconds] [connections] `payOrderFromWallet` for distinct orders of
+#                                                     16 funded clients, then the ledger check
 #
 # The backend is SQLite in a temporary folder unless DATABASE_URL names a PostgreSQL database
 # (which must exist; the orders scenario seeds it once, `seed-demo --scale 100000`, and reuses
@@ -35,7 +37,12 @@ case "$SCENARIO" in
     CHECK=timeline
     "$BIN" seed-demo --scale "$ORDERS"
     ;;
-  *) echo "unknown scenario: $SCENARIO (viewer or orders)"; exit 2 ;;
+  payments)
+    EMAIL=admin@essays.test
+    QUERY='{ ledgerIntegrity { balanced } }'
+    CHECK=balanced
+    ;;
+  *) echo "unknown scenario: $SCENARIO (viewer, orders or payments)"; exit 2 ;;
 esac
 
 RUST_LOG=warn SCRIPTORIUM_BIND="127.0.0.1:$PORT" "$BIN" serve --demo >"$work/server.log" 2>&1 &
@@ -59,8 +66,18 @@ LUA
 curl -sf "http://127.0.0.1:$PORT/graphql" -H 'Content-Type: application/json' -H 'X-Tenant: essays' \
   -H "Authorization: Bearer $token" -d "$body" | grep -q "$CHECK"
 
+if [ "$SCENARIO" = payments ]; then
+  # enough distinct unpaid orders that none is paid twice in the run
+  python3 scripts/bench_payments_prepare.py "$PORT" 16 "${BENCH_ORDERS_PER_CLIENT:-600}" "$work/load.lua"
+fi
+
 echo "scenario: $SCENARIO  backend: ${DATABASE_URL%%:*}  duration: ${DURATION}s  connections: $CONNECTIONS"
 wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$work/load.lua" "http://127.0.0.1:$PORT/graphql" >"$work/wrk.txt"
+grep -E "graphql errors|first error" "$work/wrk.txt" | cut -c1-300 || true
+if [ "$SCENARIO" = payments ]; then
+  echo "ledger after the run: $(curl -sf "http://127.0.0.1:$PORT/graphql" -H 'Content-Type: application/json' -H 'X-Tenant: essays' \
+    -H "Authorization: Bearer $token" -d '{"query":"{ ledgerIntegrity { balanced accounts entries mismatches } }"}')"
+fi
 rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
 p50=$(awk '$1=="50%" {print $2}' "$work/wrk.txt")
 p99=$(awk '$1=="99%" {print $2}' "$work/wrk.txt")
