@@ -6,4 +6,6 @@ pub mod entity;
 pub mod graphql;
 pub mod service;
 
-pub use graphql::{AdminDashboardPart, BillingMutation, BillingQuery, ClientDashboardPart, Refund, ViewerPart};
+pub use graphql::{
+    AdminDashboardPart, BillingMutation, BillingQuery, ClientDashboardPart, Refund, ViewerPart, require_wallets,
+};

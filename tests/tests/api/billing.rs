@@ -394,3 +394,35 @@ async fn racing_replays_of_one_key_pay_once() {
     assert_eq!(payments["data"]["order"]["payments"].as_array().unwrap().len(), 1);
     assert_eq!(integrity(&app, "essays").await["balanced"], true);
 }
+
+#[tokio::test]
+async fn with_wallets_turned_off_wallet_operations_are_forbidden() {
+    let app = TestApp::spawn().await;
+    let c = app.catalog("essays").await;
+    let client = app.sign_in("essays", "client@essays.test").await;
+    let (order, _) = place(&app, "essays", &client, &spec(&app, &c, 1)).await;
+    let admin = app.sign_in("essays", "admin@essays.test").await;
+    let off = app
+        .gql("mutation { updateTenantFeatureToggles(input: {wallet: false}) { featureToggles { wallet } } }")
+        .tenant("essays")
+        .token(&admin)
+        .send()
+        .await;
+    assert_eq!(off["data"]["updateTenantFeatureToggles"]["featureToggles"]["wallet"], false, "{off}");
+    for body in [
+        app.gql(PAY).vars(json!({ "id": order })).tenant("essays").token(&client).send().await,
+        app.gql("{ viewer { wallet { balance } } }").tenant("essays").token(&client).send().await,
+        app.gql("mutation { topUpWallet(amount: \"5.00\") { id } }").tenant("essays").token(&client).send().await,
+    ] {
+        assert_eq!(code(&body), "FORBIDDEN", "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["reason"], "FEATURE_DISABLED");
+    }
+    let seen = app
+        .gql("query($id: ID!) { order(id: $id) { status } }")
+        .vars(json!({ "id": order }))
+        .tenant("essays")
+        .token(&client)
+        .send()
+        .await;
+    assert_eq!(seen["data"]["order"]["status"], "UNPAID");
+}

@@ -76,6 +76,19 @@ impl From<(posting::Model, journal_entry::Model)> for WalletTransaction {
     }
 }
 
+/// Wallets are a tenant feature; a disabled one answers `FORBIDDEN` (`FEATURE_DISABLED`).
+pub fn require_wallets(ctx: &Context<'_>) -> Result<(), AppError> {
+    let enabled = ctx
+        .data_opt::<tenancy::graphql::CurrentTenant>()
+        .and_then(|c| c.0.as_ref())
+        .is_none_or(|t| t.feature_toggles.wallet);
+    if enabled {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("wallets are turned off on this site").with_reason("FEATURE_DISABLED"))
+    }
+}
+
 async fn wallet_of(ctx: &Context<'_>, kind: AccountKind, user: Uuid) -> Result<Wallet> {
     let request = ctx.request();
     let tenant = request.tenant()?;
@@ -91,6 +104,7 @@ pub struct ViewerPart;
 impl ViewerPart {
     /// A client's wallet.
     async fn wallet(&self, ctx: &Context<'_>) -> Result<Wallet> {
+        require_wallets(ctx)?;
         let viewer = ctx.request().require_role(&[Role::Client])?;
         wallet_of(ctx, AccountKind::ClientWallet, viewer.user_id).await
     }
@@ -388,6 +402,7 @@ impl BillingMutation {
     /// Opens a top-up of the client's wallet through the payment provider. Idempotent with
     /// `idempotencyKey`: a retry returns the same top-up and checkout.
     async fn top_up_wallet(&self, ctx: &Context<'_>, amount: Money, idempotency_key: Option<String>) -> Result<TopUp> {
+        require_wallets(ctx)?;
         let request = ctx.request();
         let providers = ctx.data_opt::<topups::Providers>().cloned().unwrap_or_default();
         let id: Uuid =

@@ -126,6 +126,7 @@ impl OrderMutation {
         order_id: ID,
         idempotency_key: Option<String>,
     ) -> Result<Order> {
+        billing::require_wallets(ctx)?;
         let request = ctx.request();
         let id = parse_id("orderId", &order_id)?;
         let paid: Uuid =
