@@ -43,3 +43,7 @@ bench-orders *ARGS:
 # Load payOrderFromWallet for distinct orders of 16 funded clients, then check the ledger
 bench-payments *ARGS:
     bash scripts/bench.sh payments {{ARGS}}
+
+# Load documents that must be refused (a 2^60-field fragment document; `hostile-large`: 1 MB)
+bench-hostile *ARGS:
+    bash scripts/bench.sh hostile {{ARGS}}

@@ -7,6 +7,10 @@
 #                                                     timeline, as an admin, over 100,000 orders
 #   scripts/bench.sh payments [seconds] [connections] `payOrderFromWallet` for distinct orders of
 #                                                     16 funded clients, then the ledger check
+#   scripts/bench.sh hostile [seconds] [connections]  a 60-level doubling fragment document
+#                                                     (2^60 fields expanded, ~2 KB), refused
+#   scripts/bench.sh hostile-large [s] [c]            the same at the 32 KiB document limit: 100
+#                                                     fragments, each field-heavy, fully parsed
 #
 # The backend is SQLite in a temporary folder unless DATABASE_URL names a PostgreSQL database
 # (which must exist; the orders scenario seeds it once, `seed-demo --scale 100000`, and reuses
@@ -42,7 +46,28 @@ case "$SCENARIO" in
     QUERY='{ ledgerIntegrity { balanced } }'
     CHECK=balanced
     ;;
-  *) echo "unknown scenario: $SCENARIO (viewer, orders or payments)"; exit 2 ;;
+  hostile)
+    EMAIL=client@essays.test
+    QUERY=$(python3 -c '
+n = 60
+doc = "query Hostile { ...F0 }"
+for i in range(n):
+    inner = f"... {{ ...F{i+1} }} ...F{i+1}" if i % 2 else f"...F{i+1} ...F{i+1}"
+    doc += f" fragment F{i} on Query {{ {inner} }}"
+print(doc + f" fragment F{n} on Query {{ a: __typename b: __typename }}")')
+    CHECK=QUERY_TOO_LARGE
+    ;;
+  hostile-large)
+    EMAIL=client@essays.test
+    QUERY=$(python3 -c '
+n, doc = 99, "query Hostile { ...F0 }"
+fill = " __typename" * 24
+for i in range(n):
+    doc += f" fragment F{i} on Query {{ ...F{i+1} ...F{i+1}{fill} }}"
+print(doc + f" fragment F{n} on Query {{{fill} }}")')
+    CHECK=QUERY_TOO_LARGE
+    ;;
+  *) echo "unknown scenario: $SCENARIO (viewer, orders, payments, hostile or hostile-large)"; exit 2 ;;
 esac
 
 RUST_LOG=warn SCRIPTORIUM_BIND="127.0.0.1:$PORT" "$BIN" serve --demo >"$work/server.log" 2>&1 &
@@ -53,18 +78,22 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null &
 token=$(curl -sf "http://127.0.0.1:$PORT/graphql" -H 'Content-Type: application/json' -H 'X-Tenant: essays' \
   -d "{\"query\":\"mutation { signIn(input: {email: \\\"$EMAIL\\\", password: \\\"demo-password\\\"}) { token } }\"}" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["signIn"]["token"])')
-body=$(python3 -c 'import json,sys; print(json.dumps({"query": sys.argv[1]}))' "$QUERY")
+# through stdin: a 1 MB document is too long for a command-line argument
+printf '%s' "$QUERY" | python3 -c 'import json,sys; print(json.dumps({"query": sys.stdin.read()}))' >"$work/body.json"
 
 cat >"$work/load.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["X-Tenant"] = "essays"
 wrk.headers["Authorization"] = "Bearer $token"
-wrk.body = [[$body]]
+local f = io.open("$work/body.json", "rb")
+wrk.body = f:read("*a")
+f:close()
 LUA
 # the query must answer before it is loaded
 curl -sf "http://127.0.0.1:$PORT/graphql" -H 'Content-Type: application/json' -H 'X-Tenant: essays' \
-  -H "Authorization: Bearer $token" -d "$body" | grep -q "$CHECK"
+  -H "Authorization: Bearer $token" --data-binary "@$work/body.json" | grep -q "$CHECK"
+echo "document: $(wc -c <"$work/body.json") bytes"
 
 if [ "$SCENARIO" = payments ]; then
   # enough distinct unpaid orders that none is paid twice in the run

@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use axum_client_ip::ClientIpSource;
 use identity::IdentitySettings;
 use kernel::Clock;
 use sea_orm::DatabaseConnection;
@@ -28,7 +29,10 @@ pub struct AppOptions {
     pub sql_stats: bool,
     pub graphiql: bool,
     pub introspection: bool,
-    pub trust_proxy: bool,
+    /// Where the client's address comes from (the TCP peer, or a header set by your proxy).
+    pub client_ip_source: ClientIpSource,
+    /// Serve `/metrics` with the API (otherwise [`metrics_router`] serves it on its own address).
+    pub metrics: bool,
     pub identity: IdentitySettings,
     /// How long a resolved tenant is trusted before it is read again.
     pub tenant_cache_ttl: Duration,
@@ -41,7 +45,7 @@ pub struct AppState {
     pub schema: AppSchema,
     pub directory: Arc<TenantDirectory>,
     pub sql_stats: bool,
-    pub trust_proxy: bool,
+    pub introspection: bool,
     pub identity: IdentitySettings,
     pub providers: Providers,
 }
@@ -55,6 +59,7 @@ pub fn build_router(options: AppOptions) -> Router {
         .data(directory.clone())
         .data(options.identity.clone())
         .data(options.providers.clone())
+        .data(schema::money_invariants())
         .finish();
     let state = Arc::new(AppState {
         db,
@@ -62,7 +67,7 @@ pub fn build_router(options: AppOptions) -> Router {
         schema,
         directory,
         sql_stats: options.sql_stats,
-        trust_proxy: options.trust_proxy,
+        introspection: options.introspection,
         identity: options.identity,
         providers: options.providers,
     });
@@ -76,13 +81,16 @@ pub fn build_router(options: AppOptions) -> Router {
         .route("/graphql", graphql)
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
-        .route("/metrics", get(move || std::future::ready(metrics.render())))
         .route("/webhooks/stripe", axum::routing::post(webhooks::stripe));
+    if options.metrics {
+        router = router.route("/metrics", get(move || std::future::ready(metrics.render())));
+    }
     if options.graphiql {
         router = router.route("/graphql/assets/{name}", get(graphiql::asset));
     }
     router
         .with_state(state)
+        .layer(options.client_ip_source.into_extension())
         .layer(axum::middleware::from_fn(track_requests))
         .layer(CatchPanicLayer::custom(responses::panic_response))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
@@ -91,6 +99,12 @@ pub fn build_router(options: AppOptions) -> Router {
         }))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// `/metrics` alone, for a private address (`SCRIPTORIUM_METRICS_BIND`).
+pub fn metrics_router() -> Router {
+    let metrics = metrics_handle();
+    Router::new().route("/metrics", get(move || std::future::ready(metrics.render())))
 }
 
 /// Ready when the database answers.

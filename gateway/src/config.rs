@@ -1,52 +1,96 @@
-//! Typed settings from the environment (or the matching flags of `scriptorium serve`).
+//! Typed settings from the environment or the matching command-line flags. Each command takes
+//! only the groups it uses: every command the database and logging, `serve` the rest.
 
 use std::net::SocketAddr;
 
-use clap::Args;
+use clap::ArgAction;
+use clap::builder::BoolishValueParser;
+use clap::{Args, ValueEnum};
+use secrecy::{ExposeSecret, SecretString};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/scriptorium.db?mode=rwc";
 
+fn secret(value: &str) -> Result<SecretString, String> {
+    Ok(SecretString::from(value.to_owned()))
+}
+
+/// Where the data is.
+#[derive(Args, Clone)]
+pub struct DatabaseArgs {
+    /// Database URL: `sqlite://path?mode=rwc` (embedded default) or `postgres://user@host/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
+    pub database_url: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Lines for people (colours only on a terminal).
+    Text,
+    /// JSON lines only (the start-up lines too), for log collectors.
+    Json,
+}
+
+/// How the process logs.
+#[derive(Args, Clone)]
+pub struct LogArgs {
+    /// `text` or `json`; filter with RUST_LOG (default `info`).
+    #[arg(long, env = "SCRIPTORIUM_LOG_FORMAT", default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+/// Everything `serve` needs. Booleans take `1`/`0`, `true`/`false`, `yes`/`no`, `on`/`off`,
+/// as flags (`--graphiql false`) and in the environment.
 #[derive(Args, Clone)]
 pub struct Settings {
-    /// Database URL: `sqlite://path?mode=rwc` (embedded default) or `postgres://user@host/db`.
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
-    pub database_url: String,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    #[command(flatten)]
+    pub log: LogArgs,
 
     /// Address to listen on.
     #[arg(long, env = "SCRIPTORIUM_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
 
-    /// `text` or `json` logs (filter with RUST_LOG).
-    #[arg(long, env = "SCRIPTORIUM_LOG_FORMAT", default_value = "text")]
-    pub log_format: String,
+    /// Serve `/metrics` only on this address (keep it private: metrics are not authenticated);
+    /// unset, it is served with the API.
+    #[arg(long, env = "SCRIPTORIUM_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
 
-    /// Add `extensions.sql = { statements, millis }` to every GraphQL response.
-    #[arg(long, env = "SCRIPTORIUM_SQL_STATS", default_value_t = false, value_parser = parse_flag)]
+    /// Add `extensions.sql = { statements, millis }` and a `Server-Timing` header to every
+    /// GraphQL response.
+    #[arg(long, env = "SCRIPTORIUM_SQL_STATS", default_value = "false", value_parser = BoolishValueParser::new(), action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub sql_stats: bool,
 
     /// Serve GraphiQL at `GET /graphql`.
-    #[arg(long, env = "SCRIPTORIUM_GRAPHIQL", default_value_t = true, value_parser = parse_flag)]
+    #[arg(long, env = "SCRIPTORIUM_GRAPHIQL", default_value = "true", value_parser = BoolishValueParser::new(), action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub graphiql: bool,
 
-    /// Answer introspection queries (GraphiQL needs them).
-    #[arg(long, env = "SCRIPTORIUM_INTROSPECTION", default_value_t = true, value_parser = parse_flag)]
+    /// Answer introspection queries (GraphiQL needs them); off, they are refused with a reason
+    /// and errors suggest no field names.
+    #[arg(long, env = "SCRIPTORIUM_INTROSPECTION", default_value = "true", value_parser = BoolishValueParser::new(), action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub introspection: bool,
 
     /// Mark the session cookie `Secure` (browsers still send it to http://localhost).
-    #[arg(long, env = "SCRIPTORIUM_COOKIE_SECURE", default_value_t = true, value_parser = parse_flag)]
+    #[arg(long, env = "SCRIPTORIUM_COOKIE_SECURE", default_value = "true", value_parser = BoolishValueParser::new(), action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub cookie_secure: bool,
 
-    /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
-    #[arg(long, env = "SCRIPTORIUM_TRUST_PROXY", default_value_t = false, value_parser = parse_flag)]
-    pub trust_proxy: bool,
+    /// Where the client's address comes from: `ConnectInfo` (the TCP peer; no proxy), or the
+    /// header your proxy sets: `RightmostXForwardedFor` (nginx, HAProxy, most load balancers:
+    /// the hop your proxy appended, not the ones the client wrote), `XRealIp`,
+    /// `CfConnectingIp`, `TrueClientIp`, `FlyClientIp`, `CloudFrontViewerAddress`,
+    /// `XEnvoyExternalAddress`. A request without that header (one that bypassed the proxy) is
+    /// taken at its TCP peer.
+    #[arg(long, env = "SCRIPTORIUM_CLIENT_IP_SOURCE", default_value = "ConnectInfo")]
+    pub client_ip_source: axum_client_ip::ClientIpSource,
 
     /// Stripe secret key; with the webhook secret it turns on wallet top-ups through Stripe Checkout.
-    #[arg(long, env = "SCRIPTORIUM_STRIPE_SECRET_KEY", hide_env_values = true)]
-    pub stripe_secret_key: Option<String>,
+    #[arg(long, env = "SCRIPTORIUM_STRIPE_SECRET_KEY", hide_env_values = true, value_parser = secret)]
+    pub stripe_secret_key: Option<SecretString>,
 
     /// Stripe webhook signing secret (`whsec_...`) for `POST /webhooks/stripe`.
-    #[arg(long, env = "SCRIPTORIUM_STRIPE_WEBHOOK_SECRET", hide_env_values = true)]
-    pub stripe_webhook_secret: Option<String>,
+    #[arg(long, env = "SCRIPTORIUM_STRIPE_WEBHOOK_SECRET", hide_env_values = true, value_parser = secret)]
+    pub stripe_webhook_secret: Option<SecretString>,
 
     /// Stripe API base URL.
     #[arg(long, env = "SCRIPTORIUM_STRIPE_API_BASE", default_value = "https://api.stripe.com")]
@@ -61,16 +105,26 @@ pub struct Settings {
     pub session_days: i64,
 }
 
+/// The settings as a log line shows them: every value, secrets and database passwords hidden.
 impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let configured = |s: &Option<SecretString>| s.as_ref().map(|_| "<configured>");
         f.debug_struct("Settings")
-            .field("database_url", &redact(&self.database_url))
+            .field("database_url", &redact(&self.database.database_url))
+            .field("log_format", &self.log.log_format)
             .field("bind", &self.bind)
+            .field("metrics_bind", &self.metrics_bind)
             .field("sql_stats", &self.sql_stats)
             .field("graphiql", &self.graphiql)
             .field("introspection", &self.introspection)
-            .field("stripe", &self.stripe_secret_key.as_ref().map(|_| "configured"))
-            .finish_non_exhaustive()
+            .field("cookie_secure", &self.cookie_secure)
+            .field("client_ip_source", &self.client_ip_source)
+            .field("stripe_secret_key", &configured(&self.stripe_secret_key))
+            .field("stripe_webhook_secret", &configured(&self.stripe_webhook_secret))
+            .field("stripe_api_base", &self.stripe_api_base)
+            .field("public_url", &self.public_url)
+            .field("session_days", &self.session_days)
+            .finish()
     }
 }
 
@@ -79,19 +133,12 @@ pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let userinfo = &url[scheme + 3..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
         }
         _ => url.to_owned(),
-    }
-}
-
-/// `1/0`, `true/false`, `yes/no`, `on/off`.
-fn parse_flag(value: &str) -> Result<bool, String> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" | "" => Ok(false),
-        other => Err(format!("expected 1 or 0, got '{other}'")),
     }
 }
 
@@ -99,9 +146,13 @@ impl Settings {
     /// The payment provider these settings configure, if any.
     pub fn providers(&self) -> billing::service::topups::Providers {
         match (&self.stripe_secret_key, &self.stripe_webhook_secret) {
-            (Some(key), Some(secret)) if !key.is_empty() && !secret.is_empty() => {
-                let stripe =
-                    billing::service::provider::Stripe::new(&self.stripe_api_base, key, secret, &self.public_url);
+            (Some(key), Some(secret)) if !key.expose_secret().is_empty() && !secret.expose_secret().is_empty() => {
+                let stripe = billing::service::provider::Stripe::new(
+                    &self.stripe_api_base,
+                    key.clone(),
+                    secret.clone(),
+                    &self.public_url,
+                );
                 billing::service::topups::Providers(Some(std::sync::Arc::new(stripe)))
             }
             _ => billing::service::topups::Providers(None),
@@ -112,17 +163,42 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        settings: Settings,
+    }
 
     #[test]
     fn database_passwords_never_print() {
         assert_eq!(redact("postgres://app:s3cret@db:5432/x"), "postgres://app:***@db:5432/x");
+        assert_eq!(redact("postgres://app@db:5432/x"), "postgres://app@db:5432/x");
         assert_eq!(redact("sqlite://data/x.db?mode=rwc"), "sqlite://data/x.db?mode=rwc");
     }
 
     #[test]
-    fn flags() {
-        assert_eq!(parse_flag("1"), Ok(true));
-        assert_eq!(parse_flag("off"), Ok(false));
-        assert!(parse_flag("maybe").is_err());
+    fn flags_read_the_usual_booleans_and_secrets_never_print() {
+        let cli = Cli::try_parse_from([
+            "scriptorium",
+            "--graphiql",
+            "off",
+            "--introspection",
+            "0",
+            "--sql-stats",
+            "yes",
+            "--stripe-secret-key",
+            "sk_live_very_secret",
+            "--database-url",
+            "postgres://app:pw@db/x",
+        ])
+        .unwrap();
+        assert!(!cli.settings.graphiql && !cli.settings.introspection && cli.settings.sql_stats);
+        let printed = format!("{:?}", cli.settings);
+        assert!(!printed.contains("sk_live_very_secret") && !printed.contains(":pw@"), "{printed}");
+        assert!(Cli::try_parse_from(["scriptorium", "--graphiql", "maybe"]).is_err());
+        let bare = Cli::try_parse_from(["scriptorium", "--sql-stats"]).unwrap();
+        assert!(bare.settings.sql_stats && bare.settings.graphiql, "a bare flag turns its setting on");
     }
 }

@@ -5,6 +5,8 @@
 pub mod app;
 pub mod config;
 pub mod graphiql;
+pub mod housekeeping;
+pub mod inputs;
 pub mod limits;
 pub mod observability;
 pub mod responses;
@@ -13,5 +15,5 @@ pub mod seed;
 pub mod transport;
 pub mod webhooks;
 
-pub use app::{AppOptions, build_router};
+pub use app::{AppOptions, build_router, metrics_router};
 pub use config::Settings;

@@ -1,16 +1,18 @@
 //! `scriptorium`: the server and its maintenance commands.
 
 use std::net::SocketAddr;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use gateway::config::{Settings, redact};
-use gateway::{AppOptions, build_router, observability, schema, seed};
+use gateway::config::{DatabaseArgs, LogArgs, LogFormat, Settings, redact};
+use gateway::{AppOptions, build_router, housekeeping, metrics_router, observability, schema, seed};
 use identity::IdentitySettings;
 use kernel::{Clock, SystemClock};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
+use secrecy::{ExposeSecret, SecretString};
 
 /// glibc's allocator spent about a third of the CPU of a loaded server consolidating
 /// small blocks freed across threads; mimalloc keeps per-thread heaps.
@@ -34,10 +36,12 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
-    /// Apply pending migrations and exit.
+    /// Apply pending migrations, print which, and exit.
     Migrate {
         #[command(flatten)]
-        settings: Settings,
+        database: DatabaseArgs,
+        #[command(flatten)]
+        log: LogArgs,
     },
     /// Seed the demo tenants, users and catalogue (creates nothing that exists).
     SeedDemo {
@@ -46,28 +50,42 @@ enum Command {
         #[arg(long, value_name = "N")]
         scale: Option<u64>,
         #[command(flatten)]
-        settings: Settings,
+        database: DatabaseArgs,
+        #[command(flatten)]
+        log: LogArgs,
     },
     /// Print the GraphQL schema (SDL, sorted) to stdout.
     ExportSchema,
-    /// Create a superadmin; the password is read from SCRIPTORIUM_SUPERADMIN_PASSWORD.
+    /// Create a superadmin. Exits non-zero, changing nothing, when the address is taken.
     CreateSuperadmin {
+        /// The superadmin's sign-in address (reserved: no tenant user may have it).
         #[arg(long)]
         email: String,
+        /// The name shown for them.
         #[arg(long, default_value = "Superadmin")]
         display_name: String,
-        #[arg(long, env = "SCRIPTORIUM_SUPERADMIN_PASSWORD", hide_env_values = true)]
-        password: String,
+        /// At least 10 characters. Prefer the environment variable: a flag shows in `ps`.
+        #[arg(long, env = "SCRIPTORIUM_SUPERADMIN_PASSWORD", hide_env_values = true, value_parser = secret)]
+        password: SecretString,
         #[command(flatten)]
-        settings: Settings,
+        database: DatabaseArgs,
+        #[command(flatten)]
+        log: LogArgs,
     },
 }
 
+fn secret(value: &str) -> Result<SecretString, String> {
+    Ok(SecretString::from(value.to_owned()))
+}
+
 #[tokio::main]
-async fn main() {
-    if let Err(message) = run(Cli::parse()).await {
-        eprintln!("error: {message}");
-        std::process::exit(1);
+async fn main() -> ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -77,48 +95,89 @@ async fn run(cli: Cli) -> Result<(), String> {
             print!("{}", schema::sdl());
             Ok(())
         }
-        Command::Migrate { settings } => {
-            observability::init_logging(&settings.log_format);
-            open_database(&settings).await.map(|_| ())
-        }
-        Command::SeedDemo { scale, settings } => {
-            observability::init_logging(&settings.log_format);
-            let db = open_database(&settings).await?;
-            let report = seed::seed_demo(&db, Arc::new(SystemClock)).await.map_err(|e| e.to_string())?;
-            println!("demo data: {} tenants and {} users created", report.tenants_created, report.users_created);
-            if let Some(orders) = scale {
-                let added = seed::seed_scale(&db, Arc::new(SystemClock), orders).await.map_err(|e| e.to_string())?;
-                println!("benchmark data: {added} orders added to essays");
+        Command::Migrate { database, log } => {
+            observability::init_logging(log.log_format);
+            let db = connect(&database).await?;
+            let applied = migrate(&db).await?;
+            if applied.is_empty() {
+                say(log.log_format, "migrations: nothing to apply");
+            }
+            for name in applied {
+                say(log.log_format, &format!("migration applied: {name}"));
             }
             Ok(())
         }
-        Command::CreateSuperadmin { email, display_name, password, settings } => {
-            observability::init_logging(&settings.log_format);
-            let db = open_database(&settings).await?;
-            let user = identity::service::users::prepare(&email, &display_name, kernel::Role::Superadmin, &password)
-                .await
-                .map_err(|e| e.to_string())?;
+        Command::SeedDemo { scale, database, log } => {
+            observability::init_logging(log.log_format);
+            let db = open_database(&database).await?;
+            housekeeping::purge(&db, SystemClock.now()).await.map_err(|e| e.to_string())?;
+            let report = seed::seed_demo(&db, Arc::new(SystemClock)).await.map_err(|e| e.to_string())?;
+            say(
+                log.log_format,
+                &format!("demo data: {} tenants and {} users created", report.tenants_created, report.users_created),
+            );
+            if let Some(orders) = scale {
+                let added = seed::seed_scale(&db, Arc::new(SystemClock), orders).await.map_err(|e| e.to_string())?;
+                say(log.log_format, &format!("benchmark data: {added} orders added to essays"));
+            }
+            Ok(())
+        }
+        Command::CreateSuperadmin { email, display_name, password, database, log } => {
+            observability::init_logging(log.log_format);
+            let db = open_database(&database).await?;
+            let user = identity::service::users::prepare(
+                &email,
+                &display_name,
+                kernel::Role::Superadmin,
+                password.expose_secret(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             let created = identity::service::users::ensure(&db, None, user, SystemClock.now())
                 .await
                 .map_err(|e| e.to_string())?;
-            println!("{}", if created { "superadmin created" } else { "a superadmin with that e-mail already exists" });
+            if !created {
+                return Err(format!("unchanged: a superadmin with the e-mail {email} exists already"));
+            }
+            say(log.log_format, &format!("superadmin {email} created"));
             Ok(())
         }
         Command::Serve { demo, settings } => serve(demo, settings).await,
     }
 }
 
-/// Connects (creating the SQLite file's folder if needed) and migrates.
-async fn open_database(settings: &Settings) -> Result<DatabaseConnection, String> {
-    if let Some(path) = sqlite_path(&settings.database_url)
+/// A line for whoever ran the command: plain text, or a JSON log line in JSON mode (so a JSON
+/// log holds nothing else).
+fn say(format: LogFormat, line: &str) {
+    match format {
+        LogFormat::Text => println!("{line}"),
+        LogFormat::Json => tracing::info!("{line}"),
+    }
+}
+
+async fn connect(database: &DatabaseArgs) -> Result<DatabaseConnection, String> {
+    let url = &database.database_url;
+    if let Some(path) = sqlite_path(url)
         && let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty())
     {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    let db = kernel::db::connect(&settings.database_url)
-        .await
-        .map_err(|e| format!("cannot open database {}: {e}", redact(&settings.database_url)))?;
-    Migrator::up(&db, None).await.map_err(|e| format!("migration failed: {e}"))?;
+    kernel::db::connect(url).await.map_err(|e| format!("cannot open database {}: {e}", redact(url)))
+}
+
+/// Applies what is pending; returns the names applied.
+async fn migrate(db: &DatabaseConnection) -> Result<Vec<String>, String> {
+    let pending = Migrator::get_pending_migrations(db).await.map_err(|e| format!("cannot read migrations: {e}"))?;
+    Migrator::up(db, None).await.map_err(|e| format!("migration failed: {e}"))?;
+    Ok(pending.iter().map(|m| m.name().to_owned()).collect())
+}
+
+/// Connects (creating the SQLite file's folder if needed) and migrates.
+async fn open_database(database: &DatabaseArgs) -> Result<DatabaseConnection, String> {
+    let db = connect(database).await?;
+    for name in migrate(&db).await? {
+        tracing::info!(migration = %name, "migration applied");
+    }
     Ok(db)
 }
 
@@ -129,21 +188,38 @@ fn sqlite_path(url: &str) -> Option<&str> {
 }
 
 async fn serve(demo: bool, settings: Settings) -> Result<(), String> {
-    observability::init_logging(&settings.log_format);
-    tracing::info!(?settings, "starting");
-    let db = open_database(&settings).await?;
+    let format = settings.log.log_format;
+    observability::init_logging(format);
+    tracing::info!(
+        database_url = %redact(&settings.database.database_url),
+        bind = %settings.bind,
+        metrics_bind = ?settings.metrics_bind,
+        sql_stats = settings.sql_stats,
+        graphiql = settings.graphiql,
+        introspection = settings.introspection,
+        cookie_secure = settings.cookie_secure,
+        client_ip_source = %settings.client_ip_source,
+        stripe = settings.stripe_secret_key.is_some(),
+        public_url = %settings.public_url,
+        session_days = settings.session_days,
+        "starting"
+    );
+    let db = open_database(&settings.database).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    housekeeping::purge(&db, clock.now()).await.map_err(|e| e.to_string())?;
     if demo {
         let report = seed::seed_demo(&db, clock.clone()).await.map_err(|e| e.to_string())?;
         tracing::info!(tenants = report.tenants_created, users = report.users_created, "demo data ready");
     }
+    let sites = sites(&db).await?;
     let router = build_router(AppOptions {
         db,
         clock,
         sql_stats: settings.sql_stats,
         graphiql: settings.graphiql,
         introspection: settings.introspection,
-        trust_proxy: settings.trust_proxy,
+        client_ip_source: settings.client_ip_source.clone(),
+        metrics: settings.metrics_bind.is_none(),
         identity: IdentitySettings {
             session_ttl: chrono::Duration::days(settings.session_days),
             cookie_secure: settings.cookie_secure,
@@ -154,20 +230,88 @@ async fn serve(demo: bool, settings: Settings) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
-    let port = listener.local_addr().map(|a| a.port()).unwrap_or(settings.bind.port());
-    println!("Scriptorium is listening on http://{}", settings.bind);
-    if settings.graphiql {
-        println!(
-            "GraphiQL: http://localhost:{port}/graphql (tenant essays)  http://papers.localhost:{port}/graphql (tenant papers)"
-        );
+    let bound = listener.local_addr().unwrap_or(settings.bind);
+    if let Some(metrics_bind) = settings.metrics_bind {
+        let metrics = tokio::net::TcpListener::bind(metrics_bind)
+            .await
+            .map_err(|e| format!("cannot listen on {metrics_bind}: {e}"))?;
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(metrics, metrics_router()).await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+        tracing::info!(address = %metrics_bind, "metrics served apart");
     }
-    if demo {
-        println!("Demo logins (password \"{}\"): {}", seed::DEMO_PASSWORD, seed::demo_logins().join(", "));
-    }
+    announce(format, &sites, bound, settings.graphiql, demo);
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(shutdown_signal())
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    tracing::info!("stopped: every request in flight was answered");
+    Ok(())
+}
+
+/// The start-up lines, sites first: each answers at its own host name; any other host name (the
+/// bare address included) is no site, where only superadmins and an X-Tenant header work.
+fn announce(format: LogFormat, sites: &[(String, String)], bound: SocketAddr, graphiql: bool, demo: bool) {
+    let port = bound.port();
+    let what = if graphiql { "API and GraphiQL" } else { "API" };
+    match format {
+        LogFormat::Text => {
+            if sites.is_empty() {
+                println!("No sites yet: a superadmin creates them (createTenant).");
+            } else {
+                println!("Sites ({what}):");
+                for (slug, domain) in sites {
+                    println!("  {slug:<16} http://{domain}:{port}/graphql");
+                }
+            }
+            println!(
+                "Scriptorium is listening on http://{bound} (other host names are no site: send X-Tenant: <slug>)"
+            );
+            if demo {
+                println!("Demo logins (password \"{}\"): {}", seed::DEMO_PASSWORD, seed::demo_logins().join(", "));
+            }
+        }
+        LogFormat::Json => {
+            for (slug, domain) in sites {
+                tracing::info!(site = %slug, url = %format!("http://{domain}:{port}/graphql"), "site");
+            }
+            tracing::info!(address = %bound, "listening");
+            if demo {
+                tracing::info!(password = seed::DEMO_PASSWORD, logins = %seed::demo_logins().join(","), "demo logins");
+            }
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM: stop taking connections, answer what is in flight, then stop.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: no new connections; finishing the requests in flight");
+}
+
+/// Each tenant's slug and first domain, for the start-up lines (at most 50).
+async fn sites(db: &DatabaseConnection) -> Result<Vec<(String, String)>, String> {
+    let page = kernel::PageArgs { limit: 50, after: None, with_total: false };
+    let tenants =
+        tenancy::service::tenants::list(db, None, page).await.map_err(|e| format!("cannot list tenants: {e}"))?;
+    Ok(tenants.items.into_iter().filter_map(|t| t.domains.first().cloned().map(|d| (t.slug, d))).collect())
 }

@@ -55,20 +55,39 @@ pub struct Mutation(TenancyMutation, IdentityMutation, BillingMutation, OrdersMu
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
-pub const LIMITS: QueryLimits = QueryLimits { max_depth: 12, max_introspection_depth: 20, max_aliases: 15 };
+/// What a request may cost before anything runs (checked by the transport, for all of a
+/// batch's operations together).
+pub const LIMITS: QueryLimits = QueryLimits {
+    max_depth: 12,
+    max_introspection_depth: 20,
+    max_aliases: 15,
+    max_fields: 5_000,
+    max_fragments: 100,
+    max_spreads: 500,
+};
 pub const MAX_COMPLEXITY: usize = 5_000;
 
-/// The schema with its complexity limit (depth and aliases: [`LIMITS`], checked by the
-/// transport); the caller adds data and builds.
+/// The schema with its complexity limit (the rest of the limits: [`LIMITS`], checked by the
+/// transport); the caller adds data and builds. With introspection off, the transport refuses
+/// `__schema` and `__type` with a reason, and error messages suggest no field names.
 pub fn builder(introspection: bool) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     let builder =
         Schema::build(Query::default(), Mutation::default(), EmptySubscription).limit_complexity(MAX_COMPLEXITY);
-    if introspection { builder } else { builder.disable_introspection() }
+    if introspection { builder } else { builder.disable_introspection().disable_suggestions() }
+}
+
+/// The money rules of the contexts above billing, which `ledgerIntegrity` checks too.
+pub fn money_invariants() -> billing::service::integrity::MoneyInvariants {
+    billing::service::integrity::MoneyInvariants(vec![std::sync::Arc::new(
+        orders::service::integrity::OrderMoneyInvariant,
+    )])
 }
 
 /// Attaches every context's per-request DataLoaders (tenant-aware, so never shared).
 pub fn attach_loaders(request: async_graphql::Request, ctx: &kernel::RequestContext) -> async_graphql::Request {
-    orders::loaders::attach(identity::loaders::attach(request, ctx), ctx)
+    let request = identity::loaders::attach(request, ctx);
+    let request = billing::loaders::attach(request, ctx);
+    orders::loaders::attach(request, ctx)
 }
 
 /// The SDL, sorted, as committed in `schema.graphql`.

@@ -71,67 +71,68 @@ pub async fn seed_demo(db: &DatabaseConnection, clock: Arc<dyn Clock>) -> kernel
     // One hash serves every demo account: they share the published demo password anyway, and
     // hashing eleven times would only slow start-up.
     let hash = password::hash(DEMO_PASSWORD).await?;
-    let mut report = SeedReport::default();
-    let txn = kernel::db::begin_write(db).await?;
-    for demo in &DEMO_TENANTS {
-        let tenant = match tenants::find_by_slug(&txn, demo.slug).await? {
-            Some(t) => t,
-            None => {
-                report.tenants_created += 1;
-                tenants::create(
-                    &txn,
-                    &request,
-                    NewTenant {
-                        slug: demo.slug.into(),
-                        name: demo.name.into(),
-                        currency: demo.currency.into(),
-                        domains: vec![demo.domain.into()],
-                        time_zone: None,
-                        contact_email: Some(format!("support@{}", demo.email_domain)),
-                        allow_registration: Some(true),
-                    },
-                )
-                .await?
-            }
-        };
-        orders::service::catalog::seed_demo(&txn, tenant.id, demo.price_per_page, clock.now()).await?;
-        for (role, local, name) in DEMO_ROLES {
-            let email = format!("{local}@{}", demo.email_domain);
-            let user = PreparedUser {
-                email: email.clone(),
-                email_normalized: email,
-                display_name: name.into(),
-                role,
-                password_hash: hash.clone(),
+    kernel::transaction(db, async |txn| {
+        let mut report = SeedReport::default();
+        for demo in &DEMO_TENANTS {
+            let tenant = match tenants::find_by_slug(txn, demo.slug).await? {
+                Some(t) => t,
+                None => {
+                    report.tenants_created += 1;
+                    tenants::create(
+                        txn,
+                        &request,
+                        NewTenant {
+                            slug: demo.slug.into(),
+                            name: demo.name.into(),
+                            currency: demo.currency.into(),
+                            domains: vec![demo.domain.into()],
+                            time_zone: None,
+                            contact_email: Some(format!("support@{}", demo.email_domain)),
+                            allow_registration: Some(true),
+                        },
+                    )
+                    .await?
+                }
             };
-            report.users_created += usize::from(users::ensure(&txn, Some(tenant.id), user, clock.now()).await?);
+            orders::service::demo_catalog::seed(txn, tenant.id, demo.price_per_page, clock.now()).await?;
+            for (role, local, name) in DEMO_ROLES {
+                let email = format!("{local}@{}", demo.email_domain);
+                let user = PreparedUser {
+                    email: email.clone(),
+                    email_normalized: email,
+                    display_name: name.into(),
+                    role,
+                    password_hash: hash.clone(),
+                };
+                report.users_created += usize::from(users::ensure(txn, Some(tenant.id), user, clock.now()).await?);
+            }
+            let client = users::find_for_sign_in(txn, Some(tenant.id), &format!("client@{}", demo.email_domain))
+                .await?
+                .ok_or_else(|| kernel::AppError::internal("demo client missing"))?;
+            billing::service::wallets::open_with(
+                txn,
+                tenant.id,
+                &tenant.currency,
+                client.id,
+                demo.client_wallet,
+                clock.now(),
+            )
+            .await?;
+            if demo.slug == "essays" {
+                billing::service::discounts::seed_demo(txn, tenant.id, clock.now()).await?;
+            }
         }
-        let client = users::find_for_sign_in(&txn, Some(tenant.id), &format!("client@{}", demo.email_domain))
-            .await?
-            .ok_or_else(|| kernel::AppError::internal("demo client missing"))?;
-        billing::service::wallets::open_with(
-            &txn,
-            tenant.id,
-            &tenant.currency,
-            client.id,
-            demo.client_wallet,
-            clock.now(),
-        )
-        .await?;
-        if demo.slug == "essays" {
-            billing::service::discounts::seed_demo(&txn, tenant.id, clock.now()).await?;
-        }
-    }
-    let superadmin = PreparedUser {
-        email: SUPERADMIN_EMAIL.into(),
-        email_normalized: SUPERADMIN_EMAIL.into(),
-        display_name: "Demo Superadmin".into(),
-        role: Role::Superadmin,
-        password_hash: hash,
-    };
-    report.users_created += usize::from(users::ensure(&txn, None, superadmin, clock.now()).await?);
-    txn.commit().await?;
-    Ok(report)
+        let superadmin = PreparedUser {
+            email: SUPERADMIN_EMAIL.into(),
+            email_normalized: SUPERADMIN_EMAIL.into(),
+            display_name: "Demo Superadmin".into(),
+            role: Role::Superadmin,
+            password_hash: hash,
+        };
+        report.users_created += usize::from(users::ensure(txn, None, superadmin, clock.now()).await?);
+        Ok(report)
+    })
+    .await
 }
 
 /// The demo sign-ins, for the start-up banner.
@@ -175,9 +176,10 @@ pub async fn seed_scale(db: &DatabaseConnection, clock: Arc<dyn Clock>, orders: 
                         }
                     })
                     .collect();
-                let txn = kernel::db::begin_write(&db).await?;
-                ids.extend(users::insert_many(&txn, tenant_id, new, clock.now()).await?);
-                txn.commit().await?;
+                let now = clock.now();
+                ids.extend(
+                    kernel::transaction(&db, async |txn| users::insert_many(txn, tenant_id, new, now).await).await?,
+                );
             }
             Ok::<_, kernel::AppError>(ids)
         }

@@ -1,18 +1,22 @@
 //! `POST /graphql`: from HTTP request to GraphQL execution and back.
 //!
 //! Before anything executes: the body is read under its size cap and parsed, the batch is
-//! bounded, the tenant is resolved from `Host`/`X-Tenant`, the token (bearer or cookie) is
-//! checked against it, and a suspended tenant turns its users away. Then each operation runs
-//! with a fresh request context, and every error leaves with its code.
+//! bounded, each document is measured (fragments expanded, for the whole batch together) and
+//! its strings checked, the tenant is resolved from `Host`/`X-Tenant`, the token (bearer or
+//! cookie) is checked against it, and a suspended tenant turns its users away. Then each
+//! operation runs with a fresh request context, and every error leaves with its code.
 
-use std::net::SocketAddr;
+use kernel::Reason;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::Instant;
 
 use async_graphql::{BatchRequest, BatchResponse};
 use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum_client_ip::ClientIp;
 use identity::SESSION_COOKIE;
 use identity::service::sessions;
 use kernel::{AppError, ClientInfo, RequestContext, Role, Viewer};
@@ -20,34 +24,57 @@ use tenancy::Tenant;
 use tenancy::graphql::CurrentTenant;
 
 use crate::app::AppState;
-use crate::observability::{SqlStats, count_statements};
-use crate::responses::{assign_codes, error_response};
+use crate::inputs;
+use crate::observability::{OperationNames, SqlStats, count_statements};
+use crate::responses::{assign_codes, error_response, null_at_error_paths};
 use crate::schema::{LIMITS, attach_loaders};
 
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const MAX_BATCH: usize = 10;
+/// The most document text a request may send (a batch's operations together). async-graphql's
+/// parser costs about 160 ns a byte, so a 1 MiB document would take some 165 ms of CPU before
+/// anything could refuse it; 32 KiB stays under 6 ms. Real documents are a few KiB (GraphiQL's
+/// introspection query 2); variables, which carry the long texts, are not counted.
+pub const MAX_DOCUMENT_BYTES: usize = 32 * 1024;
 
 pub async fn graphql(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client_ip: Result<ClientIp, axum_client_ip::Rejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    match prepare_and_execute(&state, peer, &headers, body).await {
+    let started = Instant::now();
+    // Behind a proxy, the address its header names; a request without the header came past
+    // the proxy, and its TCP peer is the client.
+    let ip = client_ip.map_or(peer.ip(), |ClientIp(ip)| ip);
+    let mut response = match prepare_and_execute(&state, ip, &headers, body).await {
         Ok(response) => response,
         Err((status, error)) => error_response(status, error),
+    };
+    if state.sql_stats {
+        let timing = format!("app;dur={:.3}", started.elapsed().as_secs_f64() * 1000.0);
+        if let Ok(value) = HeaderValue::from_str(&timing) {
+            response.headers_mut().insert("server-timing", value);
+        }
     }
+    response
 }
 
 type Refusal = (StatusCode, AppError);
 
 async fn prepare_and_execute(
     state: &AppState,
-    peer: SocketAddr,
+    ip: IpAddr,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, Refusal> {
     let batch = read_batch(headers, body).await?;
+    let (is_batch, operations) = match batch {
+        BatchRequest::Single(r) => (false, vec![r]),
+        BatchRequest::Batch(rs) => (true, rs),
+    };
+    let (operations, names) = admit(operations, state.introspection)?;
 
     // Every statement of this request, the tenant and session lookups included, goes through
     // this handle, so `extensions.sql` counts them all.
@@ -90,31 +117,33 @@ async fn prepare_and_execute(
         clock: state.clock.clone(),
         tenant: scope,
         viewer,
-        client: client_info(headers, peer, state.trust_proxy),
+        client: ClientInfo {
+            ip: Some(ip.to_string()),
+            user_agent: header(header::USER_AGENT.as_str()).map(str::to_owned),
+            host: header("host").map(str::to_owned),
+        },
     };
     let current = CurrentTenant(tenant);
-    let run = async |r: async_graphql::Request| -> async_graphql::Response {
-        let mut r = attach_loaders(r, &request).data(request.clone()).data(current.clone());
-        // A document that does not parse is left to the engine, which reports it.
-        if let Ok(document) = r.parsed_query()
-            && let Err(refused) = LIMITS.check(document)
-        {
-            return async_graphql::Response::from_errors(vec![refused.into()]);
-        }
-        state.schema.execute(r).await
-    };
-    let mut response = match batch {
-        BatchRequest::Single(r) => BatchResponse::Single(run(r).await),
-        BatchRequest::Batch(rs) => {
-            let mut responses = Vec::with_capacity(rs.len());
-            for r in rs {
-                responses.push(run(r).await);
+    let mut responses = Vec::with_capacity(operations.len());
+    for operation in operations {
+        responses.push(match operation {
+            Admitted::Run(r) => {
+                let r = attach_loaders(*r, &request).data(request.clone()).data(current.clone());
+                state.schema.execute(r).await
             }
+            Admitted::Refused(refused) => async_graphql::Response::from_errors(vec![refused.into()]),
+        });
+    }
+    let mut response = match (is_batch, responses.pop()) {
+        (false, Some(single)) => BatchResponse::Single(single),
+        (_, last) => {
+            responses.extend(last);
             BatchResponse::Batch(responses)
         }
     };
     let sql = stats.map(|s| s.json());
     let finish = |r: &mut async_graphql::Response| {
+        null_at_error_paths(r);
         assign_codes(r);
         if let Some(sql) = &sql {
             r.extensions.insert("sql".into(), async_graphql::Value::from_json(sql.clone()).unwrap_or_default());
@@ -125,6 +154,7 @@ async fn prepare_and_execute(
         BatchResponse::Batch(rs) => rs.iter_mut().for_each(finish),
     }
     let mut http = async_graphql_axum::GraphQLResponse::from(response).into_response();
+    http.extensions_mut().insert(names);
     if clear_cookie {
         let expired = state.identity.expired_cookie();
         if let Ok(value) = HeaderValue::from_str(&expired) {
@@ -143,19 +173,19 @@ async fn read_batch(headers: &HeaderMap, body: Body) -> Result<BatchRequest, Ref
         return Err((
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::bad_input("Content-Type", "send the request as application/json")
-                .with_reason("UNSUPPORTED_MEDIA_TYPE"),
+                .with_reason(Reason::UnsupportedMediaType),
         ));
     }
     let bytes = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
         (
             StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::bad_input("body", "the request body exceeds 1 MiB").with_reason("BODY_TOO_LARGE"),
+            AppError::bad_input("body", "the request body exceeds 1 MiB").with_reason(Reason::BodyTooLarge),
         )
     })?;
     let batch: BatchRequest = serde_json::from_slice(&bytes).map_err(|e| {
         (
             StatusCode::BAD_REQUEST,
-            AppError::bad_input("body", format!("invalid JSON request: {e}")).with_reason("INVALID_JSON"),
+            AppError::bad_input("body", format!("invalid JSON request: {e}")).with_reason(Reason::InvalidJson),
         )
     })?;
     if let BatchRequest::Batch(operations) = &batch
@@ -164,7 +194,7 @@ async fn read_batch(headers: &HeaderMap, body: Body) -> Result<BatchRequest, Ref
         return Err((
             StatusCode::BAD_REQUEST,
             AppError::bad_input("body", format!("a batch holds 1 to {MAX_BATCH} operations"))
-                .with_reason("BATCH_TOO_LARGE"),
+                .with_reason(Reason::BatchTooLarge),
         ));
     }
     Ok(batch)
@@ -195,20 +225,85 @@ fn refuse_suspended(tenant: Option<&Tenant>, viewer: Option<&Viewer>) -> Result<
     let suspended = tenant.is_some_and(|t| !t.is_active());
     let superadmin = viewer.is_some_and(|v| v.role == Role::Superadmin);
     if suspended && !superadmin {
-        return Err(AppError::forbidden("this site is suspended").with_reason("TENANT_SUSPENDED"));
+        return Err(AppError::forbidden("this site is suspended").with_reason(Reason::TenantSuspended));
     }
     Ok(())
 }
 
-fn client_info(headers: &HeaderMap, peer: SocketAddr, trust_proxy: bool) -> ClientInfo {
-    let forwarded = trust_proxy
-        .then(|| headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
-        .flatten()
-        .and_then(|v| v.split(',').next())
-        .map(|ip| ip.trim().to_owned())
-        .filter(|ip| !ip.is_empty());
-    ClientInfo {
-        ip: Some(forwarded.unwrap_or_else(|| peer.ip().to_string())),
-        user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),
+/// An operation that may run, or the answer that refuses it.
+enum Admitted {
+    Run(Box<async_graphql::Request>),
+    Refused(AppError),
+}
+
+/// Measures every operation before any runs: the document text first (before it is parsed),
+/// then each operation's own limits (a refused one answers alone, the others run), then the
+/// batch's expanded fields together (over the budget, the whole batch is refused).
+/// Introspection, when it is off, is refused with its reason; strings with control characters
+/// are refused on their field. A document that does not parse is left to the engine, which
+/// reports it. Also names the operations, for the request's log line.
+fn admit(
+    operations: Vec<async_graphql::Request>,
+    introspection: bool,
+) -> Result<(Vec<Admitted>, OperationNames), Refusal> {
+    let text: usize = operations.iter().map(|r| r.query.len()).sum();
+    if text > MAX_DOCUMENT_BYTES {
+        return Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::bad_input(
+                "query",
+                format!("the query text is {text} bytes; at most {MAX_DOCUMENT_BYTES} (send long texts as variables)"),
+            )
+            .with_reason(Reason::DocumentTooLarge),
+        ));
+    }
+    let mut total_fields = 0u64;
+    let mut admitted = Vec::with_capacity(operations.len());
+    let mut names = Vec::with_capacity(operations.len());
+    for mut r in operations {
+        let variables = r.variables.clone();
+        let named = r.operation_name.clone();
+        let verdict = match r.parsed_query() {
+            Err(_) => Ok(()),
+            Ok(document) => {
+                names.push(named.or_else(|| only_operation_name(document)).unwrap_or_else(|| "-".into()));
+                LIMITS.check(document).and_then(|measure| {
+                    total_fields = total_fields.saturating_add(measure.fields);
+                    if measure.introspection && !introspection {
+                        return Err(AppError::forbidden("introspection is turned off on this server")
+                            .with_reason(Reason::IntrospectionDisabled));
+                    }
+                    inputs::check(&variables, document)
+                })
+            }
+        };
+        admitted.push(match verdict {
+            Ok(()) => Admitted::Run(Box::new(r)),
+            Err(refused) => Admitted::Refused(refused),
+        });
+    }
+    if total_fields > LIMITS.max_fields {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            AppError::bad_input(
+                "body",
+                format!(
+                    "the batch's operations select {total_fields} fields together; at most {} are allowed",
+                    LIMITS.max_fields
+                ),
+            )
+            .with_reason(Reason::QueryTooLarge),
+        ));
+    }
+    Ok((admitted, OperationNames(names.join(","))))
+}
+
+/// The name of a document's one named operation, if it has exactly one.
+fn only_operation_name(document: &async_graphql::parser::types::ExecutableDocument) -> Option<String> {
+    match &document.operations {
+        async_graphql::parser::types::DocumentOperations::Multiple(ops) if ops.len() == 1 => {
+            ops.keys().next().map(|name| name.to_string())
+        }
+        _ => None,
     }
 }

@@ -31,13 +31,8 @@ pub async fn stripe(State(state): State<Arc<AppState>>, headers: HeaderMap, body
             return error_response(StatusCode::BAD_REQUEST, refused);
         }
     };
-    let applied = async {
-        let txn = kernel::db::begin_write(&state.db).await?;
-        let changed = topups::apply_event(&txn, provider.name(), event, now).await?;
-        txn.commit().await?;
-        Ok::<bool, AppError>(changed)
-    }
-    .await;
+    let applied =
+        kernel::transaction(&state.db, async |txn| topups::apply_event(txn, provider.name(), event, now).await).await;
     match applied {
         Ok(changed) => {
             (StatusCode::OK, axum::Json(serde_json::json!({ "received": true, "changed": changed }))).into_response()

@@ -10,6 +10,8 @@ mod m20261121_000004_orders;
 mod m20261121_000005_billing;
 mod m20261121_000006_refunds_discounts;
 mod m20261121_000007_payments;
+mod m20261122_000008_hardening;
+mod m20261123_000009_house;
 
 pub struct Migrator;
 
@@ -24,6 +26,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000005_billing::Migration),
             Box::new(m20261121_000006_refunds_discounts::Migration),
             Box::new(m20261121_000007_payments::Migration),
+            Box::new(m20261122_000008_hardening::Migration),
+            Box::new(m20261123_000009_house::Migration),
         ]
     }
 }

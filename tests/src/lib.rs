@@ -1,16 +1,14 @@
-//! The end-to-end harness: the real router, over HTTP on port 0, against a fresh database
-//! (an SQLite file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set, dropped after).
+//! The test harness: a fresh database per test ([`db`]), and for end-to-end tests the real
+//! router over HTTP on port 0 ([`TestApp`]).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test scaffolding: a failure should stop the test loudly
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{TimeZone, Utc};
 use gateway::{AppOptions, build_router, seed};
 use identity::IdentitySettings;
 use kernel::ManualClock;
-use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
 
@@ -71,89 +69,42 @@ pub struct TestApp {
     _database: TestDatabase,
 }
 
-enum TestDatabase {
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        if let TestDatabase::Postgres { admin_url, name } = self {
-            let (admin_url, name) = (admin_url.clone(), name.clone());
-            // Drop runs outside any runtime we may block, so the cleanup gets a thread of its own.
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-                rt.block_on(async {
-                    if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
-                        let _ =
-                            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
-                        let _ = admin.close().await;
-                    }
-                });
-            })
-            .join();
-        }
-    }
-}
-
-/// `postgres://u@h:p/db?x` with its database replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let root = match base[scheme_end..].find('/') {
-        Some(slash) => &base[..scheme_end + slash],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{root}/{name}?{q}"),
-        None => format!("{root}/{name}"),
-    }
-}
-
-async fn fresh_database() -> (DatabaseConnection, TestDatabase) {
-    match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
-        Some(admin_url) => {
-            let name = format!("scriptorium_test_{}", uuid::Uuid::now_v7().simple());
-            let admin = sea_orm::Database::connect(&admin_url).await.expect("TEST_DATABASE_URL must be reachable");
-            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
-            admin.close().await.unwrap();
-            let db = kernel::db::connect(&with_database(&admin_url, &name)).await.unwrap();
-            (db, TestDatabase::Postgres { admin_url, name })
-        }
-        None => {
-            let dir = tempfile::tempdir().unwrap();
-            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-            (kernel::db::connect(&url).await.unwrap(), TestDatabase::Sqlite(dir))
-        }
-    }
-}
+pub mod db;
+pub use db::TestDatabase;
 
 impl TestApp {
     /// A server with the demo data seeded.
     pub async fn spawn() -> TestApp {
-        let (db, database) = fresh_database().await;
-        Migrator::up(&db, None).await.unwrap();
-        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0).unwrap());
-        seed::seed_demo(&db, Arc::new(clock.clone())).await.unwrap();
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// A server with the demo data seeded and its options changed by `configure`.
+    pub async fn spawn_with(configure: impl FnOnce(&mut AppOptions)) -> TestApp {
+        let database = TestDatabase::fresh().await;
+        let db = database.db.clone();
+        let clock = db::start_clock();
         let stripe = FakeStripe::spawn().await;
         let provider = billing::service::provider::Stripe::new(
             &stripe.base,
-            STRIPE_SECRET_KEY,
-            STRIPE_WEBHOOK_SECRET,
+            STRIPE_SECRET_KEY.to_owned().into(),
+            STRIPE_WEBHOOK_SECRET.to_owned().into(),
             "http://localhost:8080",
         );
-        let router = build_router(AppOptions {
+        let mut options = AppOptions {
             db: db.clone(),
             clock: Arc::new(clock.clone()),
             sql_stats: true,
             graphiql: true,
             introspection: true,
-            // so tests can speak from several client addresses
-            trust_proxy: true,
+            // so tests can speak from several client addresses (as a proxy's X-Forwarded-For)
+            client_ip_source: axum_client_ip::ClientIpSource::RightmostXForwardedFor,
+            metrics: true,
             identity: IdentitySettings { session_ttl: chrono::Duration::days(30), cookie_secure: false },
             tenant_cache_ttl: Duration::from_secs(5),
             providers: billing::service::topups::Providers(Some(Arc::new(provider))),
-        });
+        };
+        configure(&mut options);
+        let router = build_router(options);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
@@ -203,6 +154,18 @@ impl TestApp {
             .to_owned()
     }
 
+    /// Signs up a new client of `tenant` (then signs in) and returns the token.
+    pub async fn sign_up(&self, tenant: &str, email: &str, display_name: &str) -> String {
+        let body = self
+            .gql("mutation($i: SignUpInput!) { signUp(input: $i) { message } }")
+            .vars(json!({ "i": { "email": email, "password": "long-enough-pw", "displayName": display_name } }))
+            .tenant(tenant)
+            .send()
+            .await;
+        assert!(body["errors"].is_null(), "sign-up of {email} failed: {body}");
+        self.sign_in_with(tenant, email, "long-enough-pw").await
+    }
+
     /// The tenant's catalogue as `code → id` (demo codes are unique across lists).
     pub async fn catalog(&self, tenant: &str) -> std::collections::HashMap<String, String> {
         let lists = [
@@ -227,10 +190,10 @@ impl TestApp {
         map
     }
 
-    /// The test clock's now plus `hours`, as RFC 3339.
+    /// The test clock's now plus `hours`, as RFC 3339 (as the API writes it: UTC, `Z`).
     pub fn in_hours(&self, hours: i64) -> String {
         use kernel::Clock;
-        (self.clock.now() + chrono::Duration::hours(hours)).to_rfc3339()
+        kernel::Timestamp(self.clock.now() + chrono::Duration::hours(hours)).to_rfc3339()
     }
 
     /// The id of a user of `tenant` by e-mail (for assigning writers, preferred writers).
@@ -356,17 +319,4 @@ pub fn code(body: &Value) -> &str {
 /// The `extensions.field` of the first error.
 pub fn field(body: &Value) -> &str {
     body["errors"][0]["extensions"]["field"].as_str().unwrap_or("")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn database_names_are_swapped_in_urls() {
-        assert_eq!(
-            super::with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
-            "postgres://postgres@127.0.0.1:5432/x"
-        );
-        assert_eq!(super::with_database("postgres://u@h/db?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
-        assert_eq!(super::with_database("postgres://u@h", "x"), "postgres://u@h/x");
-    }
 }

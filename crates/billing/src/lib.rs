@@ -4,8 +4,7 @@
 
 pub mod entity;
 pub mod graphql;
+pub mod loaders;
 pub mod service;
 
-pub use graphql::{
-    AdminDashboardPart, BillingMutation, BillingQuery, ClientDashboardPart, Refund, ViewerPart, require_wallets,
-};
+pub use graphql::{AdminDashboardPart, BillingMutation, BillingQuery, ClientDashboardPart, Refund, ViewerPart};

@@ -1,17 +1,21 @@
 //! The per-request context every resolver reads: database handle, clock, tenant, viewer and
 //! where the request came from. Built by the gateway; never shared across requests.
 
+use crate::Reason;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
-use crate::{AppError, Clock, Role, TenantScope, Viewer};
+use crate::{AppError, AppResult, Clock, Feature, Role, TenantScope, Viewer};
 
+/// Where a request came from: the client's address (see the gateway's client-address setting),
+/// its user agent, and the host name it asked for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientInfo {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    pub host: Option<String>,
 }
 
 #[derive(Clone)]
@@ -33,11 +37,16 @@ impl RequestContext {
         self.viewer.as_ref().ok_or_else(|| AppError::unauthenticated("sign in first"))
     }
 
-    /// The request's tenant, or `NOT_FOUND` when neither the host nor `X-Tenant` named one.
+    /// The request's tenant, or `NOT_FOUND` (reason `NO_TENANT`, naming the host) when neither
+    /// the host nor `X-Tenant` named one.
     pub fn tenant(&self) -> Result<&TenantScope, AppError> {
-        self.tenant
-            .as_ref()
-            .ok_or_else(|| AppError::not_found("tenant").with_reason("NO_TENANT").with_field("X-Tenant"))
+        self.tenant.as_ref().ok_or_else(|| no_tenant(self.client.host.as_deref()))
+    }
+
+    /// `Ok` when the request's tenant has `feature` on; `FORBIDDEN` (`FEATURE_DISABLED`) when it
+    /// is off, and `NOT_FOUND` (`NO_TENANT`) without a tenant: no tenant, no features.
+    pub fn require_feature(&self, feature: Feature) -> AppResult<()> {
+        self.tenant()?.features.require(feature)
     }
 
     /// The viewer, who must hold one of `roles` (`UNAUTHENTICATED` / `FORBIDDEN` otherwise).
@@ -45,6 +54,21 @@ impl RequestContext {
         let viewer = self.viewer()?;
         if roles.contains(&viewer.role) { Ok(viewer) } else { Err(AppError::forbidden("your role may not do this")) }
     }
+}
+
+/// The answer to a tenant operation on a host that is no tenant's domain, without `X-Tenant`.
+pub fn no_tenant(host: Option<&str>) -> AppError {
+    let message = match host.filter(|h| !h.is_empty()) {
+        Some(host) => {
+            // the client wrote it: echo a bounded part of it
+            let host: String = host.chars().take(100).collect();
+            format!("no site is served at '{host}'; use a site's address or send an X-Tenant header")
+        }
+        None => "no site named; use a site's address or send an X-Tenant header".to_owned(),
+    };
+    let mut err = AppError::not_found("tenant").with_reason(Reason::NoTenant).with_field("X-Tenant");
+    err.message = message;
+    err
 }
 
 /// Reads the request context from a resolver's GraphQL context.

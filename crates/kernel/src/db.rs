@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use sea_orm::{
-    AccessMode, ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, IsolationLevel,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    IsolationLevel, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
 /// Opens a pool. SQLite gets WAL, a busy timeout and foreign keys; an in-memory SQLite database
@@ -26,7 +26,8 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options).await
 }
 
-/// A transaction that takes the write lock up front: `BEGIN IMMEDIATE` on SQLite (so two
+/// A transaction that takes the write lock up front (used by [`crate::write`]; nothing else opens
+/// write transactions): `BEGIN IMMEDIATE` on SQLite (so two
 /// writers never both read then fail to upgrade), a plain read-committed transaction on
 /// PostgreSQL, where row locks and conditional updates do the guarding.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
@@ -40,6 +41,22 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         }
         _ => db.begin_with_config(Some(IsolationLevel::ReadCommitted), Some(AccessMode::ReadWrite)).await,
     }
+}
+
+/// Holds a lock on a business key (an e-mail address, say) until the caller's write transaction
+/// ends, so that a check-then-insert spanning several rows cannot interleave with another:
+/// `pg_advisory_xact_lock` on PostgreSQL; on SQLite the write transaction from [`begin_write`]
+/// already holds the database's one write lock.
+pub async fn lock_key(conn: &impl ConnectionTrait, key: &str) -> Result<(), DbErr> {
+    if conn.get_database_backend() == DbBackend::Postgres {
+        conn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            [key.into()],
+        ))
+        .await?;
+    }
+    Ok(())
 }
 
 /// The ids for an `IN (...)` list, deduplicated and padded (repeating the last) to a power of

@@ -10,7 +10,8 @@ use std::fmt;
 use sea_orm::{DbErr, SqlErr};
 
 /// The codes a client can rely on (`extensions.code`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::Display, strum::EnumIter)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
     Unauthenticated,
     Forbidden,
@@ -23,21 +24,67 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Unauthenticated => "UNAUTHENTICATED",
-            Self::Forbidden => "FORBIDDEN",
-            Self::NotFound => "NOT_FOUND",
-            Self::BadUserInput => "BAD_USER_INPUT",
-            Self::Conflict => "CONFLICT",
-            Self::RateLimited => "RATE_LIMITED",
-            Self::Internal => "INTERNAL",
-        }
+        self.into()
     }
 }
 
-impl fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+/// The finer reasons a client can rely on (`extensions.reason`), all of them: the README lists
+/// each (a test checks), so a new one is added here and there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::IntoStaticStr, strum::Display, strum::EnumIter)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum Reason {
+    // the request as a whole
+    UnsupportedMediaType,
+    BodyTooLarge,
+    InvalidJson,
+    BatchTooLarge,
+    DocumentTooLarge,
+    QueryTooLarge,
+    QueryTooDeep,
+    TooManyAliases,
+    TooManyFragments,
+    TooManySpreads,
+    FragmentCycle,
+    IntrospectionDisabled,
+    // the site and the viewer
+    NoTenant,
+    TenantSuspended,
+    FeatureDisabled,
+    RegistrationClosed,
+    RoleNotGrantable,
+    InvalidCredentials,
+    WrongPassword,
+    TooShort,
+    EmailInUse,
+    // input
+    ControlCharacter,
+    BidiControl,
+    TooFarAhead,
+    Incomplete,
+    PriceOutOfRange,
+    PricingNotConfigured,
+    Duplicate,
+    IdempotencyKeyReused,
+    // state
+    InvalidTransition,
+    Stale,
+    // money
+    InsufficientFunds,
+    ExceedsPaid,
+    AmountMismatch,
+    InvalidWebhook,
+    // discount codes
+    NotFound,
+    NotStarted,
+    Expired,
+    UsageLimit,
+    FirstOrderOnly,
+    MinOrder,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        self.into()
     }
 }
 
@@ -48,7 +95,7 @@ pub struct AppError {
     /// The input field at fault, in the GraphQL argument's spelling (`email`, `input.password`).
     pub field: Option<String>,
     /// A finer machine-readable reason (`FEATURE_DISABLED`, `INSUFFICIENT_FUNDS`, ...).
-    pub reason: Option<&'static str>,
+    pub reason: Option<Reason>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -90,7 +137,7 @@ impl AppError {
         Self::new(ErrorCode::Internal, "internal error")
     }
 
-    pub fn with_reason(mut self, reason: &'static str) -> Self {
+    pub fn with_reason(mut self, reason: Reason) -> Self {
         self.reason = Some(reason);
         self
     }
@@ -108,7 +155,7 @@ impl AppError {
             ext.set("field", field.as_str());
         }
         if let Some(reason) = self.reason {
-            ext.set("reason", reason);
+            ext.set("reason", reason.as_str());
         }
         ext
     }
@@ -117,7 +164,7 @@ impl AppError {
     pub fn from_db_unique(err: DbErr, field: &str, message: &str) -> Self {
         match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
-                Self::conflict(message).with_field(field).with_reason("DUPLICATE")
+                Self::conflict(message).with_field(field).with_reason(Reason::Duplicate)
             }
             _ => Self::internal(err),
         }
@@ -170,11 +217,12 @@ mod tests {
 
     #[test]
     fn extensions_carry_code_field_and_reason() {
-        let err = AppError::bad_input("email", "malformed").with_reason("MALFORMED");
+        let err = AppError::bad_input("deadline", "too far").with_reason(Reason::TooFarAhead);
         let ext = serde_json::to_value(err.extensions()).unwrap();
         assert_eq!(ext["code"], "BAD_USER_INPUT");
-        assert_eq!(ext["field"], "email");
-        assert_eq!(ext["reason"], "MALFORMED");
+        assert_eq!(ext["field"], "deadline");
+        assert_eq!(ext["reason"], "TOO_FAR_AHEAD");
+        assert_eq!(ErrorCode::RateLimited.as_str(), "RATE_LIMITED");
     }
 
     #[test]
@@ -182,5 +230,20 @@ mod tests {
         let gql: async_graphql::Error = AppError::conflict("taken").into();
         let source = gql.source.as_ref().and_then(|s| s.downcast_ref::<AppError>());
         assert_eq!(source.map(|e| e.code), Some(ErrorCode::Conflict));
+    }
+
+    /// A client relies on the codes and reasons the README documents: a new one is written down
+    /// there, in the errors table, or this fails naming it.
+    #[test]
+    fn the_readme_lists_every_code_and_reason() {
+        use strum::IntoEnumIterator;
+        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"));
+        let listed = |name: &str| readme.contains(&format!("`{name}`"));
+        let missing: Vec<&str> = ErrorCode::iter()
+            .map(ErrorCode::as_str)
+            .chain(Reason::iter().map(Reason::as_str))
+            .filter(|name| !listed(name))
+            .collect();
+        assert!(missing.is_empty(), "README.md does not list: {missing:?}");
     }
 }

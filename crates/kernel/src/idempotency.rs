@@ -7,7 +7,12 @@
 //! insert of a unique key until the first transaction ends; SQLite's `BEGIN IMMEDIATE` queues
 //! the whole transaction): when the first commits it replays that answer, when the first
 //! failed and rolled back it does the work itself. Either way the work happens once.
+//!
+//! A key belongs to its tenant, user and operation (a superadmin may use one key in two
+//! tenants) and lives [`KEY_TTL_HOURS`]: after that a replay does the work again, and
+//! [`purge`] removes it.
 
+use crate::Reason;
 use sea_orm::entity::prelude::*;
 use sea_orm::{ActiveValue::Set, DatabaseTransaction, QueryFilter};
 use serde::Serialize;
@@ -40,9 +45,19 @@ pub fn input_hash(input: &impl Serialize) -> String {
     hex::encode(Sha256::digest(serde_json::to_vec(input).unwrap_or_default()))
 }
 
-async fn stored(conn: &impl ConnectionTrait, user: Uuid, operation: &str, key: &str) -> AppResult<Option<Model>> {
+/// How long a key's answer is kept.
+pub const KEY_TTL_HOURS: i64 = 24;
+
+/// Who a key belongs to.
+struct Owner {
+    tenant: Uuid,
+    user: Uuid,
+}
+
+async fn stored(conn: &impl ConnectionTrait, owner: &Owner, operation: &str, key: &str) -> AppResult<Option<Model>> {
     Ok(Entity::find()
-        .filter(Column::UserId.eq(user))
+        .filter(Column::TenantId.eq(owner.tenant))
+        .filter(Column::UserId.eq(owner.user))
         .filter(Column::Operation.eq(operation))
         .filter(Column::Key.eq(key))
         .one(conn)
@@ -53,16 +68,23 @@ fn replay<T: DeserializeOwned>(row: Model, hash: &str) -> AppResult<T> {
     if row.input_hash != hash {
         return Err(AppError::conflict("this idempotency key was used with a different input")
             .with_field("idempotencyKey")
-            .with_reason("IDEMPOTENCY_KEY_REUSED"));
+            .with_reason(Reason::IdempotencyKeyReused));
     }
     serde_json::from_value(row.response).map_err(AppError::internal)
 }
 
-/// Runs `work` in a write transaction, at most once per (viewer, `operation`, `key`).
-pub async fn run<T, F>(
+/// Forgets keys older than [`KEY_TTL_HOURS`]; returns how many.
+pub async fn purge(conn: &impl ConnectionTrait, now: chrono::DateTime<chrono::Utc>) -> AppResult<u64> {
+    let expired = now - chrono::Duration::hours(KEY_TTL_HOURS);
+    Ok(Entity::delete_many().filter(Column::CreatedAt.lt(expired)).exec(conn).await?.rows_affected)
+}
+
+/// Runs `work` in a write transaction, at most once per (tenant, viewer, `operation`, `key`).
+/// Called through [`crate::write::write_once`].
+pub(crate) async fn run<T, F>(
     request: &RequestContext,
     operation: &str,
-    key: Option<&str>,
+    key: &str,
     input_hash: String,
     work: F,
 ) -> AppResult<T>
@@ -70,32 +92,31 @@ where
     T: Serialize + DeserializeOwned,
     F: AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
 {
-    let Some(key) = key else {
-        let txn = begin_write(&request.db).await?;
-        let result = work(&txn).await?;
-        txn.commit().await?;
-        return Ok(result);
-    };
     let key = key.trim();
     if key.is_empty() || key.len() > 200 {
         return Err(AppError::bad_input("idempotencyKey", "an idempotency key has 1 to 200 characters"));
     }
-    let user = request.viewer()?.user_id;
+    let owner = Owner { tenant: request.tenant()?.id, user: request.viewer()?.user_id };
     let txn = begin_write(&request.db).await?;
-    if let Some(row) = stored(&txn, user, operation, key).await? {
-        txn.rollback().await?;
-        return replay(row, &input_hash);
+    let now = request.now();
+    if let Some(row) = stored(&txn, &owner, operation, key).await? {
+        if row.created_at >= now - chrono::Duration::hours(KEY_TTL_HOURS) {
+            txn.rollback().await?;
+            return replay(row, &input_hash);
+        }
+        // Expired but not purged yet: it no longer answers for the key.
+        Entity::delete_by_id(row.id).exec(&txn).await?;
     }
     let claim = new_id();
     let claimed = Entity::insert(ActiveModel {
         id: Set(claim),
-        tenant_id: Set(request.tenant.as_ref().map(|t| t.id)),
-        user_id: Set(user),
+        tenant_id: Set(Some(owner.tenant)),
+        user_id: Set(owner.user),
         operation: Set(operation.to_owned()),
         key: Set(key.to_owned()),
         input_hash: Set(input_hash.clone()),
         response: Set(serde_json::Value::Null),
-        created_at: Set(request.now()),
+        created_at: Set(now),
     })
     .exec_without_returning(&txn)
     .await;
@@ -104,7 +125,7 @@ where
         Err(err) if matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
             // Another call with this key committed first: its answer is ours.
             txn.rollback().await?;
-            let row = stored(&request.db, user, operation, key)
+            let row = stored(&request.db, &owner, operation, key)
                 .await?
                 .ok_or_else(|| AppError::internal("idempotency row vanished"))?;
             return replay(row, &input_hash);

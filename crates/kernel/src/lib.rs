@@ -1,21 +1,28 @@
 //! The shared vocabulary of every context: ids, money, the clock, who is asking (viewer, role,
-//! tenant scope), the error type with its stable codes, pagination and the request context.
+//! tenant scope and its feature toggles), the error type with its stable codes, pagination,
+//! validation and the request context.
 
 pub mod clock;
 pub mod context;
 pub mod db;
 pub mod error;
+pub mod features;
 pub mod id;
 pub mod idempotency;
 pub mod money;
 pub mod pagination;
+pub mod time;
 pub mod validate;
 pub mod viewer;
+pub mod write;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use context::{ClientInfo, ContextExt, RequestContext};
-pub use error::{AppError, AppResult, ErrorCode};
+pub use error::{AppError, AppResult, ErrorCode, Reason};
+pub use features::{Feature, FeatureToggles, MessageType};
 pub use id::{new_id, parse_id};
-pub use money::Money;
+pub use money::{Money, RATE_ONE, Rate};
 pub use pagination::{Cursor, PageArgs, Paged};
-pub use viewer::{Role, RoleGuard, TenantScope, Viewer};
+pub use time::Timestamp;
+pub use viewer::{CLIENT_MONEY_READERS, Role, RoleGuard, TenantScope, Viewer, WRITER_PAY_READERS};
+pub use write::{Once, transaction, write, write_once};

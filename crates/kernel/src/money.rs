@@ -61,6 +61,39 @@ impl ScalarType for Money {
     }
 }
 
+/// Rates (multipliers and percents) are integers scaled by ten thousand, named `..._e4` where
+/// stored: a multiplier of 1.25 is 12 500; a percent of 10 % is 100 000 (10 × 10⁴).
+pub const RATE_ONE: i64 = 10_000;
+
+/// A multiplier or a percent, as a decimal string with up to four places (`"1.25"`, `"10"`).
+/// Percents are written in percent points (`"12.5"` is 12.5 %). One format for both, everywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Rate(pub i64);
+
+#[Scalar(name = "Rate")]
+impl ScalarType for Rate {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        let Value::String(text) = &value else { return Err(InputValueError::expected_type(value)) };
+        let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(whole) || frac.len() > 4 || (!frac.is_empty() && !digits(frac)) || whole.len() > 9 {
+            return Err(InputValueError::custom(
+                "expected a non-negative decimal with at most four places, like \"1.25\"",
+            ));
+        }
+        let whole: i64 = whole.parse().map_err(|_| InputValueError::custom("too large"))?;
+        let frac: i64 = format!("{frac:0<4}").parse().map_err(|_| InputValueError::custom("not a number"))?;
+        Ok(Rate(whole * RATE_ONE + frac))
+    }
+
+    fn to_value(&self) -> Value {
+        let (whole, frac) = (self.0 / RATE_ONE, self.0 % RATE_ONE);
+        let text =
+            if frac == 0 { whole.to_string() } else { format!("{whole}.{frac:04}").trim_end_matches('0').to_owned() };
+        Value::String(text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +104,19 @@ mod tests {
         assert_eq!(Money(5).to_string(), "0.05");
         assert_eq!(Money(-1250).to_string(), "-12.50");
         assert_eq!(Money(0).to_string(), "0.00");
+    }
+
+    #[test]
+    fn rates_read_and_write_up_to_four_places() {
+        let parse = |s: &str| <Rate as ScalarType>::parse(Value::String(s.into())).map(|r| r.0);
+        assert_eq!(parse("1.25").unwrap(), 12_500);
+        assert_eq!(parse("10").unwrap(), 100_000);
+        assert_eq!(parse("0.0001").unwrap(), 1);
+        for bad in ["", "-1", "1.23456", "abc", "1e3", "1234567890"] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Rate(12_500).to_value(), Value::String("1.25".into()));
+        assert_eq!(Rate(100_000).to_value(), Value::String("10".into()));
     }
 
     #[test]

@@ -1,10 +1,17 @@
 //! Relay connections, keyset-paginated: `first` (1..=100, default 20) and an opaque `after`
-//! cursor naming the last row seen.
+//! cursor naming the last row seen. [`paginate`] serves every connection: a SeaORM select, an
+//! order (by a column then the id, or by the id alone: ids are UUIDv7, so that is creation
+//! order), and the page; `totalCount` is counted only when the query asks for it.
 
 use async_graphql::SimpleObject;
 use async_graphql::connection::{Connection, Edge};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Select,
+};
 use uuid::Uuid;
 
 use crate::AppError;
@@ -17,9 +24,20 @@ pub const MAX_PAGE: u64 = 100;
 pub struct PageArgs {
     pub limit: u64,
     pub after: Option<Uuid>,
+    /// Whether to count every row (the query selects `totalCount`).
+    pub with_total: bool,
 }
 
 impl PageArgs {
+    /// The page a connection field asks for, counting the total when it selects `totalCount`.
+    pub fn of_field(
+        ctx: &async_graphql::Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Self, AppError> {
+        Ok(Self { with_total: ctx.look_ahead().field("totalCount").exists(), ..Self::parse(first, after)? })
+    }
+
     pub fn parse(first: Option<i32>, after: Option<String>) -> Result<Self, AppError> {
         let limit = match first {
             None => DEFAULT_PAGE,
@@ -29,13 +47,86 @@ impl PageArgs {
         let after = after
             .map(|c| Cursor::decode(&c).ok_or_else(|| AppError::bad_input("after", "invalid cursor")))
             .transpose()?;
-        Ok(Self { limit, after })
+        Ok(Self { limit, after, with_total: true })
     }
 
     /// How many rows to fetch: one more than the page, to learn whether another page follows.
     pub fn fetch(&self) -> u64 {
         self.limit + 1
     }
+}
+
+/// Which way a connection runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    OldestFirst,
+    NewestFirst,
+}
+
+/// How a connection is ordered: by `column` (then the id, to break ties), or by the id alone.
+#[derive(Debug, Clone, Copy)]
+pub struct Order<C> {
+    pub column: Option<C>,
+    pub direction: Direction,
+}
+
+impl<C> Order<C> {
+    pub fn newest_first() -> Self {
+        Order { column: None, direction: Direction::NewestFirst }
+    }
+    pub fn oldest_first() -> Self {
+        Order { column: None, direction: Direction::OldestFirst }
+    }
+    pub fn by(column: C, direction: Direction) -> Self {
+        Order { column: Some(column), direction }
+    }
+}
+
+/// One page of `query`, keyset-paginated on `id` (the cursor) in `order`. With a sort column,
+/// the page continues after the cursor row's value of it, looked up in the database, so the
+/// cursor stays an opaque id whatever the order.
+pub async fn paginate<E>(
+    conn: &impl ConnectionTrait,
+    query: Select<E>,
+    id: E::Column,
+    order: Order<E::Column>,
+    page: PageArgs,
+) -> Result<Paged<E::Model>, AppError>
+where
+    E: EntityTrait,
+    E::Model: Send + Sync,
+{
+    let total = if page.with_total { query.clone().count(conn).await? } else { 0 };
+    let newest = order.direction == Direction::NewestFirst;
+    let past =
+        |col: E::Column, value: SimpleExpr| if newest { Expr::col(col).lt(value) } else { Expr::col(col).gt(value) };
+    let mut query = query;
+    if let Some(after) = page.after {
+        query = match order.column {
+            None => query.filter(past(id, Expr::value(after))),
+            Some(column) => {
+                let value_at = || {
+                    SimpleExpr::SubQuery(
+                        None,
+                        Box::new(sea_orm::sea_query::SubQueryStatement::SelectStatement(
+                            E::find().select_only().column(column).filter(id.eq(after)).into_query(),
+                        )),
+                    )
+                };
+                query.filter(
+                    Condition::any()
+                        .add(past(column, value_at()))
+                        .add(Condition::all().add(Expr::col(column).eq(value_at())).add(past(id, Expr::value(after)))),
+                )
+            }
+        };
+    }
+    let sort = if newest { sea_orm::Order::Desc } else { sea_orm::Order::Asc };
+    if let Some(column) = order.column {
+        query = query.order_by(column, sort.clone());
+    }
+    let rows = query.order_by(id, sort).limit(page.fetch()).all(conn).await?;
+    Ok(Paged::new(page, rows, total))
 }
 
 /// Opaque cursors: the row id, base64url-encoded so clients do not build them.
@@ -70,6 +161,21 @@ pub struct Paged<T> {
 }
 
 impl<T> Paged<T> {
+    /// An empty page (a list that does not exist yet, such as a wallet never used).
+    pub fn empty(page: PageArgs) -> Self {
+        Self::new(page, Vec::new(), 0)
+    }
+
+    /// The same page with each row turned into something else.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Paged<U> {
+        Paged {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            has_previous: self.has_previous,
+            has_next: self.has_next,
+        }
+    }
+
     /// From `rows` fetched with [`PageArgs::fetch`], so possibly one more than the page.
     pub fn new(page: PageArgs, mut rows: Vec<T>, total: u64) -> Self {
         let has_next = rows.len() as u64 > page.limit;

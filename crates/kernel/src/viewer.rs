@@ -50,12 +50,23 @@ impl Role {
     }
 }
 
-/// The tenant a request runs in, resolved from its host or `X-Tenant` header.
+/// Who may read a client's money: what an order costs, its price lines, payments and refunds.
+/// Writers and editors see the work and their own pay, never what the client paid.
+pub const CLIENT_MONEY_READERS: &[Role] = &[Role::Client, Role::Support, Role::Admin, Role::Superadmin];
+
+/// Who may read what a writer is paid for an order: the writer, and staff. Not the client.
+pub const WRITER_PAY_READERS: &[Role] = &[Role::Writer, Role::Support, Role::Admin, Role::Superadmin];
+
+/// The tenant a request runs in, resolved from its host or `X-Tenant` header, with the feature
+/// toggles its services check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantScope {
     pub id: Uuid,
     pub slug: String,
     pub currency: String,
+    /// Where its days and months begin (dashboards count "today" in it).
+    pub time_zone: chrono_tz::Tz,
+    pub features: std::sync::Arc<crate::FeatureToggles>,
 }
 
 /// The authenticated user of a request.

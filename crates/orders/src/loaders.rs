@@ -4,10 +4,13 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use kernel::{AppError, RequestContext};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use std::sync::Arc;
+
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::entity::{catalog_item, order_event, order_line, pricing_settings, revision_request};
+use crate::service::spec::PricingContext;
 
 /// Groups `rows` by `key`, keeping their order.
 fn group<T>(rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
@@ -47,9 +50,8 @@ macro_rules! by_order_loader {
 }
 
 by_order_loader!(
-    /// An order's priced lines; lines are only ever asked for through an order the viewer
-    /// may see, and carry no tenant of their own.
-    OrderLinesLoader, order_line, order_line::Column::OrderId, order_line::Column::Position, |_tenant| Condition::all());
+    /// An order's priced lines.
+    OrderLinesLoader, order_line, order_line::Column::OrderId, order_line::Column::Position, |tenant| order_line::Column::TenantId.eq(tenant));
 by_order_loader!(
     /// An order's timeline, oldest first.
     OrderEventsLoader, order_event, order_event::Column::OrderId, order_event::Column::Id, |tenant| order_event::Column::TenantId.eq(tenant));
@@ -95,6 +97,32 @@ impl Loader<Uuid> for SettingsLoader {
     }
 }
 
+/// The tenant's pricing (settings and active catalogue), read once a request however many
+/// drafts it estimates.
+pub struct PricingContextLoader {
+    db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for PricingContextLoader {
+    type Value = Arc<PricingContext>;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, AppError> {
+        let mut contexts = HashMap::new();
+        for tenant in keys {
+            match PricingContext::load(&self.db, *tenant).await {
+                Ok(context) => {
+                    contexts.insert(*tenant, Arc::new(context));
+                }
+                // a tenant with no pricing yet has no estimates
+                Err(err) if err.reason == Some(kernel::Reason::PricingNotConfigured) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(contexts)
+    }
+}
+
 /// Attaches this crate's loaders to one GraphQL request (only in a tenant).
 pub fn attach(request: async_graphql::Request, ctx: &RequestContext) -> async_graphql::Request {
     let Some(tenant) = ctx.tenant.as_ref().map(|t| t.id) else { return request };
@@ -105,4 +133,5 @@ pub fn attach(request: async_graphql::Request, ctx: &RequestContext) -> async_gr
         .data(DataLoader::new(RevisionsLoader { db: db(), tenant }, tokio::spawn))
         .data(DataLoader::new(CatalogEntryLoader { db: db(), tenant }, tokio::spawn))
         .data(DataLoader::new(SettingsLoader { db: db() }, tokio::spawn))
+        .data(DataLoader::new(PricingContextLoader { db: db() }, tokio::spawn))
 }

@@ -132,8 +132,7 @@ async fn only_the_orders_client_pays_it() {
     let c = app.catalog("essays").await;
     let client = app.sign_in("essays", "client@essays.test").await;
     let (order, _) = place(&app, "essays", &client, &spec(&app, &c, 1)).await;
-    let stranger = app.gql("mutation { signUp(input: {email: \"rich@essays.test\", password: \"long-enough-pw\", displayName: \"Rich\"}) { token } }").tenant("essays").send().await;
-    let stranger = stranger["data"]["signUp"]["token"].as_str().unwrap().to_owned();
+    let stranger = app.sign_up("essays", "rich@essays.test", "Rich").await;
     assert_eq!(
         code(&app.gql(PAY).vars(json!({ "id": order })).tenant("essays").token(&stranger).send().await),
         "NOT_FOUND"
@@ -325,9 +324,11 @@ async fn admins_adjust_wallets_within_the_rules() {
 async fn racing_payments_never_overdraw_a_wallet() {
     let app = TestApp::spawn().await;
     let c = app.catalog("essays").await;
-    let body = app.gql("mutation { signUp(input: {email: \"racer@essays.test\", password: \"long-enough-pw\", displayName: \"Racer\"}) { token user { id } } }").tenant("essays").send().await;
-    let client = body["data"]["signUp"]["token"].as_str().unwrap().to_owned();
-    let client_id = body["data"]["signUp"]["user"]["id"].as_str().unwrap().to_owned();
+    let client = app.sign_up("essays", "racer@essays.test", "Racer").await;
+    let client_id = app.gql("{ viewer { id } }").tenant("essays").token(&client).send().await["data"]["viewer"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let mut orders = Vec::new();
     for _ in 0..50 {
         orders.push(place(&app, "essays", &client, &spec(&app, &c, 1)).await);
@@ -418,11 +419,41 @@ async fn with_wallets_turned_off_wallet_operations_are_forbidden() {
         assert_eq!(body["errors"][0]["extensions"]["reason"], "FEATURE_DISABLED");
     }
     let seen = app
-        .gql("query($id: ID!) { order(id: $id) { status } }")
+        .gql("query($id: ID!) { order(id: $id) { status availableActions } }")
         .vars(json!({ "id": order }))
         .tenant("essays")
         .token(&client)
         .send()
         .await;
     assert_eq!(seen["data"]["order"]["status"], "UNPAID");
+    // paying from the wallet is not offered either
+    assert_eq!(seen["data"]["order"]["availableActions"], json!(["CANCEL"]), "{seen}");
+}
+
+#[tokio::test]
+async fn one_idempotency_key_used_in_two_tenants_is_two_calls() {
+    let app = TestApp::spawn().await;
+    let root = app.sign_in("essays", "superadmin@scriptorium.test").await;
+    let essays_client = app.user_id("essays", "client@essays.test").await;
+    let papers_client = app.user_id("papers", "client@papers.test").await;
+    let adjust = |tenant: &'static str, user: String| {
+        let (app, root) = (&app, root.clone());
+        async move {
+            app.gql(ADJUST)
+                .vars(json!({ "u": user, "a": "10.00", "d": "CREDIT", "k": "monthly-bonus" }))
+                .tenant(tenant)
+                .token(&root)
+                .send()
+                .await
+        }
+    };
+    let essays = adjust("essays", essays_client.clone()).await;
+    assert_eq!(essays["data"]["adjustWallet"]["balance"], "510.00", "{essays}");
+    let papers = adjust("papers", papers_client).await;
+    assert_eq!(papers["data"]["adjustWallet"]["balance"], "310.00", "{papers}");
+    // within one tenant the key still replays
+    let again = adjust("essays", essays_client).await;
+    assert_eq!(again["data"]["adjustWallet"]["balance"], "510.00", "{again}");
+    assert_eq!(integrity(&app, "essays").await["balanced"], true);
+    assert_eq!(integrity(&app, "papers").await["balanced"], true);
 }

@@ -4,7 +4,8 @@ use tests::{TestApp, code, field};
 
 const QUOTE: &str = "query($i: OrderSpecInput!) { quote(input: $i) { total lines { code label amount } } }";
 const PLACE: &str = "mutation($i: OrderSpecInput!) { placeOrder(input: $i) { id total lines { code amount } } }";
-const CREATE: &str = "mutation($i: DiscountInput!) { createDiscount(input: $i) { id code kind value uses maxUses } }";
+const CREATE: &str =
+    "mutation($i: DiscountInput!) { createDiscount(input: $i) { id code kind percent amount uses maxUses } }";
 
 fn spec(app: &TestApp, c: &std::collections::HashMap<String, String>, pages: u32, discount: &str) -> Value {
     json!({
@@ -15,13 +16,7 @@ fn spec(app: &TestApp, c: &std::collections::HashMap<String, String>, pages: u32
 }
 
 async fn new_client(app: &TestApp, name: &str) -> String {
-    let body = app
-        .gql("mutation($e: String!) { signUp(input: {email: $e, password: \"long-enough-pw\", displayName: \"New\"}) { token } }")
-        .vars(json!({ "e": format!("{name}@essays.test") }))
-        .tenant("essays")
-        .send()
-        .await;
-    body["data"]["signUp"]["token"].as_str().unwrap_or_else(|| panic!("{body}")).to_owned()
+    app.sign_up("essays", &format!("{name}@essays.test"), "New").await
 }
 
 fn reason(body: &Value) -> &str {
@@ -82,9 +77,9 @@ async fn a_bad_code_says_why_and_places_nothing() {
     let client = app.sign_in("essays", "client@essays.test").await;
     let now = app.in_hours(0);
     for input in [
-        json!({ "code": "LATER", "kind": "PERCENT", "value": "5", "startsAt": app.in_hours(24) }),
-        json!({ "code": "GONE", "kind": "FIXED", "value": "3.00", "startsAt": app.in_hours(-48), "endsAt": now }),
-        json!({ "code": "ONCE", "kind": "FIXED", "value": "1.00", "maxUses": 1 }),
+        json!({ "code": "LATER", "kind": "PERCENT", "percent": "5", "startsAt": app.in_hours(24) }),
+        json!({ "code": "GONE", "kind": "FIXED", "amount": "3.00", "startsAt": app.in_hours(-48), "endsAt": now }),
+        json!({ "code": "ONCE", "kind": "FIXED", "amount": "1.00", "maxUses": 1 }),
     ] {
         let body = app.gql(CREATE).vars(json!({ "i": input })).tenant("essays").token(&admin).send().await;
         assert!(body["errors"].is_null(), "{body}");
@@ -126,29 +121,31 @@ async fn admins_manage_codes_and_nobody_else_does() {
     let admin = app.sign_in("essays", "admin@essays.test").await;
     let body = app
         .gql(CREATE)
-        .vars(json!({ "i": { "code": "spring-24", "kind": "PERCENT", "value": "15", "maxUses": 100 } }))
+        .vars(json!({ "i": { "code": "spring-24", "kind": "PERCENT", "percent": "15", "maxUses": 100 } }))
         .tenant("essays")
         .token(&admin)
         .send()
         .await;
     let discount = &body["data"]["createDiscount"];
     assert_eq!(discount["code"], "SPRING-24", "{body}");
-    assert_eq!(discount["value"], "15.00");
+    assert_eq!(discount["percent"], "15");
+    assert!(discount["amount"].is_null());
     let id = discount["id"].as_str().unwrap();
     let dup = app
         .gql(CREATE)
-        .vars(json!({ "i": { "code": "Spring-24", "kind": "FIXED", "value": "1.00" } }))
+        .vars(json!({ "i": { "code": "Spring-24", "kind": "FIXED", "amount": "1.00" } }))
         .tenant("essays")
         .token(&admin)
         .send()
         .await;
     assert_eq!(code(&dup), "CONFLICT");
     for (input, bad) in [
-        (json!({ "code": "X", "kind": "FIXED", "value": "1.00" }), "code"),
-        (json!({ "code": "PCT", "kind": "PERCENT", "value": "101" }), "value"),
-        (json!({ "code": "ZERO", "kind": "FIXED", "value": "0" }), "value"),
+        (json!({ "code": "X", "kind": "FIXED", "amount": "1.00" }), "code"),
+        (json!({ "code": "PCT", "kind": "PERCENT", "percent": "101" }), "percent"),
+        (json!({ "code": "ZERO", "kind": "FIXED", "amount": "0" }), "amount"),
+        (json!({ "code": "MIXED", "kind": "FIXED", "percent": "5" }), "percent"),
         (
-            json!({ "code": "BACK", "kind": "FIXED", "value": "1.00", "startsAt": app.in_hours(5), "endsAt": app.in_hours(1) }),
+            json!({ "code": "BACK", "kind": "FIXED", "amount": "1.00", "startsAt": app.in_hours(5), "endsAt": app.in_hours(1) }),
             "endsAt",
         ),
     ] {
@@ -158,13 +155,13 @@ async fn admins_manage_codes_and_nobody_else_does() {
         );
     }
     let updated = app
-        .gql("mutation($id: ID!) { updateDiscount(id: $id, input: {code: \"SPRING-24\", kind: FIXED, value: \"7.50\"}) { kind value } }")
+        .gql("mutation($id: ID!) { updateDiscount(id: $id, input: {code: \"SPRING-24\", kind: FIXED, amount: \"7.50\"}) { kind percent amount } }")
         .vars(json!({ "id": id }))
         .tenant("essays")
         .token(&admin)
         .send()
         .await;
-    assert_eq!(updated["data"]["updateDiscount"], json!({ "kind": "FIXED", "value": "7.50" }));
+    assert_eq!(updated["data"]["updateDiscount"], json!({ "kind": "FIXED", "percent": null, "amount": "7.50" }));
     let archived = app
         .gql("mutation($id: ID!) { archiveDiscount(id: $id) { archived } }")
         .vars(json!({ "id": id }))
@@ -180,7 +177,7 @@ async fn admins_manage_codes_and_nobody_else_does() {
     assert_eq!(
         code(
             &app.gql(CREATE)
-                .vars(json!({ "i": { "code": "MINE", "kind": "FIXED", "value": "1.00" } }))
+                .vars(json!({ "i": { "code": "MINE", "kind": "FIXED", "amount": "1.00" } }))
                 .tenant("essays")
                 .token(&client)
                 .send()
@@ -201,7 +198,7 @@ async fn racing_placements_respect_the_usage_limit() {
     let c = app.catalog("essays").await;
     let admin = app.sign_in("essays", "admin@essays.test").await;
     app.gql(CREATE)
-        .vars(json!({ "i": { "code": "FIVE", "kind": "FIXED", "value": "2.00", "maxUses": 5 } }))
+        .vars(json!({ "i": { "code": "FIVE", "kind": "FIXED", "amount": "2.00", "maxUses": 5 } }))
         .tenant("essays")
         .token(&admin)
         .send()

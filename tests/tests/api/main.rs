@@ -2,13 +2,18 @@
 //! `TEST_DATABASE_URL` is set).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
 mod billing;
 mod discounts;
 mod drafts;
+mod housekeeping;
 mod identity;
+mod inputs;
 mod lifecycle;
+mod money_invariants;
 mod pricing;
 mod queries;
+mod query_cost;
 mod refunds;
 mod schema;
 mod tenancy;

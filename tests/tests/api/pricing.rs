@@ -115,7 +115,7 @@ async fn orders_freeze_their_lines_writer_deadline_and_pay() {
     assert_eq!(order["paymentStatus"], "UNPAID");
     assert_eq!(order["total"], "80.49");
     // 80 % of the 50 hours
-    assert_eq!(order["writerDeadline"], json!("2026-11-23T04:00:00+00:00"));
+    assert_eq!(order["writerDeadline"], json!("2026-11-23T04:00:00Z"));
     assert_eq!(
         order["timeline"],
         json!([{ "kind": "PLACED", "toStatus": "UNPAID", "actor": { "displayName": "Demo Client" } }])
@@ -152,4 +152,75 @@ async fn orders_freeze_their_lines_writer_deadline_and_pay() {
         .send()
         .await;
     assert_eq!(code(&hidden), "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn a_price_beyond_the_order_range_is_refused_on_pages_never_wrapped() {
+    let app = TestApp::spawn().await;
+    let c = app.catalog("essays").await;
+    let admin = app.sign_in("essays", "admin@essays.test").await;
+    let client = app.sign_in("essays", "client@essays.test").await;
+    let settings = |input: Value| {
+        let (app, admin) = (&app, admin.clone());
+        async move {
+            app.gql("mutation($i: PricingSettingsInput!) { updatePricingSettings(input: $i) { pricePerPage technicalMultiplier } }")
+                .vars(json!({ "i": input }))
+                .tenant("essays")
+                .token(&admin)
+                .send()
+                .await
+        }
+    };
+    // settings past their bounds are refused on their field, and change nothing
+    for (input, bad) in [
+        (json!({ "pricePerPage": "10000.01" }), "pricePerPage"),
+        (json!({ "pricePerPage": "92233720368547758.07" }), "pricePerPage"),
+        (json!({ "technicalMultiplier": "10.0001" }), "technicalMultiplier"),
+        (json!({ "singleSpacingFactor": "11" }), "singleSpacingFactor"),
+        (json!({ "preferredWriterPercent": "100.5" }), "preferredWriterPercent"),
+    ] {
+        let body = settings(input.clone()).await;
+        assert_eq!(code(&body), "BAD_USER_INPUT", "{input}: {body}");
+        assert_eq!(field(&body), bad, "{input}: {body}");
+    }
+    let multiplier = app
+        .gql("mutation($id: ID!) { updateCatalogEntry(id: $id, input: {multiplier: \"10.5\"}) { id } }")
+        .vars(json!({ "id": c["phd"] }))
+        .tenant("essays")
+        .token(&admin)
+        .send()
+        .await;
+    assert_eq!(field(&multiplier), "multiplier", "{multiplier}");
+
+    // the most the settings allow, with the most pages a tenant allows: far past 1,000,000.00
+    let body =
+        settings(json!({ "pricePerPage": "10000.00", "technicalMultiplier": "10", "singleSpacingFactor": "10" })).await;
+    assert!(body["errors"].is_null(), "{body}");
+    app.gql("mutation { updateTenantFeatureToggles(input: {maxPagesPerOrder: 1000}) { id } }")
+        .tenant("essays")
+        .token(&admin)
+        .send()
+        .await;
+    let mut input = first_example(&app, &c);
+    input["pages"] = json!(1000);
+    input["spacing"] = json!("SINGLE");
+    input["academicLevelId"] = json!(c["phd"]);
+    input["subjectId"] = json!(c["mathematics"]);
+    input["deadline"] = json!(app.in_hours(6));
+    let orders = app.count("orders").await;
+    for query in [QUOTE, "mutation($i: OrderSpecInput!) { placeOrder(input: $i) { id total } }"] {
+        let body = app.gql(query).vars(json!({ "i": input })).tenant("essays").token(&client).send().await;
+        assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
+        assert_eq!(field(&body), "pages", "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["reason"], "PRICE_OUT_OF_RANGE", "{body}");
+    }
+    assert_eq!(app.count("orders").await, orders);
+    // a big order that fits is priced exactly
+    input["pages"] = json!(1);
+    input["spacing"] = json!("DOUBLE");
+    input["academicLevelId"] = json!(c["undergraduate"]);
+    input["subjectId"] = json!(c["english"]);
+    let body = app.gql(QUOTE).vars(json!({ "i": input })).tenant("essays").token(&client).send().await;
+    // 10,000.00 × 1.25 × 2.0 (6 h) = 25,000.00, + 9.99 + 2.50
+    assert_eq!(body["data"]["quote"]["total"], "25012.49", "{body}");
 }

@@ -23,13 +23,14 @@ async fn the_host_header_picks_the_tenant_and_x_tenant_is_the_fallback() {
 #[tokio::test]
 async fn without_a_tenant_only_superadmin_operations_work() {
     let app = TestApp::spawn().await;
-    // a tenant user cannot sign in with no tenant
+    // a tenant user cannot sign in with no tenant: the answer says there is no site here
     let body = app
         .gql("mutation { signIn(input: {email: \"client@essays.test\", password: \"demo-password\"}) { token } }")
         .send()
         .await;
-    assert_eq!(code(&body), "UNAUTHENTICATED");
-    let body = app.gql("mutation { signUp(input: {email: \"n@x.test\", password: \"long-enough-pw\", displayName: \"N\"}) { token } }").send().await;
+    assert_eq!(code(&body), "NOT_FOUND", "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["reason"], "NO_TENANT", "{body}");
+    let body = app.gql("mutation { signUp(input: {email: \"n@x.test\", password: \"long-enough-pw\", displayName: \"N\"}) { message } }").send().await;
     assert_eq!(code(&body), "NOT_FOUND");
     // the superadmin can, and runs the installation from there
     let body = app.gql("mutation { signIn(input: {email: \"superadmin@scriptorium.test\", password: \"demo-password\"}) { token } }").send().await;
@@ -303,4 +304,51 @@ async fn admins_read_their_tenants_audit_log_and_superadmins_read_all() {
         let token = app.sign_in("essays", email).await;
         assert_eq!(code(&app.gql(q).tenant("essays").token(&token).send().await), "FORBIDDEN", "{email}");
     }
+}
+
+#[tokio::test]
+async fn concurrent_edits_of_different_branding_fields_and_toggles_all_land() {
+    let app = TestApp::spawn().await;
+    let admin = app.sign_in("essays", "admin@essays.test").await;
+    let root = app.sign_in("essays", "superadmin@scriptorium.test").await;
+    // warm the tenant cache: a stale cached copy must not be what edits merge into
+    app.gql("{ tenant { branding { fromName } } }").tenant("essays").send().await;
+    let fields = [
+        ("subjectPrefix", "[Essays]"),
+        ("fromName", "Essays Team"),
+        ("replyTo", "help@essays.test"),
+        ("logoUrl", "https://cdn.essays.test/logo.png"),
+        ("primaryColor", "#112233"),
+        ("secondaryColor", "#445566"),
+        ("footerText", "Thanks for writing with us"),
+        ("fromAddress", "team@essays.test"),
+    ];
+    let edits = fields.iter().enumerate().map(|(i, (name, value))| {
+        let token = if i % 2 == 0 { admin.clone() } else { root.clone() };
+        let query = format!("mutation($v: String) {{ updateTenantBranding(input: {{{name}: $v}}) {{ id }} }}");
+        let app = &app;
+        async move { app.gql(&query).vars(json!({ "v": value })).tenant("essays").token(&token).send().await }
+    });
+    let toggles = ["drafts: false", "presets: false", "wallet: false", "maxPagesPerOrder: 77"].map(|t| {
+        let query = format!("mutation {{ updateTenantFeatureToggles(input: {{{t}}}) {{ id }} }}");
+        let (app, admin) = (&app, admin.clone());
+        async move { app.gql(&query).tenant("essays").token(&admin).send().await }
+    });
+    let (edits, toggles) = tokio::join!(futures::future::join_all(edits), futures::future::join_all(toggles));
+    for body in edits.iter().chain(toggles.iter()) {
+        assert!(body["errors"].is_null(), "{body}");
+    }
+    let body = app
+        .gql("{ tenant { branding { subjectPrefix fromName replyTo logoUrl primaryColor secondaryColor footerText fromAddress } featureToggles { drafts presets wallet maxPagesPerOrder } } }")
+        .tenant("essays")
+        .send()
+        .await;
+    let branding = &body["data"]["tenant"]["branding"];
+    for (name, value) in fields {
+        assert_eq!(branding[name], value, "{name} was lost: {body}");
+    }
+    assert_eq!(
+        body["data"]["tenant"]["featureToggles"],
+        json!({ "drafts": false, "presets": false, "wallet": false, "maxPagesPerOrder": 77 })
+    );
 }

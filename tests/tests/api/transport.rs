@@ -148,3 +148,104 @@ async fn graphiqls_introspection_query_passes_the_limits() {
     assert!(body["errors"].is_null(), "{}", body["errors"]);
     assert!(body["data"]["__schema"]["types"].as_array().unwrap().len() > 20);
 }
+
+/// Every `scriptorium_http_requests_total` series line with its labels.
+fn request_series(metrics: &str) -> Vec<String> {
+    metrics.lines().filter(|l| l.starts_with("scriptorium_http_requests_total{")).map(|l| l.to_owned()).collect()
+}
+
+fn label<'a>(series: &'a str, name: &str) -> &'a str {
+    let start = series.find(&format!("{name}=\"")).map(|i| i + name.len() + 2).unwrap_or(0);
+    series[start..].split('"').next().unwrap_or("")
+}
+
+#[tokio::test]
+async fn random_methods_and_paths_cannot_grow_the_metrics() {
+    let app = TestApp::spawn().await;
+    let http = app.http();
+    let metrics = || async { http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap() };
+    // one of each kind first, so the series they fall into exist
+    for method in ["FOO", "GET"] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        http.request(method.clone(), app.url("/warm-up/x")).send().await.unwrap();
+        http.request(method, app.url("/graphql")).send().await.unwrap();
+    }
+    let before = request_series(&metrics().await);
+    for i in 0..1000u32 {
+        let method = format!("M{}X{}", i % 97, i.wrapping_mul(2_654_435_761) % 100_000);
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let path = format!("/random/{i}/{}", i.wrapping_mul(40_503));
+        let target = if i % 2 == 0 { app.url(&path) } else { app.url("/graphql") };
+        http.request(method, target).send().await.unwrap();
+    }
+    let after = request_series(&metrics().await);
+    let methods = ["GET", "POST", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE", "OTHER"];
+    let paths =
+        ["/graphql", "/graphql/assets/{name}", "/healthz", "/readyz", "/metrics", "/webhooks/stripe", "unmatched"];
+    for series in &after {
+        assert!(methods.contains(&label(series, "method")), "{series}");
+        assert!(paths.contains(&label(series, "path")), "{series}");
+    }
+    // other tests share the process's recorder and may add a series meanwhile, but 1,000
+    // made-up methods and paths added none of their own
+    let new: Vec<_> =
+        after.iter().filter(|s| !before.iter().any(|b| b.split('}').next() == s.split('}').next())).collect();
+    assert!(new.iter().all(|s| label(s, "method") != "OTHER" || label(s, "status") != "404"), "{new:?}");
+    assert!(new.len() < 10, "{} new series: {new:?}", new.len());
+}
+
+#[tokio::test]
+async fn the_client_address_is_the_rightmost_hop_not_the_clients_own_claim() {
+    let app = TestApp::spawn().await;
+    let sign_in = |forwarded: &'static str| {
+        let app = &app;
+        async move {
+            app.http()
+                .post(app.url("/graphql"))
+                .header("X-Tenant", "essays")
+                .header("X-Forwarded-For", forwarded)
+                .json(&json!({ "query": "mutation { signIn(input: {email: \"client@essays.test\", password: \"demo-password\"}) { token } }" }))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()["data"]["signIn"]["token"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    // the client wrote "6.6.6.6"; the proxy appended the address it saw
+    let token = sign_in("6.6.6.6, 203.0.113.7").await;
+    let body = app.gql("{ viewer { sessions { ip current } } }").tenant("essays").token(&token).send().await;
+    let sessions = body["data"]["viewer"]["sessions"].as_array().unwrap();
+    let current = sessions.iter().find(|s| s["current"] == true).unwrap();
+    assert_eq!(current["ip"], "203.0.113.7", "{body}");
+}
+
+#[tokio::test]
+async fn with_introspection_off_it_is_refused_with_a_reason_and_no_field_is_suggested() {
+    let app = TestApp::spawn_with(|options| options.introspection = false).await;
+    for query in [
+        "{ __schema { types { name } } }",
+        "{ __type(name: \"Order\") { name } }",
+        "{ ...I } fragment I on Query { __schema { queryType { name } } }",
+    ] {
+        let body = app.gql(query).tenant("essays").send().await;
+        assert_eq!(code(&body), "FORBIDDEN", "{query}: {body}");
+        assert_eq!(body["errors"][0]["extensions"]["reason"], "INTROSPECTION_DISABLED", "{body}");
+        assert!(body["data"].is_null(), "{body}");
+    }
+    // __typename is not introspection
+    let body = app.gql("{ __typename tenant { slug } }").tenant("essays").send().await;
+    assert!(body["errors"].is_null(), "{body}");
+    // a misspelt field is refused without "Did you mean"
+    let body = app.gql("{ tenat { slug } }").tenant("essays").send().await;
+    assert_eq!(code(&body), "BAD_USER_INPUT");
+    assert!(!body.to_string().contains("Did you mean"), "{body}");
+    // with introspection on (the default), suggestions help
+    let open = TestApp::spawn().await;
+    let body = open.gql("{ tenat { slug } }").tenant("essays").send().await;
+    assert!(body.to_string().contains("Did you mean"), "{body}");
+}

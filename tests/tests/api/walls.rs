@@ -8,7 +8,7 @@ const ORDER: &str = "query($id: ID!) { order(id: $id) { id status topic } }";
 const ORDERS: &str = "{ orders(first: 50) { totalCount nodes { id } } }";
 const ACT: &str = "mutation($id: ID!, $a: OrderAction!) { performOrderAction(orderId: $id, action: $a) { id status } }";
 const SAVE_DRAFT: &str =
-    "mutation($id: ID, $i: OrderDraftInput!) { saveOrderDraft(id: $id, input: $i) { id fields { topic } } }";
+    "mutation($id: ID, $i: OrderSpecInput!) { saveOrderDraft(id: $id, input: $i) { id fields { topic } } }";
 const APPLY: &str = "mutation($p: ID!, $d: ID!) { applyOrderPreset(presetId: $p, draftId: $d) { id } }";
 const SET_DEFAULT: &str = "mutation($id: ID!) { setDefaultOrderPreset(id: $id) { id isDefault } }";
 const QUOTE: &str = "query($i: OrderSpecInput!) { quote(input: $i) { total } }";

@@ -1,5 +1,4 @@
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "discounts")]
@@ -10,7 +9,7 @@ pub struct Model {
     /// Upper-case; what clients type (case-insensitively).
     pub code: String,
     pub kind: DiscountKind,
-    /// PERCENT: percent ×10 000 (10 % = 100 000); FIXED: minor units.
+    /// PERCENT: the percent ×10 000 (10 % = 100 000, as `Rate`); FIXED: minor units.
     pub value: i64,
     pub starts_at: Option<DateTimeUtc>,
     pub ends_at: Option<DateTimeUtc>,
@@ -31,15 +30,4 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, async_graphql::Enum, Serialize, Deserialize,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
-pub enum DiscountKind {
-    /// A percent of the order's other lines.
-    #[sea_orm(string_value = "PERCENT")]
-    Percent,
-    /// A fixed amount off.
-    #[sea_orm(string_value = "FIXED")]
-    Fixed,
-}
+pub use crate::service::discounts::DiscountKind;

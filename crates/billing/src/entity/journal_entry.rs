@@ -14,6 +14,8 @@ pub struct Model {
     pub actor_id: Option<Uuid>,
     pub currency: String,
     pub created_at: DateTimeUtc,
+    /// What caused it; unique, so an effect is posted at most once per cause.
+    pub cause: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

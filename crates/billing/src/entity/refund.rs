@@ -1,5 +1,4 @@
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
 /// Money given back for an order, to the client's wallet or outside the platform.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -24,29 +23,4 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, async_graphql::Enum, Serialize, Deserialize,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
-pub enum RefundDestination {
-    /// Into the client's wallet, at once.
-    #[sea_orm(string_value = "WALLET")]
-    Wallet,
-    /// Paid back outside the platform (the ledger records it as cash out).
-    #[sea_orm(string_value = "EXTERNAL")]
-    External,
-}
-
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, async_graphql::Enum, Serialize, Deserialize,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
-pub enum RefundStatus {
-    /// Waiting on a payment provider.
-    #[sea_orm(string_value = "PENDING")]
-    Pending,
-    #[sea_orm(string_value = "COMPLETED")]
-    Completed,
-    #[sea_orm(string_value = "FAILED")]
-    Failed,
-}
+pub use crate::service::refunds::{RefundDestination, RefundStatus};

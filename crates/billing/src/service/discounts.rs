@@ -1,26 +1,84 @@
 //! Discount codes: admins manage them; a code is checked when an order is quoted or placed and
-//! redeemed at placement, where its usage limits are guarded in the database.
+//! redeemed at placement, where its usage limits are guarded in the database. Other contexts
+//! see a code as a [`ValidDiscount`], never as a row.
 
 use chrono::{DateTime, Utc};
-use kernel::{AppError, AppResult, Money, PageArgs, Paged, RequestContext, Role, new_id};
+use kernel::Reason;
+use kernel::pagination::{Order, paginate};
+use kernel::{AppError, AppResult, Money, PageArgs, Paged, RATE_ONE, Rate, RequestContext, Role, new_id};
+use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, PaginatorTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tenancy::service::audit::{self, Change};
-use uuid::Uuid;
 
-use crate::entity::discount::{self, DiscountKind, Entity as Discounts};
+use crate::entity::discount::{self, Entity as Discounts};
 use crate::entity::discount_usage::{self, Entity as Usages};
 
-/// A discount's settings, as an admin gives them.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, async_graphql::Enum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum DiscountKind {
+    /// A percent of the order's other lines.
+    #[sea_orm(string_value = "PERCENT")]
+    Percent,
+    /// A fixed amount off.
+    #[sea_orm(string_value = "FIXED")]
+    Fixed,
+}
+
+/// What a code takes off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reduction {
+    /// A percent of the order's other lines, ×10 000 (10 % is 100 000).
+    Percent(i64),
+    /// An amount, in minor units.
+    Fixed(i64),
+}
+
+/// A code that may be used for an order now: what pricing needs of it, and what redemption
+/// checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidDiscount {
+    pub id: Uuid,
+    pub tenant: Uuid,
+    pub code: String,
+    pub reduction: Reduction,
+    /// The most it takes off, in minor units.
+    pub max_discount: Option<i64>,
+    min_order: Option<i64>,
+    max_uses: Option<i32>,
+    max_uses_per_client: Option<i32>,
+}
+
+impl From<&discount::Model> for ValidDiscount {
+    fn from(d: &discount::Model) -> Self {
+        Self {
+            id: d.id,
+            tenant: d.tenant_id,
+            code: d.code.clone(),
+            reduction: match d.kind {
+                DiscountKind::Percent => Reduction::Percent(d.value),
+                DiscountKind::Fixed => Reduction::Fixed(d.value),
+            },
+            max_discount: d.max_discount_minor,
+            min_order: d.min_order_minor,
+            max_uses: d.max_uses,
+            max_uses_per_client: d.max_uses_per_client,
+        }
+    }
+}
+
+/// A discount's settings, as an admin gives them: a `percent` for PERCENT codes, an `amount`
+/// for FIXED ones.
 #[derive(Debug, Clone)]
 pub struct DiscountFields {
     pub code: String,
     pub kind: DiscountKind,
-    pub value: Money,
+    pub percent: Option<Rate>,
+    pub amount: Option<Money>,
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
     pub max_uses: Option<i32>,
@@ -30,7 +88,7 @@ pub struct DiscountFields {
     pub max_discount: Option<Money>,
 }
 
-fn rejected(reason: &'static str, message: &str) -> AppError {
+fn rejected(reason: Reason, message: &str) -> AppError {
     AppError::bad_input("discountCode", message).with_reason(reason)
 }
 
@@ -43,13 +101,20 @@ fn checked(f: &DiscountFields) -> AppResult<(String, i64)> {
     if !(3..=40).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
         return Err(AppError::bad_input("code", "a code has 3-40 letters, digits, '_' or '-'"));
     }
-    let value = match f.kind {
-        // Money parses hundredths: "10" percent is 1000, stored as percent ×10 000.
-        DiscountKind::Percent if (1..=10_000).contains(&f.value.0) => f.value.0 * 100,
-        DiscountKind::Fixed if (1..=crate::service::wallets::MAX_AMOUNT).contains(&f.value.0) => f.value.0,
-        DiscountKind::Percent => return Err(AppError::bad_input("value", "a percent is more than 0 and at most 100")),
-        DiscountKind::Fixed => {
-            return Err(AppError::bad_input("value", "a fixed discount is more than 0.00 and at most 1,000,000.00"));
+    let value = match (f.kind, f.percent, f.amount) {
+        (DiscountKind::Percent, Some(Rate(p)), None) if (1..=100 * RATE_ONE).contains(&p) => p,
+        (DiscountKind::Fixed, None, Some(Money(a))) if (1..=crate::service::wallets::MAX_AMOUNT).contains(&a) => a,
+        (DiscountKind::Percent, _, Some(_)) => {
+            return Err(AppError::bad_input("amount", "a PERCENT code takes a percent, not an amount"));
+        }
+        (DiscountKind::Fixed, Some(_), _) => {
+            return Err(AppError::bad_input("percent", "a FIXED code takes an amount, not a percent"));
+        }
+        (DiscountKind::Percent, _, _) => {
+            return Err(AppError::bad_input("percent", "a percent is more than 0 and at most 100"));
+        }
+        (DiscountKind::Fixed, _, _) => {
+            return Err(AppError::bad_input("amount", "a fixed discount is more than 0.00 and at most 1,000,000.00"));
         }
     };
     if let (Some(start), Some(end)) = (f.starts_at, f.ends_at)
@@ -105,11 +170,38 @@ pub async fn create(
 ) -> AppResult<discount::Model> {
     request.require_role(&[Role::Admin, Role::Superadmin])?;
     let tenant = request.tenant()?.id;
-    let (code, value) = checked(&f)?;
     let now = request.now();
-    let model = discount::Model {
+    let blank = discount::Model {
         id: new_id(),
         tenant_id: tenant,
+        code: String::new(),
+        kind: f.kind,
+        value: 0,
+        starts_at: None,
+        ends_at: None,
+        max_uses: None,
+        max_uses_per_client: None,
+        first_order_only: false,
+        min_order_minor: None,
+        max_discount_minor: None,
+        uses: 0,
+        archived: false,
+        created_at: now,
+        updated_at: now,
+    };
+    let model = with_fields(blank, &f, now)?;
+    Discounts::insert(discount::ActiveModel::from(model.clone()))
+        .exec_without_returning(conn)
+        .await
+        .map_err(|e| AppError::from_db_unique(e, "code", "this code exists already"))?;
+    audit_change(conn, request, "discount.create", None, &model).await?;
+    Ok(model)
+}
+
+/// `model` with every setting of `f` (checked), updated at `now`; its id, tenant and use count stay.
+fn with_fields(model: discount::Model, f: &DiscountFields, now: DateTime<Utc>) -> AppResult<discount::Model> {
+    let (code, value) = checked(f)?;
+    Ok(discount::Model {
         code,
         kind: f.kind,
         value,
@@ -120,17 +212,9 @@ pub async fn create(
         first_order_only: f.first_order_only,
         min_order_minor: f.min_order.map(|m| m.0),
         max_discount_minor: f.max_discount.map(|m| m.0),
-        uses: 0,
-        archived: false,
-        created_at: now,
         updated_at: now,
-    };
-    Discounts::insert(discount::ActiveModel::from(model.clone()))
-        .exec_without_returning(conn)
-        .await
-        .map_err(|e| AppError::from_db_unique(e, "code", "this code exists already"))?;
-    audit_change(conn, request, "discount.create", None, &model).await?;
-    Ok(model)
+        ..model
+    })
 }
 
 async fn own(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<discount::Model> {
@@ -150,21 +234,7 @@ pub async fn update(
     f: DiscountFields,
 ) -> AppResult<discount::Model> {
     let before = own(conn, request, id).await?;
-    let (code, value) = checked(&f)?;
-    let after = discount::Model {
-        code,
-        kind: f.kind,
-        value,
-        starts_at: f.starts_at,
-        ends_at: f.ends_at,
-        max_uses: f.max_uses,
-        max_uses_per_client: f.max_uses_per_client,
-        first_order_only: f.first_order_only,
-        min_order_minor: f.min_order.map(|m| m.0),
-        max_discount_minor: f.max_discount.map(|m| m.0),
-        updated_at: request.now(),
-        ..before.clone()
-    };
+    let after = with_fields(before.clone(), &f, request.now())?;
     // Every setting is written; the use count is left to the guarded increment.
     let mut active = discount::ActiveModel::from(after.clone()).reset_all();
     active.uses = sea_orm::ActiveValue::NotSet;
@@ -186,19 +256,15 @@ pub async fn archive(conn: &impl ConnectionTrait, request: &RequestContext, id: 
     Ok(after)
 }
 
+/// The tenant's codes, newest first (admins).
 pub async fn list(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
     page: PageArgs,
-    with_total: bool,
 ) -> AppResult<Paged<discount::Model>> {
     request.require_role(&[Role::Admin, Role::Superadmin])?;
-    let mut query = Discounts::find().filter(discount::Column::TenantId.eq(request.tenant()?.id));
-    let total = if with_total { query.clone().count(conn).await? } else { 0 };
-    if let Some(after) = page.after {
-        query = query.filter(discount::Column::Id.lt(after));
-    }
-    Ok(Paged::new(page, query.order_by_desc(discount::Column::Id).limit(page.fetch()).all(conn).await?, total))
+    let query = Discounts::find().filter(discount::Column::TenantId.eq(request.tenant()?.id));
+    paginate(conn, query, discount::Column::Id, Order::newest_first(), page).await
 }
 
 /// The live discount for `code` at `now`, or `BAD_USER_INPUT` on `discountCode` with the reason
@@ -210,34 +276,34 @@ pub async fn evaluate(
     code: &str,
     now: DateTime<Utc>,
     first_order: Option<bool>,
-) -> AppResult<discount::Model> {
+) -> AppResult<ValidDiscount> {
     let found = Discounts::find()
         .filter(discount::Column::TenantId.eq(tenant))
         .filter(discount::Column::Code.eq(normalize_code(code)))
         .filter(discount::Column::Archived.eq(false))
         .one(conn)
         .await?
-        .ok_or_else(|| rejected("NOT_FOUND", "no such discount code"))?;
+        .ok_or_else(|| rejected(Reason::NotFound, "no such discount code"))?;
     if found.starts_at.is_some_and(|s| now < s) {
-        return Err(rejected("NOT_STARTED", "this code is not valid yet"));
+        return Err(rejected(Reason::NotStarted, "this code is not valid yet"));
     }
     if found.ends_at.is_some_and(|e| now >= e) {
-        return Err(rejected("EXPIRED", "this code has expired"));
+        return Err(rejected(Reason::Expired, "this code has expired"));
     }
     if found.max_uses.is_some_and(|m| found.uses >= m) {
-        return Err(rejected("USAGE_LIMIT", "this code has been used up"));
+        return Err(rejected(Reason::UsageLimit, "this code has been used up"));
     }
     if found.first_order_only && first_order == Some(false) {
-        return Err(rejected("FIRST_ORDER_ONLY", "this code is for a first order only"));
+        return Err(rejected(Reason::FirstOrderOnly, "this code is for a first order only"));
     }
-    Ok(found)
+    Ok(ValidDiscount::from(&found))
 }
 
 /// The minimum order the discount needs, checked against the order's total before it.
-pub fn check_minimum(found: &discount::Model, subtotal: Money) -> AppResult<()> {
-    match found.min_order_minor {
+pub fn check_minimum(found: &ValidDiscount, subtotal: Money) -> AppResult<()> {
+    match found.min_order {
         Some(min) if subtotal.0 < min => {
-            Err(rejected("MIN_ORDER", &format!("this code needs an order of at least {}", Money(min))))
+            Err(rejected(Reason::MinOrder, &format!("this code needs an order of at least {}", Money(min))))
         }
         _ => Ok(()),
     }
@@ -248,7 +314,7 @@ pub fn check_minimum(found: &discount::Model, subtotal: Money) -> AppResult<()> 
 /// per-client count that follows sees them all.
 pub async fn redeem(
     conn: &impl ConnectionTrait,
-    found: &discount::Model,
+    found: &ValidDiscount,
     client: Uuid,
     order: Uuid,
     amount: Money,
@@ -262,7 +328,7 @@ pub async fn redeem(
         claim = claim.filter(Expr::col(discount::Column::Uses).lt(max));
     }
     if claim.exec(conn).await?.rows_affected == 0 {
-        return Err(rejected("USAGE_LIMIT", "this code has been used up"));
+        return Err(rejected(Reason::UsageLimit, "this code has been used up"));
     }
     if let Some(per_client) = found.max_uses_per_client {
         let used = Usages::find()
@@ -271,12 +337,12 @@ pub async fn redeem(
             .count(conn)
             .await?;
         if used >= per_client as u64 {
-            return Err(rejected("USAGE_LIMIT", "you have used this code as often as it allows"));
+            return Err(rejected(Reason::UsageLimit, "you have used this code as often as it allows"));
         }
     }
     Usages::insert(discount_usage::ActiveModel {
         id: Set(new_id()),
-        tenant_id: Set(found.tenant_id),
+        tenant_id: Set(found.tenant),
         discount_id: Set(found.id),
         client_id: Set(client),
         order_id: Set(order),

@@ -1,8 +1,25 @@
-//! The ledger's self-check: every entry sums to zero, every cached balance equals its postings.
+//! The ledger's self-check. Double entry: every entry sums to zero, every cached balance equals
+//! its postings. Business: no client wallet is below zero, and each money invariant another
+//! context registers holds (the orders context checks, per order, that what it shows as paid
+//! and what its writer earned match the ledger). Every entry balancing is not enough: a writer
+//! credited twice for one order balances perfectly.
+
+use std::sync::Arc;
 
 use kernel::{AppResult, RequestContext, Role};
-use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
 use uuid::Uuid;
+
+/// A rule about money that a context above billing states, and the integrity check reports.
+#[async_trait::async_trait]
+pub trait MoneyInvariant: Send + Sync {
+    /// What breaks the rule in `tenant` (every tenant when `None`), one line each.
+    async fn violations(&self, db: &DatabaseConnection, tenant: Option<Uuid>) -> AppResult<Vec<String>>;
+}
+
+/// The invariants the gateway registers as schema data.
+#[derive(Clone, Default)]
+pub struct MoneyInvariants(pub Vec<Arc<dyn MoneyInvariant>>);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Integrity {
@@ -13,14 +30,18 @@ pub struct Integrity {
 }
 
 /// `$1`-style SQL for either backend (SQLite reads `?1`).
-fn statement(backend: DbBackend, sql: &str, tenant: Option<Uuid>) -> Statement {
+pub(crate) fn statement(backend: DbBackend, sql: &str, tenant: Option<Uuid>) -> Statement {
     let sql = if backend == DbBackend::Sqlite { sql.replace("$1", "?1") } else { sql.to_owned() };
     let values: Vec<Value> = tenant.into_iter().map(Value::from).collect();
     Statement::from_sql_and_values(backend, sql, values)
 }
 
 /// Checks an admin's tenant, or for superadmins every tenant.
-pub async fn check(conn: &impl ConnectionTrait, request: &RequestContext) -> AppResult<Integrity> {
+pub async fn check(
+    conn: &DatabaseConnection,
+    request: &RequestContext,
+    invariants: &MoneyInvariants,
+) -> AppResult<Integrity> {
     let viewer = request.require_role(&[Role::Admin, Role::Superadmin])?;
     let tenant = match viewer.role {
         Role::Superadmin => None,
@@ -32,7 +53,11 @@ pub async fn check(conn: &impl ConnectionTrait, request: &RequestContext) -> App
         let stmt = statement(backend, &sql, tenant);
         async move {
             let row = conn.query_one_raw(stmt).await?;
-            Ok::<u64, kernel::AppError>(row.map(|r| r.try_get::<i64>("", "n").unwrap_or(0)).unwrap_or(0) as u64)
+            let n = match row {
+                Some(row) => row.try_get::<i64>("", "n")?,
+                None => 0,
+            };
+            Ok::<u64, kernel::AppError>(u64::try_from(n).unwrap_or(0))
         }
     };
     let accounts = count(format!("SELECT COUNT(*) AS n FROM ledger_accounts WHERE {}", scope("tenant_id"))).await?;
@@ -58,6 +83,18 @@ pub async fn check(conn: &impl ConnectionTrait, request: &RequestContext) -> App
         let balance: i64 = row.try_get("", "balance")?;
         let total: i64 = row.try_get("", "total")?;
         mismatches.push(format!("account {id} caches {balance} but its postings sum to {total}"));
+    }
+    let overdrawn = format!(
+        "SELECT id, balance_minor AS balance FROM ledger_accounts WHERE kind = 'CLIENT_WALLET' AND balance_minor < 0 AND {}",
+        scope("tenant_id")
+    );
+    for row in conn.query_all_raw(statement(backend, &overdrawn, tenant)).await? {
+        let id: Uuid = row.try_get("", "id")?;
+        let balance: i64 = row.try_get("", "balance")?;
+        mismatches.push(format!("wallet {id} is below zero ({balance})"));
+    }
+    for invariant in &invariants.0 {
+        mismatches.extend(invariant.violations(conn, tenant).await?);
     }
     Ok(Integrity { balanced: mismatches.is_empty(), accounts, entries, mismatches })
 }

@@ -1,11 +1,12 @@
 //! Accounts and journal entries. `post` is the only way money moves.
 
 use chrono::{DateTime, Utc};
+use kernel::Reason;
+use kernel::pagination::{Order, paginate};
 use kernel::{AppError, AppResult, Money, PageArgs, Paged, new_id};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, StatementBuilder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, StatementBuilder,
 };
 use uuid::Uuid;
 
@@ -29,8 +30,8 @@ impl Owner {
     }
 }
 
-/// The account of `kind` and `owner` in the tenant, created (empty) on first use.
-pub async fn account(
+/// The account of `kind` and `owner` in the tenant, opened (empty) on first use.
+pub async fn open_account(
     conn: &impl ConnectionTrait,
     tenant: Uuid,
     kind: AccountKind,
@@ -96,6 +97,17 @@ pub struct NewEntry<'a> {
     pub actor_id: Option<Uuid>,
     pub currency: &'a str,
     pub at: DateTime<Utc>,
+    /// What caused it (`order:<id>:earnings`, `refund:<id>`...), unique in the ledger: an entry
+    /// with a cause that was posted already is not posted again.
+    pub cause: Option<String>,
+}
+
+/// What [`post`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Posted {
+    Entry(Uuid),
+    /// An entry with this cause exists; nothing moved.
+    AlreadyPosted,
 }
 
 /// One leg: `amount` (signed) on `account`.
@@ -105,16 +117,18 @@ pub struct Leg {
     pub amount: i64,
 }
 
-/// Writes one journal entry and moves the balances. The legs must sum to zero. Each balance
-/// changes by a guarded `UPDATE ... WHERE allow_negative OR balance + amount >= 0`, so a
-/// wallet can never be overdrawn however many payments race: the loser gets `BAD_USER_INPUT`
-/// with reason `INSUFFICIENT_FUNDS`, and the caller's transaction rolls back whole.
-pub async fn post(conn: &impl ConnectionTrait, entry: NewEntry<'_>, legs: &[Leg]) -> AppResult<Uuid> {
-    if legs.iter().map(|l| l.amount).sum::<i64>() != 0 || legs.len() < 2 {
+/// Writes one journal entry and moves the balances. The legs must sum to zero (in exact
+/// arithmetic). Each balance changes by a guarded `UPDATE ... WHERE allow_negative OR balance +
+/// amount >= 0`, so a wallet can never be overdrawn however many payments race: the loser gets
+/// `BAD_USER_INPUT` with reason `INSUFFICIENT_FUNDS`, and the caller's transaction rolls back
+/// whole. An entry whose cause was posted before is not posted again ([`Posted::AlreadyPosted`]);
+/// the unique index on the cause decides, so two racing posts of one cause make one entry.
+pub async fn post(conn: &impl ConnectionTrait, entry: NewEntry<'_>, legs: &[Leg]) -> AppResult<Posted> {
+    if legs.iter().map(|l| i128::from(l.amount)).sum::<i128>() != 0 || legs.len() < 2 {
         return Err(AppError::internal("unbalanced journal entry"));
     }
     let id = new_id();
-    Entries::insert(journal_entry::ActiveModel {
+    let inserted = Entries::insert(journal_entry::ActiveModel {
         id: Set(id),
         tenant_id: Set(entry.tenant),
         kind: Set(entry.kind),
@@ -123,9 +137,14 @@ pub async fn post(conn: &impl ConnectionTrait, entry: NewEntry<'_>, legs: &[Leg]
         actor_id: Set(entry.actor_id),
         currency: Set(entry.currency.to_owned()),
         created_at: Set(entry.at),
+        cause: Set(entry.cause),
     })
+    .on_conflict_do_nothing_on([journal_entry::Column::Cause])
     .exec_without_returning(conn)
     .await?;
+    if !matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+        return Ok(Posted::AlreadyPosted);
+    }
     // A fixed order of updates keeps two entries touching the same accounts from deadlocking.
     let mut ordered = legs.to_vec();
     ordered.sort_by_key(|l| l.account);
@@ -146,12 +165,13 @@ pub async fn post(conn: &impl ConnectionTrait, entry: NewEntry<'_>, legs: &[Leg]
         let row = conn.query_one_raw(StatementBuilder::build(&update, &conn.get_database_backend())).await?;
         let Some(row) = row else {
             return Err(
-                AppError::bad_input("amount", "not enough money in the wallet").with_reason("INSUFFICIENT_FUNDS")
+                AppError::bad_input("amount", "not enough money in the wallet").with_reason(Reason::InsufficientFunds)
             );
         };
         let balance_after: i64 = row.try_get("", "balance_minor")?;
         Postings::insert(posting::ActiveModel {
             id: Set(new_id()),
+            tenant_id: Set(entry.tenant),
             entry_id: Set(id),
             account_id: Set(leg.account),
             amount_minor: Set(leg.amount),
@@ -161,32 +181,46 @@ pub async fn post(conn: &impl ConnectionTrait, entry: NewEntry<'_>, legs: &[Leg]
         .exec_without_returning(conn)
         .await?;
     }
-    Ok(id)
+    Ok(Posted::Entry(id))
+}
+
+/// The entry posted for `cause` in the tenant, if any.
+pub async fn entry_for_cause(
+    conn: &impl ConnectionTrait,
+    tenant: Uuid,
+    cause: &str,
+) -> AppResult<Option<journal_entry::Model>> {
+    Ok(Entries::find()
+        .filter(journal_entry::Column::TenantId.eq(tenant))
+        .filter(journal_entry::Column::Cause.eq(cause))
+        .one(conn)
+        .await?)
 }
 
 /// An account's postings with their entries, newest first.
 pub async fn history(
     conn: &impl ConnectionTrait,
-    account: Uuid,
+    account: &account::Model,
     page: PageArgs,
-    with_total: bool,
 ) -> AppResult<Paged<(posting::Model, journal_entry::Model)>> {
-    let mut query = Postings::find().filter(posting::Column::AccountId.eq(account));
-    let total = if with_total { query.clone().count(conn).await? } else { 0 };
-    if let Some(after) = page.after {
-        query = query.filter(posting::Column::Id.lt(after));
-    }
-    let postings = query.order_by_desc(posting::Column::Id).limit(page.fetch()).all(conn).await?;
-    let ids: Vec<Uuid> = postings.iter().map(|p| p.entry_id).collect();
-    let entries: std::collections::HashMap<Uuid, journal_entry::Model> = Entries::find()
-        .filter(journal_entry::Column::Id.is_in(ids))
+    let query = Postings::find()
+        .filter(posting::Column::TenantId.eq(account.tenant_id))
+        .filter(posting::Column::AccountId.eq(account.id));
+    let postings = paginate(conn, query, posting::Column::Id, Order::newest_first(), page).await?;
+    let ids: Vec<Uuid> = postings.items.iter().map(|p| p.entry_id).collect();
+    let mut entries: std::collections::HashMap<Uuid, journal_entry::Model> = Entries::find()
+        .filter(journal_entry::Column::TenantId.eq(account.tenant_id))
+        .filter(journal_entry::Column::Id.is_in(kernel::db::in_list(&ids)))
         .all(conn)
         .await?
         .into_iter()
         .map(|e| (e.id, e))
         .collect();
-    let rows = postings.into_iter().filter_map(|p| entries.get(&p.entry_id).cloned().map(|e| (p, e))).collect();
-    Ok(Paged::new(page, rows, total))
+    if postings.items.iter().any(|p| !entries.contains_key(&p.entry_id)) {
+        return Err(AppError::internal("a posting's journal entry is missing"));
+    }
+    let items = postings.items.into_iter().filter_map(|p| entries.remove(&p.entry_id).map(|e| (p, e))).collect();
+    Ok(Paged { items, total: postings.total, has_previous: postings.has_previous, has_next: postings.has_next })
 }
 
 /// The sum of an account kind's postings in `[from, to)` for the tenant, from entries of
@@ -211,6 +245,7 @@ pub async fn flow(
             Expr::expr(posting::Column::AmountMinor.sum()).cast_as(sea_orm::sea_query::Alias::new("bigint")),
             "total",
         )
+        .filter(posting::Column::TenantId.eq(tenant))
         .filter(posting::Column::AccountId.in_subquery(accounts))
         .filter(posting::Column::CreatedAt.gte(from))
         .filter(posting::Column::CreatedAt.lt(to));
@@ -225,20 +260,6 @@ pub async fn flow(
     }
     let sum: Option<i64> = query.into_tuple().one(conn).await?.flatten();
     Ok(Money(sum.unwrap_or(0)))
-}
-
-/// The entries recorded for an order, oldest first.
-pub async fn entries_for_order(
-    conn: &impl ConnectionTrait,
-    tenant: Uuid,
-    order: Uuid,
-) -> AppResult<Vec<journal_entry::Model>> {
-    Ok(Entries::find()
-        .filter(journal_entry::Column::TenantId.eq(tenant))
-        .filter(journal_entry::Column::OrderId.eq(order))
-        .order_by_asc(journal_entry::Column::Id)
-        .all(conn)
-        .await?)
 }
 
 /// What was paid for the orders `orders` selects (order ids): payments into revenue, less
@@ -271,6 +292,7 @@ pub async fn paid_for_orders(
             Expr::expr(posting::Column::AmountMinor.sum()).cast_as(sea_orm::sea_query::Alias::new("bigint")),
             "total",
         )
+        .filter(posting::Column::TenantId.eq(tenant))
         .filter(posting::Column::EntryId.in_subquery(entries))
         .filter(posting::Column::AccountId.in_subquery(money_accounts))
         .into_tuple()
@@ -283,19 +305,22 @@ pub async fn paid_for_orders(
 /// Each entry's size: the sum of its positive legs.
 pub async fn entry_amounts(
     conn: &impl ConnectionTrait,
+    tenant: Uuid,
     entries: &[Uuid],
 ) -> AppResult<std::collections::HashMap<Uuid, Money>> {
     let rows: Vec<(Uuid, i64)> = Postings::find()
-        .filter(posting::Column::EntryId.is_in(entries.to_vec()))
+        .filter(posting::Column::TenantId.eq(tenant))
+        .filter(posting::Column::EntryId.is_in(kernel::db::in_list(entries)))
         .filter(posting::Column::AmountMinor.gt(0))
         .all(conn)
         .await?
         .into_iter()
         .map(|p| (p.entry_id, p.amount_minor))
         .collect();
-    let mut amounts = std::collections::HashMap::new();
+    let mut amounts: std::collections::HashMap<Uuid, Money> = std::collections::HashMap::new();
     for (entry, amount) in rows {
-        amounts.entry(entry).or_insert(Money(0)).0 += amount;
+        let total = amounts.entry(entry).or_insert(Money(0));
+        *total = Money(total.0.checked_add(amount).ok_or_else(|| AppError::internal("entry amount overflows"))?);
     }
     Ok(amounts)
 }

@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
+use kernel::Reason;
 use kernel::{AppError, AppResult};
+use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 
 /// A hosted checkout the client is sent to.
@@ -45,8 +47,8 @@ pub trait PaymentProvider: Send + Sync {
 pub struct Stripe {
     http: reqwest::Client,
     api_base: String,
-    secret_key: String,
-    webhook_secret: String,
+    secret_key: SecretString,
+    webhook_secret: SecretString,
     /// Where Checkout sends the client back (`{public_url}/wallet?topUp=...`).
     public_url: String,
 }
@@ -55,12 +57,12 @@ pub struct Stripe {
 pub const WEBHOOK_TOLERANCE_SECONDS: i64 = 300;
 
 impl Stripe {
-    pub fn new(api_base: &str, secret_key: &str, webhook_secret: &str, public_url: &str) -> Self {
+    pub fn new(api_base: &str, secret_key: SecretString, webhook_secret: SecretString, public_url: &str) -> Self {
         Self {
             http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(15)).build().unwrap_or_default(),
             api_base: api_base.trim_end_matches('/').to_owned(),
-            secret_key: secret_key.to_owned(),
-            webhook_secret: webhook_secret.to_owned(),
+            secret_key,
+            webhook_secret,
             public_url: public_url.trim_end_matches('/').to_owned(),
         }
     }
@@ -77,7 +79,7 @@ pub fn stripe_signature(secret: &str, timestamp: i64, payload: &[u8]) -> String 
 }
 
 fn refused(message: &str) -> AppError {
-    AppError::bad_input("Stripe-Signature", message).with_reason("INVALID_WEBHOOK")
+    AppError::bad_input("Stripe-Signature", message).with_reason(Reason::InvalidWebhook)
 }
 
 #[async_trait::async_trait]
@@ -108,7 +110,7 @@ impl PaymentProvider for Stripe {
         let response = self
             .http
             .post(format!("{}/v1/checkout/sessions", self.api_base))
-            .bearer_auth(&self.secret_key)
+            .bearer_auth(self.secret_key.expose_secret())
             .header("Idempotency-Key", payment.to_string())
             .form(&form)
             .send()
@@ -140,7 +142,9 @@ impl PaymentProvider for Stripe {
         }
         // `verify_slice` compares in constant time.
         let valid = candidates.iter().filter_map(|c| hex::decode(c).ok()).any(|given| {
-            let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(self.webhook_secret.as_bytes()) else { return false };
+            let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(self.webhook_secret.expose_secret().as_bytes()) else {
+                return false;
+            };
             mac.update(format!("{timestamp}.").as_bytes());
             mac.update(payload);
             mac.verify_slice(&given).is_ok()
@@ -169,7 +173,7 @@ mod tests {
     use super::*;
 
     fn stripe() -> Stripe {
-        Stripe::new("http://127.0.0.1:1", "sk_test", "whsec_test", "http://localhost:8080")
+        Stripe::new("http://127.0.0.1:1", "sk_test".into(), "whsec_test".into(), "http://localhost:8080")
     }
 
     #[test]

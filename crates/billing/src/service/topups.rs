@@ -1,9 +1,10 @@
 //! Wallet top-ups through a payment provider: opened by the client, credited once when the
 //! provider's signed webhook confirms the money arrived.
 
+use kernel::Reason;
 use std::sync::Arc;
 
-use kernel::{AppError, AppResult, Money, RequestContext, Role, new_id};
+use kernel::{AppError, AppResult, Feature, Money, RequestContext, Role, new_id};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -27,12 +28,12 @@ pub async fn open(
     amount: Money,
 ) -> AppResult<payment::Model> {
     let viewer = request.require_role(&[Role::Client])?;
+    request.require_feature(Feature::Wallet)?;
     let tenant = request.tenant()?;
     let amount = check_amount("amount", amount)?;
     let Some(provider) = &providers.0 else {
-        return Err(
-            AppError::forbidden("online top-ups are not set up on this installation").with_reason("FEATURE_DISABLED")
-        );
+        return Err(AppError::forbidden("online top-ups are not set up on this installation")
+            .with_reason(Reason::FeatureDisabled));
     };
     let model = payment::Model {
         id: new_id(),
@@ -83,6 +84,7 @@ pub async fn start_checkout(db: &DatabaseConnection, providers: &Providers, id: 
 
 pub async fn find_own(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<payment::Model> {
     let viewer = request.viewer()?;
+    request.require_feature(Feature::Wallet)?;
     Payments::find_by_id(id)
         .filter(payment::Column::UserId.eq(viewer.user_id))
         .filter(payment::Column::TenantId.eq(request.tenant()?.id))
@@ -117,7 +119,7 @@ pub async fn apply_event(
         && (*amount != found.amount_minor || *currency != found.currency)
     {
         return Err(AppError::bad_input("amount", "the provider reports another amount than was asked for")
-            .with_reason("AMOUNT_MISMATCH"));
+            .with_reason(Reason::AmountMismatch));
     }
     let moved = Payments::update_many()
         .col_expr(payment::Column::Status, Expr::value(next))
@@ -129,7 +131,7 @@ pub async fn apply_event(
     if moved.rows_affected == 0 || next != PaymentState::Succeeded {
         return Ok(moved.rows_affected > 0);
     }
-    let wallet = ledger::account(
+    let wallet = ledger::open_account(
         conn,
         found.tenant_id,
         AccountKind::ClientWallet,
@@ -138,9 +140,10 @@ pub async fn apply_event(
         now,
     )
     .await?;
-    let cash = ledger::account(conn, found.tenant_id, AccountKind::PlatformCash, Owner::Platform, &found.currency, now)
-        .await?;
-    let entry = ledger::post(
+    let cash =
+        ledger::open_account(conn, found.tenant_id, AccountKind::PlatformCash, Owner::Platform, &found.currency, now)
+            .await?;
+    let posted = ledger::post(
         conn,
         NewEntry {
             tenant: found.tenant_id,
@@ -150,6 +153,7 @@ pub async fn apply_event(
             actor_id: Some(found.user_id),
             currency: &found.currency,
             at: now,
+            cause: Some(format!("topup:{}", found.id)),
         },
         &[
             Leg { account: cash.id, amount: -found.amount_minor },
@@ -157,6 +161,7 @@ pub async fn apply_event(
         ],
     )
     .await?;
+    let ledger::Posted::Entry(entry) = posted else { return Ok(false) };
     Payments::update_many()
         .col_expr(payment::Column::EntryId, Expr::value(entry))
         .filter(payment::Column::Id.eq(found.id))

@@ -1,6 +1,6 @@
 //! Client wallets and writer earnings: balances, history, and admin adjustments.
 
-use kernel::{AppError, AppResult, Money, RequestContext, Role};
+use kernel::{AppError, AppResult, Feature, Money, RequestContext, Role};
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 use tenancy::service::audit::{self, Change};
@@ -24,6 +24,19 @@ pub fn check_amount(field: &str, amount: Money) -> AppResult<i64> {
     Ok(amount.0)
 }
 
+/// The viewing client's wallet, if money ever moved on it (clients; the `wallet` feature).
+pub async fn own_wallet(conn: &impl ConnectionTrait, request: &RequestContext) -> AppResult<Option<account::Model>> {
+    let viewer = request.require_role(&[Role::Client])?;
+    request.require_feature(Feature::Wallet)?;
+    of(conn, request.tenant()?.id, AccountKind::ClientWallet, viewer.user_id).await
+}
+
+/// The viewing writer's earnings, if any were ever credited (writers).
+pub async fn own_earnings(conn: &impl ConnectionTrait, request: &RequestContext) -> AppResult<Option<account::Model>> {
+    let viewer = request.require_role(&[Role::Writer])?;
+    of(conn, request.tenant()?.id, AccountKind::WriterEarnings, viewer.user_id).await
+}
+
 /// The user's account of `kind` (a wallet or earnings), if money ever moved on it.
 pub async fn of(
     conn: &impl ConnectionTrait,
@@ -41,7 +54,8 @@ pub enum Direction {
 }
 
 /// An admin credits or debits a client's wallet, with a reason; a debit never takes it below
-/// zero. Audited.
+/// zero (the `wallet` feature). Audited. Returns the wallet's id (what an idempotent replay
+/// answers; [`adjusted`] reads the wallet back).
 pub async fn adjust(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
@@ -49,8 +63,9 @@ pub async fn adjust(
     amount: Money,
     direction: Direction,
     reason: &str,
-) -> AppResult<account::Model> {
+) -> AppResult<Uuid> {
     let viewer = request.require_role(&[Role::Admin, Role::Superadmin])?;
+    request.require_feature(Feature::Wallet)?;
     let tenant = request.tenant()?;
     let amount = check_amount("amount", amount)?;
     let reason = kernel::validate::text("reason", reason, 300)?;
@@ -59,9 +74,10 @@ pub async fn adjust(
     }
     let now = request.now();
     let wallet =
-        ledger::account(conn, tenant.id, AccountKind::ClientWallet, Owner::User(client), &tenant.currency, now).await?;
+        ledger::open_account(conn, tenant.id, AccountKind::ClientWallet, Owner::User(client), &tenant.currency, now)
+            .await?;
     let other =
-        ledger::account(conn, tenant.id, AccountKind::Adjustments, Owner::Platform, &tenant.currency, now).await?;
+        ledger::open_account(conn, tenant.id, AccountKind::Adjustments, Owner::Platform, &tenant.currency, now).await?;
     let signed = match direction {
         Direction::Credit => amount,
         Direction::Debit => -amount,
@@ -76,6 +92,7 @@ pub async fn adjust(
             actor_id: Some(viewer.user_id),
             currency: &tenant.currency,
             at: now,
+            cause: None,
         },
         &[Leg { account: wallet.id, amount: signed }, Leg { account: other.id, amount: -signed }],
     )
@@ -86,12 +103,25 @@ pub async fn adjust(
         target_id: Some(client.to_string()),
         tenant_id: None,
         before: Some(json!({ "balance": Money(wallet.balance_minor).to_string() })),
-        after: Some(json!({ "balance": Money(wallet.balance_minor + signed).to_string(), "direction": direction, "amount": Money(amount).to_string(), "reason": reason })),
+        after: Some(json!({ "balance": Money(wallet.balance_minor.saturating_add(signed)).to_string(), "direction": direction, "amount": Money(amount).to_string(), "reason": reason })),
     })
     .await?;
-    ledger::find_account(conn, tenant.id, AccountKind::ClientWallet, Owner::User(client))
+    Ok(wallet.id)
+}
+
+/// The client's wallet `account` after an adjustment (admins; `NOT_FOUND` unless it is that
+/// client's wallet in this tenant).
+pub async fn adjusted(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    client: Uuid,
+    account: Uuid,
+) -> AppResult<account::Model> {
+    request.require_role(&[Role::Admin, Role::Superadmin])?;
+    of(conn, request.tenant()?.id, AccountKind::ClientWallet, client)
         .await?
-        .ok_or_else(|| AppError::internal("wallet vanished"))
+        .filter(|wallet| wallet.id == account)
+        .ok_or_else(|| AppError::not_found("wallet"))
 }
 
 /// Credits a wallet from the platform (the demo seed's opening balances), unless the wallet
@@ -107,8 +137,9 @@ pub async fn open_with(
     if ledger::find_account(conn, tenant, AccountKind::ClientWallet, Owner::User(client)).await?.is_some() {
         return Ok(false);
     }
-    let wallet = ledger::account(conn, tenant, AccountKind::ClientWallet, Owner::User(client), currency, now).await?;
-    let other = ledger::account(conn, tenant, AccountKind::Adjustments, Owner::Platform, currency, now).await?;
+    let wallet =
+        ledger::open_account(conn, tenant, AccountKind::ClientWallet, Owner::User(client), currency, now).await?;
+    let other = ledger::open_account(conn, tenant, AccountKind::Adjustments, Owner::Platform, currency, now).await?;
     ledger::post(
         conn,
         NewEntry {
@@ -119,6 +150,7 @@ pub async fn open_with(
             actor_id: None,
             currency,
             at: now,
+            cause: Some(format!("opening-balance:{}", wallet.id)),
         },
         &[Leg { account: wallet.id, amount }, Leg { account: other.id, amount: -amount }],
     )

@@ -1,3 +1,3 @@
 pub mod session;
-pub mod sign_in_failure;
+pub mod throttle_event;
 pub mod user;

@@ -15,7 +15,7 @@ pub struct Model {
     pub display_name: String,
     pub role: Role,
     /// Argon2id PHC string.
-    pub password_hash: String,
+    pub password_hash: PasswordHash,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
@@ -33,3 +33,40 @@ impl Related<super::session::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// An Argon2id PHC string. Its `Debug` prints nothing of it, so a logged user (or active model)
+/// never carries the hash into a log.
+#[derive(Clone, PartialEq, Eq, DeriveValueType)]
+pub struct PasswordHash(pub String);
+
+impl std::fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordHash(<redacted>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_the_password_hash() {
+        let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo";
+        let user = Model {
+            id: Uuid::nil(),
+            tenant_id: None,
+            email: "a@b.test".into(),
+            email_normalized: "a@b.test".into(),
+            display_name: "A".into(),
+            role: kernel::Role::Client,
+            password_hash: PasswordHash(hash.into()),
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+        };
+        let active = ActiveModel::from(user.clone());
+        for printed in [format!("{user:?}"), format!("{user:#?}"), format!("{active:?}")] {
+            assert!(!printed.contains("argon2id") && !printed.contains("aGFzaGhhc2hoYXNo"), "{printed}");
+            assert!(printed.contains("a@b.test"), "{printed}");
+        }
+    }
+}

@@ -6,7 +6,7 @@ mod types;
 
 pub use mutation::IdentityMutation;
 pub use query::IdentityQuery;
-pub use types::{AuthPayload, Person, SessionView, User, ViewerPart};
+pub use types::{AuthPayload, Person, SessionView, SignUpResult, User, ViewerPart};
 
 /// The browser cookie holding the session token (HttpOnly, SameSite=Lax).
 pub const SESSION_COOKIE: &str = "scriptorium_session";

@@ -1,11 +1,10 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use kernel::db::begin_write;
-use kernel::{ContextExt, Role, RoleGuard, parse_id};
+use kernel::{ContextExt, Role, RoleGuard, parse_id, write};
 use tenancy::graphql::CurrentTenant;
 
-use super::{AuthPayload, IdentitySettings, User};
+use super::{AuthPayload, IdentitySettings, SignUpResult, User};
 use crate::service::sessions::{self, SignedIn};
-use crate::service::users;
+use crate::service::{throttle, users};
 
 #[derive(InputObject)]
 pub struct SignUpInput {
@@ -51,17 +50,18 @@ fn signed_in(ctx: &Context<'_>, signed: SignedIn) -> AuthPayload {
 
 #[Object]
 impl IdentityMutation {
-    /// Creates a CLIENT account where the tenant allows registration, and signs it in.
-    async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> Result<AuthPayload> {
+    /// Creates a CLIENT account where the tenant allows registration; then sign in with
+    /// `signIn`. The answer is the same whether the address was free or already had an account
+    /// (nothing is created then), so sign-up does not reveal who has an account. At most 20
+    /// sign-ups an hour from one address.
+    async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> Result<SignUpResult> {
         let request = ctx.request();
         let tenant = request.tenant()?;
         let allow = ctx.data_opt::<CurrentTenant>().and_then(|c| c.0.as_ref()).is_some_and(|t| t.allow_registration);
+        throttle::sign_up(&request.db, request, tenant.id).await?;
         let prepared = users::prepare(&input.email, &input.display_name, Role::Client, &input.password).await?;
-        let txn = begin_write(&request.db).await?;
-        let user = users::sign_up(&txn, tenant, allow, prepared, request.now()).await?;
-        let signed = sessions::start(&txn, request, user, settings(ctx).session_ttl).await?;
-        txn.commit().await?;
-        Ok(signed_in(ctx, signed))
+        write(request, async |txn| users::sign_up(txn, tenant, allow, prepared, request.now()).await).await?;
+        Ok(SignUpResult { message: users::SIGN_UP_ANSWER.to_owned() })
     }
 
     /// Signs in under this tenant (superadmins under any host). Five failures of one account
@@ -76,21 +76,18 @@ impl IdentityMutation {
     /// Ends the current session.
     async fn sign_out(&self, ctx: &Context<'_>) -> Result<bool> {
         let request = ctx.request();
-        let txn = begin_write(&request.db).await?;
-        sessions::sign_out(&txn, request).await?;
-        txn.commit().await?;
+        write(request, async |txn| sessions::sign_out(txn, request).await).await?;
         ctx.append_http_header("Set-Cookie", settings(ctx).expired_cookie());
         Ok(true)
     }
 
-    /// Changes the viewer's password and ends their other sessions.
+    /// Changes the viewer's password and ends their other sessions. A wrong current password
+    /// counts as a failed sign-in of the account (same limits).
     async fn change_password(&self, ctx: &Context<'_>, input: ChangePasswordInput) -> Result<bool> {
         let request = ctx.request();
         let hash =
             users::prepare_password_change(&request.db, request, &input.current_password, &input.new_password).await?;
-        let txn = begin_write(&request.db).await?;
-        users::change_password(&txn, request, hash).await?;
-        txn.commit().await?;
+        write(request, async |txn| users::change_password(txn, request, hash).await).await?;
         Ok(true)
     }
 
@@ -98,19 +95,14 @@ impl IdentityMutation {
     async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let request = ctx.request();
         let id = parse_id("id", &id)?;
-        let txn = begin_write(&request.db).await?;
-        sessions::revoke(&txn, request, id).await?;
-        txn.commit().await?;
+        write(request, async |txn| sessions::revoke(txn, request, id).await).await?;
         Ok(true)
     }
 
     /// Ends every session of the viewer but this one; returns how many ended.
     async fn revoke_other_sessions(&self, ctx: &Context<'_>) -> Result<u64> {
         let request = ctx.request();
-        let txn = begin_write(&request.db).await?;
-        let revoked = sessions::revoke_others(&txn, request).await?;
-        txn.commit().await?;
-        Ok(revoked)
+        Ok(write(request, async |txn| sessions::revoke_others(txn, request).await).await?)
     }
 
     /// Creates a user of the tenant with a role below the caller's.
@@ -119,9 +111,7 @@ impl IdentityMutation {
         let request = ctx.request();
         users::authorize_grant(request, input.role)?;
         let prepared = users::prepare(&input.email, &input.display_name, input.role, &input.password).await?;
-        let txn = begin_write(&request.db).await?;
-        let user = users::create_staff(&txn, request, prepared).await?;
-        txn.commit().await?;
+        let user = write(request, async |txn| users::create_staff(txn, request, prepared).await).await?;
         Ok(User::from(user))
     }
 }

@@ -20,7 +20,7 @@ impl IdentityQuery {
         after: Option<String>,
     ) -> Result<IdConnection<User>> {
         let request = ctx.request();
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::of_field(ctx, first, after)?;
         let paged = users::list(&request.db, request, role, page).await?;
         Ok(paged.into_connection(|u| u.id, User::from))
     }

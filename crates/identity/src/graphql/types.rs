@@ -1,6 +1,5 @@
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
-use kernel::{ContextExt, Role, Viewer};
+use kernel::{ContextExt, Role, Timestamp, Viewer};
 use tenancy::graphql::{CurrentTenant, TenantView};
 
 use crate::entity::{session, user};
@@ -13,7 +12,7 @@ pub struct User {
     pub email: String,
     pub display_name: String,
     pub role: Role,
-    pub created_at: DateTime<Utc>,
+    pub created_at: Timestamp,
 }
 
 impl From<user::Model> for User {
@@ -23,7 +22,7 @@ impl From<user::Model> for User {
             email: m.email,
             display_name: m.display_name,
             role: m.role,
-            created_at: m.created_at,
+            created_at: m.created_at.into(),
         }
     }
 }
@@ -71,14 +70,20 @@ pub struct AuthPayload {
     pub user: User,
 }
 
+/// What `signUp` answers, the same whether the address was free or not.
+#[derive(SimpleObject)]
+pub struct SignUpResult {
+    pub message: String,
+}
+
 /// A signed-in device of the viewer.
 #[derive(SimpleObject)]
 #[graphql(name = "Session")]
 pub struct SessionView {
     pub id: ID,
-    pub created_at: DateTime<Utc>,
-    pub last_seen_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub expires_at: Timestamp,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     /// Whether this is the session making the request.
@@ -89,9 +94,9 @@ impl SessionView {
     fn new(m: session::Model, current: uuid::Uuid) -> Self {
         Self {
             id: ID(m.id.to_string()),
-            created_at: m.created_at,
-            last_seen_at: m.last_seen_at,
-            expires_at: m.expires_at,
+            created_at: m.created_at.into(),
+            last_seen_at: m.last_seen_at.into(),
+            expires_at: m.expires_at.into(),
             ip: m.ip,
             user_agent: m.user_agent,
             current: m.id == current,

@@ -4,6 +4,7 @@
 //! one hash per core runs at once: a burst of sign-ins queues instead of starving the async
 //! workers or exhausting memory.
 
+use kernel::Reason;
 use std::sync::LazyLock;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
@@ -34,7 +35,7 @@ pub fn check_strength(field: &str, password: &str) -> AppResult<()> {
     let len = password.chars().count();
     if len < MIN_LENGTH {
         return Err(AppError::bad_input(field, format!("password must be at least {MIN_LENGTH} characters"))
-            .with_reason("TOO_SHORT"));
+            .with_reason(Reason::TooShort));
     }
     if len > MAX_LENGTH {
         return Err(AppError::bad_input(field, format!("password must be at most {MAX_LENGTH} characters")));

@@ -1,6 +1,8 @@
 //! Sessions: sign-in, authenticating a bearer token, listing and revoking.
 
 use chrono::Duration;
+use kernel::Reason;
+use kernel::context::no_tenant;
 use kernel::{AppError, AppResult, RequestContext, Role, TenantScope, Viewer, new_id};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -48,7 +50,10 @@ pub async fn start(
 }
 
 /// Signs in by e-mail and password under the request's tenant (superadmins under any).
-/// A wrong password and an unknown e-mail get the same answer, in the same time.
+/// A wrong password and an unknown e-mail get the same answer, in the same time. Without a
+/// tenant only a superadmin can sign in; anything else is `NOT_FOUND` (`NO_TENANT`, naming the
+/// host), so a visitor at a bare address learns that they are at no site, not that their
+/// password is wrong.
 pub async fn sign_in(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
@@ -56,22 +61,48 @@ pub async fn sign_in(
     password_text: &str,
     ttl: Duration,
 ) -> AppResult<SignedIn> {
-    let invalid = || AppError::unauthenticated("wrong e-mail or password").with_reason("INVALID_CREDENTIALS");
     let email_normalized = email.trim().to_lowercase();
     let tenant_id = request.tenant.as_ref().map(|t| t.id);
     let user = users::find_for_sign_in(conn, tenant_id, &email_normalized).await?;
-    let realm = match &user {
-        Some(u) => u.tenant_id,
-        None => tenant_id,
-    };
-    let account_key = format!("{}:{email_normalized}", realm.map_or_else(|| "-".to_owned(), |t| t.to_string()));
-    let attempt = throttle::begin(conn, request, account_key).await?;
-    if !password::verify(password_text, user.as_ref().map(|u| u.password_hash.as_str())).await? {
-        return Err(invalid());
+    let realm = user.as_ref().map_or(tenant_id, |u| u.tenant_id);
+    let attempt =
+        throttle::begin(conn, request, &throttle::account_key(realm, &email_normalized), user.as_ref().map(|u| u.id))
+            .await?;
+    let verified = password::verify(password_text, user.as_ref().map(|u| u.password_hash.0.as_str())).await?;
+    match user {
+        Some(user) if verified => {
+            attempt.succeeded(conn).await?;
+            start(conn, request, user, ttl).await
+        }
+        _ if request.tenant.is_none() => Err(no_tenant(request.client.host.as_deref())),
+        _ => Err(AppError::unauthenticated("wrong e-mail or password").with_reason(Reason::InvalidCredentials)),
     }
-    let Some(user) = user else { return Err(invalid()) };
-    attempt.succeeded(conn).await?;
-    start(conn, request, user, ttl).await
+}
+
+/// Whether `user` has ever had a session opened from `ip` (kept until sessions are purged,
+/// 30 days after they end).
+pub async fn has_signed_in_from(conn: &impl ConnectionTrait, user: Uuid, ip: &str) -> AppResult<bool> {
+    Ok(Sessions::find()
+        .select_only()
+        .column(session::Column::Id)
+        .filter(session::Column::UserId.eq(user))
+        .filter(session::Column::Ip.eq(ip))
+        .into_tuple::<Uuid>()
+        .one(conn)
+        .await?
+        .is_some())
+}
+
+/// How long an ended (expired or revoked) session is kept: the security page shows it, and
+/// its address counts as known to the account.
+pub const KEEP_ENDED_DAYS: i64 = 30;
+
+/// Deletes sessions that ended more than [`KEEP_ENDED_DAYS`] ago; returns how many.
+pub async fn purge(conn: &impl ConnectionTrait, now: chrono::DateTime<chrono::Utc>) -> AppResult<u64> {
+    let before = now - Duration::days(KEEP_ENDED_DAYS);
+    let ended =
+        sea_orm::Condition::any().add(session::Column::ExpiresAt.lt(before)).add(session::Column::RevokedAt.lt(before));
+    Ok(Sessions::delete_many().filter(ended).exec(conn).await?.rows_affected)
 }
 
 /// The viewer a bearer token stands for under the request's tenant. A token that is unknown,

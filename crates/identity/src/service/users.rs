@@ -2,15 +2,26 @@
 //!
 //! Creating a user is two steps so the slow password hash never runs inside a write
 //! transaction: [`prepare`] validates and hashes, [`insert`]/[`create_staff`] write.
+//!
+//! **Superadmin addresses are reserved.** An e-mail address belongs either to one superadmin or
+//! to tenant users (one per tenant), never to both: a tenant user cannot be created with a
+//! superadmin's address (it answers as a taken address does), and a superadmin cannot be
+//! created with an address a tenant user has (`CONFLICT`, reason `EMAIL_IN_USE`). The check and
+//! the insert run under a lock on the address, so two creations cannot interleave. Should both
+//! exist anyway (rows from before the rule), sign-in tries the superadmin first: a superadmin's
+//! sign-in is never shadowed by a tenant account.
 
+use kernel::Reason;
+use kernel::pagination::{Order, paginate};
 use kernel::{AppError, AppResult, PageArgs, Paged, RequestContext, Role, new_id, validate};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::entity::user::{self, Entity as Users};
-use crate::service::{password, sessions};
+use crate::entity::user::{self, Entity as Users, PasswordHash};
+use crate::service::{password, sessions, throttle};
 use kernel::TenantScope;
+use kernel::db::lock_key;
 use tenancy::service::audit::{self, Change};
 
 /// A validated new user whose password is already hashed.
@@ -32,22 +43,45 @@ pub fn check_email(field: &str, raw: &str) -> AppResult<(String, String)> {
 /// Validates the fields and hashes the password (on the blocking pool, outside any transaction).
 pub async fn prepare(email: &str, display_name: &str, role: Role, password: &str) -> AppResult<PreparedUser> {
     let (email, email_normalized) = check_email("email", email)?;
-    let display_name = validate::text("displayName", display_name, 100)?;
+    let display_name = validate::name("displayName", display_name, 100)?;
     password::check_strength("password", password)?;
     let password_hash = password::hash(password).await?;
     Ok(PreparedUser { email, email_normalized, display_name, role, password_hash })
 }
 
-/// Writes a user of `tenant_id` (`None`: a superadmin). A taken address is `CONFLICT` on
-/// `input.email`.
+/// Why an address cannot be given to a new user of `tenant_id` (`None`: a superadmin), if it
+/// cannot. Run under [`lock_key`] on the address.
+async fn email_conflict(
+    conn: &impl ConnectionTrait,
+    tenant_id: Option<Uuid>,
+    email_normalized: &str,
+) -> AppResult<Option<AppError>> {
+    if find_superadmin(conn, email_normalized).await?.is_some() {
+        return Ok(Some(duplicate()));
+    }
+    let holders = Users::find().filter(user::Column::EmailNormalized.eq(email_normalized));
+    let conflict = match tenant_id {
+        Some(tenant) => holders.filter(user::Column::TenantId.eq(tenant)).one(conn).await?.map(|_| duplicate()),
+        None => holders.one(conn).await?.map(|_| {
+            AppError::conflict("a user of a tenant has this address; a superadmin needs an address of their own")
+                .with_field("email")
+                .with_reason(Reason::EmailInUse)
+        }),
+    };
+    Ok(conflict)
+}
+
+/// Writes a user of `tenant_id` (`None`: a superadmin). A taken or reserved address is
+/// `CONFLICT` on `email` (see the module's rule) and writes nothing.
 pub async fn insert(
     conn: &impl ConnectionTrait,
     tenant_id: Option<Uuid>,
     user: PreparedUser,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<user::Model> {
-    if tenant_id.is_none() && find_superadmin(conn, &user.email_normalized).await?.is_some() {
-        return Err(duplicate());
+    lock_key(conn, &format!("user-email:{}", user.email_normalized)).await?;
+    if let Some(conflict) = email_conflict(conn, tenant_id, &user.email_normalized).await? {
+        return Err(conflict);
     }
     let model = user::Model {
         id: new_id(),
@@ -56,7 +90,7 @@ pub async fn insert(
         email_normalized: user.email_normalized,
         display_name: user.display_name,
         role: user.role,
-        password_hash: user.password_hash,
+        password_hash: PasswordHash(user.password_hash),
         created_at: now,
         updated_at: now,
     };
@@ -68,21 +102,33 @@ pub async fn insert(
 }
 
 fn duplicate() -> AppError {
-    AppError::conflict("an account with this e-mail already exists").with_field("email").with_reason("DUPLICATE")
+    AppError::conflict("an account with this e-mail already exists").with_field("email").with_reason(Reason::Duplicate)
 }
 
-/// Sign-up of a client, where the tenant allows registration.
+/// What signing up answers, whether the address was free or not, so sign-up does not tell
+/// anyone which addresses have accounts. (When e-mail exists, the owner of a taken address is
+/// told by e-mail that someone tried.)
+pub const SIGN_UP_ANSWER: &str = "If this address was new, the account is ready: sign in with it. If it has an account already, sign in or reset its password.";
+
+/// Sign-up of a client, where the tenant allows registration. Returns the new user, or `None`
+/// when the address was taken (or reserved); the caller answers the same either way.
 pub async fn sign_up(
     conn: &impl ConnectionTrait,
     tenant: &TenantScope,
     allow_registration: bool,
     user: PreparedUser,
     now: chrono::DateTime<chrono::Utc>,
-) -> AppResult<user::Model> {
+) -> AppResult<Option<user::Model>> {
     if !allow_registration {
-        return Err(AppError::forbidden("this site does not take registrations").with_reason("REGISTRATION_CLOSED"));
+        return Err(
+            AppError::forbidden("this site does not take registrations").with_reason(Reason::RegistrationClosed)
+        );
     }
-    insert(conn, Some(tenant.id), PreparedUser { role: Role::Client, ..user }, now).await
+    match insert(conn, Some(tenant.id), PreparedUser { role: Role::Client, ..user }, now).await {
+        Ok(created) => Ok(Some(created)),
+        Err(err) if err.reason == Some(Reason::Duplicate) => Ok(None),
+        Err(err) => Err(err),
+    }
 }
 
 /// Whether the viewer may create users of `role` in the request's tenant (`FORBIDDEN` on
@@ -95,7 +141,7 @@ pub fn authorize_grant(request: &RequestContext, role: Role) -> AppResult<()> {
     } else {
         Err(AppError::forbidden("your role may not grant this role")
             .with_field("role")
-            .with_reason("ROLE_NOT_GRANTABLE"))
+            .with_reason(Reason::RoleNotGrantable))
     }
 }
 
@@ -133,12 +179,7 @@ pub async fn list(
     if let Some(role) = role {
         query = query.filter(user::Column::Role.eq(role));
     }
-    let total = query.clone().count(conn).await?;
-    if let Some(after) = page.after {
-        query = query.filter(user::Column::Id.gt(after));
-    }
-    let rows = query.order_by_asc(user::Column::Id).limit(page.fetch()).all(conn).await?;
-    Ok(Paged::new(page, rows, total))
+    paginate(conn, query, user::Column::Id, Order::oldest_first(), page).await
 }
 
 pub async fn find_superadmin(conn: &impl ConnectionTrait, email_normalized: &str) -> AppResult<Option<user::Model>> {
@@ -150,24 +191,22 @@ pub async fn find_superadmin(conn: &impl ConnectionTrait, email_normalized: &str
         .await?)
 }
 
-/// The account an e-mail signs in to under `tenant`: the tenant's user, else a superadmin
-/// (who signs in under any host).
+/// The account an e-mail signs in to under `tenant`: a superadmin (who signs in under any host,
+/// and whose address no tenant user may have), else the tenant's user.
 pub async fn find_for_sign_in(
     conn: &impl ConnectionTrait,
     tenant: Option<Uuid>,
     email_normalized: &str,
 ) -> AppResult<Option<user::Model>> {
-    if let Some(tenant) = tenant {
-        let found = Users::find()
-            .filter(user::Column::TenantId.eq(tenant))
-            .filter(user::Column::EmailNormalized.eq(email_normalized))
-            .one(conn)
-            .await?;
-        if found.is_some() {
-            return Ok(found);
-        }
+    if let Some(superadmin) = find_superadmin(conn, email_normalized).await? {
+        return Ok(Some(superadmin));
     }
-    find_superadmin(conn, email_normalized).await
+    let Some(tenant) = tenant else { return Ok(None) };
+    Ok(Users::find()
+        .filter(user::Column::TenantId.eq(tenant))
+        .filter(user::Column::EmailNormalized.eq(email_normalized))
+        .one(conn)
+        .await?)
 }
 
 pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<user::Model> {
@@ -206,7 +245,9 @@ pub async fn change_password(
 }
 
 /// Checks the viewer's current password and the new one, and hashes the new one (outside any
-/// transaction). A wrong current password is `BAD_USER_INPUT` on `input.currentPassword`.
+/// transaction). A wrong current password is `BAD_USER_INPUT` on `currentPassword` and counts
+/// as a failed sign-in of the account (the same throttle: a stolen session cannot be used to
+/// guess the password faster than the sign-in form allows).
 pub async fn prepare_password_change(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
@@ -214,13 +255,16 @@ pub async fn prepare_password_change(
     new: &str,
 ) -> AppResult<String> {
     let viewer = request.viewer()?;
+    password::check_strength("newPassword", new)?;
     let user = find(conn, viewer.user_id).await?;
-    if !password::verify(current, Some(&user.password_hash)).await? {
+    let key = throttle::account_key(user.tenant_id, &user.email_normalized);
+    let attempt = throttle::begin(conn, request, &key, Some(user.id)).await?;
+    if !password::verify(current, Some(&user.password_hash.0)).await? {
         return Err(
-            AppError::bad_input("currentPassword", "the current password is wrong").with_reason("WRONG_PASSWORD")
+            AppError::bad_input("currentPassword", "the current password is wrong").with_reason(Reason::WrongPassword)
         );
     }
-    password::check_strength("newPassword", new)?;
+    attempt.succeeded(conn).await?;
     password::hash(new).await
 }
 
@@ -278,7 +322,7 @@ pub async fn insert_many(
                 email_normalized: u.email_normalized,
                 display_name: u.display_name,
                 role: u.role,
-                password_hash: u.password_hash,
+                password_hash: PasswordHash(u.password_hash),
                 created_at: now,
                 updated_at: now,
             })

@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// One entry of a tenant's catalogue. `kind` says which list it is in and which numbers apply:
-/// `rate_bp` is the multiplier (levels, work types, deadline tiers) or the percent (percent
+/// `rate_e4` is the multiplier (levels, work types, deadline tiers) or the percent (percent
 /// extras), in ten-thousandths; `amount_minor` a fixed extra's price or a writer level's
 /// client price per page.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -14,7 +14,7 @@ pub struct Model {
     pub kind: CatalogKind,
     pub code: String,
     pub name: String,
-    pub rate_bp: i64,
+    pub rate_e4: i64,
     pub amount_minor: i64,
     pub pay_per_page_minor: i64,
     pub pay_per_slide_minor: i64,

@@ -19,7 +19,7 @@ pub struct Model {
     pub spacing: Spacing,
     pub deadline: DateTimeUtc,
     pub writer_deadline: DateTimeUtc,
-    pub extra_service_ids: Json,
+    pub extra_service_ids: CatalogIds,
     pub writer_level_id: Option<Uuid>,
     pub preferred_writer_id: Option<Uuid>,
     pub instructions: Option<String>,
@@ -44,13 +44,30 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
+/// Catalogue entries an order names as a list (its extra services), stored as a JSON array.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
+#[serde(transparent)]
+pub struct CatalogIds(pub Vec<Uuid>);
+
 impl ActiveModelBehavior for ActiveModel {}
 
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    async_graphql::Enum,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum OrderStatus {
     #[sea_orm(string_value = "UNPAID")]
     Unpaid,

@@ -1,6 +1,9 @@
 use sea_orm::entity::prelude::*;
 
-/// A client's unfinished order: any subset of the order's fields, as JSON (`OrderSpec`).
+use crate::service::spec::OrderSpec;
+
+/// A client's unfinished order: any subset of the order's fields (an `OrderSpec`, stored as
+/// JSON; a row that does not decode is an error, never an empty draft).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "order_drafts")]
 pub struct Model {
@@ -8,7 +11,7 @@ pub struct Model {
     pub id: Uuid,
     pub tenant_id: Uuid,
     pub client_id: Uuid,
-    pub spec: Json,
+    pub spec: OrderSpec,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub last_viewed_at: Option<DateTimeUtc>,

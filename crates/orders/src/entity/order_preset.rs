@@ -1,6 +1,9 @@
 use sea_orm::entity::prelude::*;
 
-/// A client's reusable defaults for new orders (an `OrderSpec` subset, as JSON).
+use crate::service::spec::OrderSpec;
+
+/// A client's reusable defaults for new orders (an `OrderSpec` without topic, size, deadline or
+/// instructions, stored as JSON).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "order_presets")]
 pub struct Model {
@@ -9,7 +12,7 @@ pub struct Model {
     pub tenant_id: Uuid,
     pub client_id: Uuid,
     pub name: String,
-    pub spec: Json,
+    pub spec: OrderSpec,
     pub is_default: bool,
     pub usage_count: i32,
     pub created_at: DateTimeUtc,

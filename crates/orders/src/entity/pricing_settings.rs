@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// A tenant's pricing numbers (rates in ten-thousandths, money in minor units).
+/// A tenant's pricing numbers. `_e4` columns are decimals ×10 000 (a factor of 2.0 is 20 000, a
+/// percent of 5 is 50 000); money is in minor units.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "pricing_settings")]
 pub struct Model {
@@ -8,13 +9,13 @@ pub struct Model {
     pub tenant_id: Uuid,
     pub price_per_page_minor: i64,
     pub price_per_slide_minor: i64,
-    /// How many pages a single-spaced page counts as (20000 = 2.0).
-    pub single_spacing_factor_bp: i64,
-    pub technical_multiplier_bp: i64,
-    /// Percent of the base line, in ten-thousandths of a percent point (50000 = 5%).
-    pub preferred_writer_percent_bp: i64,
-    /// Where the writer's deadline falls in the time to the client's (800000 = 80%).
-    pub writer_deadline_percent_bp: i64,
+    /// How many pages a single-spaced page counts as (20 000 = 2.0).
+    pub single_spacing_factor_e4: i64,
+    pub technical_multiplier_e4: i64,
+    /// Percent of the base line (50 000 = 5 %).
+    pub preferred_writer_percent_e4: i64,
+    /// Where the writer's deadline falls in the time to the client's (800 000 = 80 %).
+    pub writer_deadline_percent_e4: i64,
     pub free_revision_days: i32,
     pub updated_at: DateTimeUtc,
 }

@@ -11,8 +11,7 @@ pub struct Model {
     pub requested_by: Uuid,
     pub severity: RevisionSeverity,
     pub reason: String,
-    /// `[{ "section": ..., "description": ... }]`
-    pub changes: Json,
+    pub changes: RevisionChanges,
     pub deadline: DateTimeUtc,
     pub status: RevisionStatus,
     pub assigned_to: Option<Uuid>,
@@ -23,6 +22,18 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
+
+/// One thing a revision should change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevisionChange {
+    pub section: String,
+    pub description: String,
+}
+
+/// What a revision should change, stored as JSON (`[{ "section": ..., "description": ... }]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
+#[serde(transparent)]
+pub struct RevisionChanges(pub Vec<RevisionChange>);
 
 impl ActiveModelBehavior for ActiveModel {}
 

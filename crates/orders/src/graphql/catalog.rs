@@ -1,12 +1,145 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use kernel::db::begin_write;
-use kernel::{AppError, ContextExt, Money, Role, RoleGuard, parse_id};
+use kernel::{ContextExt, Money, Rate, Role, RoleGuard, parse_id, write};
 
-use super::inputs::OrderSpecInput;
-use super::types::{CatalogEntry, OrderCatalog, PricingSettings, QuoteView, Rate};
-use crate::entity::catalog_item::{CatalogKind, ExtraPricing};
+use crate::entity::catalog_item::{self, CatalogKind, ExtraPricing};
+use crate::entity::pricing_settings;
 use crate::service::catalog::{self, EntryFields, SettingsFields};
-use crate::service::spec;
+
+const ADMINS: RoleGuard = RoleGuard::new(&[Role::Admin, Role::Superadmin]);
+
+/// One entry of the catalogue. Its pricing numbers are for admins.
+pub struct CatalogEntry(pub catalog_item::Model);
+
+#[Object]
+impl CatalogEntry {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn kind(&self) -> CatalogKind {
+        self.0.kind
+    }
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+    async fn sort_order(&self) -> i32 {
+        self.0.sort_order
+    }
+    /// Deadline tiers: the hours this tier needs at least.
+    async fn hours(&self) -> Option<i32> {
+        (self.0.kind == CatalogKind::DeadlineTier).then_some(self.0.hours)
+    }
+    /// Subjects: whether the technical multiplier applies.
+    async fn technical(&self) -> Option<bool> {
+        (self.0.kind == CatalogKind::Subject).then_some(self.0.technical)
+    }
+    /// Extras: FIXED or PERCENT (of the base line).
+    async fn pricing(&self) -> Option<ExtraPricing> {
+        self.0.pricing
+    }
+    /// Levels, work types, deadline tiers.
+    #[graphql(guard = "ADMINS")]
+    async fn multiplier(&self) -> Option<Rate> {
+        matches!(self.0.kind, CatalogKind::AcademicLevel | CatalogKind::WorkType | CatalogKind::DeadlineTier)
+            .then_some(Rate(self.0.rate_e4))
+    }
+    /// Percent extras: the percent of the base line.
+    #[graphql(guard = "ADMINS")]
+    async fn percent(&self) -> Option<Rate> {
+        (self.0.pricing == Some(ExtraPricing::Percent)).then_some(Rate(self.0.rate_e4))
+    }
+    /// Fixed extras: the price; writer levels: the client price per page.
+    #[graphql(guard = "ADMINS")]
+    async fn amount(&self) -> Option<Money> {
+        (self.0.pricing == Some(ExtraPricing::Fixed) || self.0.kind == CatalogKind::WriterLevel)
+            .then_some(Money(self.0.amount_minor))
+    }
+    /// Writer levels: what the writer earns per page and per slide.
+    #[graphql(guard = "ADMINS")]
+    async fn pay_per_page(&self) -> Option<Money> {
+        (self.0.kind == CatalogKind::WriterLevel).then_some(Money(self.0.pay_per_page_minor))
+    }
+    #[graphql(guard = "ADMINS")]
+    async fn pay_per_slide(&self) -> Option<Money> {
+        (self.0.kind == CatalogKind::WriterLevel).then_some(Money(self.0.pay_per_slide_minor))
+    }
+}
+
+/// The tenant's catalogue, by list.
+pub struct OrderCatalog(pub Vec<catalog_item::Model>);
+
+impl OrderCatalog {
+    fn of(&self, kind: CatalogKind) -> Vec<CatalogEntry> {
+        self.0.iter().filter(|e| e.kind == kind).cloned().map(CatalogEntry).collect()
+    }
+}
+
+#[Object]
+impl OrderCatalog {
+    async fn paper_types(&self) -> Vec<CatalogEntry> {
+        self.of(CatalogKind::PaperType)
+    }
+    async fn academic_levels(&self) -> Vec<CatalogEntry> {
+        self.of(CatalogKind::AcademicLevel)
+    }
+    async fn subjects(&self) -> Vec<CatalogEntry> {
+        self.of(CatalogKind::Subject)
+    }
+    async fn work_types(&self) -> Vec<CatalogEntry> {
+        self.of(CatalogKind::WorkType)
+    }
+    async fn deadline_tiers(&self) -> Vec<CatalogEntry> {
+        self.of(CatalogKind::DeadlineTier)
+    }
+    async fn extra_services(&self) -> Vec<CatalogEntry> {
+        self.of(CatalogKind::ExtraService)
+    }
+    async fn writer_levels(&self) -> Vec<CatalogEntry> {
+        self.of(CatalogKind::WriterLevel)
+    }
+    async fn citation_styles(&self) -> Vec<CatalogEntry> {
+        self.of(CatalogKind::CitationStyle)
+    }
+    async fn english_types(&self) -> Vec<CatalogEntry> {
+        self.of(CatalogKind::EnglishType)
+    }
+}
+
+/// A tenant's pricing numbers (admins).
+pub struct PricingSettings(pub pricing_settings::Model);
+
+#[Object]
+impl PricingSettings {
+    async fn price_per_page(&self) -> Money {
+        Money(self.0.price_per_page_minor)
+    }
+    async fn price_per_slide(&self) -> Money {
+        Money(self.0.price_per_slide_minor)
+    }
+    /// How many pages a single-spaced page counts as.
+    async fn single_spacing_factor(&self) -> Rate {
+        Rate(self.0.single_spacing_factor_e4)
+    }
+    async fn technical_multiplier(&self) -> Rate {
+        Rate(self.0.technical_multiplier_e4)
+    }
+    /// Percent of the base line.
+    async fn preferred_writer_percent(&self) -> Rate {
+        Rate(self.0.preferred_writer_percent_e4)
+    }
+    /// Percent of the time to the client deadline at which the writer's falls.
+    async fn writer_deadline_percent(&self) -> Rate {
+        Rate(self.0.writer_deadline_percent_e4)
+    }
+    async fn free_revision_days(&self) -> i32 {
+        self.0.free_revision_days
+    }
+}
 
 #[derive(Default)]
 pub struct CatalogQuery;
@@ -16,25 +149,13 @@ impl CatalogQuery {
     /// The tenant's catalogue. Admins also see archived entries and the pricing numbers.
     async fn order_catalog(&self, ctx: &Context<'_>) -> Result<OrderCatalog> {
         let request = ctx.request();
-        let tenant = request.tenant()?;
-        let admin = request.viewer.as_ref().is_some_and(|v| matches!(v.role, Role::Admin | Role::Superadmin));
-        Ok(OrderCatalog(catalog::list(&request.db, tenant.id, admin).await?))
+        Ok(OrderCatalog(catalog::for_viewer(&request.db, request).await?))
     }
 
-    #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
+    #[graphql(guard = "ADMINS")]
     async fn pricing_settings(&self, ctx: &Context<'_>) -> Result<PricingSettings> {
         let request = ctx.request();
         Ok(PricingSettings(catalog::settings(&request.db, request.tenant()?.id).await?))
-    }
-
-    /// Prices an order as it would be placed now, without placing it.
-    async fn quote(&self, ctx: &Context<'_>, input: OrderSpecInput) -> Result<QuoteView> {
-        let request = ctx.request();
-        let tenant = request.tenant()?;
-        let buyer = request.viewer.as_ref().filter(|v| v.role == Role::Client).map(|v| v.user_id);
-        let priced =
-            spec::price(&request.db, tenant, &super::toggles(ctx), &input.to_spec()?, buyer, request.now()).await?;
-        Ok(QuoteView::new(priced.quote, &tenant.currency))
     }
 }
 
@@ -44,7 +165,7 @@ pub struct CatalogEntryInput {
     /// `a-z 0-9 _`, unique within the kind.
     pub code: Option<String>,
     pub name: Option<String>,
-    /// Academic levels, work types, deadline tiers.
+    /// Academic levels, work types, deadline tiers (at most 10).
     pub multiplier: Option<Rate>,
     /// Deadline tiers.
     pub hours: Option<i32>,
@@ -67,7 +188,7 @@ impl CatalogEntryInput {
         EntryFields {
             code: self.code,
             name: self.name,
-            rate_bp: self.multiplier.map(|r| r.0).or(self.percent.map(|p| p.0)),
+            rate_e4: self.multiplier.map(|r| r.0).or(self.percent.map(|p| p.0)),
             amount_minor: self.amount.map(|m| m.0),
             pay_per_page_minor: self.pay_per_page.map(|m| m.0),
             pay_per_slide_minor: self.pay_per_slide.map(|m| m.0),
@@ -96,7 +217,8 @@ pub struct CatalogMutation;
 
 #[Object]
 impl CatalogMutation {
-    #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
+    /// A new entry; `code` and `name` are required.
+    #[graphql(guard = "ADMINS")]
     async fn create_catalog_entry(
         &self,
         ctx: &Context<'_>,
@@ -104,56 +226,37 @@ impl CatalogMutation {
         input: CatalogEntryInput,
     ) -> Result<CatalogEntry> {
         let request = ctx.request();
-        if input.code.is_none() || input.name.is_none() {
-            return Err(AppError::bad_input(
-                if input.code.is_none() { "code" } else { "name" },
-                "code and name are required",
-            )
-            .into());
-        }
-        let txn = begin_write(&request.db).await?;
-        let entry = catalog::create(&txn, request, kind, input.fields()).await?;
-        txn.commit().await?;
-        Ok(CatalogEntry(entry))
+        Ok(CatalogEntry(write(request, async |txn| catalog::create(txn, request, kind, input.fields()).await).await?))
     }
 
-    #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
+    #[graphql(guard = "ADMINS")]
     async fn update_catalog_entry(&self, ctx: &Context<'_>, id: ID, input: CatalogEntryInput) -> Result<CatalogEntry> {
         let request = ctx.request();
         let id = parse_id("id", &id)?;
-        let txn = begin_write(&request.db).await?;
-        let entry = catalog::update(&txn, request, id, input.fields()).await?;
-        txn.commit().await?;
-        Ok(CatalogEntry(entry))
+        Ok(CatalogEntry(write(request, async |txn| catalog::update(txn, request, id, input.fields()).await).await?))
     }
 
     /// Takes an entry out of new orders (placed ones keep it).
-    #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
+    #[graphql(guard = "ADMINS")]
     async fn archive_catalog_entry(&self, ctx: &Context<'_>, id: ID) -> Result<CatalogEntry> {
         let request = ctx.request();
         let id = parse_id("id", &id)?;
-        let txn = begin_write(&request.db).await?;
-        let entry =
-            catalog::update(&txn, request, id, EntryFields { active: Some(false), ..Default::default() }).await?;
-        txn.commit().await?;
-        Ok(CatalogEntry(entry))
+        let archive = EntryFields { active: Some(false), ..Default::default() };
+        Ok(CatalogEntry(write(request, async |txn| catalog::update(txn, request, id, archive).await).await?))
     }
 
-    #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
+    #[graphql(guard = "ADMINS")]
     async fn update_pricing_settings(&self, ctx: &Context<'_>, input: PricingSettingsInput) -> Result<PricingSettings> {
         let request = ctx.request();
         let fields = SettingsFields {
             price_per_page_minor: input.price_per_page.map(|m| m.0),
             price_per_slide_minor: input.price_per_slide.map(|m| m.0),
-            single_spacing_factor_bp: input.single_spacing_factor.map(|r| r.0),
-            technical_multiplier_bp: input.technical_multiplier.map(|r| r.0),
-            preferred_writer_percent_bp: input.preferred_writer_percent.map(|r| r.0),
-            writer_deadline_percent_bp: input.writer_deadline_percent.map(|r| r.0),
+            single_spacing_factor_e4: input.single_spacing_factor.map(|r| r.0),
+            technical_multiplier_e4: input.technical_multiplier.map(|r| r.0),
+            preferred_writer_percent_e4: input.preferred_writer_percent.map(|r| r.0),
+            writer_deadline_percent_e4: input.writer_deadline_percent.map(|r| r.0),
             free_revision_days: input.free_revision_days,
         };
-        let txn = begin_write(&request.db).await?;
-        let settings = catalog::update_settings(&txn, request, fields).await?;
-        txn.commit().await?;
-        Ok(PricingSettings(settings))
+        Ok(PricingSettings(write(request, async |txn| catalog::update_settings(txn, request, fields).await).await?))
     }
 }

@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use kernel::{ContextExt, Money, Role};
 
 use crate::entity::order::OrderStatus;
-use crate::service::{activity, orders};
+use crate::service::{activity, stats};
 
 /// The orders context's part of `clientDashboard`.
 #[derive(Default)]
@@ -34,7 +34,7 @@ impl ClientDashboardPart {
     async fn stats(&self, ctx: &Context<'_>) -> Result<ClientStats> {
         let request = ctx.request();
         let viewer = request.require_role(&[Role::Client])?;
-        let stats = orders::client_stats(&request.db, request.tenant()?.id, viewer.user_id).await?;
+        let stats = stats::client_stats(&request.db, request.tenant()?.id, viewer.user_id).await?;
         Ok(ClientStats {
             active_orders: stats.active,
             completed_orders: stats.completed,

@@ -1,26 +1,37 @@
-//! Thin resolvers over the orders services.
+//! Thin resolvers over the orders services, one file a part of the API: the catalogue and
+//! quotes, orders (with their timeline and revisions), drafts, presets and the client
+//! dashboard's part.
 
 mod catalog;
 mod dashboard;
 mod drafts;
-mod inputs;
+mod order;
 mod orders;
-mod types;
+mod presets;
+mod quote;
+mod revisions;
+mod timeline;
 
-use async_graphql::{Context, MergedObject};
-use tenancy::entity::tenant::FeatureToggles;
-use tenancy::graphql::CurrentTenant;
+use async_graphql::MergedObject;
 
+pub use catalog::{CatalogEntry, OrderCatalog};
 pub use dashboard::ClientDashboardPart;
-pub use types::{CatalogEntry, Order, OrderCatalog, Rate};
+pub use order::Order;
 
 #[derive(MergedObject, Default)]
-pub struct OrdersQuery(catalog::CatalogQuery, orders::OrderQuery, drafts::DraftQuery);
+pub struct OrdersQuery(
+    catalog::CatalogQuery,
+    quote::QuoteQuery,
+    orders::OrderQuery,
+    drafts::DraftQuery,
+    presets::PresetQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct OrdersMutation(catalog::CatalogMutation, orders::OrderMutation, drafts::DraftMutation);
-
-/// The request tenant's feature toggles (defaults when there is no tenant).
-pub(crate) fn toggles(ctx: &Context<'_>) -> FeatureToggles {
-    ctx.data_opt::<CurrentTenant>().and_then(|c| c.0.as_ref()).map(|t| t.feature_toggles.clone()).unwrap_or_default()
-}
+pub struct OrdersMutation(
+    catalog::CatalogMutation,
+    orders::OrderMutation,
+    revisions::RevisionMutation,
+    drafts::DraftMutation,
+    presets::PresetMutation,
+);

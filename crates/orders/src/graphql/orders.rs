@@ -1,19 +1,40 @@
-use async_graphql::{Context, ID, Object, Result};
-use kernel::db::begin_write;
-use kernel::idempotency::{self, input_hash};
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use billing::service::refunds::RefundDestination;
+use identity::Person;
 use kernel::pagination::IdConnection;
-use kernel::{ContextExt, PageArgs, parse_id};
+use kernel::{ContextExt, Money, Once, PageArgs, Timestamp, parse_id, write, write_once};
+use serde::Serialize;
 use uuid::Uuid;
 
-use super::inputs::{OrderFilter, OrderSpecInput, RevisionRequestInput};
-use super::types::{Order, Prefetched, RevisionRequest};
-use crate::entity::order;
+use super::order::{Order, Prefetched};
+use crate::entity::order::{self, OrderStatus};
 use crate::loaders::OrderEventsLoader;
 use crate::service::lifecycle::OrderAction;
-use crate::service::orders;
-use async_graphql::dataloader::{DataLoader, Loader};
-use identity::Person;
-use std::sync::Arc;
+use crate::service::spec::OrderSpec;
+use crate::service::{access, actions, listing, placing, refunds};
+
+#[derive(InputObject, Default)]
+pub struct OrderFilter {
+    pub status: Option<OrderStatus>,
+    /// Words of the topic (case-insensitive).
+    pub search: Option<String>,
+    pub placed_from: Option<Timestamp>,
+    pub placed_to: Option<Timestamp>,
+}
+
+impl From<OrderFilter> for listing::OrderFilter {
+    fn from(f: OrderFilter) -> Self {
+        Self {
+            status: f.status,
+            search: f.search,
+            placed_from: f.placed_from.map(Into::into),
+            placed_to: f.placed_to.map(Into::into),
+        }
+    }
+}
 
 #[derive(Default)]
 pub struct OrderQuery;
@@ -25,7 +46,7 @@ impl OrderQuery {
     async fn order(&self, ctx: &Context<'_>, id: ID) -> Result<Order> {
         let request = ctx.request();
         let id = parse_id("id", &id)?;
-        Ok(Order::new(orders::find_visible(&request.db, request, id).await?))
+        Ok(Order::new(access::find_visible(&request.db, request, id).await?))
     }
 
     /// The orders the viewer may see, newest first.
@@ -37,9 +58,8 @@ impl OrderQuery {
         after: Option<String>,
     ) -> Result<IdConnection<Order>> {
         let request = ctx.request();
-        let page = PageArgs::parse(first, after)?;
-        let with_total = ctx.look_ahead().field("totalCount").exists();
-        let paged = orders::list(&request.db, request, filter.unwrap_or_default().into(), page, with_total).await?;
+        let page = PageArgs::of_field(ctx, first, after)?;
+        let paged = listing::list(&request.db, request, filter.unwrap_or_default().into(), page).await?;
         let prefetched = prefetch(ctx, &paged.items).await?;
         Ok(paged.into_connection(|o| o.id, |o| Order(o, prefetched.clone())))
     }
@@ -47,6 +67,8 @@ impl OrderQuery {
 
 /// Loads, for a whole page and only as far as the query asks, the orders' timelines and the
 /// people they name (clients, writers, actors): one statement each, whatever the page size.
+/// (The look-ahead prefetch is for what one list needs in several places at once, the people;
+/// everything else a page asks for goes through the DataLoaders, which batch it too.)
 async fn prefetch(ctx: &Context<'_>, page: &[order::Model]) -> Result<Option<Arc<Prefetched>>> {
     let node = ctx.look_ahead().field("edges").field("node");
     let timeline = node.field("timeline");
@@ -79,59 +101,51 @@ async fn prefetch(ctx: &Context<'_>, page: &[order::Model]) -> Result<Option<Arc
     Ok(Some(Arc::new(prefetched)))
 }
 
-#[derive(Default)]
-pub struct OrderMutation;
-
-#[derive(async_graphql::InputObject)]
+#[derive(InputObject, Serialize)]
 pub struct RefundInput {
     /// More than zero, at most what was paid and not yet refunded.
-    pub amount: kernel::Money,
-    pub destination: billing::entity::refund::RefundDestination,
+    pub amount: Money,
+    /// WALLET needs the `wallet` feature.
+    pub destination: RefundDestination,
     pub reason: String,
 }
 
-/// Loads an order by the id an idempotent mutation stored.
+#[derive(Default)]
+pub struct OrderMutation;
+
+/// An order by the id an idempotent mutation answered.
 async fn reload(ctx: &Context<'_>, id: Uuid) -> Result<Order> {
     let request = ctx.request();
-    Ok(Order::new(orders::find_visible(&request.db, request, id).await?))
+    Ok(Order::new(access::find_visible(&request.db, request, id).await?))
 }
 
 #[Object]
 impl OrderMutation {
     /// Places an order (clients). It starts UNPAID with its price lines frozen. A replayed
     /// `idempotencyKey` returns the first order; the same key with another input is `CONFLICT`.
-    async fn place_order(
-        &self,
-        ctx: &Context<'_>,
-        input: OrderSpecInput,
-        idempotency_key: Option<String>,
-    ) -> Result<Order> {
+    async fn place_order(&self, ctx: &Context<'_>, input: OrderSpec, idempotency_key: Option<String>) -> Result<Order> {
         let request = ctx.request();
-        let spec = input.to_spec()?;
-        let toggles = super::toggles(ctx);
-        let id: Uuid =
-            idempotency::run(request, "placeOrder", idempotency_key.as_deref(), input_hash(&input), async |txn| {
-                Ok(orders::place(txn, request, &toggles, &spec).await?.id)
-            })
-            .await?;
+        let id: Uuid = write_once(request, Once::new("placeOrder", idempotency_key.as_deref(), &input), async |txn| {
+            Ok(placing::place(txn, request, &input).await?.id)
+        })
+        .await?;
         reload(ctx, id).await
     }
 
-    /// Pays an UNPAID order from the client's wallet: it becomes AVAILABLE and PAID. Not enough
-    /// money is `BAD_USER_INPUT` with `extensions.reason = "INSUFFICIENT_FUNDS"`, and nothing
-    /// changes. Idempotent with `idempotencyKey`.
+    /// Pays an UNPAID order from the client's wallet (the `wallet` feature): it becomes
+    /// AVAILABLE and PAID. Not enough money is `BAD_USER_INPUT` with `extensions.reason =
+    /// "INSUFFICIENT_FUNDS"`, and nothing changes. Idempotent with `idempotencyKey`.
     async fn pay_order_from_wallet(
         &self,
         ctx: &Context<'_>,
         order_id: ID,
         idempotency_key: Option<String>,
     ) -> Result<Order> {
-        billing::require_wallets(ctx)?;
         let request = ctx.request();
         let id = parse_id("orderId", &order_id)?;
         let paid: Uuid =
-            idempotency::run(request, "payOrderFromWallet", idempotency_key.as_deref(), input_hash(&id), async |txn| {
-                Ok(orders::pay_from_wallet(txn, request, id).await?.id)
+            write_once(request, Once::new("payOrderFromWallet", idempotency_key.as_deref(), &id), async |txn| {
+                Ok(actions::pay_from_wallet(txn, request, id).await?.id)
             })
             .await?;
         reload(ctx, paid).await
@@ -149,19 +163,11 @@ impl OrderMutation {
     ) -> Result<billing::Refund> {
         let request = ctx.request();
         let id = parse_id("orderId", &order_id)?;
-        let hash = input_hash(&(id, input.amount.0, input.destination, &input.reason));
-        let refund: billing::entity::refund::Model = {
-            let refund_id: Uuid =
-                idempotency::run(request, "refundOrder", idempotency_key.as_deref(), hash, async |txn| {
-                    Ok(orders::refund(txn, request, id, input.amount, input.destination, &input.reason).await?.id)
-                })
-                .await?;
-            billing::service::refunds::for_order(&request.db, request.tenant()?.id, id)
-                .await?
-                .into_iter()
-                .find(|r| r.id == refund_id)
-                .ok_or_else(|| kernel::AppError::not_found("refund"))?
-        };
+        let once = Once::new("refundOrder", idempotency_key.as_deref(), &(id, &input));
+        let refund = write_once(request, once, async |txn| {
+            refunds::refund(txn, request, id, input.amount, input.destination, &input.reason).await
+        })
+        .await?;
         Ok(refund.into())
     }
 
@@ -176,10 +182,7 @@ impl OrderMutation {
     ) -> Result<Order> {
         let request = ctx.request();
         let id = parse_id("orderId", &order_id)?;
-        let txn = begin_write(&request.db).await?;
-        let order = orders::perform(&txn, request, id, action, note).await?;
-        txn.commit().await?;
-        Ok(Order::new(order))
+        Ok(Order::new(write(request, async |txn| actions::perform(txn, request, id, action, note).await).await?))
     }
 
     /// Offers an AVAILABLE order to a writer, who accepts or declines (admins).
@@ -193,25 +196,6 @@ impl OrderMutation {
         let request = ctx.request();
         let id = parse_id("orderId", &order_id)?;
         let writer = parse_id("writerId", &writer_id)?;
-        let txn = begin_write(&request.db).await?;
-        let order = orders::assign_writer(&txn, request, id, writer, note).await?;
-        txn.commit().await?;
-        Ok(Order::new(order))
-    }
-
-    /// Asks for a revision of a submitted order, or of a completed one within the free-revision
-    /// window (the client, support, admins).
-    async fn request_revision(
-        &self,
-        ctx: &Context<'_>,
-        order_id: ID,
-        input: RevisionRequestInput,
-    ) -> Result<RevisionRequest> {
-        let request = ctx.request();
-        let id = parse_id("orderId", &order_id)?;
-        let txn = begin_write(&request.db).await?;
-        let revision = orders::request_revision(&txn, request, id, input.into()).await?;
-        txn.commit().await?;
-        Ok(RevisionRequest(revision))
+        Ok(Order::new(write(request, async |txn| actions::assign_writer(txn, request, id, writer, note).await).await?))
     }
 }

@@ -1,27 +1,17 @@
-//! Order drafts: a client's unfinished orders. Saving replaces the draft's fields with the
-//! input (a form sends its whole state); reading one records when it was last viewed.
+//! Order drafts: a client's unfinished orders (the `drafts` feature; every function checks
+//! it). Saving replaces the draft's fields with the input (a form sends its whole state);
+//! reading one records when it was last viewed; converting places it.
 
-use kernel::{AppError, AppResult, PageArgs, Paged, RequestContext, Role, new_id};
+use kernel::pagination::{Order, paginate};
+use kernel::{AppError, AppResult, Feature, PageArgs, Paged, RequestContext, Role, new_id};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
-use tenancy::entity::tenant::FeatureToggles;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use crate::entity::order;
 use crate::entity::order_draft::{self, Entity as Drafts};
-use crate::service::spec::{self, OrderSpec};
-
-/// Drafts are a tenant feature; a disabled one answers `FORBIDDEN` (`FEATURE_DISABLED`).
-pub fn require_enabled(toggles: &FeatureToggles) -> AppResult<()> {
-    if toggles.drafts {
-        Ok(())
-    } else {
-        Err(AppError::forbidden("drafts are turned off on this site").with_reason("FEATURE_DISABLED"))
-    }
-}
-
-pub fn spec_of(draft: &order_draft::Model) -> OrderSpec {
-    serde_json::from_value(draft.spec.clone()).unwrap_or_default()
-}
+use crate::service::placing;
+use crate::service::spec::{self, OrderSpec, PricingContext};
 
 async fn own(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<order_draft::Model> {
     let viewer = request.require_role(&[Role::Client])?;
@@ -33,31 +23,37 @@ async fn own(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) ->
         .ok_or_else(|| AppError::not_found("draft"))
 }
 
-/// Creates a draft (no `id`) or replaces one of the viewer's.
+/// Checks the fields a draft sets, as an order's would be.
+pub async fn check(conn: &impl ConnectionTrait, request: &RequestContext, spec: &OrderSpec) -> AppResult<()> {
+    let tenant = request.tenant()?;
+    let context = PricingContext::load(conn, tenant.id).await?;
+    spec::check(conn, tenant, &context, spec, request.now()).await
+}
+
+/// Creates a draft (no `id`) or replaces one of the viewer's. Discount codes are not kept.
 pub async fn save(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
-    toggles: &FeatureToggles,
     id: Option<Uuid>,
     spec: OrderSpec,
 ) -> AppResult<order_draft::Model> {
-    require_enabled(toggles)?;
+    request.require_feature(Feature::Drafts)?;
     let viewer = request.require_role(&[Role::Client])?;
-    let tenant = request.tenant()?;
-    spec::check_fields(conn, tenant, toggles, &spec).await?;
+    let spec = OrderSpec { discount_code: None, ..spec };
+    check(conn, request, &spec).await?;
     match id {
         Some(id) => {
             let mut draft = own(conn, request, id).await?;
-            replace_spec(conn, request, &mut draft, &spec).await?;
+            replace_spec(conn, request, &mut draft, spec).await?;
             Ok(draft)
         }
         None => {
             let now = request.now();
             let draft = order_draft::Model {
                 id: new_id(),
-                tenant_id: tenant.id,
+                tenant_id: request.tenant()?.id,
                 client_id: viewer.user_id,
-                spec: serde_json::to_value(&spec).map_err(AppError::internal)?,
+                spec,
                 created_at: now,
                 updated_at: now,
                 last_viewed_at: None,
@@ -69,18 +65,14 @@ pub async fn save(
 }
 
 /// One of the viewer's drafts; records that it was viewed.
-pub async fn open(
-    conn: &impl ConnectionTrait,
-    request: &RequestContext,
-    toggles: &FeatureToggles,
-    id: Uuid,
-) -> AppResult<order_draft::Model> {
-    require_enabled(toggles)?;
+pub async fn open(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<order_draft::Model> {
+    request.require_feature(Feature::Drafts)?;
     let mut draft = own(conn, request, id).await?;
     let now = request.now();
     Drafts::update_many()
         .col_expr(order_draft::Column::LastViewedAt, Expr::value(now))
         .filter(order_draft::Column::Id.eq(id))
+        .filter(order_draft::Column::TenantId.eq(draft.tenant_id))
         .exec(conn)
         .await?;
     draft.last_viewed_at = Some(now);
@@ -88,45 +80,39 @@ pub async fn open(
 }
 
 /// Without recording a view (for conversion and presets).
-pub async fn get(
-    conn: &impl ConnectionTrait,
-    request: &RequestContext,
-    toggles: &FeatureToggles,
-    id: Uuid,
-) -> AppResult<order_draft::Model> {
-    require_enabled(toggles)?;
+pub async fn get(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<order_draft::Model> {
+    request.require_feature(Feature::Drafts)?;
     own(conn, request, id).await
 }
 
+/// The viewer's drafts, newest first.
 pub async fn list(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
-    toggles: &FeatureToggles,
     page: PageArgs,
-    with_total: bool,
 ) -> AppResult<Paged<order_draft::Model>> {
-    require_enabled(toggles)?;
+    request.require_feature(Feature::Drafts)?;
     let viewer = request.require_role(&[Role::Client])?;
-    let mut query = Drafts::find()
+    let query = Drafts::find()
         .filter(order_draft::Column::TenantId.eq(request.tenant()?.id))
         .filter(order_draft::Column::ClientId.eq(viewer.user_id));
-    let total = if with_total { query.clone().count(conn).await? } else { 0 };
-    if let Some(after) = page.after {
-        query = query.filter(order_draft::Column::Id.lt(after));
-    }
-    Ok(Paged::new(page, query.order_by_desc(order_draft::Column::Id).limit(page.fetch()).all(conn).await?, total))
+    paginate(conn, query, order_draft::Column::Id, Order::newest_first(), page).await
 }
 
-pub async fn delete(
-    conn: &impl ConnectionTrait,
-    request: &RequestContext,
-    toggles: &FeatureToggles,
-    id: Uuid,
-) -> AppResult<()> {
-    require_enabled(toggles)?;
+pub async fn delete(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<()> {
+    request.require_feature(Feature::Drafts)?;
     let draft = own(conn, request, id).await?;
     Drafts::delete_by_id(draft.id).exec(conn).await?;
     Ok(())
+}
+
+/// Places the draft as an order and removes the draft, in the caller's transaction. A draft
+/// missing fields is `BAD_USER_INPUT` naming them.
+pub async fn convert(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<order::Model> {
+    let draft = get(conn, request, id).await?;
+    let order = placing::place(conn, request, &draft.spec).await?;
+    Drafts::delete_by_id(draft.id).exec(conn).await?;
+    Ok(order)
 }
 
 /// Replaces a draft's fields (saving it, or applying a preset to it).
@@ -134,17 +120,17 @@ pub async fn replace_spec(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
     draft: &mut order_draft::Model,
-    spec: &OrderSpec,
+    spec: OrderSpec,
 ) -> AppResult<()> {
-    let json = serde_json::to_value(spec).map_err(AppError::internal)?;
     let now = request.now();
     Drafts::update_many()
-        .col_expr(order_draft::Column::Spec, Expr::value(json.clone()))
+        .col_expr(order_draft::Column::Spec, Expr::value(spec.clone()))
         .col_expr(order_draft::Column::UpdatedAt, Expr::value(now))
         .filter(order_draft::Column::Id.eq(draft.id))
+        .filter(order_draft::Column::TenantId.eq(draft.tenant_id))
         .exec(conn)
         .await?;
-    draft.spec = json;
+    draft.spec = spec;
     draft.updated_at = now;
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! transaction.
 
 use chrono::{DateTime, Duration, Utc};
+use kernel::Reason;
 use kernel::{AppError, AppResult, RequestContext, Role, Viewer, new_id};
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -18,8 +19,11 @@ use crate::entity::revision_request::{self, Entity as Revisions, RevisionStatus}
 
 use OrderStatus::*;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum, Serialize, Deserialize, strum::IntoStaticStr,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum OrderAction {
     /// The client pays from their wallet (`payOrderFromWallet`).
     Pay,
@@ -39,21 +43,7 @@ pub enum OrderAction {
 
 impl OrderAction {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pay => "PAY",
-            Self::MarkPaid => "MARK_PAID",
-            Self::AssignWriter => "ASSIGN_WRITER",
-            Self::AcceptAssignment => "ACCEPT_ASSIGNMENT",
-            Self::DeclineAssignment => "DECLINE_ASSIGNMENT",
-            Self::Submit => "SUBMIT",
-            Self::Approve => "APPROVE",
-            Self::RequestRevision => "REQUEST_REVISION",
-            Self::StartRevision => "START_REVISION",
-            Self::Hold => "HOLD",
-            Self::Resume => "RESUME",
-            Self::Cancel => "CANCEL",
-            Self::Archive => "ARCHIVE",
-        }
+        self.into()
     }
 }
 
@@ -194,15 +184,20 @@ fn precondition(order: &order::Model, action: OrderAction, now: DateTime<Utc>, f
         && !in_revision_window(order, now, free_revision_days))
 }
 
-/// The actions the viewer may take on the order now.
+/// The actions the viewer may take on the order now. `PAY` (from the wallet) only where the
+/// tenant has wallets on.
 pub fn available_actions(
     order: &order::Model,
     viewer: &Viewer,
     now: DateTime<Utc>,
     free_revision_days: i32,
+    features: &kernel::FeatureToggles,
 ) -> Vec<OrderAction> {
     let mut actions = Vec::new();
     for rule in RULES {
+        if rule.action == OrderAction::Pay && !features.is_on(kernel::Feature::Wallet) {
+            continue;
+        }
         if rule.from.contains(&order.status)
             && rule.actors.iter().any(|a| acts_as(viewer, order, *a))
             && precondition(order, rule.action, now, free_revision_days)
@@ -239,9 +234,9 @@ pub async fn transition(
         return Err(AppError::conflict(format!(
             "{} is not possible while the order is {}",
             action.as_str(),
-            serde_json::to_value(order.status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+            <&str>::from(order.status)
         ))
-        .with_reason("INVALID_TRANSITION"));
+        .with_reason(Reason::InvalidTransition));
     }
     let Some(rule) = rules.into_iter().find(|r| r.actors.iter().any(|a| acts_as(viewer, order, *a))) else {
         return Err(AppError::forbidden(format!("you may not {} this order", action.as_str())));
@@ -250,11 +245,7 @@ pub async fn transition(
         Target::To(status) => status,
         Target::Previous => order.status_before_hold.unwrap_or(Available),
     };
-    if let Some(note) = &note
-        && note.chars().count() > 2000
-    {
-        return Err(AppError::bad_input("note", "a note is limited to 2000 characters"));
-    }
+    let note = kernel::validate::optional_text("note", note.as_deref(), 2000)?;
 
     let mut update = Orders::update_many()
         .col_expr(order::Column::Status, Expr::value(to))
@@ -282,7 +273,7 @@ pub async fn transition(
         update = set(update, order::Column::WriterId, Expr::value(writer));
     }
     if update.exec(conn).await?.rows_affected == 0 {
-        return Err(AppError::conflict("the order changed meanwhile; reload it").with_reason("STALE"));
+        return Err(AppError::conflict("the order changed meanwhile; reload it").with_reason(Reason::Stale));
     }
 
     post_money(conn, request, order, action).await?;
@@ -325,66 +316,32 @@ pub async fn transition(
     Orders::find_by_id(order.id).one(conn).await?.ok_or_else(|| AppError::not_found("order"))
 }
 
-/// The ledger entry a transition makes, in its transaction: a wallet or manual payment into
-/// revenue, or the writer's earnings on completion.
+/// The money a transition moves, in its transaction, through billing's intents: the client's
+/// wallet payment or staff's record of an outside one, or the writer's earnings on completion
+/// (once per order, however often it is approved).
 async fn post_money(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
     order: &order::Model,
     action: OrderAction,
 ) -> AppResult<()> {
-    use billing::entity::account::AccountKind;
-    use billing::entity::journal_entry::EntryKind;
-    use billing::service::ledger::{self, Leg, NewEntry, Owner};
-    let (tenant, currency, now) = (order.tenant_id, order.currency.as_str(), request.now());
-    let account = |kind, owner| ledger::account(conn, tenant, kind, owner, currency, now);
-    let (kind, description, legs) = match action {
-        OrderAction::Pay => {
-            let wallet = account(AccountKind::ClientWallet, Owner::User(order.client_id)).await?;
-            let revenue = account(AccountKind::PlatformRevenue, Owner::Platform).await?;
-            (
-                EntryKind::OrderPayment,
-                "Order paid from wallet",
-                [
-                    Leg { account: wallet.id, amount: -order.total_minor },
-                    Leg { account: revenue.id, amount: order.total_minor },
-                ],
-            )
+    use billing::service::order_money;
+    let of = super::refunds::money_of(order);
+    match action {
+        OrderAction::Pay if order.total_minor > 0 => {
+            order_money::charge_from_wallet(conn, request, &of, order.total_minor).await
         }
-        OrderAction::MarkPaid => {
-            let cash = account(AccountKind::PlatformCash, Owner::Platform).await?;
-            let revenue = account(AccountKind::PlatformRevenue, Owner::Platform).await?;
-            (
-                EntryKind::ManualPayment,
-                "Order paid outside the platform",
-                [
-                    Leg { account: cash.id, amount: -order.total_minor },
-                    Leg { account: revenue.id, amount: order.total_minor },
-                ],
-            )
+        OrderAction::MarkPaid if order.total_minor > 0 => {
+            order_money::record_external_payment(conn, request, &of, order.total_minor).await
         }
         OrderAction::Approve => {
-            let (Some(writer), pay) = (order.writer_id, order.writer_compensation_minor) else { return Ok(()) };
-            if pay <= 0 {
-                return Ok(());
+            if let Some(writer) = order.writer_id {
+                order_money::credit_earnings(conn, request, &of, writer, order.writer_compensation_minor).await?;
             }
-            let revenue = account(AccountKind::PlatformRevenue, Owner::Platform).await?;
-            let earnings = account(AccountKind::WriterEarnings, Owner::User(writer)).await?;
-            (
-                EntryKind::WriterEarnings,
-                "Earnings for a completed order",
-                [Leg { account: revenue.id, amount: -pay }, Leg { account: earnings.id, amount: pay }],
-            )
+            Ok(())
         }
-        _ => return Ok(()),
-    };
-    if order.total_minor == 0 && kind != EntryKind::WriterEarnings {
-        return Ok(());
+        _ => Ok(()),
     }
-    let actor = request.viewer.as_ref().map(|v| v.user_id);
-    let entry = NewEntry { tenant, kind, description, order_id: Some(order.id), actor_id: actor, currency, at: now };
-    ledger::post(conn, entry, &legs).await?;
-    Ok(())
 }
 
 /// Writes one timeline event.
@@ -411,6 +368,12 @@ pub async fn record(
     .exec_without_returning(conn)
     .await?;
     Ok(())
+}
+
+/// Timeline events that name the client's money (a refund's amount); shown only to those who
+/// may read it.
+pub fn is_money_event(kind: &str) -> bool {
+    kind == "REFUND"
 }
 
 /// Late: the deadline has passed and the work is not yet submitted.

@@ -1,11 +1,19 @@
 //! The orders context's rules, free of GraphQL; functions take `&impl ConnectionTrait`.
 
+pub mod access;
+pub mod actions;
 pub mod activity;
 pub mod catalog;
+pub mod demo_catalog;
 pub mod drafts;
+pub mod integrity;
 pub mod lifecycle;
-pub mod orders;
+pub mod listing;
+pub mod placing;
 pub mod presets;
 pub mod pricing;
+pub mod refunds;
+pub mod revisions;
 pub mod scale;
 pub mod spec;
+pub mod stats;

@@ -1,28 +1,19 @@
-//! Order presets: a client's reusable defaults. One may be the default; applying one to a
+//! Order presets: a client's reusable defaults (the `presets` feature; every function checks
+//! it, and applying one to a draft needs drafts on too). One may be the default; applying one to a
 //! draft copies its fields over and counts the use.
 
-use kernel::{AppError, AppResult, RequestContext, Role, new_id, validate};
+use kernel::{AppError, AppResult, Feature, RequestContext, Role, new_id, validate};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
-use tenancy::entity::tenant::FeatureToggles;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::entity::order_draft;
 use crate::entity::order_preset::{self, Entity as Presets};
 use crate::service::drafts;
-use crate::service::spec::{self, OrderSpec};
+use crate::service::spec::OrderSpec;
 
-pub fn require_enabled(toggles: &FeatureToggles) -> AppResult<()> {
-    if toggles.presets {
-        Ok(())
-    } else {
-        Err(AppError::forbidden("presets are turned off on this site").with_reason("FEATURE_DISABLED"))
-    }
-}
-
-pub fn spec_of(preset: &order_preset::Model) -> OrderSpec {
-    serde_json::from_value(preset.spec.clone()).unwrap_or_default()
-}
+/// How many presets a client may keep (so their list needs no paging).
+pub const MAX_PER_CLIENT: u64 = 50;
 
 /// A preset holds defaults, not a particular order: no topic, size, deadline or instructions.
 fn defaults_only(spec: OrderSpec) -> OrderSpec {
@@ -62,24 +53,33 @@ async fn make_default(conn: &impl ConnectionTrait, request: &RequestContext, id:
 pub async fn create(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
-    toggles: &FeatureToggles,
     name: &str,
     spec: OrderSpec,
     is_default: bool,
 ) -> AppResult<order_preset::Model> {
-    require_enabled(toggles)?;
+    request.require_feature(Feature::Presets)?;
     let viewer = request.require_role(&[Role::Client])?;
     let tenant = request.tenant()?;
-    let name = validate::text("name", name, 100)?;
+    let name = validate::name("name", name, 100)?;
     let spec = defaults_only(spec);
-    spec::check_fields(conn, tenant, toggles, &spec).await?;
+    drafts::check(conn, request, &spec).await?;
+    // the cap is counted under a lock on the client's presets, so racing creations respect it
+    kernel::db::lock_key(conn, &format!("presets:{}", viewer.user_id)).await?;
+    let kept = Presets::find()
+        .filter(order_preset::Column::TenantId.eq(tenant.id))
+        .filter(order_preset::Column::ClientId.eq(viewer.user_id))
+        .count(conn)
+        .await?;
+    if kept >= MAX_PER_CLIENT {
+        return Err(AppError::conflict(format!("you may keep at most {MAX_PER_CLIENT} presets; delete one first")));
+    }
     let now = request.now();
     let preset = order_preset::Model {
         id: new_id(),
         tenant_id: tenant.id,
         client_id: viewer.user_id,
         name,
-        spec: serde_json::to_value(&spec).map_err(AppError::internal)?,
+        spec,
         is_default: false,
         usage_count: 0,
         created_at: now,
@@ -98,22 +98,22 @@ pub async fn create(
 pub async fn update(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
-    toggles: &FeatureToggles,
     id: Uuid,
     name: &str,
     spec: OrderSpec,
     is_default: Option<bool>,
 ) -> AppResult<order_preset::Model> {
-    require_enabled(toggles)?;
+    request.require_feature(Feature::Presets)?;
     let preset = own(conn, request, id).await?;
-    let name = validate::text("name", name, 100)?;
+    let name = validate::name("name", name, 100)?;
     let spec = defaults_only(spec);
-    spec::check_fields(conn, request.tenant()?, toggles, &spec).await?;
+    drafts::check(conn, request, &spec).await?;
     Presets::update_many()
         .col_expr(order_preset::Column::Name, Expr::value(name))
-        .col_expr(order_preset::Column::Spec, Expr::value(serde_json::to_value(&spec).map_err(AppError::internal)?))
+        .col_expr(order_preset::Column::Spec, Expr::value(spec))
         .col_expr(order_preset::Column::UpdatedAt, Expr::value(request.now()))
         .filter(order_preset::Column::Id.eq(preset.id))
+        .filter(order_preset::Column::TenantId.eq(preset.tenant_id))
         .exec(conn)
         .await
         .map_err(|e| AppError::from_db_unique(e, "name", "you already have a preset with this name"))?;
@@ -138,34 +138,24 @@ pub async fn get(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid
 pub async fn set_default(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
-    toggles: &FeatureToggles,
     id: Uuid,
 ) -> AppResult<order_preset::Model> {
-    require_enabled(toggles)?;
+    request.require_feature(Feature::Presets)?;
     own(conn, request, id).await?;
     make_default(conn, request, id).await?;
     get(conn, request, id).await
 }
 
-pub async fn delete(
-    conn: &impl ConnectionTrait,
-    request: &RequestContext,
-    toggles: &FeatureToggles,
-    id: Uuid,
-) -> AppResult<()> {
-    require_enabled(toggles)?;
+pub async fn delete(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<()> {
+    request.require_feature(Feature::Presets)?;
     let preset = own(conn, request, id).await?;
     Presets::delete_by_id(preset.id).exec(conn).await?;
     Ok(())
 }
 
-/// The viewer's presets, the default first, then by name.
-pub async fn list(
-    conn: &impl ConnectionTrait,
-    request: &RequestContext,
-    toggles: &FeatureToggles,
-) -> AppResult<Vec<order_preset::Model>> {
-    require_enabled(toggles)?;
+/// The viewer's presets (at most [`MAX_PER_CLIENT`]), the default first, then by name.
+pub async fn list(conn: &impl ConnectionTrait, request: &RequestContext) -> AppResult<Vec<order_preset::Model>> {
+    request.require_feature(Feature::Presets)?;
     let viewer = request.require_role(&[Role::Client])?;
     Ok(Presets::find()
         .filter(order_preset::Column::TenantId.eq(request.tenant()?.id))
@@ -180,20 +170,20 @@ pub async fn list(
 pub async fn apply(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
-    toggles: &FeatureToggles,
     preset_id: Uuid,
     draft_id: Uuid,
 ) -> AppResult<order_draft::Model> {
-    require_enabled(toggles)?;
+    request.require_feature(Feature::Presets)?;
     let preset = own(conn, request, preset_id).await?;
-    let mut draft = drafts::get(conn, request, toggles, draft_id).await?;
-    let mut spec = drafts::spec_of(&draft);
-    spec.overlay(&spec_of(&preset));
-    spec::check_fields(conn, request.tenant()?, toggles, &spec).await?;
-    drafts::replace_spec(conn, request, &mut draft, &spec).await?;
+    let mut draft = drafts::get(conn, request, draft_id).await?;
+    let mut spec = draft.spec.clone();
+    spec.overlay(&preset.spec)?;
+    drafts::check(conn, request, &spec).await?;
+    drafts::replace_spec(conn, request, &mut draft, spec).await?;
     Presets::update_many()
         .col_expr(order_preset::Column::UsageCount, Expr::col(order_preset::Column::UsageCount).add(1))
         .filter(order_preset::Column::Id.eq(preset.id))
+        .filter(order_preset::Column::TenantId.eq(preset.tenant_id))
         .exec(conn)
         .await?;
     Ok(draft)

@@ -1,18 +1,20 @@
 //! Bulk demo orders for benchmarks (`seed-demo --scale N`): realistic rows, priced by the
-//! real engine (a few templates priced once), written in large batches.
+//! real engine (a few templates priced once), written in large batches. They are written
+//! straight to the orders tables, not through the lifecycle: their payments and earnings are
+//! not in the ledger, so `ledgerIntegrity` on a scaled database names them. Benchmark data only.
 
 use chrono::Duration;
 use kernel::{AppResult, RequestContext, new_id};
 use rand::Rng;
 use rand::seq::IndexedRandom;
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
-use tenancy::entity::tenant::FeatureToggles;
 use uuid::Uuid;
 
 use crate::entity::catalog_item::CatalogKind;
 use crate::entity::order::{self, Entity as Orders, OrderStatus, PaymentStatus, Spacing};
 use crate::entity::{order_event, order_line};
-use crate::service::catalog;
+use crate::service::catalog::{self, Entries};
+use crate::service::placing;
 use crate::service::spec::{self, OrderSpec, Priced};
 
 const BATCH: usize = 500;
@@ -45,7 +47,7 @@ pub async fn seed_orders(
 ) -> AppResult<()> {
     let tenant = request.tenant()?;
     let now = request.now();
-    let entries = catalog::list(db, tenant.id, false).await?;
+    let entries = catalog::list(db, tenant.id, Entries::Active).await?;
     let of = |kind: CatalogKind| entries.iter().filter(|e| e.kind == kind).map(|e| e.id).collect::<Vec<_>>();
     let (papers, levels, subjects, works, extras, writer_levels) = (
         of(CatalogKind::PaperType),
@@ -55,24 +57,25 @@ pub async fn seed_orders(
         of(CatalogKind::ExtraService),
         of(CatalogKind::WriterLevel),
     );
-    let toggles = FeatureToggles::default();
     let mut templates: Vec<(OrderSpec, Priced)> = Vec::new();
     for i in 0..12usize {
         let spec = OrderSpec {
             topic: Some(format!("Benchmark topic {i}")),
-            paper_type_id: papers.get(i % papers.len().max(1)).copied(),
-            academic_level_id: levels.get(i % levels.len().max(1)).copied(),
-            subject_id: subjects.get(i % subjects.len().max(1)).copied(),
-            work_type_id: works.get(i % works.len().max(1)).copied(),
+            paper_type_id: papers.get(i % papers.len().max(1)).map(|id| async_graphql::ID(id.to_string())),
+            academic_level_id: levels.get(i % levels.len().max(1)).map(|id| async_graphql::ID(id.to_string())),
+            subject_id: subjects.get(i % subjects.len().max(1)).map(|id| async_graphql::ID(id.to_string())),
+            work_type_id: works.get(i % works.len().max(1)).map(|id| async_graphql::ID(id.to_string())),
             pages: Some(1 + (i as i32 * 3) % 15),
             slides: Some((i as i32) % 3),
             spacing: Some(if i % 4 == 0 { Spacing::Single } else { Spacing::Double }),
-            deadline: Some(now + Duration::hours(24 * (1 + i as i64 % 14))),
-            extra_service_ids: Some(extras.iter().take(i % 3).copied().collect()),
-            writer_level_id: writer_levels.get(i % writer_levels.len().max(1)).copied(),
+            deadline: Some((now + Duration::hours(24 * (1 + i as i64 % 14))).into()),
+            extra_service_ids: Some(extras.iter().take(i % 3).map(|id| async_graphql::ID(id.to_string())).collect()),
+            writer_level_id: writer_levels
+                .get(i % writer_levels.len().max(1))
+                .map(|id| async_graphql::ID(id.to_string())),
             ..OrderSpec::default()
         };
-        let priced = spec::price(db, tenant, &toggles, &spec, None, now).await?;
+        let priced = spec::price(db, tenant, &spec, None, now).await?;
         templates.push((spec, priced));
     }
     let statuses: [(OrderStatus, u32); 8] = [
@@ -101,53 +104,24 @@ pub async fn seed_orders(
                     !matches!(status, OrderStatus::Unpaid | OrderStatus::Available | OrderStatus::Cancelled);
                 let writer = has_writer.then(|| *writers.choose(&mut rng).unwrap_or(&Uuid::nil()));
                 let id = new_id();
-                let deadline = placed + (spec.deadline.unwrap_or(now) - now);
                 let paid = !matches!(status, OrderStatus::Unpaid | OrderStatus::Cancelled);
-                orders.push(order::ActiveModel::from(order::Model {
+                let template = placing::order_row(tenant, client, spec, priced, now)?;
+                let deadline = placed + (template.deadline - now);
+                let order = order::Model {
                     id,
-                    tenant_id: tenant.id,
-                    client_id: client,
                     writer_id: writer,
-                    topic: spec.topic.clone().unwrap_or_default(),
-                    paper_type_id: spec.paper_type_id.unwrap_or_default(),
-                    academic_level_id: spec.academic_level_id.unwrap_or_default(),
-                    subject_id: spec.subject_id.unwrap_or_default(),
-                    work_type_id: spec.work_type_id.unwrap_or_default(),
-                    pages: spec.pages.unwrap_or(1),
-                    slides: spec.slides.unwrap_or(0),
-                    spacing: spec.spacing.unwrap_or_default(),
                     deadline,
                     writer_deadline: placed + (priced.writer_deadline - now),
-                    extra_service_ids: serde_json::to_value(&priced.extra_service_ids).unwrap_or_default(),
-                    writer_level_id: spec.writer_level_id,
-                    preferred_writer_id: None,
-                    instructions: None,
-                    citation_style_id: None,
-                    english_type_id: None,
-                    reference_count: None,
-                    tone: None,
                     status,
-                    status_before_hold: None,
                     payment_status: if paid { PaymentStatus::Paid } else { PaymentStatus::Unpaid },
-                    currency: tenant.currency.clone(),
-                    total_minor: priced.quote.total.0,
-                    writer_compensation_minor: priced.writer_compensation.0,
                     paid_minor: if paid { priced.quote.total.0 } else { 0 },
-                    refunded_minor: 0,
                     placed_at: placed,
                     updated_at: placed,
                     completed_at: (status == OrderStatus::Completed).then_some(deadline),
-                }));
-                for (i, line) in priced.quote.lines.iter().enumerate() {
-                    lines.push(order_line::ActiveModel {
-                        id: Set(new_id()),
-                        order_id: Set(id),
-                        position: Set(i as i32),
-                        code: Set(line.code.clone()),
-                        label: Set(line.label.clone()),
-                        amount_minor: Set(line.amount.0),
-                    });
-                }
+                    ..template
+                };
+                lines.extend(placing::line_rows(&order, priced));
+                orders.push(order::ActiveModel::from(order));
                 let mut event = |kind: &str, actor: Uuid, from: Option<OrderStatus>, to: OrderStatus| {
                     events.push(order_event::ActiveModel {
                         id: Set(new_id()),
@@ -170,15 +144,17 @@ pub async fn seed_orders(
                 }
             }
         }
-        let txn = kernel::db::begin_write(db).await?;
-        Orders::insert_many(orders).exec_without_returning(&txn).await?;
-        for chunk in lines.chunks(BATCH) {
-            order_line::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
-        }
-        for chunk in events.chunks(BATCH) {
-            order_event::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
-        }
-        txn.commit().await?;
+        kernel::transaction(db, async |txn| {
+            Orders::insert_many(orders).exec_without_returning(txn).await?;
+            for chunk in lines.chunks(BATCH) {
+                order_line::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
+            }
+            for chunk in events.chunks(BATCH) {
+                order_event::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
+            }
+            Ok(())
+        })
+        .await?;
         left -= n as u64;
         progress(n as u64);
     }

@@ -34,9 +34,12 @@ impl Related<super::tenant_domain::Entity> for Entity {
 
 impl ActiveModelBehavior for ActiveModel {}
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, async_graphql::Enum, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, async_graphql::Enum, Serialize, strum::Display,
+)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "lowercase")]
 pub enum TenantStatus {
     #[sea_orm(string_value = "ACTIVE")]
     Active,
@@ -61,63 +64,5 @@ pub struct Branding {
     pub footer_text: Option<String>,
 }
 
-/// Per-tenant switches the API enforces. Stored as JSON; a toggle missing from an older row
-/// takes its default here.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult, async_graphql::SimpleObject)]
-#[serde(default, rename_all = "camelCase")]
-pub struct FeatureToggles {
-    pub magic_link_login: bool,
-    pub two_factor_required: bool,
-    pub password_reset: bool,
-    pub messaging: bool,
-    pub allowed_message_types: Vec<MessageType>,
-    pub max_pages_per_order: i32,
-    pub max_slides_per_order: i32,
-    pub drafts: bool,
-    pub presets: bool,
-    pub portfolios: bool,
-    pub writer_feedback: bool,
-    pub wallet: bool,
-    pub disputes: bool,
-    pub escalations: bool,
-    pub class_orders: bool,
-    pub special_orders: bool,
-}
-
-impl Default for FeatureToggles {
-    fn default() -> Self {
-        Self {
-            magic_link_login: false,
-            two_factor_required: false,
-            password_reset: true,
-            messaging: true,
-            allowed_message_types: vec![
-                MessageType::ClientWriter,
-                MessageType::ClientSupport,
-                MessageType::WriterSupport,
-            ],
-            max_pages_per_order: 200,
-            max_slides_per_order: 100,
-            drafts: true,
-            presets: true,
-            portfolios: true,
-            writer_feedback: true,
-            wallet: true,
-            disputes: true,
-            escalations: true,
-            class_orders: true,
-            special_orders: true,
-        }
-    }
-}
-
-/// Who may message whom, when messaging is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum MessageType {
-    ClientWriter,
-    ClientSupport,
-    WriterSupport,
-    ClientEditor,
-    WriterEditor,
-}
+/// The toggles are kernel vocabulary: every context's services check them in the request scope.
+pub use kernel::{FeatureToggles, MessageType};

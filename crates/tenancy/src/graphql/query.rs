@@ -27,7 +27,7 @@ impl TenancyQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<IdConnection<TenantView>> {
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::of_field(ctx, first, after)?;
         let paged = tenants::list(&ctx.request().db, status, page).await?;
         Ok(paged.into_connection(|t| t.id, |t| TenantView(Arc::new(t))))
     }
@@ -43,7 +43,7 @@ impl TenancyQuery {
         after: Option<String>,
     ) -> Result<IdConnection<AuditEntry>> {
         let request = ctx.request();
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::of_field(ctx, first, after)?;
         let tenant_id = tenant_id.as_ref().map(|id| parse_id("tenantId", id)).transpose()?;
         let paged = audit::list(&request.db, request, tenant_id, page).await?;
         Ok(paged.into_connection(|e| e.id, AuditEntry::from))

@@ -1,8 +1,7 @@
 use std::sync::Arc;
 
 use async_graphql::{ID, Json, Object, SimpleObject};
-use chrono::{DateTime, Utc};
-use kernel::Role;
+use kernel::{Role, Timestamp};
 
 use crate::Tenant;
 use crate::entity::audit_entry;
@@ -49,11 +48,11 @@ impl TenantView {
     async fn feature_toggles(&self) -> &FeatureToggles {
         &self.0.feature_toggles
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at.into()
     }
 }
 
@@ -61,7 +60,7 @@ impl TenantView {
 #[derive(SimpleObject)]
 pub struct AuditEntry {
     pub id: ID,
-    pub at: DateTime<Utc>,
+    pub at: Timestamp,
     pub tenant_id: Option<ID>,
     pub actor_id: Option<ID>,
     pub actor_role: Option<Role>,
@@ -78,7 +77,7 @@ impl From<audit_entry::Model> for AuditEntry {
     fn from(m: audit_entry::Model) -> Self {
         Self {
             id: ID(m.id.to_string()),
-            at: m.at,
+            at: m.at.into(),
             tenant_id: m.tenant_id.map(|t| ID(t.to_string())),
             actor_id: m.actor_id.map(|a| ID(a.to_string())),
             actor_role: m.actor_role,

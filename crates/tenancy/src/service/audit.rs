@@ -1,10 +1,9 @@
 //! The audit log: who did what to which thing, when, from where, with the before and after
 //! state. Written by the mutation that made the change, in its transaction.
 
+use kernel::pagination::{Order, paginate};
 use kernel::{AppResult, PageArgs, Paged, RequestContext, Role, new_id};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -65,10 +64,5 @@ pub async fn list(
     if let Some(tenant) = scope {
         query = query.filter(audit_entry::Column::TenantId.eq(tenant));
     }
-    let total = query.clone().count(conn).await?;
-    if let Some(after) = page.after {
-        query = query.filter(audit_entry::Column::Id.lt(after));
-    }
-    let rows = query.order_by_desc(audit_entry::Column::Id).limit(page.fetch()).all(conn).await?;
-    Ok(Paged::new(page, rows, total))
+    paginate(conn, query, audit_entry::Column::Id, Order::newest_first(), page).await
 }

@@ -1,12 +1,13 @@
 //! Resolving a request's tenant from its host name or `X-Tenant` slug.
 //!
-//! Every request resolves its tenant, so lookups are cached in memory. A write through this
-//! process clears the cache at once; other replicas see a change within `ttl` (a few seconds),
-//! which bounds how long a suspension takes to reach every replica.
+//! Every request resolves its tenant, so lookups are cached in memory (moka: bounded, each
+//! answer expires after `ttl`, and its admission policy keeps the hosts in real use when junk
+//! `Host` headers arrive in bulk). A write through this process clears the cache at once;
+//! other replicas see a change within `ttl` (a few seconds), which bounds how long a suspension
+//! takes to reach every replica.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use kernel::{AppError, AppResult};
 use sea_orm::ConnectionTrait;
@@ -33,17 +34,16 @@ enum Key {
     Slug(String),
 }
 
-/// A cached answer: when it was read, and the tenant (or that there is none).
-type Entry = (Instant, Option<Arc<Tenant>>);
+/// How many answers (tenants, or that a host or slug is none) are kept.
+const CAPACITY: u64 = 10_000;
 
 pub struct TenantDirectory {
-    ttl: Duration,
-    entries: RwLock<HashMap<Key, Entry>>,
+    entries: moka::sync::Cache<Key, Option<Arc<Tenant>>>,
 }
 
 impl TenantDirectory {
     pub fn new(ttl: Duration) -> Self {
-        Self { ttl, entries: RwLock::new(HashMap::new()) }
+        Self { entries: moka::sync::Cache::builder().max_capacity(CAPACITY).time_to_live(ttl).build() }
     }
 
     /// The tenant for a request: its host if that is a tenant domain, else its `X-Tenant` slug
@@ -70,33 +70,43 @@ impl TenantDirectory {
 
     /// Forgets every cached answer; called after any tenant write.
     pub fn invalidate(&self) {
-        self.entries.write().unwrap_or_else(|p| p.into_inner()).clear();
+        self.entries.invalidate_all();
     }
 
     async fn lookup(&self, conn: &impl ConnectionTrait, key: Key) -> AppResult<Option<Arc<Tenant>>> {
-        if let Some((at, hit)) = self.entries.read().unwrap_or_else(|p| p.into_inner()).get(&key)
-            && at.elapsed() < self.ttl
-        {
-            return Ok(hit.clone());
+        if let Some(hit) = self.entries.get(&key) {
+            return Ok(hit);
         }
         let found = match &key {
             Key::Host(host) => tenants::find_by_domain(conn, host).await?,
             Key::Slug(slug) => tenants::find_by_slug(conn, slug).await?,
         }
         .map(Arc::new);
-        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
-        // Unknown hosts are cached too, but the map is bounded so junk Host headers cannot grow it.
-        if entries.len() >= 10_000 {
-            entries.clear();
-        }
-        entries.insert(key, (Instant::now(), found.clone()));
+        self.entries.insert(key, found.clone());
         Ok(found)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::normalize_host;
+    use super::*;
+
+    #[test]
+    fn junk_hosts_neither_grow_the_cache_past_its_bound_nor_evict_the_hosts_in_use() {
+        let directory = TenantDirectory::new(Duration::from_secs(60));
+        let real = Key::Host("essays.example".into());
+        directory.entries.insert(real.clone(), None);
+        for i in 0..50_000 {
+            // the real host keeps being asked for while junk pours in
+            if i % 10 == 0 {
+                assert!(directory.entries.get(&real).is_some(), "evicted after {i} junk hosts");
+            }
+            directory.entries.insert(Key::Host(format!("junk-{i}.example")), None);
+        }
+        directory.entries.run_pending_tasks();
+        assert!(directory.entries.entry_count() <= CAPACITY);
+        assert!(directory.entries.get(&real).is_some());
+    }
 
     #[test]
     fn hosts_are_normalized() {

@@ -1,10 +1,11 @@
 //! Tenants (websites): create, read, update, suspend, and their branding and feature toggles.
 
 use chrono::{DateTime, Utc};
+use kernel::pagination::{Order, paginate};
 use kernel::{AppError, AppResult, PageArgs, Paged, RequestContext, TenantScope, new_id};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QuerySelect,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -55,7 +56,14 @@ impl Tenant {
     }
 
     pub fn scope(&self) -> TenantScope {
-        TenantScope { id: self.id, slug: self.slug.clone(), currency: self.currency.clone() }
+        TenantScope {
+            id: self.id,
+            slug: self.slug.clone(),
+            currency: self.currency.clone(),
+            // validated on the way in; an unknown name (older data) counts as UTC
+            time_zone: kernel::time::time_zone(&self.time_zone).unwrap_or(chrono_tz::UTC),
+            features: std::sync::Arc::new(self.feature_toggles.clone()),
+        }
     }
 
     pub fn is_active(&self) -> bool {
@@ -67,24 +75,35 @@ impl Tenant {
     }
 }
 
+// One type for the service and for `createTenant`'s input.
+#[derive(async_graphql::InputObject)]
+#[graphql(name = "CreateTenantInput")]
 pub struct NewTenant {
+    /// 2–63 of `a-z 0-9 -`; also the `X-Tenant` header value.
     pub slug: String,
     pub name: String,
+    /// ISO 4217, fixed for the tenant's life.
     pub currency: String,
     pub domains: Vec<String>,
+    /// IANA zone, default `UTC`.
     pub time_zone: Option<String>,
     pub contact_email: Option<String>,
+    /// Default true.
     pub allow_registration: Option<bool>,
 }
 
-/// A partial update: `None` keeps the current value. The currency is fixed at creation because
-/// every stored amount of the tenant is in it.
-#[derive(Default)]
+// One type for the service and for `updateTenant`'s input. The currency is not in it: it is
+// fixed at creation because every stored amount of the tenant is in it.
+/// Absent fields keep their value.
+#[derive(Default, async_graphql::InputObject)]
+#[graphql(name = "UpdateTenantInput")]
 pub struct TenantChanges {
     pub name: Option<String>,
+    /// Replaces the whole list.
     pub domains: Option<Vec<String>>,
     pub time_zone: Option<String>,
-    pub contact_email: Option<Option<String>>,
+    /// `null` clears it.
+    pub contact_email: async_graphql::MaybeUndefined<String>,
     pub allow_registration: Option<bool>,
 }
 
@@ -134,21 +153,13 @@ pub async fn list(
     if let Some(status) = status {
         query = query.filter(tenant::Column::Status.eq(status));
     }
-    let total = query.clone().count(conn).await?;
-    if let Some(after) = page.after {
-        query = query.filter(tenant::Column::Id.gt(after));
-    }
-    let models = query.order_by_asc(tenant::Column::Id).limit(page.fetch()).all(conn).await?;
-    let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
+    let models = paginate(conn, query, tenant::Column::Id, Order::oldest_first(), page).await?;
+    let ids: Vec<Uuid> = models.items.iter().map(|m| m.id).collect();
     let domains = TenantDomains::find().filter(tenant_domain::Column::TenantId.is_in(ids)).all(conn).await?;
-    let rows = models
-        .into_iter()
-        .map(|m| {
-            let own = domains.iter().filter(|d| d.tenant_id == m.id).map(|d| d.domain.clone()).collect();
-            Tenant::from_model(m, own)
-        })
-        .collect();
-    Ok(Paged::new(page, rows, total))
+    Ok(models.map(|m| {
+        let own = domains.iter().filter(|d| d.tenant_id == m.id).map(|d| d.domain.clone()).collect();
+        Tenant::from_model(m, own)
+    }))
 }
 
 fn normalize_domains(domains: &[String]) -> AppResult<Vec<String>> {
@@ -204,7 +215,7 @@ async fn insert_domains(
 /// Creates a tenant (superadmin), with default branding and feature toggles.
 pub async fn create(conn: &impl ConnectionTrait, request: &RequestContext, input: NewTenant) -> AppResult<Tenant> {
     let slug = validate::slug("slug", &input.slug)?;
-    let name = validate::text("name", &input.name, 200)?;
+    let name = validate::name("name", &input.name, 200)?;
     let currency = validate::currency("currency", &input.currency)?;
     let time_zone = validate::time_zone("timeZone", input.time_zone.as_deref().unwrap_or("UTC"))?;
     let contact_email = input.contact_email.as_deref().map(|e| validate::email("contactEmail", e)).transpose()?;
@@ -249,7 +260,9 @@ pub async fn create(conn: &impl ConnectionTrait, request: &RequestContext, input
 }
 
 /// Applies `mutate` (and a new domain list, if given) to the tenant, stores it and audits
-/// before/after as `action`.
+/// before/after as `action`. The row is read locked (`FOR UPDATE` on PostgreSQL; SQLite's write
+/// transaction holds the database), so `mutate` sees the latest state and two edits of
+/// different fields both land.
 async fn modify(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
@@ -258,7 +271,8 @@ async fn modify(
     domains: Option<&[String]>,
     mutate: impl FnOnce(&mut tenant::ActiveModel) -> AppResult<()>,
 ) -> AppResult<Tenant> {
-    let model = Tenants::find_by_id(id).one(conn).await?.ok_or_else(|| AppError::not_found("tenant"))?;
+    let model =
+        Tenants::find_by_id(id).lock_exclusive().one(conn).await?.ok_or_else(|| AppError::not_found("tenant"))?;
     let before = with_domains(conn, model.clone()).await?;
     if let Some(domains) = domains {
         insert_domains(conn, id, domains, request.now()).await?;
@@ -290,12 +304,14 @@ pub async fn update(
     id: Uuid,
     changes: TenantChanges,
 ) -> AppResult<Tenant> {
-    let name = changes.name.as_deref().map(|n| validate::text("name", n, 200)).transpose()?;
+    let name = changes.name.as_deref().map(|n| validate::name("name", n, 200)).transpose()?;
     let time_zone = changes.time_zone.as_deref().map(|z| validate::time_zone("timeZone", z)).transpose()?;
-    let contact_email = changes
-        .contact_email
-        .map(|e| e.as_deref().map(|e| validate::email("contactEmail", e)).transpose())
-        .transpose()?;
+    // absent: keep; null: clear; a value: validate and set
+    let contact_email = match &changes.contact_email {
+        async_graphql::MaybeUndefined::Undefined => None,
+        async_graphql::MaybeUndefined::Null => Some(None),
+        async_graphql::MaybeUndefined::Value(e) => Some(Some(validate::email("contactEmail", e)?)),
+    };
     let domains = changes.domains.as_deref().map(normalize_domains).transpose()?;
     modify(conn, request, id, "tenant.update", domains.as_deref(), |t| {
         if let Some(name) = name {
@@ -328,7 +344,7 @@ pub async fn set_status(
     };
     modify(conn, request, id, action, None, |t| {
         if t.status.as_ref() == &status {
-            return Err(AppError::conflict(format!("tenant is already {}", status.as_str())));
+            return Err(AppError::conflict(format!("tenant is already {status}")));
         }
         t.status = Set(status);
         Ok(())
@@ -340,8 +356,8 @@ pub async fn set_status(
 fn check_branding(b: Branding) -> AppResult<Branding> {
     let check = |v: Option<String>, f: &dyn Fn(&str) -> AppResult<String>| v.as_deref().map(f).transpose();
     Ok(Branding {
-        subject_prefix: check(b.subject_prefix, &|v| validate::text("subjectPrefix", v, 50))?,
-        from_name: check(b.from_name, &|v| validate::text("fromName", v, 100))?,
+        subject_prefix: check(b.subject_prefix, &|v| validate::name("subjectPrefix", v, 50))?,
+        from_name: check(b.from_name, &|v| validate::name("fromName", v, 100))?,
         from_address: check(b.from_address, &|v| validate::email("fromAddress", v))?,
         reply_to: check(b.reply_to, &|v| validate::email("replyTo", v))?,
         logo_url: check(b.logo_url, &|v| validate::url("logoUrl", v))?,
@@ -351,49 +367,51 @@ fn check_branding(b: Branding) -> AppResult<Branding> {
     })
 }
 
+/// The most pages and slides a tenant may allow in one order (the pricing engine's bounds).
+pub const MAX_PAGES_PER_ORDER: i32 = 1000;
+pub const MAX_SLIDES_PER_ORDER: i32 = 500;
+
 fn check_toggles(t: &FeatureToggles) -> AppResult<()> {
-    if !(1..=1000).contains(&t.max_pages_per_order) {
+    if !(1..=MAX_PAGES_PER_ORDER).contains(&t.max_pages_per_order) {
         return Err(AppError::bad_input("maxPagesPerOrder", "must be between 1 and 1000"));
     }
-    if !(0..=500).contains(&t.max_slides_per_order) {
+    if !(0..=MAX_SLIDES_PER_ORDER).contains(&t.max_slides_per_order) {
         return Err(AppError::bad_input("maxSlidesPerOrder", "must be between 0 and 500"));
     }
     Ok(())
 }
 
-pub async fn set_branding(
+/// Changes some branding fields (`patch` sets the ones the caller changes, on the current
+/// branding as stored) and validates the result.
+pub async fn update_branding(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
     id: Uuid,
-    branding: Branding,
+    patch: impl FnOnce(&mut Branding),
 ) -> AppResult<Tenant> {
-    let branding = check_branding(branding)?;
     modify(conn, request, id, "tenant.branding.update", None, |t| {
-        t.branding = Set(branding);
+        let mut branding = t.branding.as_ref().clone();
+        patch(&mut branding);
+        t.branding = Set(check_branding(branding)?);
         Ok(())
     })
     .await
 }
 
-pub async fn set_feature_toggles(
+/// Changes some feature toggles (`patch` sets the ones the caller changes, on the toggles as
+/// stored) and validates the result.
+pub async fn update_feature_toggles(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
     id: Uuid,
-    toggles: FeatureToggles,
+    patch: impl FnOnce(&mut FeatureToggles),
 ) -> AppResult<Tenant> {
-    check_toggles(&toggles)?;
     modify(conn, request, id, "tenant.feature_toggles.update", None, |t| {
+        let mut toggles = t.feature_toggles.as_ref().clone();
+        patch(&mut toggles);
+        check_toggles(&toggles)?;
         t.feature_toggles = Set(toggles);
         Ok(())
     })
     .await
-}
-
-impl TenantStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TenantStatus::Active => "active",
-            TenantStatus::Suspended => "suspended",
-        }
-    }
 }

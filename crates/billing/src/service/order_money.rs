@@ -1,0 +1,207 @@
+//! The money side of an order, as intents. The orders context says what happened (the client
+//! paid from the wallet, staff recorded an outside payment, the order was completed, it was
+//! fully refunded) and this module posts the entries; no other crate names billing's accounts.
+//!
+//! Each effect has a cause (`order:<id>:payment`, `order:<id>:earnings`,
+//! `order:<id>:earnings-reversal`), unique in the ledger, so it happens at most once per order
+//! however often the lifecycle passes the same step (approve, revise, approve again).
+
+use kernel::{AppResult, RequestContext};
+use sea_orm::ConnectionTrait;
+use uuid::Uuid;
+
+use crate::entity::account::AccountKind;
+use crate::entity::journal_entry::EntryKind;
+use crate::service::ledger::{self, Leg, NewEntry, Owner, Posted};
+
+/// The order a movement is for, as the orders context hands it over.
+#[derive(Debug, Clone)]
+pub struct OrderMoney {
+    pub tenant: Uuid,
+    pub order: Uuid,
+    pub client: Uuid,
+    pub currency: String,
+}
+
+impl OrderMoney {
+    fn cause(&self, what: &str) -> String {
+        format!("order:{}:{what}", self.order)
+    }
+}
+
+/// Moves `amount` between two accounts of the order's tenant (`from` loses it) as one entry.
+async fn transfer(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    of: &OrderMoney,
+    (kind, description, cause): (EntryKind, &str, String),
+    from: (AccountKind, Owner),
+    to: (AccountKind, Owner),
+    amount: i64,
+) -> AppResult<Posted> {
+    let now = request.now();
+    let from = ledger::open_account(conn, of.tenant, from.0, from.1, &of.currency, now).await?;
+    let to = ledger::open_account(conn, of.tenant, to.0, to.1, &of.currency, now).await?;
+    let entry = NewEntry {
+        tenant: of.tenant,
+        kind,
+        description,
+        order_id: Some(of.order),
+        actor_id: request.viewer.as_ref().map(|v| v.user_id),
+        currency: &of.currency,
+        at: now,
+        cause: Some(cause),
+    };
+    ledger::post(conn, entry, &[Leg { account: from.id, amount: -amount }, Leg { account: to.id, amount }]).await
+}
+
+/// The client pays the order's `amount` from their wallet into revenue. Not enough money is
+/// `BAD_USER_INPUT` (`INSUFFICIENT_FUNDS`).
+pub async fn charge_from_wallet(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    of: &OrderMoney,
+    amount: i64,
+) -> AppResult<()> {
+    let what = (EntryKind::OrderPayment, "Order paid from wallet", of.cause("payment"));
+    let wallet = (AccountKind::ClientWallet, Owner::User(of.client));
+    transfer(conn, request, of, what, wallet, (AccountKind::PlatformRevenue, Owner::Platform), amount).await?;
+    Ok(())
+}
+
+/// Staff record that the order's `amount` was paid outside the platform.
+pub async fn record_external_payment(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    of: &OrderMoney,
+    amount: i64,
+) -> AppResult<()> {
+    let what = (EntryKind::ManualPayment, "Order paid outside the platform", of.cause("payment"));
+    let cash = (AccountKind::PlatformCash, Owner::Platform);
+    transfer(conn, request, of, what, cash, (AccountKind::PlatformRevenue, Owner::Platform), amount).await?;
+    Ok(())
+}
+
+/// Credits the writer's earnings for the completed order, once per order: a second completion
+/// (after a revision) credits nothing. Returns whether it credited.
+pub async fn credit_earnings(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    of: &OrderMoney,
+    writer: Uuid,
+    amount: i64,
+) -> AppResult<bool> {
+    if amount <= 0 {
+        return Ok(false);
+    }
+    let what = (EntryKind::WriterEarnings, "Earnings for a completed order", of.cause("earnings"));
+    let revenue = (AccountKind::PlatformRevenue, Owner::Platform);
+    let posted =
+        transfer(conn, request, of, what, revenue, (AccountKind::WriterEarnings, Owner::User(writer)), amount).await?;
+    Ok(matches!(posted, Posted::Entry(_)))
+}
+
+/// Gives the writer's earnings for the order back to revenue (the order was fully refunded), if
+/// they were credited, once. Returns whether it reversed anything.
+pub async fn reverse_earnings(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    of: &OrderMoney,
+    writer: Uuid,
+) -> AppResult<bool> {
+    let Some(credited) = ledger::entry_for_cause(conn, of.tenant, &of.cause("earnings")).await? else {
+        return Ok(false);
+    };
+    let amount = ledger::entry_amounts(conn, of.tenant, &[credited.id]).await?.values().map(|m| m.0).sum::<i64>();
+    if amount <= 0 {
+        return Ok(false);
+    }
+    let what =
+        (EntryKind::EarningsReversal, "Earnings reversed: the order was fully refunded", of.cause("earnings-reversal"));
+    let earnings = (AccountKind::WriterEarnings, Owner::User(writer));
+    let posted =
+        transfer(conn, request, of, what, earnings, (AccountKind::PlatformRevenue, Owner::Platform), amount).await?;
+    Ok(matches!(posted, Posted::Entry(_)))
+}
+
+/// How money for an order arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum, serde::Serialize)]
+pub enum PaymentMethod {
+    /// From the client's wallet.
+    Wallet,
+    /// Paid outside the platform and recorded by staff (`MARK_PAID`).
+    Manual,
+}
+
+/// A payment received for an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderPayment {
+    pub id: Uuid,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub method: PaymentMethod,
+    pub amount: kernel::Money,
+}
+
+/// The payments of each of `orders`, oldest first (two statements, whatever the count).
+pub async fn payments_for_orders(
+    conn: &impl ConnectionTrait,
+    tenant: Uuid,
+    orders: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, Vec<OrderPayment>>> {
+    use crate::entity::journal_entry::{self, Entity as Entries};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let entries = Entries::find()
+        .filter(journal_entry::Column::TenantId.eq(tenant))
+        .filter(journal_entry::Column::OrderId.is_in(kernel::db::in_list(orders)))
+        .filter(journal_entry::Column::Kind.is_in([EntryKind::OrderPayment, EntryKind::ManualPayment]))
+        .order_by_asc(journal_entry::Column::Id)
+        .all(conn)
+        .await?;
+    let ids: Vec<Uuid> = entries.iter().map(|e| e.id).collect();
+    let amounts = if ids.is_empty() { Default::default() } else { ledger::entry_amounts(conn, tenant, &ids).await? };
+    let mut by_order: std::collections::HashMap<Uuid, Vec<OrderPayment>> = std::collections::HashMap::new();
+    for e in entries {
+        let Some(order) = e.order_id else { continue };
+        by_order.entry(order).or_default().push(OrderPayment {
+            id: e.id,
+            at: e.created_at,
+            method: if e.kind == EntryKind::OrderPayment { PaymentMethod::Wallet } else { PaymentMethod::Manual },
+            amount: amounts.get(&e.id).copied().unwrap_or_default(),
+        });
+    }
+    Ok(by_order)
+}
+
+/// What the ledger says about one order: payments less refunds (what reached revenue and
+/// stayed), and the writer's earnings less their reversal.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OrderTotals {
+    pub paid_net: i64,
+    pub earnings_net: i64,
+}
+
+/// [`OrderTotals`] of every order with an entry, in `tenant` (every tenant when `None`).
+pub async fn totals_by_order(
+    conn: &impl ConnectionTrait,
+    tenant: Option<Uuid>,
+) -> AppResult<std::collections::HashMap<Uuid, OrderTotals>> {
+    let scope = if tenant.is_some() { "e.tenant_id = $1" } else { "1 = 1" };
+    let sql = format!(
+        "SELECT e.order_id AS order_id, \
+           CAST(SUM(CASE WHEN a.kind IN ('PLATFORM_REVENUE', 'REFUNDS') AND e.kind IN ('ORDER_PAYMENT', 'MANUAL_PAYMENT', 'REFUND') \
+             THEN p.amount_minor ELSE 0 END) AS BIGINT) AS paid_net, \
+           CAST(SUM(CASE WHEN a.kind = 'WRITER_EARNINGS' THEN p.amount_minor ELSE 0 END) AS BIGINT) AS earnings_net \
+         FROM journal_entries e JOIN postings p ON p.entry_id = e.id JOIN ledger_accounts a ON a.id = p.account_id \
+         WHERE e.order_id IS NOT NULL AND {scope} GROUP BY e.order_id"
+    );
+    let statement = crate::service::integrity::statement(conn.get_database_backend(), &sql, tenant);
+    let mut totals = std::collections::HashMap::new();
+    for row in conn.query_all_raw(statement).await? {
+        let order: Uuid = row.try_get("", "order_id")?;
+        totals.insert(
+            order,
+            OrderTotals { paid_net: row.try_get("", "paid_net")?, earnings_net: row.try_get("", "earnings_net")? },
+        );
+    }
+    Ok(totals)
+}

@@ -1,0 +1,69 @@
+//! The one way anything is written: a closure run in one write transaction, committed when it
+//! returns `Ok`, rolled back (by dropping it) when it returns an error. Resolvers and commands
+//! never open or commit a transaction themselves.
+//!
+//! ```ignore
+//! // a write
+//! let draft = write(request, async |txn| drafts::save(txn, request, id, spec).await).await?;
+//! // a write that happens at most once per idempotency key
+//! let id = write_once(request, Once::new("placeOrder", key, &input), async |txn| {
+//!     Ok(orders::place(txn, request, &spec).await?.id)
+//! }).await?;
+//! ```
+//!
+//! The transaction takes the write lock up front (`BEGIN IMMEDIATE` on SQLite; read committed on
+//! PostgreSQL, where row locks and conditional updates guard), see [`crate::db::begin_write`].
+
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::{AppResult, RequestContext, db, idempotency};
+
+/// Runs `work` in a write transaction on `db` and commits it (for work outside a request:
+/// commands, webhooks, the worker).
+pub async fn transaction<T>(
+    db: &DatabaseConnection,
+    work: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
+) -> AppResult<T> {
+    let txn = db::begin_write(db).await?;
+    let result = work(&txn).await?;
+    txn.commit().await?;
+    Ok(result)
+}
+
+/// Runs `work` in a write transaction of the request's database and commits it.
+pub async fn write<T>(
+    request: &RequestContext,
+    work: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
+) -> AppResult<T> {
+    transaction(&request.db, work).await
+}
+
+/// An idempotent call: the operation, the client's key (none: an ordinary write), and a hash of
+/// the input (the same key with another input is `CONFLICT`).
+pub struct Once<'a> {
+    pub operation: &'static str,
+    pub key: Option<&'a str>,
+    pub input_hash: String,
+}
+
+impl<'a> Once<'a> {
+    pub fn new(operation: &'static str, key: Option<&'a str>, input: &impl Serialize) -> Self {
+        Once { operation, key, input_hash: idempotency::input_hash(input) }
+    }
+}
+
+/// Runs `work` at most once per (tenant, viewer, operation, key): a replay with the same input
+/// answers what the first call answered; without a key it is [`write`]. The answer is stored,
+/// so it is something small (an id) that the caller turns into the full result.
+pub async fn write_once<T: Serialize + DeserializeOwned>(
+    request: &RequestContext,
+    once: Once<'_>,
+    work: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
+) -> AppResult<T> {
+    match once.key {
+        None => write(request, work).await,
+        Some(key) => idempotency::run(request, once.operation, key, once.input_hash, work).await,
+    }
+}

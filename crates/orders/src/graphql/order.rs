@@ -1,0 +1,242 @@
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use billing::loaders::{OrderPaymentsLoader, OrderRefundsLoader};
+use billing::service::order_money::PaymentMethod;
+use identity::Person;
+use kernel::{CLIENT_MONEY_READERS, ContextExt, Money, RoleGuard, Timestamp, WRITER_PAY_READERS};
+use uuid::Uuid;
+
+use super::catalog::CatalogEntry;
+use super::quote::QuoteLine;
+use super::revisions::RevisionRequest;
+use super::timeline::TimelineEvent;
+use crate::entity::order::{self, OrderStatus, PaymentStatus, Spacing};
+use crate::entity::{order_event, order_line};
+use crate::loaders::{CatalogEntryLoader, OrderEventsLoader, OrderLinesLoader, RevisionsLoader, SettingsLoader};
+use crate::service::lifecycle::{self, OrderAction};
+
+const CLIENT_MONEY: RoleGuard = RoleGuard::new(CLIENT_MONEY_READERS);
+const WRITER_PAY: RoleGuard = RoleGuard::new(WRITER_PAY_READERS);
+
+pub fn id(uuid: Uuid) -> ID {
+    ID(uuid.to_string())
+}
+
+/// Rows a list resolver loaded for a whole page at once (set-based, from the query's
+/// look-ahead), so its nodes need no per-node loading. What it did not prefetch, nodes load
+/// through the request's DataLoaders, which batch a page's lookups into one statement too.
+#[derive(Default)]
+pub struct Prefetched {
+    pub events: Option<HashMap<Uuid, Vec<order_event::Model>>>,
+    pub people: Option<HashMap<Uuid, Person>>,
+}
+
+impl Prefetched {
+    /// The person, from the prefetched set when there is one, else through the loader.
+    pub async fn person(this: &Option<Arc<Prefetched>>, ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Person>> {
+        match this.as_ref().and_then(|p| p.people.as_ref()) {
+            Some(people) => Ok(id.and_then(|id| people.get(&id).cloned())),
+            None => Person::load(ctx, id).await,
+        }
+    }
+}
+
+/// An order, as the viewer may see it (with what its list prefetched, if anything).
+///
+/// Who reads which field (the order itself is visible to its client, its assigned writer,
+/// support and admins; see `service::access::visible_to`):
+/// - the work (topic, sizes, deadlines, catalogue choices, instructions, people, timeline,
+///   revisions, available actions): everyone who sees the order;
+/// - the client's money (`total`, `paymentStatus`, `lines`, `payments`, `refunds`, and refund
+///   events in the `timeline`): [`CLIENT_MONEY_READERS`], so never a writer or editor;
+/// - the writer's pay (`writerCompensation`): [`WRITER_PAY_READERS`], so never the client.
+///
+/// Guarded fields are nullable: a denied one answers `FORBIDDEN` and null, the rest of the order
+/// still arrives. The per-role field matrix test (`tests/tests/access/field_access.rs`) lists every
+/// field and fails when a new one is missing from it.
+pub struct Order(pub order::Model, pub Option<Arc<Prefetched>>);
+
+impl Order {
+    pub fn new(model: order::Model) -> Self {
+        Order(model, None)
+    }
+}
+
+async fn entry(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<CatalogEntry>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(ctx.data_unchecked::<DataLoader<CatalogEntryLoader>>().load_one(id).await?.map(CatalogEntry))
+}
+
+#[derive(SimpleObject)]
+pub struct Payment {
+    pub id: ID,
+    pub at: Timestamp,
+    pub method: PaymentMethod,
+    pub amount: Money,
+}
+
+#[Object]
+impl Order {
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    async fn topic(&self) -> &str {
+        &self.0.topic
+    }
+    async fn status(&self) -> OrderStatus {
+        self.0.status
+    }
+    #[graphql(guard = "CLIENT_MONEY")]
+    async fn payment_status(&self) -> Option<PaymentStatus> {
+        Some(self.0.payment_status)
+    }
+    /// The price, as frozen at placement.
+    #[graphql(guard = "CLIENT_MONEY")]
+    async fn total(&self) -> Option<Money> {
+        Some(Money(self.0.total_minor))
+    }
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+    async fn pages(&self) -> i32 {
+        self.0.pages
+    }
+    async fn slides(&self) -> i32 {
+        self.0.slides
+    }
+    async fn spacing(&self) -> Spacing {
+        self.0.spacing
+    }
+    async fn deadline(&self) -> Timestamp {
+        self.0.deadline.into()
+    }
+    /// When the writer must deliver: a share of the time to the client's deadline.
+    async fn writer_deadline(&self) -> Timestamp {
+        self.0.writer_deadline.into()
+    }
+    /// The writer's pay for the order (not shown to clients).
+    #[graphql(guard = "WRITER_PAY")]
+    async fn writer_compensation(&self) -> Option<Money> {
+        Some(Money(self.0.writer_compensation_minor))
+    }
+    async fn instructions(&self) -> Option<&str> {
+        self.0.instructions.as_deref()
+    }
+    async fn references(&self) -> Option<i32> {
+        self.0.reference_count
+    }
+    async fn tone(&self) -> Option<&str> {
+        self.0.tone.as_deref()
+    }
+    async fn placed_at(&self) -> Timestamp {
+        self.0.placed_at.into()
+    }
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at.into()
+    }
+    async fn completed_at(&self) -> Option<Timestamp> {
+        self.0.completed_at.map(Into::into)
+    }
+    /// The deadline has passed and the work is not submitted.
+    async fn is_late(&self, ctx: &Context<'_>) -> bool {
+        lifecycle::is_late(&self.0, ctx.request().now())
+    }
+    async fn client(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        Prefetched::person(&self.1, ctx, Some(self.0.client_id)).await
+    }
+    async fn writer(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        Prefetched::person(&self.1, ctx, self.0.writer_id).await
+    }
+    async fn preferred_writer(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        Prefetched::person(&self.1, ctx, self.0.preferred_writer_id).await
+    }
+    async fn paper_type(&self, ctx: &Context<'_>) -> Result<Option<CatalogEntry>> {
+        entry(ctx, Some(self.0.paper_type_id)).await
+    }
+    async fn academic_level(&self, ctx: &Context<'_>) -> Result<Option<CatalogEntry>> {
+        entry(ctx, Some(self.0.academic_level_id)).await
+    }
+    async fn subject(&self, ctx: &Context<'_>) -> Result<Option<CatalogEntry>> {
+        entry(ctx, Some(self.0.subject_id)).await
+    }
+    async fn work_type(&self, ctx: &Context<'_>) -> Result<Option<CatalogEntry>> {
+        entry(ctx, Some(self.0.work_type_id)).await
+    }
+    async fn writer_level(&self, ctx: &Context<'_>) -> Result<Option<CatalogEntry>> {
+        entry(ctx, self.0.writer_level_id).await
+    }
+    async fn citation_style(&self, ctx: &Context<'_>) -> Result<Option<CatalogEntry>> {
+        entry(ctx, self.0.citation_style_id).await
+    }
+    async fn english_type(&self, ctx: &Context<'_>) -> Result<Option<CatalogEntry>> {
+        entry(ctx, self.0.english_type_id).await
+    }
+    async fn extra_services(&self, ctx: &Context<'_>) -> Result<Vec<CatalogEntry>> {
+        let ids = &self.0.extra_service_ids.0;
+        let found = ctx.data_unchecked::<DataLoader<CatalogEntryLoader>>().load_many(ids.iter().copied()).await?;
+        Ok(ids.iter().filter_map(|id| found.get(id).cloned()).map(CatalogEntry).collect())
+    }
+    /// The priced lines, frozen at placement; they sum to `total`.
+    #[graphql(guard = "CLIENT_MONEY")]
+    async fn lines(&self, ctx: &Context<'_>) -> Result<Option<Vec<QuoteLine>>> {
+        let lines = ctx.data_unchecked::<DataLoader<OrderLinesLoader>>().load_one(self.0.id).await?.unwrap_or_default();
+        Ok(Some(
+            lines
+                .into_iter()
+                .map(|l: order_line::Model| QuoteLine { code: l.code, label: l.label, amount: Money(l.amount_minor) })
+                .collect(),
+        ))
+    }
+    /// Everything that happened to the order, oldest first. Refund events (which name amounts)
+    /// only for those who may read the client's money.
+    async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEvent>> {
+        let events = match self.1.as_ref().and_then(|p| p.events.as_ref()) {
+            Some(all) => all.get(&self.0.id).cloned().unwrap_or_default(),
+            None => {
+                ctx.data_unchecked::<DataLoader<OrderEventsLoader>>().load_one(self.0.id).await?.unwrap_or_default()
+            }
+        };
+        let money = ctx.request().viewer.as_ref().is_some_and(|v| CLIENT_MONEY_READERS.contains(&v.role));
+        Ok(events
+            .into_iter()
+            .filter(|e| money || !lifecycle::is_money_event(&e.kind))
+            .map(|e| TimelineEvent(e, self.1.clone()))
+            .collect())
+    }
+    /// Revision requests, oldest first.
+    async fn revisions(&self, ctx: &Context<'_>) -> Result<Vec<RevisionRequest>> {
+        let revisions =
+            ctx.data_unchecked::<DataLoader<RevisionsLoader>>().load_one(self.0.id).await?.unwrap_or_default();
+        Ok(revisions.into_iter().map(RevisionRequest).collect())
+    }
+    /// Money received for the order (from the wallet, or recorded by staff), oldest first.
+    #[graphql(guard = "CLIENT_MONEY")]
+    async fn payments(&self, ctx: &Context<'_>) -> Result<Option<Vec<Payment>>> {
+        let payments =
+            ctx.data_unchecked::<DataLoader<OrderPaymentsLoader>>().load_one(self.0.id).await?.unwrap_or_default();
+        Ok(Some(
+            payments
+                .into_iter()
+                .map(|p| Payment { id: id(p.id), at: p.at.into(), method: p.method, amount: p.amount })
+                .collect(),
+        ))
+    }
+    /// Refunds of the order, oldest first.
+    #[graphql(guard = "CLIENT_MONEY")]
+    async fn refunds(&self, ctx: &Context<'_>) -> Result<Option<Vec<billing::Refund>>> {
+        let refunds =
+            ctx.data_unchecked::<DataLoader<OrderRefundsLoader>>().load_one(self.0.id).await?.unwrap_or_default();
+        Ok(Some(refunds.into_iter().map(billing::Refund::from).collect()))
+    }
+    /// What the viewer may do with the order now.
+    async fn available_actions(&self, ctx: &Context<'_>) -> Result<Vec<OrderAction>> {
+        let request = ctx.request();
+        let Some(viewer) = &request.viewer else { return Ok(Vec::new()) };
+        let settings = ctx.data_unchecked::<DataLoader<SettingsLoader>>().load_one(self.0.tenant_id).await?;
+        let days = settings.map_or(0, |s| s.free_revision_days);
+        Ok(lifecycle::available_actions(&self.0, viewer, request.now(), days, &request.tenant()?.features))
+    }
+}

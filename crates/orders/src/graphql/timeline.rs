@@ -1,0 +1,35 @@
+use std::sync::Arc;
+
+use async_graphql::{Context, Object, Result};
+use identity::Person;
+use kernel::Timestamp;
+
+use super::order::Prefetched;
+use crate::entity::order::OrderStatus;
+use crate::entity::order_event;
+
+/// One thing that happened to an order.
+pub struct TimelineEvent(pub order_event::Model, pub Option<Arc<Prefetched>>);
+
+#[Object]
+impl TimelineEvent {
+    async fn at(&self) -> Timestamp {
+        self.0.at.into()
+    }
+    /// `PLACED`, or the action taken (`MARK_PAID`, `SUBMIT`, ...).
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    async fn actor(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        Prefetched::person(&self.1, ctx, self.0.actor_id).await
+    }
+    async fn from_status(&self) -> Option<OrderStatus> {
+        self.0.from_status
+    }
+    async fn to_status(&self) -> Option<OrderStatus> {
+        self.0.to_status
+    }
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+}

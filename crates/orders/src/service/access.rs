@@ -1,0 +1,27 @@
+//! Who sees which orders: the one rule every order query and action starts from.
+
+use kernel::{AppError, AppResult, RequestContext, Role};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::entity::order::{self, Entity as Orders};
+
+/// Which orders a viewer may see: clients their own, writers those assigned to them, support
+/// and admins all of the tenant's; anyone else none.
+pub fn visible_to(request: &RequestContext) -> AppResult<Condition> {
+    let viewer = request.viewer()?;
+    let tenant = request.tenant()?.id;
+    let scope = Condition::all().add(order::Column::TenantId.eq(tenant));
+    Ok(match viewer.role {
+        Role::Client => scope.add(order::Column::ClientId.eq(viewer.user_id)),
+        Role::Writer => scope.add(order::Column::WriterId.eq(viewer.user_id)),
+        Role::Support | Role::Admin | Role::Superadmin => scope,
+        Role::Editor => scope.add(Expr::value(false)),
+    })
+}
+
+/// The order, if the viewer may see it; `NOT_FOUND` otherwise (whoever's it is).
+pub async fn find_visible(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<order::Model> {
+    Orders::find_by_id(id).filter(visible_to(request)?).one(conn).await?.ok_or_else(|| AppError::not_found("order"))
+}

@@ -1,0 +1,29 @@
+//! Housekeeping that keeps tables from growing without end: sessions that ended long ago,
+//! throttle events past every window, idempotency keys past their lifetime. Run at start-up
+//! and by `seed-demo` (the worker will run it periodically).
+
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+
+/// What one purge removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Purged {
+    pub sessions: u64,
+    pub throttle_events: u64,
+    pub idempotency_keys: u64,
+}
+
+pub async fn purge(db: &DatabaseConnection, now: DateTime<Utc>) -> kernel::AppResult<Purged> {
+    let purged = Purged {
+        sessions: identity::service::sessions::purge(db, now).await?,
+        throttle_events: identity::service::throttle::purge(db, now).await?,
+        idempotency_keys: kernel::idempotency::purge(db, now).await?,
+    };
+    tracing::info!(
+        sessions = purged.sessions,
+        throttle_events = purged.throttle_events,
+        idempotency_keys = purged.idempotency_keys,
+        "housekeeping purged expired rows"
+    );
+    Ok(purged)
+}

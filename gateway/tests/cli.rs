@@ -1,0 +1,60 @@
+//! The binary as a new user meets it: `serve --demo` prints each site's address first.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Kills the server when the test ends, however it ends.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn serve_prints_the_sites_addresses_before_anything_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scriptorium"))
+        .args(["serve", "--demo"])
+        .env("DATABASE_URL", format!("sqlite://{}?mode=rwc", dir.path().join("cli.db").display()))
+        .env("SCRIPTORIUM_BIND", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _server = Server(child);
+    let (send, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut banner = Vec::new();
+    while !banner.last().is_some_and(|l: &String| l.contains("listening on")) {
+        let line = lines.recv_timeout(Duration::from_secs(120)).expect("the server printed no banner");
+        banner.push(line);
+    }
+    let listening = banner.last().unwrap();
+    let address = listening.split("http://").nth(1).unwrap().split_whitespace().next().unwrap();
+    let port = address.rsplit(':').next().unwrap();
+    assert!(port.parse::<u16>().unwrap() > 0, "{listening}");
+    assert!(banner[0].starts_with("Sites"), "{banner:#?}");
+    assert!(
+        banner[1].contains("essays") && banner[1].contains(&format!("http://localhost:{port}/graphql")),
+        "{banner:#?}"
+    );
+    assert!(
+        banner[2].contains("papers") && banner[2].contains(&format!("http://papers.localhost:{port}/graphql")),
+        "{banner:#?}"
+    );
+    assert!(listening.contains("X-Tenant"), "{listening}");
+}
