@@ -14,7 +14,8 @@
 #
 # The backend is SQLite in a temporary folder unless DATABASE_URL names a PostgreSQL database
 # (which must exist; the orders scenario seeds it once, `seed-demo --scale 100000`, and reuses
-# it). BENCH_ORDERS changes the order count. Needs wrk (installed from Debian when missing).
+# it). BENCH_ORDERS changes the order count; BENCH_BIN names another binary to load (an older
+# build, to compare). Needs wrk (installed from Debian when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCENARIO="${1:-viewer}"
@@ -24,8 +25,9 @@ PORT="${BENCH_PORT:-18090}"
 ORDERS="${BENCH_ORDERS:-100000}"
 
 command -v wrk >/dev/null || { echo "installing wrk"; apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release -q -p gateway
-BIN="${CARGO_TARGET_DIR:-target}/release/scriptorium"
+# BENCH_BIN runs another build instead (e.g. an older one, to compare).
+if [ -z "${BENCH_BIN:-}" ]; then cargo build --release -q -p gateway; fi
+BIN="${BENCH_BIN:-${CARGO_TARGET_DIR:-target}/release/scriptorium}"
 
 work=$(mktemp -d)
 export DATABASE_URL="${DATABASE_URL:-sqlite://$work/bench.db?mode=rwc}"
