@@ -183,10 +183,19 @@ async fn every_shipped_document_costs_the_same_statements_for_5_rows_as_for_50()
         });
         let mut run = Vec::new();
         for (role, name, document) in &documents {
-            let body = app.gql(document).vars(variables.clone()).tenant("essays").token(&tokens[role]).send().await;
-            assert!(body["errors"].is_null(), "{role}/{name}: {}", body["errors"]);
-            assert!(body["data"].as_object().is_some_and(|d| !d.is_empty()), "{role}/{name}: {body}");
-            run.push((statements(&body), items(&body["data"])));
+            // The fewest of three tries: a DataLoader batches what a page asks for within a
+            // millisecond, and a machine busy with other tests can split a batch in two. An
+            // N+1 is not noise: it costs a statement per row on every try.
+            let mut fewest = u64::MAX;
+            let mut answer = Value::Null;
+            for _ in 0..3 {
+                let body = app.gql(document).vars(variables.clone()).tenant("essays").token(&tokens[role]).send().await;
+                assert!(body["errors"].is_null(), "{role}/{name}: {}", body["errors"]);
+                assert!(body["data"].as_object().is_some_and(|d| !d.is_empty()), "{role}/{name}: {body}");
+                fewest = fewest.min(statements(&body));
+                answer = body["data"].clone();
+            }
+            run.push((fewest, items(&answer)));
         }
         runs.push(run);
     }
