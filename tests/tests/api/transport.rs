@@ -14,6 +14,21 @@ async fn health_readiness_and_metrics_answer() {
     assert!(metrics.contains("scriptorium_sql_statements_total"), "{metrics}");
 }
 
+/// With `SCRIPTORIUM_METRICS_BIND`, `/metrics` is not on the API's address (anyone who reaches
+/// the API would read it, unauthenticated); it is served by its own router on the private one.
+#[tokio::test]
+async fn metrics_on_a_private_address_are_not_served_with_the_api() {
+    let app = TestApp::spawn_with(|options| options.metrics = false).await;
+    assert_eq!(app.http().get(app.url("/metrics")).send().await.unwrap().status(), 404);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let private = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, gateway::app::metrics_router()).await.unwrap() });
+    app.gql("{ viewer { id } }").tenant("essays").send().await;
+    let metrics = app.http().get(format!("http://{private}/metrics")).send().await.unwrap();
+    assert_eq!(metrics.status(), 200);
+    assert!(metrics.text().await.unwrap().contains("scriptorium_http_requests_total"));
+}
+
 #[tokio::test]
 async fn graphiql_is_served_from_the_binary_with_no_external_host() {
     let app = TestApp::spawn().await;

@@ -1,4 +1,6 @@
-use async_graphql::dataloader::DataLoader;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, ID, Object, Result};
 use kernel::pagination::IdConnection;
 use kernel::{ContextExt, Money, Once, PageArgs, Timestamp, parse_id, write, write_once};
@@ -7,11 +9,18 @@ use uuid::Uuid;
 use super::order::{Order, id};
 use crate::entity::order_draft;
 use crate::loaders::PricingContextLoader;
-use crate::service::spec::{self, OrderSpec};
+use crate::service::spec::{self, OrderSpec, PricingContext};
 use crate::service::{access, drafts};
 
-/// A client's unfinished order.
-pub struct OrderDraft(pub order_draft::Model);
+/// A client's unfinished order (with its list's pricing context, when the list loaded it once
+/// for the whole page).
+pub struct OrderDraft(pub order_draft::Model, pub Option<Arc<PricingContext>>);
+
+impl OrderDraft {
+    pub fn alone(model: order_draft::Model) -> Self {
+        OrderDraft(model, None)
+    }
+}
 
 #[Object]
 impl OrderDraft {
@@ -28,8 +37,11 @@ impl OrderDraft {
     /// The price if it were placed now; null until the draft has the fields a price needs (or
     /// when its choices no longer price). A page of drafts reads the tenant's pricing once.
     async fn estimated_price(&self, ctx: &Context<'_>) -> Result<Option<Money>> {
-        let loader = ctx.data_unchecked::<DataLoader<PricingContextLoader>>();
-        let Some(context) = loader.load_one(self.0.tenant_id).await? else { return Ok(None) };
+        let context = match &self.1 {
+            Some(context) => Some(context.clone()),
+            None => ctx.data_unchecked::<DataLoader<PricingContextLoader>>().load_one(self.0.tenant_id).await?,
+        };
+        let Some(context) = context else { return Ok(None) };
         Ok(spec::estimate(&context, &self.0.spec, ctx.request().now()))
     }
     async fn created_at(&self) -> Timestamp {
@@ -57,14 +69,24 @@ impl DraftQuery {
     ) -> Result<IdConnection<OrderDraft>> {
         let request = ctx.request();
         let page = PageArgs::of_field(ctx, first, after)?;
-        Ok(drafts::list(&request.db, request, page).await?.into_connection(|d| d.id, OrderDraft))
+        let paged = drafts::list(&request.db, request, page).await?;
+        // the page's prices come from one pricing context, loaded once here rather than left to
+        // a DataLoader whose batch a long page can split
+        let mut context = None;
+        if let (Some(draft), true) =
+            (paged.items.first(), ctx.look_ahead().field("edges").field("node").field("estimatedPrice").exists())
+        {
+            let loader = ctx.data_unchecked::<DataLoader<PricingContextLoader>>().loader();
+            context = loader.load(&[draft.tenant_id]).await?.remove(&draft.tenant_id);
+        }
+        Ok(paged.into_connection(|d| d.id, |d| OrderDraft(d, context.clone())))
     }
 
     /// One of the viewer's drafts; opening it records `lastViewedAt`.
     async fn order_draft(&self, ctx: &Context<'_>, id: ID) -> Result<OrderDraft> {
         let request = ctx.request();
         let id = parse_id("id", &id)?;
-        Ok(OrderDraft(write(request, async |txn| drafts::open(txn, request, id).await).await?))
+        Ok(OrderDraft::alone(write(request, async |txn| drafts::open(txn, request, id).await).await?))
     }
 }
 
@@ -78,7 +100,7 @@ impl DraftMutation {
     async fn save_order_draft(&self, ctx: &Context<'_>, id: Option<ID>, input: OrderSpec) -> Result<OrderDraft> {
         let request = ctx.request();
         let id = id.map(|i| parse_id("id", &i)).transpose()?;
-        Ok(OrderDraft(write(request, async |txn| drafts::save(txn, request, id, input).await).await?))
+        Ok(OrderDraft::alone(write(request, async |txn| drafts::save(txn, request, id, input).await).await?))
     }
 
     async fn delete_order_draft(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {

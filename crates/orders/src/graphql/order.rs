@@ -1,12 +1,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use billing::loaders::{OrderPaymentsLoader, OrderRefundsLoader};
-use billing::service::order_money::PaymentMethod;
+use billing::service::order_money::{OrderPayment, PaymentMethod};
+use billing::service::refunds::RefundRecord;
 use identity::Person;
-use kernel::{CLIENT_MONEY_READERS, ContextExt, Money, RoleGuard, Timestamp, WRITER_PAY_READERS};
+use kernel::{AppError, CLIENT_MONEY_READERS, ContextExt, Money, RoleGuard, Timestamp, WRITER_PAY_READERS};
 use uuid::Uuid;
 
 use super::catalog::CatalogEntry;
@@ -14,7 +15,7 @@ use super::quote::QuoteLine;
 use super::revisions::RevisionRequest;
 use super::timeline::TimelineEvent;
 use crate::entity::order::{self, OrderStatus, PaymentStatus, Spacing};
-use crate::entity::{order_event, order_line};
+use crate::entity::{order_event, order_line, pricing_settings};
 use crate::loaders::{CatalogEntryLoader, OrderEventsLoader, OrderLinesLoader, RevisionsLoader, SettingsLoader};
 use crate::service::lifecycle::{self, OrderAction};
 
@@ -26,12 +27,31 @@ pub fn id(uuid: Uuid) -> ID {
 }
 
 /// Rows a list resolver loaded for a whole page at once (set-based, from the query's
-/// look-ahead), so its nodes need no per-node loading. What it did not prefetch, nodes load
-/// through the request's DataLoaders, which batch a page's lookups into one statement too.
+/// look-ahead), so its nodes need no per-node loading: one statement per relation, whatever the
+/// page size and however the runtime schedules the nodes. (A DataLoader batches what arrives
+/// within a millisecond; a page of more than 30 nodes is polled in turns, and a busy machine can
+/// split its batch.) What was not prefetched, nodes load through the request's DataLoaders.
 #[derive(Default)]
 pub struct Prefetched {
     pub events: Option<HashMap<Uuid, Vec<order_event::Model>>>,
     pub people: Option<HashMap<Uuid, Person>>,
+    pub lines: Option<HashMap<Uuid, Vec<order_line::Model>>>,
+    pub payments: Option<HashMap<Uuid, Vec<OrderPayment>>>,
+    pub refunds: Option<HashMap<Uuid, Vec<RefundRecord>>>,
+    pub settings: Option<Option<pricing_settings::Model>>,
+}
+
+/// The order's rows of one relation: from its page's prefetch when there was one, else through
+/// the loader `L`.
+async fn rows_of<L, T>(ctx: &Context<'_>, prefetched: Option<&HashMap<Uuid, Vec<T>>>, order: Uuid) -> Result<Vec<T>>
+where
+    L: Loader<Uuid, Value = Vec<T>, Error = AppError>,
+    T: Clone + Send + Sync + 'static,
+{
+    match prefetched {
+        Some(page) => Ok(page.get(&order).cloned().unwrap_or_default()),
+        None => Ok(ctx.data_unchecked::<DataLoader<L>>().load_one(order).await?.unwrap_or_default()),
+    }
 }
 
 impl Prefetched {
@@ -58,6 +78,13 @@ impl Prefetched {
 /// still arrives. The per-role field matrix test (`tests/tests/access/field_access.rs`) lists every
 /// field and fails when a new one is missing from it.
 pub struct Order(pub order::Model, pub Option<Arc<Prefetched>>);
+
+impl Order {
+    /// One relation of what this order's page prefetched, if it did.
+    fn page<T>(&self, pick: impl Fn(&Prefetched) -> Option<&T>) -> Option<&T> {
+        self.1.as_deref().and_then(pick)
+    }
+}
 
 impl Order {
     pub fn new(model: order::Model) -> Self {
@@ -182,7 +209,7 @@ impl Order {
     /// The priced lines, frozen at placement; they sum to `total`.
     #[graphql(guard = "CLIENT_MONEY")]
     async fn lines(&self, ctx: &Context<'_>) -> Result<Option<Vec<QuoteLine>>> {
-        let lines = ctx.data_unchecked::<DataLoader<OrderLinesLoader>>().load_one(self.0.id).await?.unwrap_or_default();
+        let lines = rows_of::<OrderLinesLoader, _>(ctx, self.page(|p| p.lines.as_ref()), self.0.id).await?;
         Ok(Some(
             lines
                 .into_iter()
@@ -193,12 +220,7 @@ impl Order {
     /// Everything that happened to the order, oldest first. Refund events (which name amounts)
     /// only for those who may read the client's money.
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEvent>> {
-        let events = match self.1.as_ref().and_then(|p| p.events.as_ref()) {
-            Some(all) => all.get(&self.0.id).cloned().unwrap_or_default(),
-            None => {
-                ctx.data_unchecked::<DataLoader<OrderEventsLoader>>().load_one(self.0.id).await?.unwrap_or_default()
-            }
-        };
+        let events = rows_of::<OrderEventsLoader, _>(ctx, self.page(|p| p.events.as_ref()), self.0.id).await?;
         let money = ctx.request().viewer.as_ref().is_some_and(|v| CLIENT_MONEY_READERS.contains(&v.role));
         Ok(events
             .into_iter()
@@ -215,8 +237,7 @@ impl Order {
     /// Money received for the order (from the wallet, or recorded by staff), oldest first.
     #[graphql(guard = "CLIENT_MONEY")]
     async fn payments(&self, ctx: &Context<'_>) -> Result<Option<Vec<Payment>>> {
-        let payments =
-            ctx.data_unchecked::<DataLoader<OrderPaymentsLoader>>().load_one(self.0.id).await?.unwrap_or_default();
+        let payments = rows_of::<OrderPaymentsLoader, _>(ctx, self.page(|p| p.payments.as_ref()), self.0.id).await?;
         Ok(Some(
             payments
                 .into_iter()
@@ -227,15 +248,17 @@ impl Order {
     /// Refunds of the order, oldest first.
     #[graphql(guard = "CLIENT_MONEY")]
     async fn refunds(&self, ctx: &Context<'_>) -> Result<Option<Vec<billing::Refund>>> {
-        let refunds =
-            ctx.data_unchecked::<DataLoader<OrderRefundsLoader>>().load_one(self.0.id).await?.unwrap_or_default();
+        let refunds = rows_of::<OrderRefundsLoader, _>(ctx, self.page(|p| p.refunds.as_ref()), self.0.id).await?;
         Ok(Some(refunds.into_iter().map(billing::Refund::from).collect()))
     }
     /// What the viewer may do with the order now.
     async fn available_actions(&self, ctx: &Context<'_>) -> Result<Vec<OrderAction>> {
         let request = ctx.request();
         let Some(viewer) = &request.viewer else { return Ok(Vec::new()) };
-        let settings = ctx.data_unchecked::<DataLoader<SettingsLoader>>().load_one(self.0.tenant_id).await?;
+        let settings = match self.1.as_ref().and_then(|p| p.settings.clone()) {
+            Some(prefetched) => prefetched,
+            None => ctx.data_unchecked::<DataLoader<SettingsLoader>>().load_one(self.0.tenant_id).await?,
+        };
         let days = settings.map_or(0, |s| s.free_revision_days);
         Ok(lifecycle::available_actions(&self.0, viewer, request.now(), days, &request.tenant()?.features))
     }

@@ -2,16 +2,17 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, ID, InputObject, Object, Result};
+use billing::loaders::{OrderPaymentsLoader, OrderRefundsLoader};
 use billing::service::refunds::RefundDestination;
 use identity::Person;
 use kernel::pagination::IdConnection;
-use kernel::{ContextExt, Money, Once, PageArgs, Timestamp, parse_id, write, write_once};
+use kernel::{CLIENT_MONEY_READERS, ContextExt, Money, Once, PageArgs, Timestamp, parse_id, write, write_once};
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::order::{Order, Prefetched};
 use crate::entity::order::{self, OrderStatus};
-use crate::loaders::OrderEventsLoader;
+use crate::loaders::{OrderEventsLoader, OrderLinesLoader, SettingsLoader};
 use crate::service::lifecycle::OrderAction;
 use crate::service::spec::OrderSpec;
 use crate::service::{access, actions, listing, placing, refunds};
@@ -65,17 +66,33 @@ impl OrderQuery {
     }
 }
 
-/// Loads, for a whole page and only as far as the query asks, the orders' timelines and the
-/// people they name (clients, writers, actors): one statement each, whatever the page size.
-/// (The look-ahead prefetch is for what one list needs in several places at once, the people;
-/// everything else a page asks for goes through the DataLoaders, which batch it too.)
+/// Loads, for a whole page and only as far as the query asks, the orders' lines, payments,
+/// refunds, timelines and the people they name (clients, writers, actors), and the pricing
+/// settings their actions depend on: one statement each, whatever the page size (see
+/// [`Prefetched`] for why a page does not leave this to the DataLoaders' timing).
 async fn prefetch(ctx: &Context<'_>, page: &[order::Model]) -> Result<Option<Arc<Prefetched>>> {
+    let Some(first) = page.first() else { return Ok(None) };
     let node = ctx.look_ahead().field("edges").field("node");
     let timeline = node.field("timeline");
+    let ids: Vec<Uuid> = page.iter().map(|o| o.id).collect();
     let mut prefetched = Prefetched::default();
     if timeline.exists() {
-        let ids: Vec<Uuid> = page.iter().map(|o| o.id).collect();
         prefetched.events = Some(ctx.data_unchecked::<DataLoader<OrderEventsLoader>>().loader().load(&ids).await?);
+    }
+    if node.field("lines").exists() {
+        prefetched.lines = Some(ctx.data_unchecked::<DataLoader<OrderLinesLoader>>().loader().load(&ids).await?);
+    }
+    // the client's money, loaded only for those who may read it (the fields' guards refuse the rest)
+    let money = ctx.request().viewer.as_ref().is_some_and(|v| CLIENT_MONEY_READERS.contains(&v.role));
+    if money && node.field("payments").exists() {
+        prefetched.payments = Some(ctx.data_unchecked::<DataLoader<OrderPaymentsLoader>>().loader().load(&ids).await?);
+    }
+    if money && node.field("refunds").exists() {
+        prefetched.refunds = Some(ctx.data_unchecked::<DataLoader<OrderRefundsLoader>>().loader().load(&ids).await?);
+    }
+    if node.field("availableActions").exists() {
+        let mut settings = ctx.data_unchecked::<DataLoader<SettingsLoader>>().loader().load(&[first.tenant_id]).await?;
+        prefetched.settings = Some(settings.remove(&first.tenant_id));
     }
     let mut people: Vec<Uuid> = Vec::new();
     let mut wants_people = false;

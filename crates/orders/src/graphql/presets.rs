@@ -102,6 +102,6 @@ impl PresetMutation {
         let request = ctx.request();
         let preset = parse_id("presetId", &preset_id)?;
         let draft = parse_id("draftId", &draft_id)?;
-        Ok(OrderDraft(write(request, async |txn| presets::apply(txn, request, preset, draft).await).await?))
+        Ok(OrderDraft::alone(write(request, async |txn| presets::apply(txn, request, preset, draft).await).await?))
     }
 }
