@@ -196,6 +196,17 @@ impl TestDatabase {
     }
 }
 
+/// The rows of `table` (for asserting that nothing was written).
+pub async fn count_rows(db: &DatabaseConnection, table: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect("the count runs")
+        .expect("a row");
+    row.try_get::<i64>("", "n").expect("a count")
+}
+
 /// What a service test needs to call services as someone: a request context for the demo user
 /// `email` of the tenant `slug` (or no one, with `email` `None`), at `clock`'s time.
 pub async fn request_as(

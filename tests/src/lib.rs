@@ -9,7 +9,7 @@ use std::time::Duration;
 use gateway::{AppOptions, build_router, seed};
 use identity::IdentitySettings;
 use kernel::ManualClock;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 
 pub use seed::DEMO_PASSWORD;
@@ -229,16 +229,7 @@ impl TestApp {
 
     /// Counts the rows of `table` (for asserting that nothing was written).
     pub async fn count(&self, table: &str) -> i64 {
-        let row = self
-            .db
-            .query_one_raw(sea_orm::Statement::from_string(
-                self.db.get_database_backend(),
-                format!("SELECT COUNT(*) AS n FROM {table}"),
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        row.try_get::<i64>("", "n").unwrap()
+        db::count_rows(&self.db, table).await
     }
 }
 

@@ -12,7 +12,7 @@ use kernel::{AppError, AppResult, Clock, ErrorCode, ManualClock, Reason, Request
 use orders::entity::order;
 use orders::service::catalog::{self, Entries};
 use orders::service::spec::OrderSpec;
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Statement};
+use sea_orm::{DatabaseConnection, EntityTrait};
 use serde_json::json;
 use tests::db::{TestDatabase, request_as, start_clock};
 use uuid::Uuid;
@@ -70,14 +70,7 @@ impl World {
 
     /// The rows of `table`.
     pub async fn count(&self, table: &str) -> i64 {
-        let backend = self.db.get_database_backend();
-        let row = self
-            .db
-            .query_one_raw(Statement::from_string(backend, format!("SELECT COUNT(*) AS n FROM {table}")))
-            .await
-            .unwrap()
-            .unwrap();
-        row.try_get::<i64>("", "n").unwrap()
+        tests::db::count_rows(&self.db, table).await
     }
 
     /// The rows of each of `tables`, to compare before and after.

@@ -10,6 +10,10 @@ use crate::entity::catalog_item::{self, CatalogKind, Entity as CatalogItems, Ext
 use crate::entity::pricing_settings::{self, Entity as PricingSettings};
 use crate::service::catalog::blank;
 
+/// The demo deadline tiers: (hours ahead, price factor in 1/10,000).
+pub const DEADLINE_TIERS: [(i32, i64); 8] =
+    [(6, 20_000), (12, 18_000), (24, 16_000), (48, 14_000), (72, 13_000), (120, 11_500), (168, 11_000), (336, 10_000)];
+
 /// Seeds the demo catalogue and pricing, unless the tenant has a catalogue.
 pub async fn seed(
     conn: &impl ConnectionTrait,
@@ -84,19 +88,7 @@ pub async fn seed(
     {
         add(WorkType, code, name, i as i32, &|m| m.rate_e4 = *rate);
     }
-    for (i, (hours, rate)) in [
-        (6, 20_000),
-        (12, 18_000),
-        (24, 16_000),
-        (48, 14_000),
-        (72, 13_000),
-        (120, 11_500),
-        (168, 11_000),
-        (336, 10_000),
-    ]
-    .iter()
-    .enumerate()
-    {
+    for (i, (hours, rate)) in DEADLINE_TIERS.iter().enumerate() {
         add(DeadlineTier, &format!("h{hours}"), &format!("{hours} hours"), i as i32, &|m| {
             m.hours = *hours;
             m.rate_e4 = *rate;

@@ -201,16 +201,8 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const TIERS: [(i32, i64); 8] = [
-        (6, 20_000),
-        (12, 18_000),
-        (24, 16_000),
-        (48, 14_000),
-        (72, 13_000),
-        (120, 11_500),
-        (168, 11_000),
-        (336, 10_000),
-    ];
+    // the demo's tiers, which the README's worked examples use
+    const TIERS: [(i32, i64); 8] = crate::service::demo_catalog::DEADLINE_TIERS;
 
     fn essay(pages: i32) -> PriceInput {
         PriceInput {
