@@ -22,8 +22,40 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         });
     } else {
         options.max_connections(16).min_connections(1);
+        if plain_text_by_default(url, std::env::var_os("PGSSLMODE").is_some()) {
+            options.map_sqlx_postgres_opts(|opts| opts.ssl_mode(sea_orm::sqlx::postgres::PgSslMode::Disable));
+        }
     }
     Database::connect(options).await
+}
+
+/// Whether a PostgreSQL connection should skip TLS: the URL names no `sslmode` (nor does
+/// `PGSSLMODE`) and the server is on this machine (a loopback address or a Unix socket). The
+/// driver's default, `prefer`, would encrypt whenever the server offers it, which on loopback
+/// protects nothing and costs about a tenth of a request's CPU. Any `sslmode` the URL gives is
+/// respected; a remote server keeps `prefer` (production should say `sslmode=verify-full`).
+fn plain_text_by_default(url: &str, sslmode_in_environment: bool) -> bool {
+    let (address, query) = url.split_once('?').unwrap_or((url, ""));
+    let names_sslmode = query.split('&').any(|pair| pair.starts_with("sslmode=") || pair.starts_with("ssl-mode="));
+    if names_sslmode || sslmode_in_environment {
+        return false;
+    }
+    // postgres://user:password@host:port/database, the host possibly a bracketed IPv6 address;
+    // a `host=` query parameter (a socket directory) or no host at all means a Unix socket
+    let host_param = query.split('&').find_map(|pair| pair.strip_prefix("host="));
+    let authority = address.split_once("://").map_or("", |(_, rest)| rest).split('/').next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    let host = host_param.unwrap_or(host);
+    host.is_empty()
+        || host.starts_with('/')
+        || host.starts_with("%2F")
+        || host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A transaction that takes the write lock up front (used by [`crate::write`]; nothing else opens
@@ -75,7 +107,32 @@ pub fn in_list(ids: &[uuid::Uuid]) -> Vec<uuid::Uuid> {
 
 #[cfg(test)]
 mod tests {
-    use super::in_list;
+    use super::{in_list, plain_text_by_default};
+
+    #[test]
+    fn loopback_databases_skip_tls_unless_the_url_or_environment_asks() {
+        for local in [
+            "postgres://postgres@127.0.0.1:5432/postgres",
+            "postgres://u:p@localhost/db",
+            "postgresql://[::1]:5432/db",
+            "postgres:///db",
+            "postgres://u@%2Fvar%2Frun%2Fpostgresql/db",
+            "postgres://u@/db?host=/var/run/postgresql",
+            "postgres://u@127.0.0.2/db?application_name=x",
+        ] {
+            assert!(plain_text_by_default(local, false), "{local}");
+        }
+        for kept in [
+            "postgres://u@db.example.com:5432/db",
+            "postgres://u@10.0.0.5/db",
+            "postgres://u@127.0.0.1/db?sslmode=require",
+            "postgres://u@localhost/db?application_name=x&sslmode=prefer",
+            "postgres://u@localhost/db?ssl-mode=verify-full",
+        ] {
+            assert!(!plain_text_by_default(kept, false), "{kept}");
+        }
+        assert!(!plain_text_by_default("postgres://u@127.0.0.1/db", true), "PGSSLMODE is respected");
+    }
 
     #[test]
     fn in_lists_come_in_few_shapes_and_keep_every_id() {
