@@ -114,35 +114,36 @@ pub async fn authenticate(
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Viewer> {
     let unauthenticated = || AppError::unauthenticated("the session is invalid or has ended; sign in again");
+    // Every request makes this lookup, so it reads only what a viewer is (no password hash, no
+    // session bookkeeping), decoded by position.
     let found = Sessions::find()
+        .select_only()
+        .columns([session::Column::Id, session::Column::LastSeenAt])
+        .columns([user::Column::Id, user::Column::TenantId, user::Column::Role, user::Column::Email])
+        .column(user::Column::DisplayName)
+        .inner_join(Users)
         .filter(session::Column::TokenHash.eq(token::digest(token_text)))
         .filter(session::Column::RevokedAt.is_null())
         .filter(session::Column::ExpiresAt.gt(now))
-        .find_also_related(Users)
+        .into_tuple::<(Uuid, chrono::DateTime<chrono::Utc>, Uuid, Option<Uuid>, Role, String, String)>()
         .one(conn)
         .await?;
-    let Some((session, Some(user))) = found else { return Err(unauthenticated()) };
-    let in_scope =
-        user.role == Role::Superadmin || (user.tenant_id.is_some() && user.tenant_id == tenant.map(|t| t.id));
+    let Some((session_id, last_seen_at, user_id, tenant_id, role, email, display_name)) = found else {
+        return Err(unauthenticated());
+    };
+    let in_scope = role == Role::Superadmin || (tenant_id.is_some() && tenant_id == tenant.map(|t| t.id));
     if !in_scope {
         return Err(unauthenticated());
     }
-    if now - session.last_seen_at >= Duration::seconds(TOUCH_EVERY_SECONDS) {
+    if now - last_seen_at >= Duration::seconds(TOUCH_EVERY_SECONDS) {
         Sessions::update_many()
             .col_expr(session::Column::LastSeenAt, Expr::value(now))
-            .filter(session::Column::Id.eq(session.id))
+            .filter(session::Column::Id.eq(session_id))
             .filter(session::Column::LastSeenAt.lt(now - Duration::seconds(TOUCH_EVERY_SECONDS)))
             .exec(conn)
             .await?;
     }
-    Ok(Viewer {
-        user_id: user.id,
-        tenant_id: user.tenant_id,
-        role: user.role,
-        session_id: session.id,
-        email: user.email,
-        display_name: user.display_name,
-    })
+    Ok(Viewer { user_id, tenant_id, role, session_id, email, display_name })
 }
 
 /// The viewer's live sessions, most recently seen first.
