@@ -96,6 +96,24 @@ where
     E: EntityTrait,
     E::Model: Send + Sync,
 {
+    let (query, total) = page_select(conn, query, id, order, page).await?;
+    Ok(Paged::new(page, query.all(conn).await?, total))
+}
+
+/// The statement that reads one page of `query` (as [`paginate`] runs it), and the total when the
+/// page asks for it; for callers that read the rows their own way (a projection of the columns a
+/// request needs), then make the page with [`Paged::new`].
+pub async fn page_select<E>(
+    conn: &impl ConnectionTrait,
+    query: Select<E>,
+    id: E::Column,
+    order: Order<E::Column>,
+    page: PageArgs,
+) -> Result<(Select<E>, u64), AppError>
+where
+    E: EntityTrait,
+    E::Model: Send + Sync,
+{
     let total = if page.with_total { query.clone().count(conn).await? } else { 0 };
     let newest = order.direction == Direction::NewestFirst;
     let past =
@@ -125,8 +143,7 @@ where
     if let Some(column) = order.column {
         query = query.order_by(column, sort.clone());
     }
-    let rows = query.order_by(id, sort).limit(page.fetch()).all(conn).await?;
-    Ok(Paged::new(page, rows, total))
+    Ok((query.order_by(id, sort).limit(page.fetch()), total))
 }
 
 /// Opaque cursors: the row id, base64url-encoded so clients do not build them.

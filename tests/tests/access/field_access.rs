@@ -14,7 +14,7 @@ use tests::{TestApp, code};
 use crate::common::{TENANT, TYPE_REF, is_composite, named_type, ok, required_args, send};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum Role {
+pub enum Role {
     Client,
     Writer,
     Support,
@@ -91,7 +91,7 @@ const ORDER: &str = "query($id: ID!) { order(id: $id) { id } }";
 const ACT: &str = "mutation($id: ID!, $a: OrderAction!) { performOrderAction(orderId: $id, action: $a) { status } }";
 
 /// `Order`'s fields as the running schema has them: name → the selection to ask for it.
-async fn order_fields(app: &TestApp, token: &str) -> Vec<(String, String)> {
+pub async fn order_fields(app: &TestApp, token: &str) -> Vec<(String, String)> {
     let query = format!(
         "{{ __type(name: \"Order\") {{ fields {{ name args {{ name defaultValue {TYPE_REF} }} {TYPE_REF} }} }} }}"
     );
@@ -114,15 +114,15 @@ async fn order_fields(app: &TestApp, token: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-struct Setup {
-    order: String,
-    tokens: HashMap<Role, String>,
-    editor: String,
+pub struct Setup {
+    pub order: String,
+    pub tokens: HashMap<Role, String>,
+    pub editor: String,
 }
 
 /// One order of the demo client: paid (recorded by the admin), assigned to and accepted by the
 /// demo writer, and refunded in part to the wallet, so every money list has something in it.
-async fn setup(app: &TestApp) -> Setup {
+pub async fn setup(app: &TestApp) -> Setup {
     let c = app.catalog(TENANT).await;
     let mut tokens = HashMap::new();
     for (role, email) in [

@@ -51,6 +51,90 @@ pub struct CatalogIds(pub Vec<Uuid>);
 
 impl ActiveModelBehavior for ActiveModel {}
 
+impl Model {
+    /// A row that selected only `columns`, in that order (a list page's projection of what its
+    /// query asks), as a model. The fields of the columns not read hold placeholders (nil ids,
+    /// empty texts, zero amounts, the epoch) that nothing reads: the projection includes every
+    /// column a requested field needs. Decoded by position, without looking names up.
+    pub fn from_columns(row: &sea_orm::QueryResult, columns: &[Column]) -> Result<Model, DbErr> {
+        let epoch = DateTimeUtc::default(); // the epoch
+        let mut m = Model {
+            id: Uuid::nil(),
+            tenant_id: Uuid::nil(),
+            client_id: Uuid::nil(),
+            writer_id: None,
+            topic: String::new(),
+            paper_type_id: Uuid::nil(),
+            academic_level_id: Uuid::nil(),
+            subject_id: Uuid::nil(),
+            work_type_id: Uuid::nil(),
+            pages: 0,
+            slides: 0,
+            spacing: Spacing::Double,
+            deadline: epoch,
+            writer_deadline: epoch,
+            extra_service_ids: CatalogIds::default(),
+            writer_level_id: None,
+            preferred_writer_id: None,
+            instructions: None,
+            citation_style_id: None,
+            english_type_id: None,
+            reference_count: None,
+            tone: None,
+            status: OrderStatus::Unpaid,
+            status_before_hold: None,
+            payment_status: PaymentStatus::Unpaid,
+            currency: String::new(),
+            total_minor: 0,
+            writer_compensation_minor: 0,
+            paid_minor: 0,
+            refunded_minor: 0,
+            placed_at: epoch,
+            updated_at: epoch,
+            completed_at: None,
+        };
+        for (i, column) in columns.iter().enumerate() {
+            // exhaustive: a new column does not compile until it can be read here
+            match column {
+                Column::Id => m.id = row.try_get_by_index(i)?,
+                Column::TenantId => m.tenant_id = row.try_get_by_index(i)?,
+                Column::ClientId => m.client_id = row.try_get_by_index(i)?,
+                Column::WriterId => m.writer_id = row.try_get_by_index(i)?,
+                Column::Topic => m.topic = row.try_get_by_index(i)?,
+                Column::PaperTypeId => m.paper_type_id = row.try_get_by_index(i)?,
+                Column::AcademicLevelId => m.academic_level_id = row.try_get_by_index(i)?,
+                Column::SubjectId => m.subject_id = row.try_get_by_index(i)?,
+                Column::WorkTypeId => m.work_type_id = row.try_get_by_index(i)?,
+                Column::Pages => m.pages = row.try_get_by_index(i)?,
+                Column::Slides => m.slides = row.try_get_by_index(i)?,
+                Column::Spacing => m.spacing = row.try_get_by_index(i)?,
+                Column::Deadline => m.deadline = row.try_get_by_index(i)?,
+                Column::WriterDeadline => m.writer_deadline = row.try_get_by_index(i)?,
+                Column::ExtraServiceIds => m.extra_service_ids = row.try_get_by_index(i)?,
+                Column::WriterLevelId => m.writer_level_id = row.try_get_by_index(i)?,
+                Column::PreferredWriterId => m.preferred_writer_id = row.try_get_by_index(i)?,
+                Column::Instructions => m.instructions = row.try_get_by_index(i)?,
+                Column::CitationStyleId => m.citation_style_id = row.try_get_by_index(i)?,
+                Column::EnglishTypeId => m.english_type_id = row.try_get_by_index(i)?,
+                Column::ReferenceCount => m.reference_count = row.try_get_by_index(i)?,
+                Column::Tone => m.tone = row.try_get_by_index(i)?,
+                Column::Status => m.status = row.try_get_by_index(i)?,
+                Column::StatusBeforeHold => m.status_before_hold = row.try_get_by_index(i)?,
+                Column::PaymentStatus => m.payment_status = row.try_get_by_index(i)?,
+                Column::Currency => m.currency = row.try_get_by_index(i)?,
+                Column::TotalMinor => m.total_minor = row.try_get_by_index(i)?,
+                Column::WriterCompensationMinor => m.writer_compensation_minor = row.try_get_by_index(i)?,
+                Column::PaidMinor => m.paid_minor = row.try_get_by_index(i)?,
+                Column::RefundedMinor => m.refunded_minor = row.try_get_by_index(i)?,
+                Column::PlacedAt => m.placed_at = row.try_get_by_index(i)?,
+                Column::UpdatedAt => m.updated_at = row.try_get_by_index(i)?,
+                Column::CompletedAt => m.completed_at = row.try_get_by_index(i)?,
+            }
+        }
+        Ok(m)
+    }
+}
+
 #[derive(
     Debug,
     Clone,

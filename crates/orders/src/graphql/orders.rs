@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use async_graphql::{Context, ID, InputObject, Object, Result};
+use async_graphql::{Context, ID, InputObject, Lookahead, Object, Result};
 use billing::loaders::{OrderPaymentsLoader, OrderRefundsLoader};
 use billing::service::refunds::RefundDestination;
 use identity::Person;
@@ -10,7 +10,7 @@ use kernel::{CLIENT_MONEY_READERS, ContextExt, Money, Once, PageArgs, Timestamp,
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::order::{Order, Prefetched};
+use super::order::{Order, Prefetched, projection};
 use crate::entity::order::{self, OrderStatus};
 use crate::loaders::{OrderEventsLoader, OrderLinesLoader, SettingsLoader};
 use crate::service::lifecycle::OrderAction;
@@ -60,8 +60,11 @@ impl OrderQuery {
     ) -> Result<IdConnection<Order>> {
         let request = ctx.request();
         let page = PageArgs::of_field(ctx, first, after)?;
-        let paged = listing::list(&request.db, request, filter.unwrap_or_default().into(), page).await?;
-        let prefetched = prefetch(ctx, &paged.items).await?;
+        let look_ahead = ctx.look_ahead();
+        let nodes = [look_ahead.field("edges").field("node"), look_ahead.field("nodes")];
+        let columns = projection(nodes.iter().flat_map(|n| n.selection_fields()));
+        let paged = listing::list(&request.db, request, filter.unwrap_or_default().into(), page, &columns).await?;
+        let prefetched = prefetch(ctx, &nodes, &paged.items).await?;
         Ok(paged.into_connection(|o| o.id, |o| Order(o, prefetched.clone())))
     }
 }
@@ -70,27 +73,33 @@ impl OrderQuery {
 /// refunds, timelines and the people they name (clients, writers, actors), and the pricing
 /// settings their actions depend on: one statement each, whatever the page size (see
 /// [`Prefetched`] for why a page does not leave this to the DataLoaders' timing).
-async fn prefetch(ctx: &Context<'_>, page: &[order::Model]) -> Result<Option<Arc<Prefetched>>> {
+async fn prefetch(
+    ctx: &Context<'_>,
+    nodes: &[Lookahead<'_>],
+    page: &[order::Model],
+) -> Result<Option<Arc<Prefetched>>> {
     let Some(first) = page.first() else { return Ok(None) };
-    let node = ctx.look_ahead().field("edges").field("node");
-    let timeline = node.field("timeline");
+    // whether the query asks for this path below its nodes (`edges { node }` or `nodes`)
+    let asks = |path: &[&str]| {
+        nodes.iter().any(|node| path[1..].iter().fold(node.field(path[0]), |at, name| at.field(name)).exists())
+    };
     let ids: Vec<Uuid> = page.iter().map(|o| o.id).collect();
     let mut prefetched = Prefetched::default();
-    if timeline.exists() {
+    if asks(&["timeline"]) {
         prefetched.events = Some(ctx.data_unchecked::<DataLoader<OrderEventsLoader>>().loader().load(&ids).await?);
     }
-    if node.field("lines").exists() {
+    if asks(&["lines"]) {
         prefetched.lines = Some(ctx.data_unchecked::<DataLoader<OrderLinesLoader>>().loader().load(&ids).await?);
     }
     // the client's money, loaded only for those who may read it (the fields' guards refuse the rest)
     let money = ctx.request().viewer.as_ref().is_some_and(|v| CLIENT_MONEY_READERS.contains(&v.role));
-    if money && node.field("payments").exists() {
+    if money && asks(&["payments"]) {
         prefetched.payments = Some(ctx.data_unchecked::<DataLoader<OrderPaymentsLoader>>().loader().load(&ids).await?);
     }
-    if money && node.field("refunds").exists() {
+    if money && asks(&["refunds"]) {
         prefetched.refunds = Some(ctx.data_unchecked::<DataLoader<OrderRefundsLoader>>().loader().load(&ids).await?);
     }
-    if node.field("availableActions").exists() {
+    if asks(&["availableActions"]) {
         let mut settings = ctx.data_unchecked::<DataLoader<SettingsLoader>>().loader().load(&[first.tenant_id]).await?;
         prefetched.settings = Some(settings.remove(&first.tenant_id));
     }
@@ -101,12 +110,12 @@ async fn prefetch(ctx: &Context<'_>, page: &[order::Model]) -> Result<Option<Arc
         ("writer", |o| o.writer_id),
         ("preferredWriter", |o| o.preferred_writer_id),
     ] {
-        if node.field(field).exists() {
+        if asks(&[field]) {
             wants_people = true;
             people.extend(page.iter().filter_map(pick));
         }
     }
-    if timeline.field("actor").exists() {
+    if asks(&["timeline", "actor"]) {
         wants_people = true;
         people.extend(prefetched.events.iter().flat_map(|all| all.values().flatten().filter_map(|e| e.actor_id)));
     }

@@ -1,10 +1,10 @@
 //! The viewer's orders, filtered and paged.
 
 use chrono::{DateTime, Utc};
-use kernel::pagination::{Order, paginate};
+use kernel::pagination::{Order, page_select};
 use kernel::{AppResult, PageArgs, Paged, RequestContext};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 
 use crate::entity::order::{self, Entity as Orders, OrderStatus};
 use crate::service::access::visible_to;
@@ -17,12 +17,14 @@ pub struct OrderFilter {
     pub placed_to: Option<DateTime<Utc>>,
 }
 
-/// The viewer's orders, newest first.
+/// The viewer's orders, newest first, reading only `columns` of each (see
+/// [`order::Model::from_columns`]; `order::Column::iter()` for whole rows).
 pub async fn list(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
     filter: OrderFilter,
     page: PageArgs,
+    columns: &[order::Column],
 ) -> AppResult<Paged<order::Model>> {
     let mut query = Orders::find().filter(visible_to(request)?);
     if let Some(status) = filter.status {
@@ -42,5 +44,9 @@ pub async fn list(
     if let Some(to) = filter.placed_to {
         query = query.filter(order::Column::PlacedAt.lt(to));
     }
-    paginate(conn, query, order::Column::Id, Order::newest_first(), page).await
+    let (query, total) = page_select(conn, query, order::Column::Id, Order::newest_first(), page).await?;
+    let statement = query.select_only().columns(columns.iter().copied()).build(conn.get_database_backend());
+    let rows = conn.query_all_raw(statement).await?;
+    let orders = rows.iter().map(|row| order::Model::from_columns(row, columns)).collect::<Result<Vec<_>, _>>()?;
+    Ok(Paged::new(page, orders, total))
 }
