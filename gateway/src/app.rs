@@ -17,6 +17,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::documents::DocumentCache;
 use crate::observability::{count_statements, metrics_handle, track_requests};
 use crate::schema::{self, AppSchema};
 use crate::{graphiql, responses, transport, webhooks};
@@ -48,6 +49,8 @@ pub struct AppState {
     pub introspection: bool,
     pub identity: IdentitySettings,
     pub providers: Providers,
+    /// Documents parsed and checked once.
+    pub documents: DocumentCache,
 }
 
 pub fn build_router(options: AppOptions) -> Router {
@@ -70,6 +73,7 @@ pub fn build_router(options: AppOptions) -> Router {
         introspection: options.introspection,
         identity: options.identity,
         providers: options.providers,
+        documents: DocumentCache::default(),
     });
 
     let graphql = if options.graphiql {

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod config;
+pub mod documents;
 pub mod graphiql;
 pub mod housekeeping;
 pub mod inputs;

@@ -24,6 +24,7 @@ use tenancy::Tenant;
 use tenancy::graphql::CurrentTenant;
 
 use crate::app::AppState;
+use crate::documents::DocumentCache;
 use crate::inputs;
 use crate::observability::{OperationNames, SqlStats, count_statements};
 use crate::responses::{assign_codes, error_response, null_at_error_paths};
@@ -74,7 +75,7 @@ async fn prepare_and_execute(
         BatchRequest::Single(r) => (false, vec![r]),
         BatchRequest::Batch(rs) => (true, rs),
     };
-    let (operations, names) = admit(operations, state.introspection)?;
+    let (operations, names) = admit(operations, &state.documents, state.introspection)?;
 
     // Every statement of this request, the tenant and session lookups included, goes through
     // this handle, so `extensions.sql` counts them all.
@@ -244,6 +245,7 @@ enum Admitted {
 /// reports it. Also names the operations, for the request's log line.
 fn admit(
     operations: Vec<async_graphql::Request>,
+    documents: &DocumentCache,
     introspection: bool,
 ) -> Result<(Vec<Admitted>, OperationNames), Refusal> {
     let text: usize = operations.iter().map(|r| r.query.len()).sum();
@@ -261,20 +263,27 @@ fn admit(
     let mut admitted = Vec::with_capacity(operations.len());
     let mut names = Vec::with_capacity(operations.len());
     for mut r in operations {
-        let variables = r.variables.clone();
-        let named = r.operation_name.clone();
-        let verdict = match r.parsed_query() {
-            Err(_) => Ok(()),
-            Ok(document) => {
-                names.push(named.or_else(|| only_operation_name(document)).unwrap_or_else(|| "-".into()));
-                LIMITS.check(document).and_then(|measure| {
+        let verdict = match documents.check(&r.query) {
+            None => Ok(()),
+            Some(checked) => {
+                names.push(
+                    r.operation_name
+                        .clone()
+                        .or_else(|| checked.only_operation_name.clone())
+                        .unwrap_or_else(|| "-".into()),
+                );
+                let verdict = checked.measure.clone().and_then(|measure| {
                     total_fields = total_fields.saturating_add(measure.fields);
                     if measure.introspection && !introspection {
                         return Err(AppError::forbidden("introspection is turned off on this server")
                             .with_reason(Reason::IntrospectionDisabled));
                     }
-                    inputs::check(&variables, document)
-                })
+                    inputs::check(&r.variables, &checked.document)
+                });
+                if verdict.is_ok() {
+                    r.set_parsed_query(checked.document.clone());
+                }
+                verdict
             }
         };
         admitted.push(match verdict {
@@ -296,14 +305,4 @@ fn admit(
         ));
     }
     Ok((admitted, OperationNames(names.join(","))))
-}
-
-/// The name of a document's one named operation, if it has exactly one.
-fn only_operation_name(document: &async_graphql::parser::types::ExecutableDocument) -> Option<String> {
-    match &document.operations {
-        async_graphql::parser::types::DocumentOperations::Multiple(ops) if ops.len() == 1 => {
-            ops.keys().next().map(|name| name.to_string())
-        }
-        _ => None,
-    }
 }
