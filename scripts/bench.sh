@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Loads a release build from wrk on loopback and prints requests/s, p50, p99 and the server's
-# peak RSS.
+# Loads a release build from wrk on loopback and prints requests/s, p50, p99, the server's peak
+# RSS and the CPU a request costs the server and PostgreSQL (from /proc). Every response is
+# checked: one with GraphQL errors fails the run. On PostgreSQL it also replays the statements of
+# one request with pgbench (prepared, same connections, same time) and prints the server's
+# requests/s as a share of that ceiling.
 #
 #   scripts/bench.sh viewer [seconds] [connections]   authenticated `viewer` queries (a client)
 #   scripts/bench.sh orders [seconds] [connections]   `orders(first: 50)` with client, writer and
@@ -15,7 +18,8 @@
 # The backend is SQLite in a temporary folder unless DATABASE_URL names a PostgreSQL database
 # (which must exist; the orders scenario seeds it once, `seed-demo --scale 100000`, and reuses
 # it). BENCH_ORDERS changes the order count; BENCH_BIN names another binary to load (an older
-# build, to compare). Needs wrk (installed from Debian when missing).
+# build, to compare). Needs wrk (installed from Debian when missing) and, for the ceiling,
+# pgbench (PostgreSQL's client tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCENARIO="${1:-viewer}"
@@ -72,17 +76,39 @@ print(doc + f" fragment F{n} on Query {{{fill} }}")')
   *) echo "unknown scenario: $SCENARIO (viewer, orders, payments, hostile or hostile-large)"; exit 2 ;;
 esac
 
-RUST_LOG=warn SCRIPTORIUM_BIND="127.0.0.1:$PORT" "$BIN" serve --demo >"$work/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+server=""
+trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work"' EXIT
+start_server() { # $1: RUST_LOG
+  RUST_LOG="$1" SCRIPTORIUM_LOG_FORMAT=json SCRIPTORIUM_BIND="127.0.0.1:$PORT" "$BIN" serve --demo >>"$work/server.log" 2>&1 &  # appending, so the log can be emptied under it
+  server=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && return; sleep 0.1; done
+  echo "the server did not start:"; cat "$work/server.log"; exit 1
+}
+stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; server=""; }
+post() { curl -sf "http://127.0.0.1:$PORT/graphql" -H 'Content-Type: application/json' -H 'X-Tenant: essays' "$@"; }
 
-token=$(curl -sf "http://127.0.0.1:$PORT/graphql" -H 'Content-Type: application/json' -H 'X-Tenant: essays' \
-  -d "{\"query\":\"mutation { signIn(input: {email: \\\"$EMAIL\\\", password: \\\"demo-password\\\"}) { token } }\"}" |
+# First run: the server logs its SQL, and one request of the scenario is captured (the
+# statements the ceiling replays, and how many a request makes).
+start_server "warn,scriptorium::sql=debug"
+token=$(post -d "{\"query\":\"mutation { signIn(input: {email: \\\"$EMAIL\\\", password: \\\"demo-password\\\"}) { token } }\"}" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["signIn"]["token"])')
-# through stdin: a 1 MB document is too long for a command-line argument
+# through stdin: a long document is too long for a command-line argument
 printf '%s' "$QUERY" | python3 -c 'import json,sys; print(json.dumps({"query": sys.stdin.read()}))' >"$work/body.json"
+# the query must answer before it is loaded
+post -H "Authorization: Bearer $token" --data-binary "@$work/body.json" >/dev/null  # warms the caches
+: >"$work/server.log"
+post -H "Authorization: Bearer $token" --data-binary "@$work/body.json" >"$work/answer.json" || true
+grep -q "$CHECK" "$work/answer.json" || { echo "the scenario's query did not answer as expected:"; head -c 600 "$work/answer.json"; echo; exit 1; }
+sleep 0.2
+python3 scripts/bench_ceiling.py "$work/server.log" "$token" >"$work/ceiling.sql"
+statements=$(grep -c . "$work/ceiling.sql" || true)
+stop_server
+echo "document: $(wc -c <"$work/body.json") bytes   statements per request: $statements"
+[ -z "${BENCH_SHOW_SQL:-}" ] || cut -c1-400 "$work/ceiling.sql"
 
+# Every response is checked: a GraphQL error (or, for the hostile scenarios, a missing refusal)
+# counts as a failure, and any failure fails the run.
+if [ "$SCENARIO" = hostile ] || [ "$SCENARIO" = hostile-large ]; then EXPECT="$CHECK"; else EXPECT=""; fi
 cat >"$work/load.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -91,28 +117,66 @@ wrk.headers["Authorization"] = "Bearer $token"
 local f = io.open("$work/body.json", "rb")
 wrk.body = f:read("*a")
 f:close()
+local expect = "$EXPECT"
+local threads = {}
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+function init(args) errors = 0 end
+function response(status, headers, body)
+  local failed
+  if expect ~= "" then failed = not body:find(expect, 1, true)
+  else failed = status ~= 200 or body:find('"errors"', 1, true) end
+  if failed then
+    if errors == 0 and id == 0 then io.write("first error: " .. body:sub(1, 300) .. "\n") end
+    errors = errors + 1
+  end
+end
+function done(summary, latency, requests)
+  local failed = 0
+  for _, thread in ipairs(threads) do failed = failed + thread:get("errors") end
+  io.write(string.format("graphql errors: %d of %d\n", failed, summary.requests))
+end
 LUA
-# the query must answer before it is loaded
-curl -sf "http://127.0.0.1:$PORT/graphql" -H 'Content-Type: application/json' -H 'X-Tenant: essays' \
-  -H "Authorization: Bearer $token" --data-binary "@$work/body.json" | grep -q "$CHECK"
-echo "document: $(wc -c <"$work/body.json") bytes"
 
+start_server warn
 if [ "$SCENARIO" = payments ]; then
   # enough distinct unpaid orders that none is paid twice in the run
   python3 scripts/bench_payments_prepare.py "$PORT" 16 "${BENCH_ORDERS_PER_CLIENT:-600}" "$work/load.lua"
 fi
 
+# CPU seconds (user + system) of a process, and of every PostgreSQL process together.
+ticks=$(getconf CLK_TCK)
+cpu_of() { awk -v t="$ticks" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+pg_cpu() { local s=0 p; for p in $(pgrep -x postgres || pgrep postgres || true); do s=$(echo "$s + $(cpu_of "$p")" | bc); done; echo "$s"; }
+
 echo "scenario: $SCENARIO  backend: ${DATABASE_URL%%:*}  duration: ${DURATION}s  connections: $CONNECTIONS"
+server_before=$(cpu_of "$server"); pg_before=$(pg_cpu)
 wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$work/load.lua" "http://127.0.0.1:$PORT/graphql" >"$work/wrk.txt"
+server_after=$(cpu_of "$server"); pg_after=$(pg_cpu)
 grep -E "graphql errors|first error" "$work/wrk.txt" | cut -c1-300 || true
 if [ "$SCENARIO" = payments ]; then
-  echo "ledger after the run: $(curl -sf "http://127.0.0.1:$PORT/graphql" -H 'Content-Type: application/json' -H 'X-Tenant: essays' \
-    -H "Authorization: Bearer $token" -d '{"query":"{ ledgerIntegrity { balanced accounts entries mismatches } }"}')"
+  echo "ledger after the run: $(post -H "Authorization: Bearer $token" -d '{"query":"{ ledgerIntegrity { balanced accounts entries mismatches } }"}')"
 fi
+requests=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
 rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
 p50=$(awk '$1=="50%" {print $2}' "$work/wrk.txt")
 p99=$(awk '$1=="99%" {print $2}' "$work/wrk.txt")
-errors=$(awk '/Non-2xx|Socket errors/' "$work/wrk.txt")
+wrk_errors=$(awk '/Non-2xx|Socket errors/' "$work/wrk.txt")
 rss=$(awk '/VmHWM/ {printf "%.1f MB", $2/1024}' "/proc/$server/status")
+per_request() { echo "scale=3; ($2 - $1) * 1000 / $requests" | bc; }
 echo "requests/s: $rps   p50: $p50   p99: $p99   server peak RSS: $rss"
-[ -z "$errors" ] || echo "wrk reported: $errors"
+echo "CPU per request: server $(per_request "$server_before" "$server_after") ms   PostgreSQL $(per_request "$pg_before" "$pg_after") ms"
+stop_server
+
+# The ceiling: the same request's statements replayed by pgbench, prepared, over as many
+# connections for as long, on the same database.
+if [[ "$DATABASE_URL" == postgres* ]] && [ "$statements" -gt 0 ]; then
+  pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T "$DURATION" -f "$work/ceiling.sql" "$DATABASE_URL" >"$work/pgbench.txt" 2>&1 ||
+    { echo "pgbench failed:"; cat "$work/pgbench.txt"; exit 1; }
+  ceiling=$(awk '/^tps/ {print $3; exit}' "$work/pgbench.txt")
+  echo "ceiling (pgbench, the request's $statements statements, prepared): $ceiling requests/s   server at $(echo "scale=1; $rps * 100 / $ceiling" | bc)% of it"
+fi
+[ -z "$wrk_errors" ] || { echo "wrk reported: $wrk_errors"; exit 1; }
+grep -q "graphql errors: 0 of" "$work/wrk.txt" || { echo "FAILED: some responses were errors"; exit 1; }
