@@ -4,13 +4,13 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use kernel::{AppError, RequestContext};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use crate::entity::user::{self, Entity as Users};
 
 /// What others may see of a user, and the tenant it belongs to: all a loader reads.
-#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonRow {
     pub id: Uuid,
     pub tenant_id: Option<Uuid>,
@@ -35,13 +35,13 @@ impl Loader<Uuid> for UserLoader {
             .select_only()
             .columns([user::Column::Id, user::Column::TenantId, user::Column::DisplayName, user::Column::Role])
             .filter(user::Column::Id.is_in(kernel::db::in_list(keys)))
-            .into_model::<PersonRow>()
+            .into_tuple::<(Uuid, Option<Uuid>, String, kernel::Role)>() // by position, as selected
             .all(&self.db)
             .await?;
         Ok(rows
             .into_iter()
-            .filter(|u| u.tenant_id.is_none() || u.tenant_id == self.tenant)
-            .map(|u| (u.id, u))
+            .filter(|(_, tenant_id, ..)| tenant_id.is_none() || *tenant_id == self.tenant)
+            .map(|(id, tenant_id, display_name, role)| (id, PersonRow { id, tenant_id, display_name, role }))
             .collect())
     }
 }

@@ -16,8 +16,10 @@ use super::quote::QuoteLine;
 use super::revisions::RevisionRequest;
 use super::timeline::TimelineEvent;
 use crate::entity::order::{self, OrderStatus, PaymentStatus, Spacing};
-use crate::entity::{order_event, order_line, pricing_settings};
-use crate::loaders::{CatalogEntryLoader, OrderEventsLoader, OrderLinesLoader, RevisionsLoader, SettingsLoader};
+use crate::entity::{order_line, pricing_settings};
+use crate::loaders::{
+    CatalogEntryLoader, OrderEventsLoader, OrderLinesLoader, RevisionsLoader, SettingsLoader, TimelineEntry,
+};
 use crate::service::lifecycle::{self, OrderAction};
 
 const CLIENT_MONEY: RoleGuard = RoleGuard::new(CLIENT_MONEY_READERS);
@@ -34,7 +36,7 @@ pub fn id(uuid: Uuid) -> ID {
 /// split its batch.) What was not prefetched, nodes load through the request's DataLoaders.
 #[derive(Default)]
 pub struct Prefetched {
-    pub events: Option<HashMap<Uuid, Vec<order_event::Model>>>,
+    pub events: Option<HashMap<Uuid, Vec<TimelineEntry>>>,
     pub people: Option<HashMap<Uuid, Person>>,
     pub lines: Option<HashMap<Uuid, Vec<order_line::Model>>>,
     pub payments: Option<HashMap<Uuid, Vec<OrderPayment>>>,

@@ -6,10 +6,10 @@ use kernel::Timestamp;
 
 use super::order::Prefetched;
 use crate::entity::order::OrderStatus;
-use crate::entity::order_event;
+use crate::loaders::TimelineEntry;
 
 /// One thing that happened to an order.
-pub struct TimelineEvent(pub order_event::Model, pub Option<Arc<Prefetched>>);
+pub struct TimelineEvent(pub TimelineEntry, pub Option<Arc<Prefetched>>);
 
 #[Object]
 impl TimelineEvent {
