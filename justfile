@@ -32,7 +32,8 @@ migrate:
 ci:
     bash .ci/run
 
-# Load authenticated `viewer` queries; prints req/s, p50, p99 and peak RSS (DATABASE_URL picks the backend)
+# Load authenticated `viewer` queries; prints req/s, p50, p99, peak RSS, CPU per request and, on
+# PostgreSQL, the pgbench ceiling of the same statements (DATABASE_URL picks the backend)
 bench-viewer *ARGS:
     bash scripts/bench.sh viewer {{ARGS}}
 
@@ -44,6 +45,11 @@ bench-orders *ARGS:
 bench-payments *ARGS:
     bash scripts/bench.sh payments {{ARGS}}
 
-# Load documents that must be refused (a 2^60-field fragment document; `hostile-large`: 1 MB)
+# Load documents that must be refused (a 2^60-field fragment document; `hostile-large`: 30 KB)
 bench-hostile *ARGS:
     bash scripts/bench.sh hostile {{ARGS}}
+
+# Instructions per request (callgrind, in process, SQLite) against the committed baseline;
+# `just instructions --profile` shows where they go, `--update` rewrites the baseline
+instructions *ARGS:
+    bash scripts/instructions.sh {{ARGS}}

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Where a callgrind dump's instructions go, per request: grouped by crate (or C library), then the
+functions with the most instructions of their own.
+
+    callgrind_summary.py DUMP REQUESTS
+"""
+import re
+import subprocess
+import sys
+
+dump, requests = sys.argv[1], int(sys.argv[2])
+out = subprocess.run(["callgrind_annotate", "--threshold=100", "--inclusive=no", "--auto=no", dump],
+                     capture_output=True, text=True, check=True).stdout
+total, rows = 0, []
+for line in out.splitlines():
+    m = re.match(r"\s*([\d,]+) \([\s\d.]+%\)\s+(.*)$", line)
+    if not m:
+        continue
+    ir, what = int(m.group(1).replace(",", "")), m.group(2)
+    if what == "PROGRAM TOTALS":
+        total = ir
+    elif ir < total / 4:  # a dump charges the call chain's roots (main, thread starts): left out
+        rows.append((ir, what))
+
+
+def group(what):
+    path, _, function = what.partition(":")
+    # a Rust function is grouped by the crate its name starts with (`<sea_orm::...`, `orders::...`),
+    # wherever the code was inlined from
+    m = re.match(r"<*&?(?:mut )?(?:dyn )?([a-z_][a-z0-9_]*)::", function)
+    if m and m.group(1) not in ("core", "alloc", "std"):
+        return m.group(1)
+    m = re.search(r"registry/src/[^/]+/([A-Za-z0-9_-]+?)-\d+\.\d+", path)
+    if m:
+        return m.group(1)
+    m = re.search(r"/work/[^/]+/(?:crates/)?([a-z_]+)/", path)
+    if m:
+        return "scriptorium " + m.group(1)
+    if "/rustc/" in path:
+        return "Rust std/core/alloc"
+    m = re.search(r"\[(/[^\]]+)\]$", what)
+    return m.group(1).rsplit("/", 1)[-1] if m else path
+
+
+groups = {}
+for ir, what in rows:
+    groups[group(what)] = groups.get(group(what), 0) + ir
+print(f"  {total // requests:>10,} instructions per request")
+print("  by crate:")
+for name, ir in sorted(groups.items(), key=lambda kv: -kv[1])[:14]:
+    print(f"  {ir // requests:>10,}  {100 * ir / total:5.1f}%  {name}")
+print("  functions with the most of their own:")
+for ir, what in sorted(rows, reverse=True)[:15]:
+    function = what.split(":", 1)[-1] if ":" in what else what
+    print(f"  {ir // requests:>10,}  {100 * ir / total:5.1f}%  {function[:150]}")
