@@ -8,6 +8,13 @@
 //!
 //! What callgrind reports is what runs between the two calls of `checkpoint`: set-up, seeding
 //! and the warm-up requests are left out. Runs with the server's allocator.
+//!
+//! `COST_DATABASE_URL` runs it on another database instead, e.g. an empty PostgreSQL one, to see
+//! where a request's instructions go on that backend (the committed check stays on SQLite,
+//! which needs no server):
+//!
+//!     createdb cost && COST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/cost \
+//!       valgrind --tool=callgrind --dump-before='*request_cost::checkpoint*' request_cost orders 20
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)] // a measuring tool: a failure should stop it loudly
 
 use std::net::SocketAddr;
@@ -64,7 +71,8 @@ fn main() {
 
 async fn run(email: &str, query: &str, requests: usize) {
     let folder = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/cost.db?mode=rwc", folder.path().display());
+    let url = std::env::var("COST_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}/cost.db?mode=rwc", folder.path().display()));
     let db = kernel::db::connect(&url).await.unwrap();
     Migrator::up(&db, None).await.unwrap();
     let clock = ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap());
