@@ -109,7 +109,8 @@ echo "document: $(wc -c <"$work/body.json") bytes   statements per request: $sta
 # Every response is checked: a GraphQL error (or, for the hostile scenarios, a missing refusal)
 # counts as a failure, and any failure fails the run.
 if [ "$SCENARIO" = hostile ] || [ "$SCENARIO" = hostile-large ]; then EXPECT="$CHECK"; else EXPECT=""; fi
-cat >"$work/load.lua" <<LUA
+# The requests: the scenario's one document, or (payments, below) a distinct order per request.
+cat >"$work/requests.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["X-Tenant"] = "essays"
@@ -117,13 +118,16 @@ wrk.headers["Authorization"] = "Bearer $token"
 local f = io.open("$work/body.json", "rb")
 wrk.body = f:read("*a")
 f:close()
+LUA
+# The check every scenario's responses go through (each wrk thread counts its own errors).
+cat >"$work/check.lua" <<LUA
 local expect = "$EXPECT"
 local threads = {}
+errors = 0
 function setup(thread)
   thread:set("id", #threads)
   table.insert(threads, thread)
 end
-function init(args) errors = 0 end
 function response(status, headers, body)
   local failed
   if expect ~= "" then failed = not body:find(expect, 1, true)
@@ -143,8 +147,9 @@ LUA
 start_server warn
 if [ "$SCENARIO" = payments ]; then
   # enough distinct unpaid orders that none is paid twice in the run
-  python3 scripts/bench_payments_prepare.py "$PORT" 16 "${BENCH_ORDERS_PER_CLIENT:-600}" "$work/load.lua"
+  python3 scripts/bench_payments_prepare.py "$PORT" 16 "${BENCH_ORDERS_PER_CLIENT:-600}" "$work/requests.lua"
 fi
+cat "$work/requests.lua" "$work/check.lua" >"$work/load.lua"
 
 # CPU seconds (user + system) of a process, and of every PostgreSQL process together.
 ticks=$(getconf CLK_TCK)
