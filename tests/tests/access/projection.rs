@@ -1,8 +1,8 @@
 //! A page of orders reads only the columns its query asks for (`projection` in
 //! `crates/orders/src/graphql/order.rs`); a single order reads its whole row. For every field of
-//! `Order`, found by introspection, asking for it alone on a page must answer exactly what the
-//! single order answers: a field whose columns the projection forgot would show a placeholder
-//! (a nil id, an empty text, the epoch) here.
+//! `Order`, found by introspection, asking for it alone on a page (directly, or in a fragment)
+//! must answer exactly what the single order answers: a field whose columns the projection
+//! forgot would show a placeholder (a nil id, an empty text, the epoch) here.
 
 use serde_json::json;
 use tests::TestApp;
@@ -31,6 +31,14 @@ async fn a_page_that_asks_for_one_field_answers_it_as_the_whole_row_does() {
         for (shape, page_query) in [
             ("edges", format!("{{ orders(first: 20) {{ edges {{ node {{ id {selection} }} }} }} }}")),
             ("nodes", format!("{{ orders(first: 20) {{ nodes {{ id {selection} }} }} }}")),
+            // the projection follows fragment spreads and inline fragments too
+            (
+                "fragment",
+                format!(
+                    "{{ orders(first: 20) {{ nodes {{ id ...F }} }} }} \
+                     fragment F on Order {{ ... on Order {{ {selection} }} }}"
+                ),
+            ),
         ] {
             let page = ok(&app, admin, &page_query, json!({})).await;
             let nodes: Vec<&serde_json::Value> = match shape {
@@ -56,7 +64,7 @@ async fn a_page_that_asks_for_one_field_answers_it_as_the_whole_row_does() {
 }
 
 #[tokio::test]
-async fn a_page_reads_fewer_columns_but_the_same_statements() {
+async fn a_page_makes_the_same_statements_however_many_columns_it_asks_for() {
     // the projection changes what a statement reads, not how many statements a page makes
     let app = TestApp::spawn().await;
     let s = setup(&app).await;
