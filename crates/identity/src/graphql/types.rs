@@ -1,5 +1,5 @@
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
-use kernel::{ContextExt, Role, Timestamp, Viewer};
+use kernel::{ContextExt, Inline, Role, Timestamp, Viewer};
 use tenancy::graphql::{CurrentTenant, TenantView};
 
 use crate::entity::{session, user};
@@ -43,10 +43,11 @@ impl From<&crate::loaders::PersonRow> for Person {
 
 impl Person {
     /// Loads a person through the request's user loader (batched with every other lookup).
-    pub async fn load(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Option<Person>> {
+    /// Resolved inline (see [`Inline`]): pages repeat people hundreds of times.
+    pub async fn load(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Option<Inline<Person>>> {
         let Some(id) = id else { return Ok(None) };
         let loader = ctx.data_unchecked::<async_graphql::dataloader::DataLoader<crate::loaders::UserLoader>>();
-        Ok(loader.load_one(id).await?.as_ref().map(Person::from))
+        Ok(loader.load_one(id).await?.as_ref().map(|row| Inline(Person::from(row))))
     }
 
     /// Users by id in one statement, for callers that prefetch a whole page's people.

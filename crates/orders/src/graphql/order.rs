@@ -7,7 +7,7 @@ use billing::loaders::{OrderPaymentsLoader, OrderRefundsLoader};
 use billing::service::order_money::{OrderPayment, PaymentMethod};
 use billing::service::refunds::RefundRecord;
 use identity::Person;
-use kernel::{AppError, CLIENT_MONEY_READERS, ContextExt, Money, RoleGuard, Timestamp, WRITER_PAY_READERS};
+use kernel::{AppError, CLIENT_MONEY_READERS, ContextExt, Inline, Money, RoleGuard, Timestamp, WRITER_PAY_READERS};
 use sea_orm::Iterable;
 use uuid::Uuid;
 
@@ -59,9 +59,13 @@ where
 
 impl Prefetched {
     /// The person, from the prefetched set when there is one, else through the loader.
-    pub async fn person(this: &Option<Arc<Prefetched>>, ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Person>> {
+    pub async fn person(
+        this: &Option<Arc<Prefetched>>,
+        ctx: &Context<'_>,
+        id: Option<Uuid>,
+    ) -> Result<Option<Inline<Person>>> {
         match this.as_ref().and_then(|p| p.people.as_ref()) {
-            Some(people) => Ok(id.and_then(|id| people.get(&id).cloned())),
+            Some(people) => Ok(id.and_then(|id| people.get(&id).cloned().map(Inline))),
             None => Person::load(ctx, id).await,
         }
     }
@@ -234,13 +238,13 @@ impl Order {
     async fn is_late(&self, ctx: &Context<'_>) -> bool {
         lifecycle::is_late(&self.0, ctx.request().now())
     }
-    async fn client(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+    async fn client(&self, ctx: &Context<'_>) -> Result<Option<Inline<Person>>> {
         Prefetched::person(&self.1, ctx, Some(self.0.client_id)).await
     }
-    async fn writer(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+    async fn writer(&self, ctx: &Context<'_>) -> Result<Option<Inline<Person>>> {
         Prefetched::person(&self.1, ctx, self.0.writer_id).await
     }
-    async fn preferred_writer(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+    async fn preferred_writer(&self, ctx: &Context<'_>) -> Result<Option<Inline<Person>>> {
         Prefetched::person(&self.1, ctx, self.0.preferred_writer_id).await
     }
     async fn paper_type(&self, ctx: &Context<'_>) -> Result<Option<CatalogEntry>> {
@@ -282,13 +286,13 @@ impl Order {
     }
     /// Everything that happened to the order, oldest first. Refund events (which name amounts)
     /// only for those who may read the client's money.
-    async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEvent>> {
+    async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<Inline<TimelineEvent>>> {
         let events = rows_of::<OrderEventsLoader, _>(ctx, self.page(|p| p.events.as_ref()), self.0.id).await?;
         let money = ctx.request().viewer.as_ref().is_some_and(|v| CLIENT_MONEY_READERS.contains(&v.role));
         Ok(events
             .into_iter()
             .filter(|e| money || !lifecycle::is_money_event(&e.kind))
-            .map(|e| TimelineEvent(e, self.1.clone()))
+            .map(|e| Inline(TimelineEvent(e, self.1.clone())))
             .collect())
     }
     /// Revision requests, oldest first.

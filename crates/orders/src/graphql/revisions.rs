@@ -1,6 +1,6 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use identity::Person;
-use kernel::{ContextExt, Timestamp, parse_id, write};
+use kernel::{ContextExt, Inline, Timestamp, parse_id, write};
 
 use super::order::id;
 use crate::entity::revision_request::{self, RevisionChange, RevisionSeverity, RevisionStatus};
@@ -44,10 +44,10 @@ impl RevisionRequest {
     async fn overdue(&self, ctx: &Context<'_>) -> bool {
         self.0.status != RevisionStatus::Completed && ctx.request().now() > self.0.deadline
     }
-    async fn requested_by(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+    async fn requested_by(&self, ctx: &Context<'_>) -> Result<Option<Inline<Person>>> {
         Person::load(ctx, Some(self.0.requested_by)).await
     }
-    async fn assigned_to(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+    async fn assigned_to(&self, ctx: &Context<'_>) -> Result<Option<Inline<Person>>> {
         Person::load(ctx, self.0.assigned_to).await
     }
     async fn created_at(&self) -> Timestamp {

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object, Result};
 use identity::Person;
-use kernel::Timestamp;
+use kernel::{Inline, Timestamp};
 
 use super::order::Prefetched;
 use crate::entity::order::OrderStatus;
@@ -20,7 +20,7 @@ impl TimelineEvent {
     async fn kind(&self) -> &str {
         &self.0.kind
     }
-    async fn actor(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+    async fn actor(&self, ctx: &Context<'_>) -> Result<Option<Inline<Person>>> {
         Prefetched::person(&self.1, ctx, self.0.actor_id).await
     }
     async fn from_status(&self) -> Option<OrderStatus> {
