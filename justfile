@@ -45,6 +45,11 @@ bench-orders *ARGS:
 bench-payments *ARGS:
     bash scripts/bench.sh payments {{ARGS}}
 
+# The job queue: W workers while P producers enqueue N jobs (`just bench-jobs 10000 2 4`); jobs/s,
+# commit-to-run latency and, on PostgreSQL, the pgbench ceiling of the same statements
+bench-jobs *ARGS:
+    bash scripts/bench.sh jobs {{ARGS}}
+
 # Load documents that must be refused (a 2^60-field fragment document; `hostile-large`: 30 KB)
 bench-hostile *ARGS:
     bash scripts/bench.sh hostile {{ARGS}}

@@ -1,6 +1,6 @@
 //! Housekeeping that keeps tables from growing without end: sessions that ended long ago,
-//! throttle events past every window, idempotency keys past their lifetime. Run at start-up
-//! and by `seed-demo` (the worker will run it periodically).
+//! throttle events past every window, idempotency keys past their lifetime, finished jobs past
+//! their keeping time. Run by the worker every hour (`crate::worker`), and by `seed-demo`.
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
@@ -11,6 +11,7 @@ pub struct Purged {
     pub sessions: u64,
     pub throttle_events: u64,
     pub idempotency_keys: u64,
+    pub jobs: u64,
 }
 
 pub async fn purge(db: &DatabaseConnection, now: DateTime<Utc>) -> kernel::AppResult<Purged> {
@@ -18,11 +19,13 @@ pub async fn purge(db: &DatabaseConnection, now: DateTime<Utc>) -> kernel::AppRe
         sessions: identity::service::sessions::purge(db, now).await?,
         throttle_events: identity::service::throttle::purge(db, now).await?,
         idempotency_keys: kernel::idempotency::purge(db, now).await?,
+        jobs: jobs::service::queue::purge(db, now).await?,
     };
     tracing::info!(
         sessions = purged.sessions,
         throttle_events = purged.throttle_events,
         idempotency_keys = purged.idempotency_keys,
+        jobs = purged.jobs,
         "housekeeping purged expired rows"
     );
     Ok(purged)

@@ -15,6 +15,7 @@ pub mod schema;
 pub mod seed;
 pub mod transport;
 pub mod webhooks;
+pub mod worker;
 
 pub use app::{AppOptions, build_router, metrics_router};
 pub use config::Settings;

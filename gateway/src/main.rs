@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use gateway::config::{DatabaseArgs, LogArgs, LogFormat, Settings, redact};
 use gateway::{AppOptions, build_router, housekeeping, metrics_router, observability, schema, seed};
 use identity::IdentitySettings;
+use jobs::WorkerSettings;
 use kernel::{Clock, SystemClock};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
@@ -33,8 +34,18 @@ enum Command {
         /// Seed the demo tenants and users when they are missing.
         #[arg(long)]
         demo: bool,
+        /// Serve only: run no background jobs here (a `scriptorium worker` elsewhere runs them).
+        #[arg(long)]
+        no_worker: bool,
         #[command(flatten)]
         settings: Settings,
+    },
+    /// Run the background jobs only (any number of workers and servers may share a database).
+    Worker {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        log: LogArgs,
     },
     /// Apply pending migrations, print which, and exit.
     Migrate {
@@ -142,7 +153,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             say(log.log_format, &format!("superadmin {email} created"));
             Ok(())
         }
-        Command::Serve { demo, settings } => serve(demo, settings).await,
+        Command::Serve { demo, no_worker, settings } => serve(demo, !no_worker, settings).await,
+        Command::Worker { database, log } => {
+            observability::init_logging(log.log_format);
+            let db = open_database(&database).await?;
+            gateway::worker::worker(db, Arc::new(SystemClock), WorkerSettings::default()).run(shutdown_signal()).await;
+            Ok(())
+        }
     }
 }
 
@@ -187,7 +204,7 @@ fn sqlite_path(url: &str) -> Option<&str> {
     (!path.is_empty() && !path.contains(":memory:")).then_some(path)
 }
 
-async fn serve(demo: bool, settings: Settings) -> Result<(), String> {
+async fn serve(demo: bool, with_worker: bool, settings: Settings) -> Result<(), String> {
     let format = settings.log.log_format;
     observability::init_logging(format);
     tracing::info!(
@@ -202,16 +219,24 @@ async fn serve(demo: bool, settings: Settings) -> Result<(), String> {
         stripe = settings.stripe_secret_key.is_some(),
         public_url = %settings.public_url,
         session_days = settings.session_days,
+        worker = with_worker,
         "starting"
     );
     let db = open_database(&settings.database).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    housekeeping::purge(&db, clock.now()).await.map_err(|e| e.to_string())?;
     if demo {
         let report = seed::seed_demo(&db, clock.clone()).await.map_err(|e| e.to_string())?;
         tracing::info!(tenants = report.tenants_created, users = report.users_created, "demo data ready");
     }
     let sites = sites(&db).await?;
+    // the embedded worker stops when the server has answered its last request
+    let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = with_worker.then(|| {
+        let worker = gateway::worker::worker(db.clone(), clock.clone(), WorkerSettings::default());
+        tokio::spawn(worker.run(async {
+            let _ = worker_stopped.await;
+        }))
+    });
     let router = build_router(AppOptions {
         db,
         clock,
@@ -248,6 +273,10 @@ async fn serve(demo: bool, settings: Settings) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     tracing::info!("stopped: every request in flight was answered");
+    let _ = stop_worker.send(());
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
     Ok(())
 }
 

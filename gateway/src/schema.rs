@@ -4,6 +4,7 @@
 use async_graphql::{EmptySubscription, MergedObject, Object, Schema, SchemaBuilder};
 use billing::{BillingMutation, BillingQuery};
 use identity::{IdentityMutation, IdentityQuery};
+use jobs::{JobsMutation, JobsQuery};
 use kernel::{Role, RoleGuard};
 use orders::{OrdersMutation, OrdersQuery};
 use tenancy::{TenancyMutation, TenancyQuery};
@@ -48,10 +49,10 @@ impl DashboardQuery {
 }
 
 #[derive(MergedObject, Default)]
-pub struct Query(TenancyQuery, IdentityQuery, BillingQuery, OrdersQuery, DashboardQuery);
+pub struct Query(TenancyQuery, IdentityQuery, BillingQuery, OrdersQuery, JobsQuery, DashboardQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(TenancyMutation, IdentityMutation, BillingMutation, OrdersMutation);
+pub struct Mutation(TenancyMutation, IdentityMutation, BillingMutation, OrdersMutation, JobsMutation);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 

@@ -58,3 +58,50 @@ fn serve_prints_the_sites_addresses_before_anything_else() {
     );
     assert!(listening.contains("X-Tenant"), "{listening}");
 }
+
+/// The lines a child prints, as they come.
+fn lines_of(stdout: std::process::ChildStdout) -> mpsc::Receiver<String> {
+    let (send, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    lines
+}
+
+/// Waits for a line containing `what`; fails with what was printed.
+fn wait_for(lines: &mpsc::Receiver<String>, what: &str, seen: &mut Vec<String>) {
+    while !seen.last().is_some_and(|l| l.contains(what)) {
+        match lines.recv_timeout(Duration::from_secs(120)) {
+            Ok(line) => seen.push(line),
+            Err(_) => panic!("no line with {what:?}; printed: {seen:#?}"),
+        }
+    }
+}
+
+#[test]
+fn worker_runs_the_periodic_housekeeping_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scriptorium"))
+        .arg("worker")
+        .env("DATABASE_URL", format!("sqlite://{}?mode=rwc", dir.path().join("worker.db").display()))
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = lines_of(child.stdout.take().unwrap());
+    let pid = child.id().to_string();
+    let mut server = Server(child);
+    let mut seen = Vec::new();
+    wait_for(&lines, "worker started", &mut seen);
+    // the hour's housekeeping job is enqueued as the worker starts, and run
+    wait_for(&lines, "housekeeping purged expired rows", &mut seen);
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    wait_for(&lines, "worker stopped", &mut seen);
+    let status = server.0.wait().unwrap();
+    assert!(status.success(), "{status:?}: {seen:#?}");
+}

@@ -12,6 +12,7 @@ mod m20261121_000006_refunds_discounts;
 mod m20261121_000007_payments;
 mod m20261122_000008_hardening;
 mod m20261123_000009_house;
+mod m20261206_000010_jobs;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000007_payments::Migration),
             Box::new(m20261122_000008_hardening::Migration),
             Box::new(m20261123_000009_house::Migration),
+            Box::new(m20261206_000010_jobs::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ mod drafts;
 mod housekeeping;
 mod identity;
 mod inputs;
+mod jobs;
 mod lifecycle;
 mod money_invariants;
 mod pricing;

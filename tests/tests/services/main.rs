@@ -7,6 +7,7 @@
 mod common;
 mod discounts;
 mod idempotency;
+mod jobs;
 mod ledger;
 mod lifecycle;
 mod throttle;

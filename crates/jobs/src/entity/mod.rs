@@ -1,0 +1,3 @@
+//! The jobs context's tables.
+
+pub mod job;

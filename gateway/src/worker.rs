@@ -1,0 +1,25 @@
+//! The worker's job kinds, every context's, registered in one place (the gateway is the one
+//! crate that knows them all), and how `serve` and `worker` start it.
+
+use std::sync::Arc;
+
+use jobs::{JobRun, Registry, Worker, WorkerSettings};
+use kernel::Clock;
+use sea_orm::DatabaseConnection;
+
+use crate::housekeeping;
+
+/// The purges of expired rows (sessions, throttle events, idempotency keys, finished jobs).
+pub const HOUSEKEEPING: &str = "housekeeping.purge";
+
+/// Every job kind this program runs, and the periodic ones.
+pub fn registry() -> Registry {
+    Registry::default()
+        .on(HOUSEKEEPING, |run: JobRun| async move { housekeeping::purge(&run.db, run.clock.now()).await.map(|_| ()) })
+        .every(HOUSEKEEPING, chrono::Duration::hours(1))
+}
+
+/// A worker with this program's job kinds.
+pub fn worker(db: DatabaseConnection, clock: Arc<dyn Clock>, settings: WorkerSettings) -> Worker {
+    Worker::new(db, clock, registry(), settings)
+}
