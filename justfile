@@ -50,6 +50,10 @@ bench-payments *ARGS:
 bench-jobs *ARGS:
     bash scripts/bench.sh jobs {{ARGS}}
 
+# Notifications to e-mail: workers send what producers write to an SMTP sink (`just bench-mail 10000 2 4`)
+bench-mail *ARGS:
+    bash scripts/bench.sh mail {{ARGS}}
+
 # Load documents that must be refused (a 2^60-field fragment document; `hostile-large`: 30 KB)
 bench-hostile *ARGS:
     bash scripts/bench.sh hostile {{ARGS}}

@@ -12,6 +12,8 @@
 #                                                     16 funded clients, then the ledger check
 #   scripts/bench.sh jobs [jobs] [workers] [producers]  the job queue (scripts/bench_jobs.sh):
 #                                                     jobs/s and commit-to-run latency
+#   scripts/bench.sh mail [n] [workers] [producers]   notifications to e-mail over SMTP
+#                                                     (scripts/bench_mail.sh): e-mails/s, latency
 #   scripts/bench.sh hostile [seconds] [connections]  a 60-level doubling fragment document
 #                                                     (2^60 fields expanded, ~2 KB), refused
 #   scripts/bench.sh hostile-large [s] [c]            the same at the 32 KiB document limit: 100
@@ -25,8 +27,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCENARIO="${1:-viewer}"
-# the job queue is measured without a server or wrk
+# the job queue and e-mail are measured without a server or wrk
 if [ "$SCENARIO" = jobs ]; then shift; exec bash scripts/bench_jobs.sh "$@"; fi
+if [ "$SCENARIO" = mail ]; then shift; exec bash scripts/bench_mail.sh "$@"; fi
 DURATION="${2:-20}"
 CONNECTIONS="${3:-32}"
 PORT="${BENCH_PORT:-18090}"

@@ -38,6 +38,26 @@ pub struct LogArgs {
     pub log_format: LogFormat,
 }
 
+/// Where e-mail goes (`serve` and `worker`).
+#[derive(Args, Debug, Clone)]
+pub struct MailArgs {
+    /// SMTP server: `smtps://user:pass@host:465` (TLS), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS), `smtp://host:25` (plain, a relay on a trusted network; never with a password).
+    /// Unset: e-mail is written as `.eml` files into the mail folder.
+    #[arg(long, env = "SCRIPTORIUM_SMTP_URL", hide_env_values = true, value_parser = secret)]
+    pub smtp_url: Option<SecretString>,
+    /// Where e-mail is written when no SMTP server is set.
+    #[arg(long, env = "SCRIPTORIUM_MAIL_DIR", default_value = "data/mail")]
+    pub mail_dir: std::path::PathBuf,
+}
+
+impl MailArgs {
+    /// The mailer, or why it cannot be made (an SMTP URL that does not parse).
+    pub fn mailer(&self) -> Result<notifications::Mailer, String> {
+        notifications::Mailer::new(self.smtp_url.as_ref().map(|u| u.expose_secret()), self.mail_dir.clone())
+    }
+}
+
 /// Everything `serve` needs. Booleans take `1`/`0`, `true`/`false`, `yes`/`no`, `on`/`off`,
 /// as flags (`--graphiql false`) and in the environment.
 #[derive(Args, Clone)]
@@ -47,6 +67,8 @@ pub struct Settings {
 
     #[command(flatten)]
     pub log: LogArgs,
+    #[command(flatten)]
+    pub mail: MailArgs,
 
     /// Address to listen on.
     #[arg(long, env = "SCRIPTORIUM_BIND", default_value = "127.0.0.1:8080")]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use gateway::config::{DatabaseArgs, LogArgs, LogFormat, Settings, redact};
+use gateway::config::{DatabaseArgs, LogArgs, LogFormat, MailArgs, Settings, redact};
 use gateway::{AppOptions, build_router, housekeeping, metrics_router, observability, schema, seed};
 use identity::IdentitySettings;
 use jobs::WorkerSettings;
@@ -46,6 +46,8 @@ enum Command {
         database: DatabaseArgs,
         #[command(flatten)]
         log: LogArgs,
+        #[command(flatten)]
+        mail: MailArgs,
     },
     /// Apply pending migrations, print which, and exit.
     Migrate {
@@ -154,10 +156,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Serve { demo, no_worker, settings } => serve(demo, !no_worker, settings).await,
-        Command::Worker { database, log } => {
+        Command::Worker { database, log, mail } => {
             observability::init_logging(log.log_format);
+            let mailer = mail.mailer()?;
+            tracing::info!(mail = %mailer.describe(), "e-mail");
             let db = open_database(&database).await?;
-            gateway::worker::worker(db, Arc::new(SystemClock), WorkerSettings::default()).run(shutdown_signal()).await;
+            gateway::worker::worker(db, Arc::new(SystemClock), mailer, WorkerSettings::default())
+                .run(shutdown_signal())
+                .await;
             Ok(())
         }
     }
@@ -222,6 +228,9 @@ async fn serve(demo: bool, with_worker: bool, settings: Settings) -> Result<(), 
         worker = with_worker,
         "starting"
     );
+    // an SMTP URL that does not parse stops the start, before anything is served
+    let mailer = settings.mail.mailer()?;
+    tracing::info!(mail = %mailer.describe(), "e-mail");
     let db = open_database(&settings.database).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     if demo {
@@ -232,7 +241,7 @@ async fn serve(demo: bool, with_worker: bool, settings: Settings) -> Result<(), 
     // the embedded worker stops when the server has answered its last request
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = with_worker.then(|| {
-        let worker = gateway::worker::worker(db.clone(), clock.clone(), WorkerSettings::default());
+        let worker = gateway::worker::worker(db.clone(), clock.clone(), mailer, WorkerSettings::default());
         tokio::spawn(worker.run(async {
             let _ = worker_stopped.await;
         }))
@@ -315,26 +324,35 @@ fn announce(format: LogFormat, sites: &[(String, String)], bound: SocketAddr, gr
 }
 
 /// Ctrl-C or SIGTERM: stop taking connections, answer what is in flight, then stop.
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Completes on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when it
+/// is first polled, so a signal that comes while start-up work runs is not lost (it would
+/// otherwise kill the process at once).
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (interrupt, terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (signal(SignalKind::interrupt()).ok(), signal(SignalKind::terminate()).ok())
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
+    async move {
+        #[cfg(unix)]
+        {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(interrupt) => {}
+                () = wait(terminate) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: no new connections; finishing the work in flight");
     }
-    tracing::info!("shutting down: no new connections; finishing the requests in flight");
 }
 
 /// Each tenant's slug and first domain, for the start-up lines (at most 50).

@@ -6,6 +6,7 @@ use billing::{BillingMutation, BillingQuery};
 use identity::{IdentityMutation, IdentityQuery};
 use jobs::{JobsMutation, JobsQuery};
 use kernel::{Role, RoleGuard};
+use notifications::{NotificationsMutation, NotificationsQuery};
 use orders::{OrdersMutation, OrdersQuery};
 use tenancy::{TenancyMutation, TenancyQuery};
 
@@ -13,7 +14,7 @@ use crate::limits::QueryLimits;
 
 /// The signed-in user: each context contributes its part.
 #[derive(MergedObject, Default)]
-pub struct Viewer(identity::ViewerPart, billing::ViewerPart);
+pub struct Viewer(identity::ViewerPart, billing::ViewerPart, notifications::ViewerPart);
 
 /// A client's dashboard: each context contributes its part.
 #[derive(MergedObject, Default)]
@@ -49,10 +50,17 @@ impl DashboardQuery {
 }
 
 #[derive(MergedObject, Default)]
-pub struct Query(TenancyQuery, IdentityQuery, BillingQuery, OrdersQuery, JobsQuery, DashboardQuery);
+pub struct Query(TenancyQuery, IdentityQuery, BillingQuery, OrdersQuery, JobsQuery, NotificationsQuery, DashboardQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(TenancyMutation, IdentityMutation, BillingMutation, OrdersMutation, JobsMutation);
+pub struct Mutation(
+    TenancyMutation,
+    IdentityMutation,
+    BillingMutation,
+    OrdersMutation,
+    JobsMutation,
+    NotificationsMutation,
+);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 

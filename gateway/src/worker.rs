@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use jobs::{JobRun, Registry, Worker, WorkerSettings};
 use kernel::Clock;
+use notifications::Mailer;
 use sea_orm::DatabaseConnection;
 
 use crate::housekeeping;
@@ -12,14 +13,19 @@ use crate::housekeeping;
 /// The purges of expired rows (sessions, throttle events, idempotency keys, finished jobs).
 pub const HOUSEKEEPING: &str = "housekeeping.purge";
 
-/// Every job kind this program runs, and the periodic ones.
-pub fn registry() -> Registry {
+/// Every job kind this program runs, and the periodic ones; e-mail leaves through `mailer`.
+pub fn registry(mailer: Mailer) -> Registry {
+    let mailer = Arc::new(mailer);
     Registry::default()
         .on(HOUSEKEEPING, |run: JobRun| async move { housekeeping::purge(&run.db, run.clock.now()).await.map(|_| ()) })
         .every(HOUSEKEEPING, chrono::Duration::hours(1))
+        .on(notifications::service::outbox::DELIVER, move |run: JobRun| {
+            let mailer = mailer.clone();
+            async move { notifications::service::delivery::deliver(run, &mailer).await }
+        })
 }
 
 /// A worker with this program's job kinds.
-pub fn worker(db: DatabaseConnection, clock: Arc<dyn Clock>, settings: WorkerSettings) -> Worker {
-    Worker::new(db, clock, registry(), settings)
+pub fn worker(db: DatabaseConnection, clock: Arc<dyn Clock>, mailer: Mailer, settings: WorkerSettings) -> Worker {
+    Worker::new(db, clock, registry(mailer), settings)
 }

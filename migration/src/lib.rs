@@ -13,6 +13,7 @@ mod m20261121_000007_payments;
 mod m20261122_000008_hardening;
 mod m20261123_000009_house;
 mod m20261206_000010_jobs;
+mod m20261206_000011_notifications;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_hardening::Migration),
             Box::new(m20261123_000009_house::Migration),
             Box::new(m20261206_000010_jobs::Migration),
+            Box::new(m20261206_000011_notifications::Migration),
         ]
     }
 }

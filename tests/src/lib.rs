@@ -70,6 +70,7 @@ pub struct TestApp {
 }
 
 pub mod db;
+pub mod smtp;
 pub use db::TestDatabase;
 
 impl TestApp {

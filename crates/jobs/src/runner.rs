@@ -29,6 +29,8 @@ pub struct JobRun {
     pub payload: serde_json::Value,
     /// This attempt's number, from 1.
     pub attempt: i32,
+    /// The attempts it has: when `attempt` is this, a failure leaves it dead.
+    pub max_attempts: i32,
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
 }
@@ -72,13 +74,14 @@ pub struct WorkerSettings {
     /// How long a claimed job is held; a handler still running then is stopped and the job
     /// becomes due again.
     pub lease: Duration,
-    /// Jobs claimed (and run together) per poll.
+    /// Jobs claimed (and run together) per poll: most jobs wait on I/O (a mail server), so a
+    /// worker runs many at once.
     pub batch: u64,
 }
 
 impl Default for WorkerSettings {
     fn default() -> Self {
-        Self { poll: std::time::Duration::from_secs(1), lease: Duration::minutes(5), batch: 8 }
+        Self { poll: std::time::Duration::from_secs(1), lease: Duration::minutes(5), batch: 32 }
     }
 }
 
@@ -223,6 +226,7 @@ impl Worker {
                         kind: job.kind.clone(),
                         payload: job.payload.clone(),
                         attempt: job.attempts,
+                        max_attempts: job.max_attempts,
                         db: self.db.clone(),
                         clock: self.clock.clone(),
                     };

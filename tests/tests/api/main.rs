@@ -12,6 +12,7 @@ mod inputs;
 mod jobs;
 mod lifecycle;
 mod money_invariants;
+mod notifications;
 mod pricing;
 mod queries;
 mod query_cost;

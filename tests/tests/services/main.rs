@@ -10,4 +10,5 @@ mod idempotency;
 mod jobs;
 mod ledger;
 mod lifecycle;
+mod notifications;
 mod throttle;

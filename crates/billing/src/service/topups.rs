@@ -167,5 +167,13 @@ pub async fn apply_event(
         .filter(payment::Column::Id.eq(found.id))
         .exec(conn)
         .await?;
+    let notice = notifications::Notice {
+        tenant_id: found.tenant_id,
+        kind: notifications::NotificationKind::WalletCredited,
+        cause: format!("topup:{}", found.id),
+        data: serde_json::json!({ "amount": kernel::Money(found.amount_minor).to_string(), "currency": found.currency }),
+        recipient: identity::service::users::recipient(conn, found.user_id).await?,
+    };
+    notifications::notify(conn, notice, now).await?;
     Ok(true)
 }

@@ -125,7 +125,17 @@ pub async fn sign_up(
         );
     }
     match insert(conn, Some(tenant.id), PreparedUser { role: Role::Client, ..user }, now).await {
-        Ok(created) => Ok(Some(created)),
+        Ok(created) => {
+            let notice = notifications::Notice {
+                tenant_id: tenant.id,
+                kind: notifications::NotificationKind::Welcome,
+                cause: format!("user:{}:welcome", created.id),
+                data: serde_json::json!({}),
+                recipient: recipient_of(&created),
+            };
+            notifications::notify(conn, notice, now).await?;
+            Ok(Some(created))
+        }
         Err(err) if err.reason == Some(Reason::Duplicate) => Ok(None),
         Err(err) => Err(err),
     }
@@ -211,6 +221,29 @@ pub async fn find_for_sign_in(
 
 pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<user::Model> {
     Users::find_by_id(id).one(conn).await?.ok_or_else(|| AppError::not_found("user"))
+}
+
+fn recipient_of(user: &user::Model) -> notifications::Recipient {
+    notifications::Recipient { user_id: user.id, email: user.email.clone(), name: user.display_name.clone() }
+}
+
+/// Whom to notify for user `id`: their address and name as they are now.
+pub async fn recipient(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<notifications::Recipient> {
+    Ok(recipient_of(&find(conn, id).await?))
+}
+
+/// The tenant's admins, to notify (at most 50: a site has a few).
+pub async fn admins(conn: &impl ConnectionTrait, tenant: Uuid) -> AppResult<Vec<notifications::Recipient>> {
+    use sea_orm::QuerySelect;
+    Ok(Users::find()
+        .filter(user::Column::TenantId.eq(tenant))
+        .filter(user::Column::Role.eq(Role::Admin))
+        .limit(50)
+        .all(conn)
+        .await?
+        .iter()
+        .map(recipient_of)
+        .collect())
 }
 
 /// Changes the viewer's password after checking the current one, and signs out their other

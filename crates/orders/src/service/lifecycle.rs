@@ -298,7 +298,7 @@ pub async fn transition(
         }
         _ => {}
     }
-    record(conn, request, order, action.as_str(), Some(order.status), Some(to), note.clone()).await?;
+    let event = record(conn, request, order, action.as_str(), Some(order.status), Some(to), note.clone()).await?;
     // Admins' (and superadmins') actions also go to the audit log; `record` skips others.
     audit::record(
         conn,
@@ -313,7 +313,9 @@ pub async fn transition(
         },
     )
     .await?;
-    Orders::find_by_id(order.id).one(conn).await?.ok_or_else(|| AppError::not_found("order"))
+    let after = Orders::find_by_id(order.id).one(conn).await?.ok_or_else(|| AppError::not_found("order"))?;
+    super::notices::moved(conn, request, &after, action, event, note.as_deref()).await?;
+    Ok(after)
 }
 
 /// The money a transition moves, in its transaction, through billing's intents: the client's
@@ -344,7 +346,7 @@ async fn post_money(
     }
 }
 
-/// Writes one timeline event.
+/// Writes one timeline event; answers its id (the cause of what people are told of it).
 pub async fn record(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
@@ -353,9 +355,10 @@ pub async fn record(
     from: Option<OrderStatus>,
     to: Option<OrderStatus>,
     note: Option<String>,
-) -> AppResult<()> {
+) -> AppResult<Uuid> {
+    let id = new_id();
     OrderEvents::insert(order_event::ActiveModel {
-        id: Set(new_id()),
+        id: Set(id),
         tenant_id: Set(order.tenant_id),
         order_id: Set(order.id),
         at: Set(request.now()),
@@ -367,7 +370,7 @@ pub async fn record(
     })
     .exec_without_returning(conn)
     .await?;
-    Ok(())
+    Ok(id)
 }
 
 /// Timeline events that name the client's money (a refund's amount); shown only to those who

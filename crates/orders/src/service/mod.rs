@@ -9,6 +9,7 @@ pub mod drafts;
 pub mod integrity;
 pub mod lifecycle;
 pub mod listing;
+pub mod notices;
 pub mod placing;
 pub mod presets;
 pub mod pricing;

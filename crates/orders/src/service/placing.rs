@@ -24,7 +24,8 @@ pub async fn place(conn: &impl ConnectionTrait, request: &RequestContext, spec: 
     if let Some((discount, off)) = &priced.discount {
         billing::service::discounts::redeem(conn, discount, viewer.user_id, order.id, *off, now).await?;
     }
-    lifecycle::record(conn, request, &order, "PLACED", None, Some(OrderStatus::Unpaid), None).await?;
+    let placed = lifecycle::record(conn, request, &order, "PLACED", None, Some(OrderStatus::Unpaid), None).await?;
+    super::notices::placed(conn, request, &order, placed).await?;
     Ok(order)
 }
 

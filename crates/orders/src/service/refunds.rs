@@ -56,7 +56,10 @@ pub async fn refund(
     let of = money_of(&order);
     let refund = refunds::record(conn, request, &of, amount, destination, &reason).await?;
     let note = format!("{} refunded: {reason}", Money(amount));
-    lifecycle::record(conn, request, &after, "REFUND", Some(after.status), Some(after.status), Some(note)).await?;
+    let event =
+        lifecycle::record(conn, request, &after, "REFUND", Some(after.status), Some(after.status), Some(note)).await?;
+    let to_wallet = destination == RefundDestination::Wallet;
+    super::notices::refunded(conn, request, &after, event, Money(amount), to_wallet).await?;
     if full {
         let last = matches!(after.status, OrderStatus::Completed | OrderStatus::Cancelled | OrderStatus::Archived);
         if !last {

@@ -1,0 +1,6 @@
+//! The notifications context's tables.
+
+pub mod delivery;
+pub mod email_template;
+pub mod notification;
+pub mod preference;

@@ -1,0 +1,117 @@
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use kernel::pagination::IdConnection;
+use kernel::{ContextExt, PageArgs, Timestamp, parse_id, write};
+
+use crate::entity::notification;
+use crate::kinds::NotificationKind;
+use crate::service::inbox;
+use crate::service::preferences::{self, Channels};
+
+/// Something the platform told the viewer.
+#[derive(SimpleObject)]
+pub struct Notification {
+    pub id: ID,
+    pub kind: NotificationKind,
+    /// One line, as the e-mail's subject (without the site's prefix).
+    pub title: String,
+    /// The plain-text message.
+    pub body: String,
+    pub read: bool,
+    pub read_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
+impl From<notification::Model> for Notification {
+    fn from(m: notification::Model) -> Self {
+        Self {
+            id: ID(m.id.to_string()),
+            kind: m.kind,
+            title: m.title,
+            body: m.body,
+            read: m.read_at.is_some(),
+            read_at: m.read_at.map(Into::into),
+            created_at: m.created_at.into(),
+        }
+    }
+}
+
+/// The channels the viewer takes one kind on.
+#[derive(SimpleObject, InputObject)]
+#[graphql(input_name = "NotificationPreferenceInput")]
+pub struct NotificationPreference {
+    pub kind: NotificationKind,
+    pub email: bool,
+    pub in_app: bool,
+}
+
+/// The notifications' part of `viewer`.
+#[derive(Default)]
+pub struct ViewerPart;
+
+#[Object(name = "NotificationsViewerPart")]
+impl ViewerPart {
+    /// The viewer's in-app notifications, newest first.
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        unread_only: Option<bool>,
+    ) -> Result<IdConnection<Notification>> {
+        let request = ctx.request();
+        let page = PageArgs::of_field(ctx, first, after)?;
+        let paged = inbox::list(&request.db, request, unread_only.unwrap_or(false), page).await?;
+        Ok(paged.into_connection(|n| n.id, Notification::from))
+    }
+
+    async fn unread_notification_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        let request = ctx.request();
+        Ok(inbox::unread_count(&request.db, request).await?)
+    }
+
+    /// The channels the viewer takes each kind on (every channel unless they chose otherwise).
+    async fn notification_preferences(&self, ctx: &Context<'_>) -> Result<Vec<NotificationPreference>> {
+        let request = ctx.request();
+        Ok(preferences::list(&request.db, request)
+            .await?
+            .into_iter()
+            .map(|(kind, c)| NotificationPreference { kind, email: c.email, in_app: c.in_app })
+            .collect())
+    }
+}
+
+#[derive(Default)]
+pub struct InboxMutation;
+
+#[Object]
+impl InboxMutation {
+    /// Marks these of the viewer's notifications read (1 to 100 ids); answers how many were
+    /// unread. Ids that are not the viewer's change nothing.
+    async fn mark_notifications_read(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<u64> {
+        let request = ctx.request();
+        let ids = ids.iter().map(|id| parse_id("ids", id)).collect::<Result<Vec<_>, _>>()?;
+        Ok(write(request, async |txn| inbox::mark_read(txn, request, Some(&ids)).await).await?)
+    }
+
+    /// Marks all the viewer's notifications read; answers how many were unread.
+    async fn mark_all_notifications_read(&self, ctx: &Context<'_>) -> Result<u64> {
+        let request = ctx.request();
+        Ok(write(request, async |txn| inbox::mark_read(txn, request, None).await).await?)
+    }
+
+    /// Sets the channels of the kinds given; answers every kind's.
+    async fn update_notification_preferences(
+        &self,
+        ctx: &Context<'_>,
+        input: Vec<NotificationPreference>,
+    ) -> Result<Vec<NotificationPreference>> {
+        let request = ctx.request();
+        let changes: Vec<_> = input.iter().map(|p| (p.kind, Channels { email: p.email, in_app: p.in_app })).collect();
+        write(request, async |txn| preferences::update(txn, request, &changes).await).await?;
+        Ok(preferences::list(&request.db, request)
+            .await?
+            .into_iter()
+            .map(|(kind, c)| NotificationPreference { kind, email: c.email, in_app: c.in_app })
+            .collect())
+    }
+}

@@ -1,0 +1,135 @@
+//! The kinds of notification: what each says (its default templates, files in
+//! `crates/notifications/templates/`), the data its templates are given (the sample shows the
+//! shape, and is what previews and template checks render), and on which channels it goes by
+//! default.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    async_graphql::Enum,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(40))")]
+#[strum(serialize_all = "snake_case")]
+pub enum NotificationKind {
+    /// A new client's account is ready (sign-up).
+    #[sea_orm(string_value = "WELCOME")]
+    Welcome,
+    /// The client's receipt for a placed order, with its price lines.
+    #[sea_orm(string_value = "ORDER_PLACED")]
+    OrderPlaced,
+    /// The client's payment was received.
+    #[sea_orm(string_value = "ORDER_PAID")]
+    OrderPaid,
+    /// A writer is offered an order (to accept or decline).
+    #[sea_orm(string_value = "ORDER_OFFERED")]
+    OrderOffered,
+    /// The client: a writer accepted the order.
+    #[sea_orm(string_value = "ORDER_ACCEPTED")]
+    OrderAccepted,
+    /// The client: the work is submitted, to review.
+    #[sea_orm(string_value = "ORDER_SUBMITTED")]
+    OrderSubmitted,
+    /// The writer: the client asked for a revision.
+    #[sea_orm(string_value = "REVISION_REQUESTED")]
+    RevisionRequested,
+    /// The client and the writer: the order is completed.
+    #[sea_orm(string_value = "ORDER_COMPLETED")]
+    OrderCompleted,
+    /// The client: money was refunded.
+    #[sea_orm(string_value = "ORDER_REFUNDED")]
+    OrderRefunded,
+    /// The client: a top-up reached the wallet.
+    #[sea_orm(string_value = "WALLET_CREDITED")]
+    WalletCredited,
+}
+
+/// A kind's default templates.
+pub struct DefaultTemplates {
+    pub subject: &'static str,
+    pub html: &'static str,
+    pub text: &'static str,
+}
+
+macro_rules! templates {
+    ($name:literal) => {
+        DefaultTemplates {
+            subject: include_str!(concat!("../templates/", $name, ".subject")),
+            html: include_str!(concat!("../templates/", $name, ".html")),
+            text: include_str!(concat!("../templates/", $name, ".txt")),
+        }
+    };
+}
+
+/// A sample order for previews: what the order kinds' templates are given.
+fn sample_order() -> Value {
+    json!({
+        "id": "0193a6f0-0000-7000-8000-000000000001",
+        "topic": "The economics of lighthouses",
+        "status": "PAID",
+        "pages": 3,
+        "deadline": "2026-12-24 18:00 UTC",
+        "writer_deadline": "2026-12-23 18:00 UTC",
+        "currency": "USD",
+        "total": "80.49",
+        "lines": [
+            { "label": "Essay, undergraduate, 3 pages", "amount": "72.00" },
+            { "label": "Plagiarism report", "amount": "8.49" },
+        ],
+    })
+}
+
+impl NotificationKind {
+    /// The file stem of its templates, and its name in logs (`order_placed`).
+    pub fn code(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn default_templates(self) -> DefaultTemplates {
+        use NotificationKind::*;
+        match self {
+            Welcome => templates!("welcome"),
+            OrderPlaced => templates!("order_placed"),
+            OrderPaid => templates!("order_paid"),
+            OrderOffered => templates!("order_offered"),
+            OrderAccepted => templates!("order_accepted"),
+            OrderSubmitted => templates!("order_submitted"),
+            RevisionRequested => templates!("revision_requested"),
+            OrderCompleted => templates!("order_completed"),
+            OrderRefunded => templates!("order_refunded"),
+            WalletCredited => templates!("wallet_credited"),
+        }
+    }
+
+    /// The data its templates are given, as a sample (besides `site`, `brand` and `recipient`,
+    /// which every template has).
+    pub fn sample(self) -> Value {
+        use NotificationKind::*;
+        match self {
+            Welcome => json!({}),
+            OrderPlaced | OrderPaid | OrderOffered | OrderAccepted | OrderSubmitted | OrderCompleted => {
+                json!({ "order": sample_order() })
+            }
+            RevisionRequested => json!({ "order": sample_order(), "note": "Please cite two more sources." }),
+            OrderRefunded => json!({ "order": sample_order(), "amount": "20.00", "destination": "to your wallet" }),
+            WalletCredited => json!({ "amount": "50.00", "currency": "USD" }),
+        }
+    }
+
+    /// Whether the user may turn it off on every channel (security alerts, to come, may not be).
+    pub fn optional(self) -> bool {
+        true
+    }
+}

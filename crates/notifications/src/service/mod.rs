@@ -1,0 +1,8 @@
+//! The notifications context's rules: writing notifications (the outbox), sending them, the
+//! in-app list, preferences, and the tenants' templates.
+
+pub mod delivery;
+pub mod inbox;
+pub mod outbox;
+pub mod preferences;
+pub mod templates;

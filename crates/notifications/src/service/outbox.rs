@@ -1,0 +1,125 @@
+//! `notify`: the one way a context tells a user something. It writes, through the caller's
+//! connection (the transaction of the change that causes it), the notification (the in-app
+//! entry) and, when the user takes e-mail for its kind, an e-mail delivery and the job that
+//! sends it. A rolled-back change therefore notifies no one; a committed one is delivered at
+//! least once, and the same cause notifies a user of a kind at most once (a unique key).
+
+use chrono::{DateTime, Utc};
+use kernel::{AppError, AppResult, new_id};
+use sea_orm::ActiveValue::Set;
+use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::OnConflict;
+use serde_json::{Value, json};
+
+use crate::entity::delivery::{self, Channel, DeliveryStatus, Entity as Deliveries};
+use crate::entity::notification::{self, Entity as Notifications};
+use crate::kinds::NotificationKind;
+use crate::service::{preferences, templates};
+use crate::templates::{Look, render};
+
+/// The job kind that sends one delivery.
+pub const DELIVER: &str = "notifications.deliver";
+
+/// Who is told: the user, with the address and name as they are now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    pub user_id: Uuid,
+    pub email: String,
+    pub name: String,
+}
+
+/// Something to tell one user.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub tenant_id: Uuid,
+    pub kind: NotificationKind,
+    /// What caused it, unique per recipient and kind (`order:<id>:placed`).
+    pub cause: String,
+    /// The kind's template variables (see `NotificationKind::sample`).
+    pub data: Value,
+    pub recipient: Recipient,
+}
+
+/// Writes `notice` in the caller's transaction. Answers the notification's id, or none when the
+/// user turned the kind off everywhere or was already told of this cause.
+pub async fn notify(conn: &impl ConnectionTrait, notice: Notice, now: DateTime<Utc>) -> AppResult<Option<Uuid>> {
+    let channels = preferences::channels(conn, notice.tenant_id, notice.recipient.user_id, notice.kind).await?;
+    if !channels.email && !channels.in_app {
+        return Ok(None);
+    }
+    let tenant = tenancy::service::tenants::find(conn, notice.tenant_id).await?;
+    let parts = templates::parts_for(conn, notice.tenant_id, notice.kind).await?;
+    let look = Look { site_name: &tenant.name, branding: &tenant.branding };
+    // the tenant's own templates were checked against the sample when saved; should this data
+    // not fit them, the default templates still say it
+    let rendered = render(&parts, &notice.data, &look, &notice.recipient.name)
+        .or_else(|e| {
+            tracing::warn!(kind = notice.kind.code(), error = %e, "a tenant's template does not render; using the default");
+            render(&templates::defaults(notice.kind), &notice.data, &look, &notice.recipient.name)
+        })
+        .map_err(|e| AppError::internal(format!("the default {} template does not render: {e}", notice.kind.code())))?;
+
+    let id = new_id();
+    let inserted = Notifications::insert(notification::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(notice.tenant_id),
+        user_id: Set(notice.recipient.user_id),
+        recipient_name: Set(notice.recipient.name.chars().take(200).collect()),
+        kind: Set(notice.kind),
+        cause: Set(notice.cause.clone()),
+        data: Set(notice.data),
+        title: Set(rendered.title.chars().take(300).collect()),
+        body: Set(rendered.text_content),
+        in_app: Set(channels.in_app),
+        read_at: Set(None),
+        created_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([notification::Column::UserId, notification::Column::Kind, notification::Column::Cause])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    if inserted == 0 {
+        return Ok(None);
+    }
+    metrics::counter!("scriptorium_notifications_total", "kind" => notice.kind.code()).increment(1);
+    if channels.email {
+        let delivery_id = new_id();
+        let domain = tenant.domains.first().map_or("scriptorium.invalid", String::as_str);
+        Deliveries::insert(delivery::ActiveModel {
+            id: Set(delivery_id),
+            tenant_id: Set(notice.tenant_id),
+            notification_id: Set(id),
+            channel: Set(Channel::Email),
+            address: Set(notice.recipient.email),
+            status: Set(DeliveryStatus::Queued),
+            attempts: Set(0),
+            last_error: Set(None),
+            message_id: Set(Some(format!("<{delivery_id}@{domain}>"))),
+            created_at: Set(now),
+            updated_at: Set(now),
+            sent_at: Set(None),
+        })
+        .exec_without_returning(conn)
+        .await?;
+        enqueue_delivery(conn, notice.tenant_id, delivery_id, "first", now).await?;
+    }
+    Ok(Some(id))
+}
+
+/// The job that sends `delivery` (`attempt` names it, so that each send is enqueued once).
+pub(crate) async fn enqueue_delivery(
+    conn: &impl ConnectionTrait,
+    tenant: Uuid,
+    delivery: Uuid,
+    attempt: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let job = jobs::NewJob::new(DELIVER, json!({ "delivery": delivery }), now)
+        .for_tenant(tenant)
+        .once_per(format!("delivery:{delivery}:{attempt}"));
+    jobs::enqueue(conn, job, now).await?;
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! What the order's people are told as it moves, through the notifications outbox, in the
+//! transaction of the move: each notice's cause is the timeline event it follows, so a person
+//! hears of each event once.
+
+use kernel::{AppResult, Money, RequestContext};
+use notifications::{Notice, NotificationKind, notify};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::entity::order;
+use crate::entity::order_line::{self, Entity as OrderLines};
+use crate::service::lifecycle::OrderAction;
+
+fn when(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// The order as the templates see it (`order.*`; the lines only when asked).
+async fn order_data(conn: &impl ConnectionTrait, order: &order::Model, with_lines: bool) -> AppResult<Value> {
+    let lines: Vec<Value> = if with_lines {
+        OrderLines::find()
+            .filter(order_line::Column::OrderId.eq(order.id))
+            .order_by_asc(order_line::Column::Position)
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|l| json!({ "label": l.label, "amount": Money(l.amount_minor).to_string() }))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(json!({
+        "id": order.id,
+        "topic": order.topic,
+        "status": order.status,
+        "pages": order.pages,
+        "deadline": when(order.deadline),
+        "writer_deadline": when(order.writer_deadline),
+        "currency": order.currency,
+        "total": Money(order.total_minor).to_string(),
+        "lines": lines,
+    }))
+}
+
+/// Tells `who` of `kind` for `order`, caused by the timeline event `event`.
+async fn tell(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    order: &order::Model,
+    event: Uuid,
+    kind: NotificationKind,
+    who: Uuid,
+    mut data: Value,
+) -> AppResult<()> {
+    let recipient = identity::service::users::recipient(conn, who).await?;
+    if let Value::Object(map) = &mut data {
+        map.insert("order".into(), order_data(conn, order, kind == NotificationKind::OrderPlaced).await?);
+    }
+    let notice = Notice { tenant_id: order.tenant_id, kind, cause: format!("order_event:{event}"), data, recipient };
+    notify(conn, notice, request.now()).await?;
+    Ok(())
+}
+
+/// The client's receipt for a placed order, with its price lines.
+pub async fn placed(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    order: &order::Model,
+    event: Uuid,
+) -> AppResult<()> {
+    tell(conn, request, order, event, NotificationKind::OrderPlaced, order.client_id, json!({})).await
+}
+
+/// After `action` moved the order (`after` is the order as it is now).
+pub async fn moved(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    after: &order::Model,
+    action: OrderAction,
+    event: Uuid,
+    note: Option<&str>,
+) -> AppResult<()> {
+    use NotificationKind::*;
+    let (client, writer) = (after.client_id, after.writer_id);
+    let told: Vec<(NotificationKind, Uuid)> = match action {
+        OrderAction::Pay | OrderAction::MarkPaid => vec![(OrderPaid, client)],
+        OrderAction::AssignWriter => writer.map(|w| (OrderOffered, w)).into_iter().collect(),
+        OrderAction::AcceptAssignment => vec![(OrderAccepted, client)],
+        OrderAction::Submit => vec![(OrderSubmitted, client)],
+        OrderAction::RequestRevision => writer.map(|w| (RevisionRequested, w)).into_iter().collect(),
+        OrderAction::Approve => {
+            std::iter::once((OrderCompleted, client)).chain(writer.map(|w| (OrderCompleted, w))).collect()
+        }
+        _ => Vec::new(),
+    };
+    for (kind, who) in told {
+        let data = if kind == RevisionRequested { json!({ "note": note }) } else { json!({}) };
+        tell(conn, request, after, event, kind, who, data).await?;
+    }
+    Ok(())
+}
+
+/// The client: `amount` was refunded, to the wallet or outside.
+pub async fn refunded(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    after: &order::Model,
+    event: Uuid,
+    amount: Money,
+    to_wallet: bool,
+) -> AppResult<()> {
+    let destination = if to_wallet { "to your wallet" } else { "to your original payment method" };
+    let data = json!({ "amount": amount.to_string(), "destination": destination });
+    tell(conn, request, after, event, NotificationKind::OrderRefunded, after.client_id, data).await
+}
