@@ -6,6 +6,7 @@ use std::sync::Arc;
 use jobs::{JobRun, Registry, Worker, WorkerSettings};
 use kernel::Clock;
 use notifications::Mailer;
+use orders::service::timers;
 use sea_orm::DatabaseConnection;
 
 use crate::housekeeping;
@@ -23,6 +24,9 @@ pub fn registry(mailer: Mailer) -> Registry {
             let mailer = mailer.clone();
             async move { notifications::service::delivery::deliver(run, &mailer).await }
         })
+        .on(timers::OFFER_LAPSE, timers::lapse_offer)
+        .on(timers::AUTO_COMPLETE, timers::auto_complete)
+        .on(timers::LATE_CHECK, timers::late_check)
 }
 
 /// A worker with this program's job kinds.

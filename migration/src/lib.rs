@@ -14,6 +14,7 @@ mod m20261122_000008_hardening;
 mod m20261123_000009_house;
 mod m20261206_000010_jobs;
 mod m20261206_000011_notifications;
+mod m20261206_000012_order_timers;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_house::Migration),
             Box::new(m20261206_000010_jobs::Migration),
             Box::new(m20261206_000011_notifications::Migration),
+            Box::new(m20261206_000012_order_timers::Migration),
         ]
     }
 }

@@ -54,6 +54,12 @@ pub enum NotificationKind {
     /// The client: a top-up reached the wallet.
     #[sea_orm(string_value = "WALLET_CREDITED")]
     WalletCredited,
+    /// The site's admins: a writer did not answer an offer in time; the order is back in the pool.
+    #[sea_orm(string_value = "OFFER_LAPSED")]
+    OfferLapsed,
+    /// The writer and the site's admins: the writer's deadline passed before the work was submitted.
+    #[sea_orm(string_value = "ORDER_LATE")]
+    OrderLate,
 }
 
 /// A kind's default templates.
@@ -73,9 +79,11 @@ macro_rules! templates {
     };
 }
 
-/// A sample order for previews: what the order kinds' templates are given.
-fn sample_order() -> Value {
-    json!({
+/// A sample order for previews: what the order kinds' templates are given. Kinds that may reach a
+/// writer get no money (`total`, `lines`): a writer never sees what the client pays, whatever a
+/// tenant's template asks for (a template that prints it is refused when saved).
+fn sample_order(money: bool) -> Value {
+    let mut order = json!({
         "id": "0193a6f0-0000-7000-8000-000000000001",
         "topic": "The economics of lighthouses",
         "status": "PAID",
@@ -83,12 +91,15 @@ fn sample_order() -> Value {
         "deadline": "2026-12-24 18:00 UTC",
         "writer_deadline": "2026-12-23 18:00 UTC",
         "currency": "USD",
-        "total": "80.49",
-        "lines": [
+    });
+    if money {
+        order["total"] = json!("80.49");
+        order["lines"] = json!([
             { "label": "Essay, undergraduate, 3 pages", "amount": "72.00" },
             { "label": "Plagiarism report", "amount": "8.49" },
-        ],
-    })
+        ]);
+    }
+    order
 }
 
 impl NotificationKind {
@@ -110,6 +121,8 @@ impl NotificationKind {
             OrderCompleted => templates!("order_completed"),
             OrderRefunded => templates!("order_refunded"),
             WalletCredited => templates!("wallet_credited"),
+            OfferLapsed => templates!("offer_lapsed"),
+            OrderLate => templates!("order_late"),
         }
     }
 
@@ -117,15 +130,21 @@ impl NotificationKind {
     /// which every template has).
     pub fn sample(self) -> Value {
         use NotificationKind::*;
+        let order = sample_order(!self.reaches_writers());
         match self {
             Welcome => json!({}),
-            OrderPlaced | OrderPaid | OrderOffered | OrderAccepted | OrderSubmitted | OrderCompleted => {
-                json!({ "order": sample_order() })
-            }
-            RevisionRequested => json!({ "order": sample_order(), "note": "Please cite two more sources." }),
-            OrderRefunded => json!({ "order": sample_order(), "amount": "20.00", "destination": "to your wallet" }),
+            OrderPlaced | OrderPaid | OrderOffered | OrderAccepted | OrderSubmitted | OrderCompleted | OfferLapsed
+            | OrderLate => json!({ "order": order }),
+            RevisionRequested => json!({ "order": order, "note": "Please cite two more sources." }),
+            OrderRefunded => json!({ "order": order, "amount": "20.00", "destination": "to your wallet" }),
             WalletCredited => json!({ "amount": "50.00", "currency": "USD" }),
         }
+    }
+
+    /// Whether it may be sent to a writer: then its order data carries no money.
+    pub fn reaches_writers(self) -> bool {
+        use NotificationKind::*;
+        matches!(self, OrderOffered | RevisionRequested | OrderCompleted | OrderLate)
     }
 
     /// Whether the user may turn it off on every channel (security alerts, to come, may not be).

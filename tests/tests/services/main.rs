@@ -12,3 +12,4 @@ mod ledger;
 mod lifecycle;
 mod notifications;
 mod throttle;
+mod timers;

@@ -17,6 +17,10 @@ pub struct Model {
     /// Where the writer's deadline falls in the time to the client's (800 000 = 80 %).
     pub writer_deadline_percent_e4: i64,
     pub free_revision_days: i32,
+    /// How long a writer has to answer an offer before it lapses back to the pool.
+    pub acceptance_window_hours: i32,
+    /// How long a submitted order waits for the client before it completes itself.
+    pub auto_complete_days: i32,
     pub updated_at: DateTimeUtc,
 }
 

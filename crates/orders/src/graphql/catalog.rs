@@ -139,6 +139,15 @@ impl PricingSettings {
     async fn free_revision_days(&self) -> i32 {
         self.0.free_revision_days
     }
+    /// Hours a writer has to accept or decline an offer; then it lapses back to the pool.
+    async fn acceptance_window_hours(&self) -> i32 {
+        self.0.acceptance_window_hours
+    }
+    /// Days a submitted order waits for the client's approval or revision request; then the
+    /// system completes it (the writer is paid as on approval).
+    async fn auto_complete_days(&self) -> i32 {
+        self.0.auto_complete_days
+    }
 }
 
 #[derive(Default)]
@@ -210,6 +219,8 @@ pub struct PricingSettingsInput {
     pub preferred_writer_percent: Option<Rate>,
     pub writer_deadline_percent: Option<Rate>,
     pub free_revision_days: Option<i32>,
+    pub acceptance_window_hours: Option<i32>,
+    pub auto_complete_days: Option<i32>,
 }
 
 #[derive(Default)]
@@ -256,6 +267,8 @@ impl CatalogMutation {
             preferred_writer_percent_e4: input.preferred_writer_percent.map(|r| r.0),
             writer_deadline_percent_e4: input.writer_deadline_percent.map(|r| r.0),
             free_revision_days: input.free_revision_days,
+            acceptance_window_hours: input.acceptance_window_hours,
+            auto_complete_days: input.auto_complete_days,
         };
         Ok(PricingSettings(write(request, async |txn| catalog::update_settings(txn, request, fields).await).await?))
     }

@@ -248,7 +248,13 @@ pub struct SettingsFields {
     pub preferred_writer_percent_e4: Option<i64>,
     pub writer_deadline_percent_e4: Option<i64>,
     pub free_revision_days: Option<i32>,
+    pub acceptance_window_hours: Option<i32>,
+    pub auto_complete_days: Option<i32>,
 }
+
+/// Defaults of the order timers (also the columns' defaults).
+pub const DEFAULT_ACCEPTANCE_WINDOW_HOURS: i32 = 24;
+pub const DEFAULT_AUTO_COMPLETE_DAYS: i32 = 3;
 
 pub async fn update_settings(
     conn: &impl ConnectionTrait,
@@ -267,6 +273,8 @@ pub async fn update_settings(
         preferred_writer_percent_e4: 0,
         writer_deadline_percent_e4: 800_000,
         free_revision_days: 14,
+        acceptance_window_hours: DEFAULT_ACCEPTANCE_WINDOW_HOURS,
+        auto_complete_days: DEFAULT_AUTO_COMPLETE_DAYS,
         updated_at: request.now(),
     });
     let next = pricing_settings::Model {
@@ -278,9 +286,11 @@ pub async fn update_settings(
         preferred_writer_percent_e4: f.preferred_writer_percent_e4.unwrap_or(base.preferred_writer_percent_e4),
         writer_deadline_percent_e4: f.writer_deadline_percent_e4.unwrap_or(base.writer_deadline_percent_e4),
         free_revision_days: f.free_revision_days.unwrap_or(base.free_revision_days),
+        acceptance_window_hours: f.acceptance_window_hours.unwrap_or(base.acceptance_window_hours),
+        auto_complete_days: f.auto_complete_days.unwrap_or(base.auto_complete_days),
         updated_at: request.now(),
     };
-    let checks: [(&str, bool, &str); 7] = [
+    let checks: [(&str, bool, &str); 9] = [
         ("pricePerPage", (1..=MAX_UNIT_PRICE).contains(&next.price_per_page_minor), "between 0.01 and 10,000.00"),
         ("pricePerSlide", (0..=MAX_UNIT_PRICE).contains(&next.price_per_slide_minor), "between 0.00 and 10,000.00"),
         (
@@ -296,6 +306,8 @@ pub async fn update_settings(
             "between 10 and 100",
         ),
         ("freeRevisionDays", (0..=365).contains(&next.free_revision_days), "between 0 and 365"),
+        ("acceptanceWindowHours", (1..=720).contains(&next.acceptance_window_hours), "between 1 and 720"),
+        ("autoCompleteDays", (1..=60).contains(&next.auto_complete_days), "between 1 and 60"),
     ];
     if let Some((field, _, range)) = checks.iter().find(|(_, ok, _)| !ok) {
         return Err(AppError::bad_input(*field, format!("{field} must be {range}")));
@@ -314,7 +326,8 @@ pub async fn update_settings(
         json!({ "pricePerPageMinor": s.price_per_page_minor, "pricePerSlideMinor": s.price_per_slide_minor,
             "singleSpacingFactorE4": s.single_spacing_factor_e4, "technicalMultiplierE4": s.technical_multiplier_e4,
             "preferredWriterPercentE4": s.preferred_writer_percent_e4, "writerDeadlinePercentE4": s.writer_deadline_percent_e4,
-            "freeRevisionDays": s.free_revision_days })
+            "freeRevisionDays": s.free_revision_days, "acceptanceWindowHours": s.acceptance_window_hours,
+            "autoCompleteDays": s.auto_complete_days })
     };
     audit::record(
         conn,

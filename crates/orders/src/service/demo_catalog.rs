@@ -34,6 +34,8 @@ pub async fn seed(
         preferred_writer_percent_e4: 50_000,
         writer_deadline_percent_e4: 800_000,
         free_revision_days: 14,
+        acceptance_window_hours: super::catalog::DEFAULT_ACCEPTANCE_WINDOW_HOURS,
+        auto_complete_days: super::catalog::DEFAULT_AUTO_COMPLETE_DAYS,
         updated_at: now,
     }))
     .exec_without_returning(conn)

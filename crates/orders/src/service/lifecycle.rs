@@ -315,13 +315,14 @@ pub async fn transition(
     .await?;
     let after = Orders::find_by_id(order.id).one(conn).await?.ok_or_else(|| AppError::not_found("order"))?;
     super::notices::moved(conn, request, &after, action, event, note.as_deref()).await?;
+    super::timers::schedule(conn, &after, action, event, now).await?;
     Ok(after)
 }
 
 /// The money a transition moves, in its transaction, through billing's intents: the client's
 /// wallet payment or staff's record of an outside one, or the writer's earnings on completion
 /// (once per order, however often it is approved).
-async fn post_money(
+pub(crate) async fn post_money(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
     order: &order::Model,

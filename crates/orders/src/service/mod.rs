@@ -18,3 +18,4 @@ pub mod revisions;
 pub mod scale;
 pub mod spec;
 pub mod stats;
+pub mod timers;

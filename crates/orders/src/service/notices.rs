@@ -16,9 +16,10 @@ fn when(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-/// The order as the templates see it (`order.*`; the lines only when asked).
-async fn order_data(conn: &impl ConnectionTrait, order: &order::Model, with_lines: bool) -> AppResult<Value> {
-    let lines: Vec<Value> = if with_lines {
+/// The order as `kind`'s templates see it (`order.*`): the client's money only for kinds that
+/// never reach a writer, the price lines only on the receipt.
+async fn order_data(conn: &impl ConnectionTrait, order: &order::Model, kind: NotificationKind) -> AppResult<Value> {
+    let lines: Vec<Value> = if kind == NotificationKind::OrderPlaced {
         OrderLines::find()
             .filter(order_line::Column::OrderId.eq(order.id))
             .order_by_asc(order_line::Column::Position)
@@ -30,7 +31,7 @@ async fn order_data(conn: &impl ConnectionTrait, order: &order::Model, with_line
     } else {
         Vec::new()
     };
-    Ok(json!({
+    let mut data = json!({
         "id": order.id,
         "topic": order.topic,
         "status": order.status,
@@ -38,9 +39,12 @@ async fn order_data(conn: &impl ConnectionTrait, order: &order::Model, with_line
         "deadline": when(order.deadline),
         "writer_deadline": when(order.writer_deadline),
         "currency": order.currency,
-        "total": Money(order.total_minor).to_string(),
-        "lines": lines,
-    }))
+    });
+    if !kind.reaches_writers() {
+        data["total"] = json!(Money(order.total_minor).to_string());
+        data["lines"] = json!(lines);
+    }
+    Ok(data)
 }
 
 /// Tells `who` of `kind` for `order`, caused by the timeline event `event`.
@@ -51,14 +55,27 @@ async fn tell(
     event: Uuid,
     kind: NotificationKind,
     who: Uuid,
+    data: Value,
+) -> AppResult<()> {
+    tell_of(conn, request.now(), order, &format!("order_event:{event}"), kind, who, data).await
+}
+
+/// Tells `who` of `kind` for `order`, once for `cause`.
+pub(crate) async fn tell_of(
+    conn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
+    order: &order::Model,
+    cause: &str,
+    kind: NotificationKind,
+    who: Uuid,
     mut data: Value,
 ) -> AppResult<()> {
     let recipient = identity::service::users::recipient(conn, who).await?;
     if let Value::Object(map) = &mut data {
-        map.insert("order".into(), order_data(conn, order, kind == NotificationKind::OrderPlaced).await?);
+        map.insert("order".into(), order_data(conn, order, kind).await?);
     }
-    let notice = Notice { tenant_id: order.tenant_id, kind, cause: format!("order_event:{event}"), data, recipient };
-    notify(conn, notice, request.now()).await?;
+    let notice = Notice { tenant_id: order.tenant_id, kind, cause: cause.to_owned(), data, recipient };
+    notify(conn, notice, now).await?;
     Ok(())
 }
 
