@@ -60,6 +60,9 @@ pub enum NotificationKind {
     /// The writer and the site's admins: the writer's deadline passed before the work was submitted.
     #[sea_orm(string_value = "ORDER_LATE")]
     OrderLate,
+    /// The site's admins: a refund at or above the site's threshold was made.
+    #[sea_orm(string_value = "LARGE_REFUND")]
+    LargeRefund,
 }
 
 /// A kind's default templates.
@@ -123,6 +126,7 @@ impl NotificationKind {
             WalletCredited => templates!("wallet_credited"),
             OfferLapsed => templates!("offer_lapsed"),
             OrderLate => templates!("order_late"),
+            LargeRefund => templates!("large_refund"),
         }
     }
 
@@ -137,6 +141,7 @@ impl NotificationKind {
             | OrderLate => json!({ "order": order }),
             RevisionRequested => json!({ "order": order, "note": "Please cite two more sources." }),
             OrderRefunded => json!({ "order": order, "amount": "20.00", "destination": "to your wallet" }),
+            LargeRefund => json!({ "order": order, "amount": "150.00", "by": "Demo Admin", "reason": "late delivery" }),
             WalletCredited => json!({ "amount": "50.00", "currency": "USD" }),
         }
     }

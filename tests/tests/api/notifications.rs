@@ -393,3 +393,32 @@ async fn revisions_refunds_and_top_ups_tell_their_people_once() {
     assert_eq!(credited.len(), 1, "a replayed webhook tells no one again");
     assert_eq!(credited[0]["node"]["body"], "Hello Demo Client,\n\n25.00 USD was added to your wallet.");
 }
+
+#[tokio::test]
+async fn a_refund_at_the_sites_threshold_is_told_to_every_admin() {
+    let app = TestApp::spawn().await;
+    let client = app.sign_in("essays", "client@essays.test").await;
+    let admin = app.sign_in("essays", "admin@essays.test").await;
+    let settings = "mutation($a: Decimal) { updatePricingSettings(input: {largeRefund: $a}) { largeRefund } }";
+    let body = app.gql(settings).vars(json!({ "a": "-1.00" })).tenant("essays").token(&admin).send().await;
+    assert_eq!((code(&body), field(&body)), ("BAD_USER_INPUT", "largeRefund"), "{body}");
+    let body = ok(&app, &admin, settings, json!({ "a": "30.00" })).await;
+    assert_eq!(body["data"]["updatePricingSettings"]["largeRefund"], "30.00");
+    let id = place(&app, &client).await;
+    ok(&app, &admin, ACT, json!({ "id": id, "a": "MARK_PAID" })).await;
+    let refund = "mutation($id: ID!, $a: Decimal!) { refundOrder(orderId: $id, input: {amount: $a, destination: WALLET, reason: \"goodwill\"}) { id } }";
+    ok(&app, &admin, refund, json!({ "id": id, "a": "10.00" })).await;
+    let large = |body: &Value| kinds(body).iter().filter(|k| *k == "LARGE_REFUND").count();
+    assert_eq!(large(&ok(&app, &admin, INBOX, json!({})).await), 0, "under the threshold");
+    ok(&app, &admin, refund, json!({ "id": id, "a": "30.00" })).await;
+    let inbox = ok(&app, &admin, INBOX, json!({})).await;
+    assert_eq!(large(&inbox), 1);
+    let note = &inbox["data"]["viewer"]["notifications"]["edges"][0]["node"];
+    assert_eq!(note["title"], "Large refund: 30.00 USD for The economics of lighthouses");
+    assert!(
+        note["body"].as_str().unwrap().contains("Demo Admin refunded 30.00 USD")
+            && note["body"].as_str().unwrap().contains("goodwill")
+    );
+    let client_inbox = ok(&app, &client, INBOX, json!({})).await;
+    assert_eq!(large(&client_inbox), 0, "the client is told of the refund, not the admins' alert");
+}

@@ -21,6 +21,8 @@ pub struct Model {
     pub acceptance_window_hours: i32,
     /// How long a submitted order waits for the client before it completes itself.
     pub auto_complete_days: i32,
+    /// A refund of at least this (minor units) is told to every admin of the site; 0: never.
+    pub large_refund_minor: i64,
     pub updated_at: DateTimeUtc,
 }
 

@@ -148,6 +148,10 @@ impl PricingSettings {
     async fn auto_complete_days(&self) -> i32 {
         self.0.auto_complete_days
     }
+    /// A refund of at least this is told to every admin of the site (0.00: never).
+    async fn large_refund(&self) -> Money {
+        Money(self.0.large_refund_minor)
+    }
 }
 
 #[derive(Default)]
@@ -221,6 +225,7 @@ pub struct PricingSettingsInput {
     pub free_revision_days: Option<i32>,
     pub acceptance_window_hours: Option<i32>,
     pub auto_complete_days: Option<i32>,
+    pub large_refund: Option<Money>,
 }
 
 #[derive(Default)]
@@ -269,6 +274,7 @@ impl CatalogMutation {
             free_revision_days: input.free_revision_days,
             acceptance_window_hours: input.acceptance_window_hours,
             auto_complete_days: input.auto_complete_days,
+            large_refund_minor: input.large_refund.map(|m| m.0),
         };
         Ok(PricingSettings(write(request, async |txn| catalog::update_settings(txn, request, fields).await).await?))
     }

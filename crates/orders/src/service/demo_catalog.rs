@@ -36,6 +36,7 @@ pub async fn seed(
         free_revision_days: 14,
         acceptance_window_hours: super::catalog::DEFAULT_ACCEPTANCE_WINDOW_HOURS,
         auto_complete_days: super::catalog::DEFAULT_AUTO_COMPLETE_DAYS,
+        large_refund_minor: super::catalog::DEFAULT_LARGE_REFUND_MINOR,
         updated_at: now,
     }))
     .exec_without_returning(conn)

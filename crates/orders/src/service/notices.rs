@@ -118,7 +118,8 @@ pub async fn moved(
     Ok(())
 }
 
-/// The client: `amount` was refunded, to the wallet or outside.
+/// The client: `amount` was refunded, to the wallet or outside; and every admin of the site when
+/// it reaches the site's large-refund threshold.
 pub async fn refunded(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
@@ -126,8 +127,18 @@ pub async fn refunded(
     event: Uuid,
     amount: Money,
     to_wallet: bool,
+    reason: &str,
 ) -> AppResult<()> {
     let destination = if to_wallet { "to your wallet" } else { "to your original payment method" };
     let data = json!({ "amount": amount.to_string(), "destination": destination });
-    tell(conn, request, after, event, NotificationKind::OrderRefunded, after.client_id, data).await
+    tell(conn, request, after, event, NotificationKind::OrderRefunded, after.client_id, data).await?;
+    let threshold = super::catalog::settings(conn, after.tenant_id).await?.large_refund_minor;
+    if threshold > 0 && amount.0 >= threshold {
+        let by = request.viewer.as_ref().map_or("The system", |v| v.display_name.as_str());
+        let data = json!({ "amount": amount.to_string(), "by": by, "reason": reason });
+        for admin in identity::service::users::admins(conn, after.tenant_id).await? {
+            tell(conn, request, after, event, NotificationKind::LargeRefund, admin.user_id, data.clone()).await?;
+        }
+    }
+    Ok(())
 }

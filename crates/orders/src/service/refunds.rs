@@ -59,7 +59,7 @@ pub async fn refund(
     let event =
         lifecycle::record(conn, request, &after, "REFUND", Some(after.status), Some(after.status), Some(note)).await?;
     let to_wallet = destination == RefundDestination::Wallet;
-    super::notices::refunded(conn, request, &after, event, Money(amount), to_wallet).await?;
+    super::notices::refunded(conn, request, &after, event, Money(amount), to_wallet, &reason).await?;
     if full {
         let last = matches!(after.status, OrderStatus::Completed | OrderStatus::Cancelled | OrderStatus::Archived);
         if !last {
