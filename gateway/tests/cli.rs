@@ -107,3 +107,27 @@ fn worker_runs_the_periodic_housekeeping_and_stops_on_sigterm() {
     let status = server.0.wait().unwrap();
     assert!(status.success(), "{status:?}: {seen:#?}");
 }
+
+#[test]
+fn a_bad_smtp_url_stops_the_start_with_a_clear_message_and_creates_nothing() {
+    for (url, says) in [
+        ("smtp://mailer:hunter2@mail.example.com:587", "SCRIPTORIUM_SMTP_URL would send the password in plain text"),
+        ("smtps://mailer:hunter2@[not a host", "SCRIPTORIUM_SMTP_URL does not parse"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_scriptorium"))
+            .args(["serve", "--demo"])
+            .env("DATABASE_URL", format!("sqlite://{}?mode=rwc", dir.path().join("bad.db").display()))
+            .env("SCRIPTORIUM_BIND", "127.0.0.1:0")
+            .env("SCRIPTORIUM_MAIL_DIR", dir.path().join("mail"))
+            .env("SCRIPTORIUM_SMTP_URL", url)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{url}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(says), "{url}: {stderr}");
+        assert!(!stderr.contains("hunter2"), "the password is not repeated: {stderr}");
+        assert!(!dir.path().join("bad.db").exists(), "refused before anything was created");
+    }
+}

@@ -17,7 +17,7 @@ use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{Expr, ExprTrait};
 
 use crate::entity::delivery::{self, DeliveryStatus, Entity as Deliveries};
-use crate::entity::notification::Entity as Notifications;
+use crate::entity::notification::{self, Entity as Notifications};
 use crate::service::outbox;
 use crate::service::templates::parts_for;
 use crate::templates::{Look, render};
@@ -99,7 +99,11 @@ pub async fn deliver(run: JobRun, mailer: &Mailer) -> AppResult<()> {
     if found.status == DeliveryStatus::Sent {
         return Ok(());
     }
-    let outcome = send(db, mailer, &found).await;
+    let Some(note) = Notifications::find_by_id(found.notification_id).one(db).await? else {
+        return Ok(()); // removed meanwhile: nothing to send
+    };
+    let kind = note.kind.code();
+    let outcome = send(db, mailer, &found, &note).await;
     let now = run.clock.now();
     let last = run.attempt >= run.max_attempts;
     let (status, error) = match &outcome {
@@ -119,31 +123,36 @@ pub async fn deliver(run: JobRun, mailer: &Mailer) -> AppResult<()> {
     update.exec(db).await?;
     match outcome {
         Ok(()) => {
-            metrics::counter!("scriptorium_emails_sent_total").increment(1);
+            metrics::counter!("scriptorium_emails_sent_total", "kind" => kind).increment(1);
             metrics::histogram!("scriptorium_email_delivery_seconds")
                 .record(Ord::max((now - found.created_at).num_milliseconds(), 0) as f64 / 1000.0);
             Ok(())
         }
         Err(e) => {
-            metrics::counter!("scriptorium_email_failures_total").increment(1);
+            metrics::counter!("scriptorium_email_failures_total", "kind" => kind).increment(1);
             // a plain reason the admin sees on the job and the delivery
             Err(AppError::conflict(e))
         }
     }
 }
 
-async fn send(db: &DatabaseConnection, mailer: &Mailer, found: &delivery::Model) -> Result<(), String> {
-    let message = message(db, found).await.map_err(|e| e.message)?;
+async fn send(
+    db: &DatabaseConnection,
+    mailer: &Mailer,
+    found: &delivery::Model,
+    note: &notification::Model,
+) -> Result<(), String> {
+    let message = message(db, found, note).await.map_err(|e| e.message)?;
     mailer.send(message?).await
 }
 
 /// The message for a delivery, rendered now. The outer error is the database's, the inner one
 /// the message's (an address that is not one).
-async fn message(db: &DatabaseConnection, found: &delivery::Model) -> AppResult<Result<Message, String>> {
-    let note = Notifications::find_by_id(found.notification_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("notification"))?;
+async fn message(
+    db: &DatabaseConnection,
+    found: &delivery::Model,
+    note: &notification::Model,
+) -> AppResult<Result<Message, String>> {
     let tenant = tenancy::service::tenants::find(db, found.tenant_id).await?;
     let look = Look { site_name: &tenant.name, branding: &tenant.branding };
     let name = note.recipient_name.clone();
