@@ -11,6 +11,8 @@ const LAYOUT_HTML: &str = include_str!("../templates/layout.html");
 const LAYOUT_TEXT: &str = include_str!("../templates/layout.txt");
 const DEFAULT_PRIMARY: &str = "#1f2937";
 const DEFAULT_SECONDARY: &str = "#6366f1";
+/// What one render of one part may spend (minijinja's fuel).
+const FUEL: u64 = 50_000;
 
 /// A kind's three templates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +94,9 @@ fn error(part: &'static str, e: &minijinja::Error) -> TemplateError {
 pub fn render(parts: &Parts, data: &Value, look: &Look<'_>, recipient_name: &str) -> Result<Rendered, TemplateError> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // a budget per render: an admin's template cannot loop or grow without end (about 50,000
+    // instructions or 3 MB; the default templates use a small fraction)
+    env.set_fuel(Some(FUEL));
     // file names choose the escaping: `.html` escapes what it prints, `.txt` does not
     env.add_template("subject.txt", &parts.subject).map_err(|e| error("subject", &e))?;
     env.add_template("content.html", &parts.html).map_err(|e| error("html", &e))?;
@@ -188,6 +193,22 @@ mod tests {
         assert!(rendered.html.contains("&lt;b&gt;Ada&lt;&#x2f;b&gt; &amp; co"), "{}", rendered.html);
         assert!(!rendered.html.contains("<b>Ada"));
         assert!(rendered.text.contains("<b>Ada</b> & co"));
+    }
+
+    #[test]
+    fn a_template_that_would_run_without_end_runs_out_of_fuel() {
+        let branding = Branding::default();
+        let look = Look { site_name: "S", branding: &branding };
+        let mut parts = defaults(NotificationKind::Welcome);
+        parts.text = "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}".into();
+        let started = std::time::Instant::now();
+        let e = render(&parts, &json!({}), &look, "Ada").unwrap_err();
+        assert_eq!(e.part, "text");
+        assert!(e.message.contains("fuel"), "{e}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "refused quickly");
+        parts = defaults(NotificationKind::Welcome);
+        parts.html = "{{ 'x' * 100000000 }}".into();
+        assert!(render(&parts, &json!({}), &look, "Ada").unwrap_err().message.contains("fuel"));
     }
 
     #[test]
