@@ -125,6 +125,10 @@ impl Worker {
         tokio::pin!(shutdown);
         let mut last_depth = Instant::now() - std::time::Duration::from_secs(60);
         loop {
+            // a busy worker polls again at once, but still stops when asked
+            if futures::poll!(&mut shutdown).is_ready() {
+                break;
+            }
             let busy = match self.poll().await {
                 Ok(poll) => poll.claimed as u64 == self.settings.batch,
                 Err(error) => {

@@ -151,9 +151,4 @@ impl NotificationKind {
         use NotificationKind::*;
         matches!(self, OrderOffered | RevisionRequested | OrderCompleted | OrderLate)
     }
-
-    /// Whether the user may turn it off on every channel (security alerts, to come, may not be).
-    pub fn optional(self) -> bool {
-        true
-    }
 }

@@ -104,34 +104,29 @@ pub fn render(parts: &Parts, data: &Value, look: &Look<'_>, recipient_name: &str
     env.add_template("layout.html", LAYOUT_HTML).map_err(|e| error("html", &e))?;
     env.add_template("layout.txt", LAYOUT_TEXT).map_err(|e| error("text", &e))?;
 
-    let context = |content: Option<Jinja>| {
-        let mut map = match data {
-            Value::Object(map) => map.clone(),
-            _ => Map::new(),
-        };
-        map.insert("recipient".into(), json!({ "name": recipient_name }));
-        map.insert("site".into(), json!({ "name": look.site_name }));
-        map.insert("brand".into(), look.brand());
-        let base = Jinja::from(Serde(map));
-        match content {
-            // the layout sees what the content saw, and the rendered content
-            Some(content) => minijinja::context! { content => content, ..base },
-            None => base,
-        }
+    let mut variables = match data {
+        Value::Object(map) => map.clone(),
+        _ => Map::new(),
     };
+    variables.insert("recipient".into(), json!({ "name": recipient_name }));
+    variables.insert("site".into(), json!({ "name": look.site_name }));
+    variables.insert("brand".into(), look.brand());
+    let base = Jinja::from(Serde(variables));
+    // the layout sees what the content saw, and the rendered content
+    let with_content = |content: Jinja| minijinja::context! { content => content, ..base.clone() };
     let render = |name: &str, part: &'static str, ctx: &Jinja| {
         env.get_template(name).and_then(|t| t.render(ctx)).map_err(|e| error(part, &e))
     };
 
-    let subject = render("subject.txt", "subject", &context(None))?;
+    let subject = render("subject.txt", "subject", &base)?;
     let subject = subject.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default().to_owned();
     if subject.is_empty() {
         return Err(TemplateError { part: "subject", line: None, message: "it renders empty".into() });
     }
-    let html_content = render("content.html", "html", &context(None))?;
-    let text_content = render("content.txt", "text", &context(None))?;
-    let html = render("layout.html", "html", &context(Some(Jinja::from_safe_string(html_content))))?;
-    let text = render("layout.txt", "text", &context(Some(Jinja::from(text_content.clone()))))?;
+    let html_content = render("content.html", "html", &base)?;
+    let text_content = render("content.txt", "text", &base)?;
+    let html = render("layout.html", "html", &with_content(Jinja::from_safe_string(html_content)))?;
+    let text = render("layout.txt", "text", &with_content(Jinja::from(text_content.clone())))?;
     Ok(Rendered {
         subject: look.subject(&subject),
         html,

@@ -96,21 +96,28 @@ async fn a_job_waits_for_its_time_and_a_cause_enqueues_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn twenty_claims_at_once_give_a_job_to_exactly_one() {
+async fn twenty_claims_at_once_give_each_job_to_exactly_one() {
     let world = World::new().await;
     let now = world.clock.now();
-    queue::enqueue(&world.db, NewJob::new("test.count", json!(null), now), now).await.unwrap();
+    for n in 0..5 {
+        queue::enqueue(&world.db, NewJob::new("test.count", json!({ "n": n }), now), now).await.unwrap();
+    }
     let db = world.db.clone();
+    // twenty claimers of one job each, racing for five jobs
     let results = race(20, |i| {
         let db = db.clone();
-        async move { queue::claim(&db, &format!("worker-{i}"), now, Duration::minutes(LEASE_MINUTES), 8).await }
+        async move { queue::claim(&db, &format!("worker-{i}"), now, Duration::minutes(LEASE_MINUTES), 1).await }
     })
     .await;
-    let claimed: Vec<_> = results.into_iter().map(Result::unwrap).filter(|c| !c.is_empty()).collect();
-    assert_eq!(claimed.len(), 1, "exactly one claimer holds the job");
-    assert_eq!(claimed[0].len(), 1);
-    let held = only_job(&world).await;
-    assert_eq!((held.status, held.attempts), (JobStatus::Running, 1));
+    let mut claimed: Vec<Uuid> = results.into_iter().flat_map(Result::unwrap).map(|c| c.id).collect();
+    claimed.sort();
+    let mut distinct = claimed.clone();
+    distinct.dedup();
+    assert_eq!(claimed, distinct, "no job went to two claimers");
+    assert!(claimed.len() <= 5);
+    let held = Jobs::find().all(&world.db).await.unwrap();
+    assert!(held.iter().filter(|j| j.status == JobStatus::Running).all(|j| j.attempts == 1), "{held:?}");
+    assert_eq!(held.iter().filter(|j| j.status == JobStatus::Running).count(), claimed.len());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -281,4 +288,27 @@ async fn the_housekeeping_purge_keeps_recent_and_unfinished_jobs() {
     world.clock.advance(Duration::seconds(2));
     assert_eq!(queue::purge(&world.db, world.clock.now()).await.unwrap(), 2);
     assert_eq!(only_job(&world).await.status, JobStatus::Queued, "a job still to run is never purged");
+}
+
+#[tokio::test]
+async fn a_worker_asked_to_stop_stops_even_while_the_queue_is_full() {
+    let world = World::new().await;
+    let now = world.clock.now();
+    for n in 0..50 {
+        queue::enqueue(&world.db, NewJob::new("test.count", json!({ "n": n }), now), now).await.unwrap();
+    }
+    let runs = Arc::new(Mutex::new(HashMap::new()));
+    let worker = Worker::new(
+        world.db.clone(),
+        Arc::new(world.clock.clone()),
+        counting(runs.clone()),
+        WorkerSettings { batch: 8, ..settings() },
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    stop.send(()).unwrap();
+    let run = worker.run(async move {
+        let _ = stopped.await;
+    });
+    tokio::time::timeout(std::time::Duration::from_secs(10), run).await.expect("the worker stopped");
+    assert!(runs.lock().unwrap().len() < 50, "it did not drain the whole queue first");
 }

@@ -140,15 +140,11 @@ pub async fn claim(
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let statement =
         Statement::from_sql_and_values(backend, sql, [worker.into(), (now + lease).into(), now.into(), limit.into()]);
-    let claimed = if backend == DbBackend::Sqlite {
-        let txn = kernel::db::begin_write(db).await?;
-        let rows = Claimed::find_by_statement(statement).all(&txn).await?;
-        txn.commit().await?;
-        rows
+    if backend == DbBackend::Sqlite {
+        kernel::transaction(db, async |txn| Ok(Claimed::find_by_statement(statement).all(txn).await?)).await
     } else {
-        Claimed::find_by_statement(statement).all(db).await?
-    };
-    Ok(claimed)
+        Ok(Claimed::find_by_statement(statement).all(db).await?)
+    }
 }
 
 /// Marks a claimed job done. False when the worker no longer held it (its lease ran out and

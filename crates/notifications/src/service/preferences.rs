@@ -1,5 +1,5 @@
-//! Which channels a user takes for each kind: every channel unless they chose otherwise. A kind
-//! that is not optional (security alerts, to come) cannot be turned off on every channel.
+//! Which channels a user takes for each kind: every channel unless they chose otherwise. (Every
+//! kind so far may be turned off everywhere; security alerts, to come, will not be.)
 
 use kernel::{AppError, AppResult, RequestContext, new_id};
 use sea_orm::ActiveValue::Set;
@@ -70,13 +70,7 @@ pub async fn update(
 ) -> AppResult<()> {
     let viewer = request.viewer()?;
     let tenant = request.tenant()?.id;
-    for (i, (kind, channels)) in changes.iter().enumerate() {
-        if !kind.optional() && !channels.email && !channels.in_app {
-            return Err(AppError::bad_input(
-                format!("input.{i}"),
-                format!("{} cannot be turned off on every channel", kind.code()),
-            ));
-        }
+    for (i, (kind, _)) in changes.iter().enumerate() {
         if changes[..i].iter().any(|(k, _)| k == kind) {
             return Err(AppError::bad_input(format!("input.{i}.kind"), "a kind may be given once"));
         }
