@@ -56,7 +56,7 @@ async fn main() {
     for _ in 0..workers {
         let db = kernel::db::connect(&url).await.unwrap();
         let mailer = Mailer::new(Some(&smtp), std::env::temp_dir()).unwrap();
-        let worker = Worker::new(db, Arc::new(SystemClock), gateway::worker::registry(mailer), settings);
+        let worker = Worker::new(db, Arc::new(SystemClock), gateway::worker::registry(mailer.into()), settings);
         let mut stopped = stopped.clone();
         handles.push(tokio::spawn(worker.run(async move {
             let _ = stopped.wait_for(|s| *s).await;

@@ -88,6 +88,7 @@ async fn run(email: &str, query: &str, requests: usize) {
         identity: IdentitySettings { session_ttl: chrono::Duration::days(30), cookie_secure: false },
         tenant_cache_ttl: Duration::from_secs(3600),
         providers: billing::service::topups::Providers(None),
+        push: notifications::WebPush::off(),
     })
     .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
 

@@ -38,6 +38,8 @@ pub struct AppOptions {
     /// How long a resolved tenant is trusted before it is read again.
     pub tenant_cache_ttl: Duration,
     pub providers: Providers,
+    /// Web push (browsers register with its public key).
+    pub push: notifications::WebPush,
 }
 
 pub struct AppState {
@@ -62,6 +64,7 @@ pub fn build_router(options: AppOptions) -> Router {
         .data(directory.clone())
         .data(options.identity.clone())
         .data(options.providers.clone())
+        .data(options.push)
         .data(schema::money_invariants())
         .finish();
     let state = Arc::new(AppState {

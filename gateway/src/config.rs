@@ -38,9 +38,9 @@ pub struct LogArgs {
     pub log_format: LogFormat,
 }
 
-/// Where e-mail goes (`serve` and `worker`).
+/// Where notifications go, by e-mail and web push (`serve` and `worker`).
 #[derive(Args, Debug, Clone)]
-pub struct MailArgs {
+pub struct DeliveryArgs {
     /// SMTP server: `smtps://user:pass@host:465` (TLS), `smtp://user:pass@host:587?tls=required`
     /// (STARTTLS), `smtp://host:25` (plain, a relay on a trusted network; never with a password).
     /// Unset: e-mail is written as `.eml` files into the mail folder.
@@ -49,12 +49,40 @@ pub struct MailArgs {
     /// Where e-mail is written when no SMTP server is set.
     #[arg(long, env = "SCRIPTORIUM_MAIL_DIR", default_value = "data/mail")]
     pub mail_dir: std::path::PathBuf,
+    /// Web push: the VAPID private key, base64url (`scriptorium vapid-keys` makes a pair).
+    /// Unset: no web push (registering a browser is refused).
+    #[arg(long, env = "SCRIPTORIUM_VAPID_PRIVATE_KEY", hide_env_values = true, value_parser = secret)]
+    pub vapid_private_key: Option<SecretString>,
+    /// Who the push services may contact about this server: `mailto:you@example.com` or an
+    /// `https://` URL (required with a VAPID key).
+    #[arg(long, env = "SCRIPTORIUM_VAPID_SUBJECT")]
+    pub vapid_subject: Option<String>,
+    /// The push services the server posts to (comma-separated hosts, `*.` for subdomains); a
+    /// browser's endpoint elsewhere is refused.
+    #[arg(long, env = "SCRIPTORIUM_PUSH_HOSTS", default_value = notifications::service::push::DEFAULT_PUSH_HOSTS)]
+    pub push_hosts: String,
 }
 
-impl MailArgs {
+impl DeliveryArgs {
     /// The mailer, or why it cannot be made (an SMTP URL that does not parse).
     pub fn mailer(&self) -> Result<notifications::Mailer, String> {
         notifications::Mailer::new(self.smtp_url.as_ref().map(|u| u.expose_secret()), self.mail_dir.clone())
+    }
+
+    /// Web push, or why it cannot be set up (a key or subject that is not one).
+    pub fn web_push(&self) -> Result<notifications::WebPush, String> {
+        notifications::WebPush::new(
+            self.vapid_private_key.as_ref().map(|k| k.expose_secret()),
+            self.vapid_subject.as_deref(),
+            &self.push_hosts,
+        )
+    }
+
+    /// Both outlets, each described in the log.
+    pub fn outlets(&self) -> Result<notifications::Outlets, String> {
+        let outlets = notifications::Outlets { mailer: self.mailer()?, push: self.web_push()? };
+        tracing::info!(mail = %outlets.mailer.describe(), push = %outlets.push.describe(), "notifications");
+        Ok(outlets)
     }
 }
 
@@ -68,7 +96,7 @@ pub struct Settings {
     #[command(flatten)]
     pub log: LogArgs,
     #[command(flatten)]
-    pub mail: MailArgs,
+    pub mail: DeliveryArgs,
 
     /// Address to listen on.
     #[arg(long, env = "SCRIPTORIUM_BIND", default_value = "127.0.0.1:8080")]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use gateway::config::{DatabaseArgs, LogArgs, LogFormat, MailArgs, Settings, redact};
+use gateway::config::{DatabaseArgs, DeliveryArgs, LogArgs, LogFormat, Settings, redact};
 use gateway::{AppOptions, build_router, housekeeping, metrics_router, observability, schema, seed};
 use identity::IdentitySettings;
 use jobs::WorkerSettings;
@@ -47,8 +47,11 @@ enum Command {
         #[command(flatten)]
         log: LogArgs,
         #[command(flatten)]
-        mail: MailArgs,
+        mail: DeliveryArgs,
     },
+    /// Print a new VAPID key pair for web push (set SCRIPTORIUM_VAPID_PRIVATE_KEY to the private
+    /// key; browsers subscribe with the public one, which the API also answers).
+    VapidKeys,
     /// Apply pending migrations, print which, and exit.
     Migrate {
         #[command(flatten)]
@@ -108,6 +111,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             print!("{}", schema::sdl());
             Ok(())
         }
+        Command::VapidKeys => {
+            let (private, public) = notifications::WebPush::generate_keys();
+            println!("SCRIPTORIUM_VAPID_PRIVATE_KEY={private}");
+            println!("# the public key (applicationServerKey; the API answers it as webPushPublicKey):");
+            println!("# {public}");
+            Ok(())
+        }
         Command::Migrate { database, log } => {
             observability::init_logging(log.log_format);
             let db = connect(&database).await?;
@@ -158,10 +168,9 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve { demo, no_worker, settings } => serve(demo, !no_worker, settings).await,
         Command::Worker { database, log, mail } => {
             observability::init_logging(log.log_format);
-            let mailer = mail.mailer()?;
-            tracing::info!(mail = %mailer.describe(), "e-mail");
+            let outlets = mail.outlets()?;
             let db = open_database(&database).await?;
-            gateway::worker::worker(db, Arc::new(SystemClock), mailer, WorkerSettings::default())
+            gateway::worker::worker(db, Arc::new(SystemClock), outlets, WorkerSettings::default())
                 .run(shutdown_signal())
                 .await;
             Ok(())
@@ -228,9 +237,8 @@ async fn serve(demo: bool, with_worker: bool, settings: Settings) -> Result<(), 
         worker = with_worker,
         "starting"
     );
-    // an SMTP URL that does not parse stops the start, before anything is served
-    let mailer = settings.mail.mailer()?;
-    tracing::info!(mail = %mailer.describe(), "e-mail");
+    // an SMTP URL or VAPID key that does not parse stops the start, before anything is served
+    let outlets = settings.mail.outlets()?;
     let db = open_database(&settings.database).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     if demo {
@@ -241,7 +249,7 @@ async fn serve(demo: bool, with_worker: bool, settings: Settings) -> Result<(), 
     // the embedded worker stops when the server has answered its last request
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = with_worker.then(|| {
-        let worker = gateway::worker::worker(db.clone(), clock.clone(), mailer, WorkerSettings::default());
+        let worker = gateway::worker::worker(db.clone(), clock.clone(), outlets.clone(), WorkerSettings::default());
         tokio::spawn(worker.run(async {
             let _ = worker_stopped.await;
         }))
@@ -260,6 +268,7 @@ async fn serve(demo: bool, with_worker: bool, settings: Settings) -> Result<(), 
         },
         tenant_cache_ttl: Duration::from_secs(5),
         providers: settings.providers(),
+        push: outlets.push,
     });
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use jobs::{JobRun, Registry, Worker, WorkerSettings};
 use kernel::Clock;
-use notifications::Mailer;
+use notifications::Outlets;
 use orders::service::timers;
 use sea_orm::DatabaseConnection;
 
@@ -14,15 +14,16 @@ use crate::housekeeping;
 /// The purges of expired rows (sessions, throttle events, idempotency keys, finished jobs).
 pub const HOUSEKEEPING: &str = "housekeeping.purge";
 
-/// Every job kind this program runs, and the periodic ones; e-mail leaves through `mailer`.
-pub fn registry(mailer: Mailer) -> Registry {
-    let mailer = Arc::new(mailer);
+/// Every job kind this program runs, and the periodic ones; notifications leave through
+/// `outlets` (e-mail, web push).
+pub fn registry(outlets: Outlets) -> Registry {
+    let outlets = Arc::new(outlets);
     Registry::default()
         .on(HOUSEKEEPING, |run: JobRun| async move { housekeeping::purge(&run.db, run.clock.now()).await.map(|_| ()) })
         .every(HOUSEKEEPING, chrono::Duration::hours(1))
         .on(notifications::service::outbox::DELIVER, move |run: JobRun| {
-            let mailer = mailer.clone();
-            async move { notifications::service::delivery::deliver(run, &mailer).await }
+            let outlets = outlets.clone();
+            async move { notifications::service::delivery::deliver(run, &outlets).await }
         })
         .on(timers::OFFER_LAPSE, timers::lapse_offer)
         .on(timers::AUTO_COMPLETE, timers::auto_complete)
@@ -30,6 +31,6 @@ pub fn registry(mailer: Mailer) -> Registry {
 }
 
 /// A worker with this program's job kinds.
-pub fn worker(db: DatabaseConnection, clock: Arc<dyn Clock>, mailer: Mailer, settings: WorkerSettings) -> Worker {
-    Worker::new(db, clock, registry(mailer), settings)
+pub fn worker(db: DatabaseConnection, clock: Arc<dyn Clock>, outlets: Outlets, settings: WorkerSettings) -> Worker {
+    Worker::new(db, clock, registry(outlets), settings)
 }

@@ -131,3 +131,40 @@ fn a_bad_smtp_url_stops_the_start_with_a_clear_message_and_creates_nothing() {
         assert!(!dir.path().join("bad.db").exists(), "refused before anything was created");
     }
 }
+
+#[test]
+fn vapid_keys_prints_a_key_pair_and_a_bad_key_or_subject_stops_the_start() {
+    let output = Command::new(env!("CARGO_BIN_EXE_scriptorium")).arg("vapid-keys").output().unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let key = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("SCRIPTORIUM_VAPID_PRIVATE_KEY="))
+        .unwrap_or_else(|| panic!("{stdout}"))
+        .to_owned();
+    let cases = [
+        (key.as_str(), None, "SCRIPTORIUM_VAPID_SUBJECT is required"),
+        (key.as_str(), Some("ops@example.com"), "must start with mailto: or https://"),
+        ("not-a-key", Some("mailto:ops@example.com"), "SCRIPTORIUM_VAPID_PRIVATE_KEY is not"),
+    ];
+    for (private, subject, says) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_scriptorium"));
+        command
+            .args(["worker"])
+            .env("DATABASE_URL", format!("sqlite://{}?mode=rwc", dir.path().join("bad.db").display()))
+            .env("SCRIPTORIUM_MAIL_DIR", dir.path().join("mail"))
+            .env("SCRIPTORIUM_VAPID_PRIVATE_KEY", private)
+            .env_remove("SCRIPTORIUM_VAPID_SUBJECT")
+            .env("RUST_LOG", "warn");
+        if let Some(subject) = subject {
+            command.env("SCRIPTORIUM_VAPID_SUBJECT", subject);
+        }
+        let output = command.output().unwrap();
+        assert!(!output.status.success(), "{says}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(says), "{says}: {stderr}");
+        assert!(!stderr.contains(&key), "the key is not repeated: {stderr}");
+        assert!(!dir.path().join("bad.db").exists(), "refused before anything was created");
+    }
+}

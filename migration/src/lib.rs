@@ -15,6 +15,7 @@ mod m20261123_000009_house;
 mod m20261206_000010_jobs;
 mod m20261206_000011_notifications;
 mod m20261206_000012_order_timers;
+mod m20261206_000013_web_push;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000010_jobs::Migration),
             Box::new(m20261206_000011_notifications::Migration),
             Box::new(m20261206_000012_order_timers::Migration),
+            Box::new(m20261206_000013_web_push::Migration),
         ]
     }
 }

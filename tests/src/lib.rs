@@ -70,6 +70,7 @@ pub struct TestApp {
 }
 
 pub mod db;
+pub mod push;
 pub mod smtp;
 pub use db::TestDatabase;
 
@@ -103,6 +104,7 @@ impl TestApp {
             identity: IdentitySettings { session_ttl: chrono::Duration::days(30), cookie_secure: false },
             tenant_cache_ttl: Duration::from_secs(5),
             providers: billing::service::topups::Providers(Some(Arc::new(provider))),
+            push: notifications::WebPush::off(),
         };
         configure(&mut options);
         let router = build_router(options);

@@ -1,4 +1,4 @@
-//! Notifications: what the platform tells its users, by e-mail and in the app.
+//! Notifications: what the platform tells its users, by e-mail, in the app and by web push.
 //!
 //! A context calls [`notify`] in the transaction of the change that causes a notification: it
 //! writes the notification (the user's in-app entry) and, when the user takes e-mail for its
@@ -16,5 +16,6 @@ pub mod templates;
 
 pub use graphql::{NotificationsMutation, NotificationsQuery, ViewerPart};
 pub use kinds::NotificationKind;
-pub use service::delivery::Mailer;
+pub use service::delivery::{Mailer, Outlets};
 pub use service::outbox::{Notice, Recipient, notify};
+pub use service::push::WebPush;

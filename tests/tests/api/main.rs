@@ -14,6 +14,7 @@ mod lifecycle;
 mod money_invariants;
 mod notifications;
 mod pricing;
+mod push;
 mod queries;
 mod query_cost;
 mod refunds;

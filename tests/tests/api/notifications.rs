@@ -40,7 +40,7 @@ async fn ok(app: &TestApp, token: &str, query: &str, vars: Value) -> Value {
 }
 
 fn worker(app: &TestApp, mailer: Mailer) -> Worker {
-    let registry: Registry = gateway::worker::registry(mailer);
+    let registry: Registry = gateway::worker::registry(mailer.into());
     Worker::new(app.db.clone(), Arc::new(app.clock.clone()), registry, WorkerSettings::default())
 }
 
@@ -261,7 +261,7 @@ async fn preferences_choose_the_channels_of_each_kind() {
     let update = "mutation($i: [NotificationPreferenceInput!]!) { updateNotificationPreferences(input: $i) { kind email inApp } }";
     let body = app
         .gql(update)
-        .vars(json!({ "i": [{ "kind": "ORDER_PLACED", "email": false, "inApp": true }, { "kind": "ORDER_PLACED", "email": true, "inApp": true }] }))
+        .vars(json!({ "i": [{ "kind": "ORDER_PLACED", "email": false, "inApp": true, "push": true }, { "kind": "ORDER_PLACED", "email": true, "inApp": true, "push": true }] }))
         .tenant("essays")
         .token(&client)
         .send()
@@ -269,10 +269,22 @@ async fn preferences_choose_the_channels_of_each_kind() {
     assert_eq!((code(&body), field(&body)), ("BAD_USER_INPUT", "input.1.kind"), "{body}");
     assert_eq!(app.count("notification_preferences").await, 0, "nothing saved");
 
-    ok(&app, &client, update, json!({ "i": [{ "kind": "ORDER_PLACED", "email": false, "inApp": true }] })).await;
+    ok(
+        &app,
+        &client,
+        update,
+        json!({ "i": [{ "kind": "ORDER_PLACED", "email": false, "inApp": true, "push": true }] }),
+    )
+    .await;
     place(&app, &client).await;
     assert_eq!((app.count("notifications").await, app.count("notification_deliveries").await), (1, 0), "in-app only");
-    ok(&app, &client, update, json!({ "i": [{ "kind": "ORDER_PLACED", "email": false, "inApp": false }] })).await;
+    ok(
+        &app,
+        &client,
+        update,
+        json!({ "i": [{ "kind": "ORDER_PLACED", "email": false, "inApp": false, "push": false }] }),
+    )
+    .await;
     place(&app, &client).await;
     assert_eq!(app.count("notifications").await, 1, "turned off: nothing written");
 }

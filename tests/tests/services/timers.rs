@@ -53,7 +53,7 @@ fn worker(world: &World) -> Worker {
     Worker::new(
         world.db.clone(),
         Arc::new(world.clock.clone()),
-        gateway::worker::registry(mailer),
+        gateway::worker::registry(mailer.into()),
         WorkerSettings::default(),
     )
 }

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 pub enum Channel {
     #[sea_orm(string_value = "EMAIL")]
     Email,
+    /// Web push to one registered browser.
+    #[sea_orm(string_value = "PUSH")]
+    Push,
 }
 
 /// Where a delivery is.
@@ -39,7 +42,8 @@ pub struct Model {
     pub tenant_id: Uuid,
     pub notification_id: Uuid,
     pub channel: Channel,
-    /// The e-mail address it goes to, as it was when the notification was written.
+    /// The e-mail address it goes to, as it was when the notification was written; for a push,
+    /// the id of the browser's push subscription.
     pub address: String,
     pub status: DeliveryStatus,
     pub attempts: i32,

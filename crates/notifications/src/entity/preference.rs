@@ -13,6 +13,7 @@ pub struct Model {
     pub kind: NotificationKind,
     pub email: bool,
     pub in_app: bool,
+    pub push: bool,
     pub updated_at: DateTimeUtc,
 }
 

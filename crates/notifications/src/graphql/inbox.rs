@@ -42,6 +42,14 @@ pub struct NotificationPreference {
     pub kind: NotificationKind,
     pub email: bool,
     pub in_app: bool,
+    /// Web push to the browsers the viewer registered.
+    pub push: bool,
+}
+
+impl NotificationPreference {
+    fn of((kind, c): (NotificationKind, Channels)) -> Self {
+        Self { kind, email: c.email, in_app: c.in_app, push: c.push }
+    }
 }
 
 /// The notifications' part of `viewer`.
@@ -69,14 +77,16 @@ impl ViewerPart {
         Ok(inbox::unread_count(&request.db, request).await?)
     }
 
+    /// The viewer's browsers that take web push, newest first.
+    async fn push_subscriptions(&self, ctx: &Context<'_>) -> Result<Vec<super::PushSubscription>> {
+        let request = ctx.request();
+        Ok(crate::service::push::list(&request.db, request).await?.into_iter().map(Into::into).collect())
+    }
+
     /// The channels the viewer takes each kind on (every channel unless they chose otherwise).
     async fn notification_preferences(&self, ctx: &Context<'_>) -> Result<Vec<NotificationPreference>> {
         let request = ctx.request();
-        Ok(preferences::list(&request.db, request)
-            .await?
-            .into_iter()
-            .map(|(kind, c)| NotificationPreference { kind, email: c.email, in_app: c.in_app })
-            .collect())
+        Ok(preferences::list(&request.db, request).await?.into_iter().map(NotificationPreference::of).collect())
     }
 }
 
@@ -106,12 +116,9 @@ impl InboxMutation {
         input: Vec<NotificationPreference>,
     ) -> Result<Vec<NotificationPreference>> {
         let request = ctx.request();
-        let changes: Vec<_> = input.iter().map(|p| (p.kind, Channels { email: p.email, in_app: p.in_app })).collect();
+        let changes: Vec<_> =
+            input.iter().map(|p| (p.kind, Channels { email: p.email, in_app: p.in_app, push: p.push })).collect();
         write(request, async |txn| preferences::update(txn, request, &changes).await).await?;
-        Ok(preferences::list(&request.db, request)
-            .await?
-            .into_iter()
-            .map(|(kind, c)| NotificationPreference { kind, email: c.email, in_app: c.in_app })
-            .collect())
+        Ok(preferences::list(&request.db, request).await?.into_iter().map(NotificationPreference::of).collect())
     }
 }

@@ -1,15 +1,18 @@
-//! Thin resolvers over the notifications services: the viewer's notifications and preferences,
+//! Thin resolvers over the notifications services: the viewer's notifications, preferences and
+//! browsers (web push),
 //! and the admins' templates and deliveries.
 
 mod admin;
 mod inbox;
+mod push;
 
 use async_graphql::MergedObject;
 
 pub use inbox::ViewerPart;
+pub use push::PushSubscription;
 
 #[derive(MergedObject, Default)]
-pub struct NotificationsQuery(admin::AdminQuery);
+pub struct NotificationsQuery(admin::AdminQuery, push::PushQuery);
 
 #[derive(MergedObject, Default)]
-pub struct NotificationsMutation(inbox::InboxMutation, admin::AdminMutation);
+pub struct NotificationsMutation(inbox::InboxMutation, admin::AdminMutation, push::PushMutation);

@@ -16,9 +16,10 @@ use sea_orm::QueryFilter;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{Expr, ExprTrait};
 
-use crate::entity::delivery::{self, DeliveryStatus, Entity as Deliveries};
+use crate::entity::delivery::{self, Channel, DeliveryStatus, Entity as Deliveries};
 use crate::entity::notification::{self, Entity as Notifications};
 use crate::service::outbox;
+use crate::service::push::{self, Failure, WebPush};
 use crate::service::templates::parts_for;
 use crate::templates::{Look, render};
 
@@ -84,8 +85,22 @@ fn mailbox(name: Option<&str>, address: &str) -> Result<Mailbox, String> {
     Ok(Mailbox::new(name.map(str::to_owned), address))
 }
 
+/// Where deliveries leave: e-mail through the mailer, web push through the push settings.
+#[derive(Clone)]
+pub struct Outlets {
+    pub mailer: Mailer,
+    pub push: WebPush,
+}
+
+/// E-mail only (web push off).
+impl From<Mailer> for Outlets {
+    fn from(mailer: Mailer) -> Self {
+        Self { mailer, push: WebPush::off() }
+    }
+}
+
 /// The job `notifications.deliver`: sends one delivery, once it is sent never again.
-pub async fn deliver(run: JobRun, mailer: &Mailer) -> AppResult<()> {
+pub async fn deliver(run: JobRun, outlets: &Outlets) -> AppResult<()> {
     let id: Uuid = run
         .payload
         .get("delivery")
@@ -103,12 +118,16 @@ pub async fn deliver(run: JobRun, mailer: &Mailer) -> AppResult<()> {
         return Ok(()); // removed meanwhile: nothing to send
     };
     let kind = note.kind.code();
-    let outcome = send(db, mailer, &found, &note).await;
+    let outcome = match found.channel {
+        Channel::Email => send(db, &outlets.mailer, &found, &note).await.map_err(Failure::Retry),
+        Channel::Push => push::send(db, &outlets.push, &found, &note, run.clock.now()).await?,
+    };
     let now = run.clock.now();
     let last = run.attempt >= run.max_attempts;
     let (status, error) = match &outcome {
         Ok(()) => (DeliveryStatus::Sent, None),
-        Err(e) => (if last { DeliveryStatus::Dead } else { DeliveryStatus::Failed }, Some(e.clone())),
+        Err(Failure::Retry(e)) => (if last { DeliveryStatus::Dead } else { DeliveryStatus::Failed }, Some(e.clone())),
+        Err(Failure::Final(e)) => (DeliveryStatus::Dead, Some(e.clone())),
     };
     let mut update = Deliveries::update_many()
         .col_expr(delivery::Column::Status, Expr::value(status))
@@ -121,15 +140,23 @@ pub async fn deliver(run: JobRun, mailer: &Mailer) -> AppResult<()> {
         update = update.col_expr(delivery::Column::SentAt, Expr::value(Some(now)));
     }
     update.exec(db).await?;
+    let channel = match found.channel {
+        Channel::Email => "email",
+        Channel::Push => "push",
+    };
     match outcome {
         Ok(()) => {
-            metrics::counter!("scriptorium_emails_sent_total", "kind" => kind).increment(1);
-            metrics::histogram!("scriptorium_email_delivery_seconds")
+            metrics::counter!("scriptorium_deliveries_sent_total", "channel" => channel, "kind" => kind).increment(1);
+            metrics::histogram!("scriptorium_delivery_seconds", "channel" => channel)
                 .record(Ord::max((now - found.created_at).num_milliseconds(), 0) as f64 / 1000.0);
             Ok(())
         }
-        Err(e) => {
-            metrics::counter!("scriptorium_email_failures_total", "kind" => kind).increment(1);
+        Err(Failure::Final(_)) => {
+            metrics::counter!("scriptorium_delivery_failures_total", "channel" => channel, "kind" => kind).increment(1);
+            Ok(()) // nothing to try again
+        }
+        Err(Failure::Retry(e)) => {
+            metrics::counter!("scriptorium_delivery_failures_total", "channel" => channel, "kind" => kind).increment(1);
             // a plain reason the admin sees on the job and the delivery
             Err(AppError::conflict(e))
         }

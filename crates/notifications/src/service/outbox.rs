@@ -1,7 +1,7 @@
 //! `notify`: the one way a context tells a user something. It writes, through the caller's
 //! connection (the transaction of the change that causes it), the notification (the in-app
-//! entry) and, when the user takes e-mail for its kind, an e-mail delivery and the job that
-//! sends it. A rolled-back change therefore notifies no one; a committed one is delivered at
+//! entry) and, for each other channel the user takes for its kind, a delivery (an e-mail; a
+//! push to each of the user's browsers) and the job that sends it. A rolled-back change therefore notifies no one; a committed one is delivered at
 //! least once, and the same cause notifies a user of a kind at most once (a unique key).
 
 use chrono::{DateTime, Utc};
@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::entity::delivery::{self, Channel, DeliveryStatus, Entity as Deliveries};
 use crate::entity::notification::{self, Entity as Notifications};
 use crate::kinds::NotificationKind;
-use crate::service::{preferences, templates};
+use crate::service::{preferences, push, templates};
 use crate::templates::{Look, render};
 
 /// The job kind that sends one delivery.
@@ -44,7 +44,7 @@ pub struct Notice {
 /// user turned the kind off everywhere or was already told of this cause.
 pub async fn notify(conn: &impl ConnectionTrait, notice: Notice, now: DateTime<Utc>) -> AppResult<Option<Uuid>> {
     let channels = preferences::channels(conn, notice.tenant_id, notice.recipient.user_id, notice.kind).await?;
-    if !channels.email && !channels.in_app {
+    if !channels.email && !channels.in_app && !channels.push {
         return Ok(None);
     }
     let tenant = tenancy::service::tenants::find(conn, notice.tenant_id).await?;
@@ -67,7 +67,7 @@ pub async fn notify(conn: &impl ConnectionTrait, notice: Notice, now: DateTime<U
         recipient_name: Set(notice.recipient.name.chars().take(200).collect()),
         kind: Set(notice.kind),
         cause: Set(notice.cause.clone()),
-        data: Set(notice.data),
+        data: Set(notice.data.clone()),
         title: Set(rendered.title.chars().take(300).collect()),
         body: Set(rendered.text_content),
         in_app: Set(channels.in_app),
@@ -88,25 +88,47 @@ pub async fn notify(conn: &impl ConnectionTrait, notice: Notice, now: DateTime<U
     if channels.email {
         let delivery_id = new_id();
         let domain = tenant.domains.first().map_or("scriptorium.invalid", String::as_str);
-        Deliveries::insert(delivery::ActiveModel {
-            id: Set(delivery_id),
-            tenant_id: Set(notice.tenant_id),
-            notification_id: Set(id),
-            channel: Set(Channel::Email),
-            address: Set(notice.recipient.email),
-            status: Set(DeliveryStatus::Queued),
-            attempts: Set(0),
-            last_error: Set(None),
-            message_id: Set(Some(format!("<{delivery_id}@{domain}>"))),
-            created_at: Set(now),
-            updated_at: Set(now),
-            sent_at: Set(None),
-        })
-        .exec_without_returning(conn)
-        .await?;
-        enqueue_delivery(conn, notice.tenant_id, delivery_id, "first", now).await?;
+        let message_id = format!("<{delivery_id}@{domain}>");
+        queue(conn, &notice, delivery_id, id, Channel::Email, notice.recipient.email.clone(), Some(message_id), now)
+            .await?;
+    }
+    if channels.push {
+        for browser in push::subscriptions_of(conn, notice.tenant_id, notice.recipient.user_id).await? {
+            queue(conn, &notice, new_id(), id, Channel::Push, browser.to_string(), None, now).await?;
+        }
     }
     Ok(Some(id))
+}
+
+/// A delivery of notification `id` on `channel` to `address`, and the job that sends it.
+#[allow(clippy::too_many_arguments)]
+async fn queue(
+    conn: &impl ConnectionTrait,
+    notice: &Notice,
+    delivery_id: Uuid,
+    id: Uuid,
+    channel: Channel,
+    address: String,
+    message_id: Option<String>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    Deliveries::insert(delivery::ActiveModel {
+        id: Set(delivery_id),
+        tenant_id: Set(notice.tenant_id),
+        notification_id: Set(id),
+        channel: Set(channel),
+        address: Set(address),
+        status: Set(DeliveryStatus::Queued),
+        attempts: Set(0),
+        last_error: Set(None),
+        message_id: Set(message_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        sent_at: Set(None),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    enqueue_delivery(conn, notice.tenant_id, delivery_id, "first", now).await
 }
 
 /// The job that sends `delivery` (`attempt` names it, so that each send is enqueued once).

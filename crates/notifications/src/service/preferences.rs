@@ -15,11 +15,19 @@ use crate::kinds::NotificationKind;
 pub struct Channels {
     pub email: bool,
     pub in_app: bool,
+    /// Web push, to every browser the user registered.
+    pub push: bool,
 }
 
 impl Default for Channels {
     fn default() -> Self {
-        Self { email: true, in_app: true }
+        Self { email: true, in_app: true, push: true }
+    }
+}
+
+impl From<&preference::Model> for Channels {
+    fn from(p: &preference::Model) -> Self {
+        Self { email: p.email, in_app: p.in_app, push: p.push }
     }
 }
 
@@ -36,7 +44,7 @@ pub async fn channels(
         .filter(preference::Column::Kind.eq(kind))
         .one(conn)
         .await?
-        .map_or_else(Channels::default, |p| Channels { email: p.email, in_app: p.in_app }))
+        .map_or_else(Channels::default, |p| Channels::from(&p)))
 }
 
 /// The viewer's channels for every kind.
@@ -53,10 +61,7 @@ pub async fn list(
         .await?;
     Ok(NotificationKind::iter()
         .map(|kind| {
-            let channels = chosen
-                .iter()
-                .find(|p| p.kind == kind)
-                .map_or_else(Channels::default, |p| Channels { email: p.email, in_app: p.in_app });
+            let channels = chosen.iter().find(|p| p.kind == kind).map_or_else(Channels::default, Channels::from);
             (kind, channels)
         })
         .collect())
@@ -83,11 +88,17 @@ pub async fn update(
             kind: Set(*kind),
             email: Set(channels.email),
             in_app: Set(channels.in_app),
+            push: Set(channels.push),
             updated_at: Set(request.now()),
         })
         .on_conflict(
             OnConflict::columns([preference::Column::TenantId, preference::Column::UserId, preference::Column::Kind])
-                .update_columns([preference::Column::Email, preference::Column::InApp, preference::Column::UpdatedAt])
+                .update_columns([
+                    preference::Column::Email,
+                    preference::Column::InApp,
+                    preference::Column::Push,
+                    preference::Column::UpdatedAt,
+                ])
                 .to_owned(),
         )
         .exec_without_returning(conn)
