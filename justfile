@@ -54,6 +54,11 @@ bench-jobs *ARGS:
 bench-mail *ARGS:
     bash scripts/bench.sh mail {{ARGS}}
 
+# Subscriptions on two gateways over one PostgreSQL (`DATABASE_URL=postgres://.../db just bench-live 1000 2000`):
+# commit-to-subscriber latency and memory per open subscription
+bench-live *ARGS:
+    bash scripts/bench.sh live {{ARGS}}
+
 # Load documents that must be refused (a 2^60-field fragment document; `hostile-large`: 30 KB)
 bench-hostile *ARGS:
     bash scripts/bench.sh hostile {{ARGS}}

@@ -14,6 +14,9 @@
 #                                                     jobs/s and commit-to-run latency
 #   scripts/bench.sh mail [n] [workers] [producers]   notifications to e-mail over SMTP
 #                                                     (scripts/bench_mail.sh): e-mails/s, latency
+#   scripts/bench.sh live [subs] [events]              subscriptions on two gateways over one
+#                                                     PostgreSQL (scripts/bench_live.sh):
+#                                                     commit-to-subscriber latency, memory
 #   scripts/bench.sh hostile [seconds] [connections]  a 60-level doubling fragment document
 #                                                     (2^60 fields expanded, ~2 KB), refused
 #   scripts/bench.sh hostile-large [s] [c]            the same at the 32 KiB document limit: 100
@@ -27,9 +30,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCENARIO="${1:-viewer}"
-# the job queue and e-mail are measured without a server or wrk
+# the job queue, e-mail and subscriptions are measured by their own scripts
 if [ "$SCENARIO" = jobs ]; then shift; exec bash scripts/bench_jobs.sh "$@"; fi
 if [ "$SCENARIO" = mail ]; then shift; exec bash scripts/bench_mail.sh "$@"; fi
+if [ "$SCENARIO" = live ]; then shift; exec bash scripts/bench_live.sh "$@"; fi
 DURATION="${2:-20}"
 CONNECTIONS="${3:-32}"
 PORT="${BENCH_PORT:-18090}"

@@ -53,9 +53,17 @@ pub struct AppState {
     pub providers: Providers,
     /// Documents parsed and checked once.
     pub documents: DocumentCache,
+    /// The subscribers of `/graphql/ws` and their feed of live events.
+    pub live: Arc<kernel::live::LiveHub>,
 }
 
 pub fn build_router(options: AppOptions) -> Router {
+    build_app(options).0
+}
+
+/// The router, and its state (for tests and tools that look inside: the live hub, the
+/// document cache).
+pub fn build_app(options: AppOptions) -> (Router, Arc<AppState>) {
     let metrics = metrics_handle();
     let mut db = options.db;
     count_statements(&mut db, None);
@@ -67,6 +75,7 @@ pub fn build_router(options: AppOptions) -> Router {
         .data(options.push)
         .data(schema::money_invariants())
         .finish();
+    let db_for_live = db.clone();
     let state = Arc::new(AppState {
         db,
         clock: options.clock,
@@ -77,6 +86,7 @@ pub fn build_router(options: AppOptions) -> Router {
         identity: options.identity,
         providers: options.providers,
         documents: DocumentCache::default(),
+        live: kernel::live::LiveHub::new(&db_for_live),
     });
 
     let graphql = if options.graphiql {
@@ -86,6 +96,7 @@ pub fn build_router(options: AppOptions) -> Router {
     };
     let mut router = Router::new()
         .route("/graphql", graphql)
+        .route("/graphql/ws", get(crate::live::websocket))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/webhooks/stripe", axum::routing::post(webhooks::stripe));
@@ -95,8 +106,8 @@ pub fn build_router(options: AppOptions) -> Router {
     if options.graphiql {
         router = router.route("/graphql/assets/{name}", get(graphiql::asset));
     }
-    router
-        .with_state(state)
+    let router = router
+        .with_state(state.clone())
         .layer(options.client_ip_source.into_extension())
         .layer(axum::middleware::from_fn(track_requests))
         .layer(CatchPanicLayer::custom(responses::panic_response))
@@ -105,7 +116,8 @@ pub fn build_router(options: AppOptions) -> Router {
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
         }))
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
+    (router, state)
 }
 
 /// `/metrics` alone, for a private address (`SCRIPTORIUM_METRICS_BIND`).

@@ -32,12 +32,18 @@ mutation SignIn {
   }
 }
 
+# Live (run it, then place or move an order in another tab): the events of one order
+# subscription Live { orderEvents(orderId: "<an order id>") { at kind toStatus actor { displayName } } }
+# subscription Bell { notificationAdded { kind title body createdAt } }
 query Me {
   viewer { id email displayName role tenant { slug name } sessions { id lastSeenAt current } }
   tenant { slug name currency branding { fromName primaryColor } featureToggles { drafts wallet } }
 }
 `;
-    const fetcher = GraphiQL.createFetcher({ url: '/graphql' });
+    // subscriptions go over a WebSocket; the Headers tab (X-Tenant, Authorization) is sent as
+    // its connection_init payload, and the session cookie with the upgrade
+    const subscriptionUrl = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/graphql/ws';
+    const fetcher = GraphiQL.createFetcher({ url: '/graphql', subscriptionUrl });
     ReactDOM.createRoot(document.getElementById('graphiql')).render(
       React.createElement(GraphiQL, { fetcher, defaultQuery, defaultEditorToolsVisibility: true }),
     );

@@ -9,6 +9,7 @@ pub mod graphiql;
 pub mod housekeeping;
 pub mod inputs;
 pub mod limits;
+pub mod live;
 pub mod observability;
 pub mod responses;
 pub mod schema;
@@ -17,5 +18,5 @@ pub mod transport;
 pub mod webhooks;
 pub mod worker;
 
-pub use app::{AppOptions, build_router, metrics_router};
+pub use app::{AppOptions, build_app, build_router, metrics_router};
 pub use config::Settings;

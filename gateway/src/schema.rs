@@ -1,7 +1,7 @@
 //! The one schema: every domain crate's query and mutation roots, merged, and the role
 //! dashboards assembled from each crate's parts.
 
-use async_graphql::{EmptySubscription, MergedObject, Object, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, MergedSubscription, Object, Schema, SchemaBuilder};
 use billing::{BillingMutation, BillingQuery};
 use identity::{IdentityMutation, IdentityQuery};
 use jobs::{JobsMutation, JobsQuery};
@@ -62,7 +62,11 @@ pub struct Mutation(
     NotificationsMutation,
 );
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+/// What `/graphql/ws` serves: live events, each context's.
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(orders::OrdersSubscription, notifications::InboxSubscription);
+
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// What a request may cost before anything runs (checked by the transport, for all of a
 /// batch's operations together).
@@ -79,9 +83,9 @@ pub const MAX_COMPLEXITY: usize = 5_000;
 /// The schema with its complexity limit (the rest of the limits: [`LIMITS`], checked by the
 /// transport); the caller adds data and builds. With introspection off, the transport refuses
 /// `__schema` and `__type` with a reason, and error messages suggest no field names.
-pub fn builder(introspection: bool) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+pub fn builder(introspection: bool) -> SchemaBuilder<Query, Mutation, Subscription> {
     let builder =
-        Schema::build(Query::default(), Mutation::default(), EmptySubscription).limit_complexity(MAX_COMPLEXITY);
+        Schema::build(Query::default(), Mutation::default(), Subscription::default()).limit_complexity(MAX_COMPLEXITY);
     if introspection { builder } else { builder.disable_introspection().disable_suggestions() }
 }
 

@@ -201,12 +201,12 @@ async fn read_batch(headers: &HeaderMap, body: Body) -> Result<BatchRequest, Ref
     Ok(batch)
 }
 
-enum Credential {
+pub(crate) enum Credential {
     Bearer(String),
     Cookie(String),
 }
 
-fn credentials(headers: &HeaderMap) -> Option<Credential> {
+pub(crate) fn credentials(headers: &HeaderMap) -> Option<Credential> {
     if let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         let token = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("bearer ")).unwrap_or(auth).trim();
         return Some(Credential::Bearer(token.to_owned()));
@@ -222,7 +222,7 @@ fn credentials(headers: &HeaderMap) -> Option<Credential> {
 }
 
 /// A suspended tenant's users (and visitors) are refused everything; superadmins are not.
-fn refuse_suspended(tenant: Option<&Tenant>, viewer: Option<&Viewer>) -> Result<(), AppError> {
+pub(crate) fn refuse_suspended(tenant: Option<&Tenant>, viewer: Option<&Viewer>) -> Result<(), AppError> {
     let suspended = tenant.is_some_and(|t| !t.is_active());
     let superadmin = viewer.is_some_and(|v| v.role == Role::Superadmin);
     if suspended && !superadmin {
@@ -232,7 +232,7 @@ fn refuse_suspended(tenant: Option<&Tenant>, viewer: Option<&Viewer>) -> Result<
 }
 
 /// An operation that may run, or the answer that refuses it.
-enum Admitted {
+pub(crate) enum Admitted {
     Run(Box<async_graphql::Request>),
     Refused(AppError),
 }
@@ -243,7 +243,7 @@ enum Admitted {
 /// Introspection, when it is off, is refused with its reason; strings with control characters
 /// are refused on their field. A document that does not parse is left to the engine, which
 /// reports it. Also names the operations, for the request's log line.
-fn admit(
+pub(crate) fn admit(
     operations: Vec<async_graphql::Request>,
     documents: &DocumentCache,
     introspection: bool,

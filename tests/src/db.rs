@@ -38,6 +38,8 @@ enum Template {
 /// A test's own database, removed when it is dropped.
 pub struct TestDatabase {
     pub db: DatabaseConnection,
+    /// How another process (a second gateway) connects to it.
+    pub url: String,
     keep: Keep,
 }
 
@@ -175,15 +177,17 @@ impl TestDatabase {
                     .await
                     .expect("a database from the template");
                 admin.close().await.expect("the admin connection closes");
-                let db = kernel::db::connect(&with_database(admin_url, &name)).await.expect("the test database");
-                TestDatabase { db, keep: Keep::Postgres { admin_url: admin_url.clone(), name } }
+                let url = with_database(admin_url, &name);
+                let db = kernel::db::connect(&url).await.expect("the test database");
+                TestDatabase { db, url, keep: Keep::Postgres { admin_url: admin_url.clone(), name } }
             }
             Template::Sqlite(file) => {
                 let dir = tempfile::tempdir().expect("a test folder");
                 let copy = dir.path().join("test.db");
                 std::fs::copy(file, &copy).expect("a copy of the template");
-                let db = kernel::db::connect(&format!("sqlite://{}?mode=rwc", copy.display())).await.expect("SQLite");
-                TestDatabase { db, keep: Keep::Sqlite(dir) }
+                let url = format!("sqlite://{}?mode=rwc", copy.display());
+                let db = kernel::db::connect(&url).await.expect("SQLite");
+                TestDatabase { db, url, keep: Keep::Sqlite(dir) }
             }
         }
     }

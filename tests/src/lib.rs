@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use gateway::{AppOptions, build_router, seed};
+use gateway::{AppOptions, seed};
 use identity::IdentitySettings;
 use kernel::ManualClock;
 use sea_orm::DatabaseConnection;
@@ -66,12 +66,15 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub stripe: FakeStripe,
     http: reqwest::Client,
-    _database: TestDatabase,
+    database_url: String,
+    live: Arc<kernel::live::LiveHub>,
+    _database: Option<TestDatabase>,
 }
 
 pub mod db;
 pub mod push;
 pub mod smtp;
+pub mod ws;
 pub use db::TestDatabase;
 
 impl TestApp {
@@ -85,6 +88,24 @@ impl TestApp {
         let database = TestDatabase::fresh().await;
         let db = database.db.clone();
         let clock = db::start_clock();
+        Self::serve(db, clock, Some(database), configure).await
+    }
+
+    /// A second gateway on this one's database (its own pool and live events feed), as another
+    /// replica would be.
+    pub async fn replica(&self) -> TestApp {
+        let db = kernel::db::connect(&self.database_url).await.expect("a second pool");
+        let mut replica = Self::serve(db, self.clock.clone(), None, |_| {}).await;
+        replica.database_url = self.database_url.clone();
+        replica
+    }
+
+    async fn serve(
+        db: DatabaseConnection,
+        clock: ManualClock,
+        database: Option<TestDatabase>,
+        configure: impl FnOnce(&mut AppOptions),
+    ) -> TestApp {
         let stripe = FakeStripe::spawn().await;
         let provider = billing::service::provider::Stripe::new(
             &stripe.base,
@@ -107,14 +128,27 @@ impl TestApp {
             push: notifications::WebPush::off(),
         };
         configure(&mut options);
-        let router = build_router(options);
+        let (router, state) = gateway::build_app(options);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
             axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
         });
         let http = reqwest::Client::builder().build().unwrap();
-        TestApp { addr, db, clock, stripe, http, _database: database }
+        let database_url = database.as_ref().map(|d| d.url.clone()).unwrap_or_default();
+        TestApp { addr, db, clock, stripe, http, database_url, live: state.live.clone(), _database: database }
+    }
+
+    /// Waits until this gateway feeds `n` subscriptions (a client cannot know when the server
+    /// has taken its `subscribe`; a test that then causes an event must).
+    pub async fn wait_for_subscriptions(&self, n: usize) {
+        for _ in 0..500 {
+            if self.live.subscriptions() >= n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("{} subscriptions, not {n}", self.live.subscriptions());
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -46,6 +46,10 @@ pub enum Reason {
     TooManySpreads,
     FragmentCycle,
     IntrospectionDisabled,
+    // live connections (/graphql/ws)
+    TooManyConnections,
+    TooManySubscriptions,
+    SubscriptionsOnly,
     // the site and the viewer
     NoTenant,
     TenantSuspended,

@@ -133,7 +133,8 @@ where
         Err(err) => return Err(err.into()),
     }
     // On failure the transaction is dropped, which rolls back the claim with the work.
-    let result = work(&txn).await?;
+    let (result, live_events) = crate::live::collect(work(&txn)).await;
+    let result = result?;
     let response = serde_json::to_value(&result).map_err(AppError::internal)?;
     Entity::update_many()
         .col_expr(Column::Response, sea_orm::sea_query::Expr::value(response))
@@ -141,5 +142,6 @@ where
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    crate::live::committed(live_events);
     Ok(result)
 }

@@ -1,6 +1,6 @@
 //! The shared vocabulary of every context: ids, money, the clock, who is asking (viewer, role,
 //! tenant scope and its feature toggles), the error type with its stable codes, pagination,
-//! validation and the request context.
+//! validation, the request context, and the live events of subscriptions.
 
 pub mod clock;
 pub mod context;
@@ -10,6 +10,7 @@ pub mod features;
 pub mod id;
 pub mod idempotency;
 pub mod inline;
+pub mod live;
 pub mod money;
 pub mod pagination;
 pub mod time;

@@ -18,7 +18,7 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::{AppResult, RequestContext, db, idempotency};
+use crate::{AppResult, RequestContext, db, idempotency, live};
 
 /// Runs `work` in a write transaction on `db` and commits it (for work outside a request:
 /// commands, webhooks, the worker).
@@ -27,8 +27,12 @@ pub async fn transaction<T>(
     work: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
 ) -> AppResult<T> {
     let txn = db::begin_write(db).await?;
-    let result = work(&txn).await?;
+    // the live events published on SQLite go out after the commit (on PostgreSQL the commit
+    // itself sends them)
+    let (result, live_events) = live::collect(work(&txn)).await;
+    let result = result?;
     txn.commit().await?;
+    live::committed(live_events);
     Ok(result)
 }
 

@@ -14,7 +14,7 @@ pub mod kinds;
 pub mod service;
 pub mod templates;
 
-pub use graphql::{NotificationsMutation, NotificationsQuery, ViewerPart};
+pub use graphql::{InboxSubscription, NotificationsMutation, NotificationsQuery, ViewerPart};
 pub use kinds::NotificationKind;
 pub use service::delivery::{Mailer, Outlets};
 pub use service::outbox::{Notice, Recipient, notify};

@@ -6,4 +6,4 @@ pub mod graphql;
 pub mod loaders;
 pub mod service;
 
-pub use graphql::{ClientDashboardPart, OrdersMutation, OrdersQuery};
+pub use graphql::{ClientDashboardPart, OrdersMutation, OrdersQuery, OrdersSubscription};

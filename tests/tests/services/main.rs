@@ -10,6 +10,7 @@ mod idempotency;
 mod jobs;
 mod ledger;
 mod lifecycle;
+mod live;
 mod notifications;
 mod throttle;
 mod timers;

@@ -122,3 +122,35 @@ impl InboxMutation {
         Ok(preferences::list(&request.db, request).await?.into_iter().map(NotificationPreference::of).collect())
     }
 }
+
+#[derive(Default)]
+pub struct InboxSubscription;
+
+#[async_graphql::Subscription]
+impl InboxSubscription {
+    /// Each new in-app notification of the viewer as it is written (over `/graphql/ws`); a
+    /// session that ends ends the subscription.
+    async fn notification_added(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl futures::Stream<Item = Result<Notification>> + use<>> {
+        use futures::StreamExt;
+        use kernel::live::{self, LiveConnection, Topic};
+        let request = ctx.request();
+        let user = request.viewer()?.user_id;
+        let connection = ctx
+            .data::<LiveConnection>()
+            .map_err(|_| kernel::AppError::bad_input("query", "subscriptions are served at /graphql/ws"))?;
+        let events = live::events(connection, request, Topic::User(user)).await?;
+        Ok(events.filter_map(|item| async move {
+            let result = match item {
+                Ok((request, event)) => inbox::one(&request.db, &request, event.item).await,
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(found) => found.map(|n| Ok(Notification::from(n))),
+                Err(e) => Some(Err(e.into())),
+            }
+        }))
+    }
+}

@@ -8,7 +8,7 @@ mod push;
 
 use async_graphql::MergedObject;
 
-pub use inbox::ViewerPart;
+pub use inbox::{InboxSubscription, ViewerPart};
 pub use push::PushSubscription;
 
 #[derive(MergedObject, Default)]

@@ -33,6 +33,15 @@ pub async fn list(
     paginate(conn, query, notification::Column::Id, Order::newest_first(), page).await
 }
 
+/// One of the viewer's in-app notifications (as a live event names it).
+pub async fn one(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    id: Uuid,
+) -> AppResult<Option<notification::Model>> {
+    Ok(mine(request)?.filter(notification::Column::Id.eq(id)).one(conn).await?)
+}
+
 pub async fn unread_count(conn: &impl ConnectionTrait, request: &RequestContext) -> AppResult<u64> {
     use sea_orm::PaginatorTrait;
     Ok(mine(request)?.filter(notification::Column::ReadAt.is_null()).count(conn).await?)

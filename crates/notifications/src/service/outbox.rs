@@ -5,6 +5,7 @@
 //! least once, and the same cause notifies a user of a kind at most once (a unique key).
 
 use chrono::{DateTime, Utc};
+use kernel::live::{LiveEvent, Topic};
 use kernel::{AppError, AppResult, new_id};
 use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
@@ -85,6 +86,11 @@ pub async fn notify(conn: &impl ConnectionTrait, notice: Notice, now: DateTime<U
         return Ok(None);
     }
     metrics::counter!("scriptorium_notifications_total", "kind" => notice.kind.code()).increment(1);
+    if channels.in_app {
+        // the user's open pages hear of it when this commits
+        let event = LiveEvent { tenant: notice.tenant_id, topic: Topic::User(notice.recipient.user_id), item: id };
+        kernel::live::publish(conn, event).await?;
+    }
     if channels.email {
         let delivery_id = new_id();
         let domain = tenant.domains.first().map_or("scriptorium.invalid", String::as_str);

@@ -1,10 +1,11 @@
 //! Thin resolvers over the orders services, one file a part of the API: the catalogue and
-//! quotes, orders (with their timeline and revisions), drafts, presets and the client
-//! dashboard's part.
+//! quotes, orders (with their timeline and revisions), drafts, presets, the client
+//! dashboard's part, and the live timeline (a subscription).
 
 mod catalog;
 mod dashboard;
 mod drafts;
+mod live;
 mod order;
 mod orders;
 mod presets;
@@ -16,6 +17,7 @@ use async_graphql::MergedObject;
 
 pub use catalog::{CatalogEntry, OrderCatalog};
 pub use dashboard::ClientDashboardPart;
+pub use live::OrdersSubscription;
 pub use order::Order;
 
 #[derive(MergedObject, Default)]

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use kernel::Reason;
+use kernel::live::{LiveEvent, Topic};
 use kernel::{AppError, AppResult, RequestContext, Role, Viewer, new_id};
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -371,7 +372,51 @@ pub async fn record(
     })
     .exec_without_returning(conn)
     .await?;
+    // subscribers of the order hear of it when this commits
+    let event = LiveEvent { tenant: order.tenant_id, topic: Topic::Order(order.id), item: id };
+    kernel::live::publish(conn, event).await?;
     Ok(id)
+}
+
+/// The event of `order`'s timeline as the request's viewer may see it now: none when they no
+/// longer see the order (a writer taken off it) or the event names money they may not read.
+pub async fn event_for_viewer(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    order: Uuid,
+    event: Uuid,
+) -> AppResult<Option<crate::loaders::TimelineEntry>> {
+    match super::access::find_visible(conn, request, order).await {
+        Ok(_) => {}
+        Err(e) if e.code == kernel::ErrorCode::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let money = request.viewer.as_ref().is_some_and(|v| kernel::CLIENT_MONEY_READERS.contains(&v.role));
+    let tenant = request.tenant()?.id;
+    Ok(entry(conn, tenant, order, event).await?.filter(|e| money || !is_money_event(&e.kind)))
+}
+
+/// One event of the order's timeline, as the timeline shows it.
+pub async fn entry(
+    conn: &impl ConnectionTrait,
+    tenant: Uuid,
+    order: Uuid,
+    event: Uuid,
+) -> AppResult<Option<crate::loaders::TimelineEntry>> {
+    Ok(OrderEvents::find_by_id(event)
+        .filter(order_event::Column::TenantId.eq(tenant))
+        .filter(order_event::Column::OrderId.eq(order))
+        .one(conn)
+        .await?
+        .map(|e| crate::loaders::TimelineEntry {
+            order_id: e.order_id,
+            at: e.at,
+            kind: e.kind,
+            actor_id: e.actor_id,
+            from_status: e.from_status,
+            to_status: e.to_status,
+            note: e.note,
+        }))
 }
 
 /// Timeline events that name the client's money (a refund's amount); shown only to those who
