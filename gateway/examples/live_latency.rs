@@ -103,7 +103,7 @@ async fn main() {
                         let twice = received.lock().unwrap().insert((i, note.to_owned()), at);
                         assert!(twice.is_none(), "an event arrived twice: {note}");
                     }
-                    Some("ping") => {}
+                    Some("ping") => socket.send(Message::text(r#"{"type":"pong"}"#)).await.unwrap(),
                     _ => panic!("{value}"),
                 }
             }

@@ -24,22 +24,34 @@ pub struct Refused {
 impl WsClient {
     /// Opens a socket to `/graphql/ws` of the server at `addr`, and says nothing.
     pub async fn open(addr: std::net::SocketAddr) -> WsClient {
+        WsClient::open_with(addr, &[]).await
+    }
+
+    /// `open`, with these headers on the upgrade request (`cookie`, `origin`...).
+    pub async fn open_with(addr: std::net::SocketAddr, headers: &[(&'static str, &str)]) -> WsClient {
         let mut request = format!("ws://{addr}/graphql/ws").into_client_request().unwrap();
         request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+        for (name, value) in headers {
+            request.headers_mut().insert(*name, value.parse().unwrap());
+        }
         let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("the upgrade");
         WsClient { socket }
+    }
+
+    /// Sends `connection_init` with `payload` on an opened socket; answers once acknowledged.
+    pub async fn init(mut self, payload: Value) -> Result<WsClient, Refused> {
+        self.send(json!({ "type": "connection_init", "payload": payload })).await;
+        match self.message(Duration::from_secs(5)).await {
+            Ok(ack) if ack["type"] == "connection_ack" => Ok(self),
+            Ok(other) => Err(Refused { code: None, reason: other.to_string() }),
+            Err(refused) => Err(refused),
+        }
     }
 
     /// Connects to `/graphql/ws` of the server at `addr` and sends `connection_init` with
     /// `payload`; answers once the server acknowledges it.
     pub async fn connect(addr: std::net::SocketAddr, payload: Value) -> Result<WsClient, Refused> {
-        let mut client = WsClient::open(addr).await;
-        client.send(json!({ "type": "connection_init", "payload": payload })).await;
-        match client.message(Duration::from_secs(5)).await {
-            Ok(ack) if ack["type"] == "connection_ack" => Ok(client),
-            Ok(other) => Err(Refused { code: None, reason: other.to_string() }),
-            Err(refused) => Err(refused),
-        }
+        WsClient::open(addr).await.init(payload).await
     }
 
     /// `connect` under a site, with a session token.

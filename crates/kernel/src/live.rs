@@ -32,8 +32,7 @@ pub const CHANNEL: &str = "scriptorium_live";
 /// The most subscriptions one WebSocket connection may hold at once.
 pub const MAX_SUBSCRIPTIONS_PER_CONNECTION: usize = 20;
 
-/// Events a subscriber may fall behind by before the oldest are dropped (it is told nothing; a
-/// client that must not miss anything reloads what it shows when it reconnects).
+/// Events a subscriber may fall behind by before it is let go (see [`LiveHub::dispatch`]).
 const SUBSCRIBER_BUFFER: usize = 64;
 
 /// What an event is about: one order's timeline, or one user's notifications.
@@ -97,10 +96,13 @@ pub async fn publish(conn: &impl ConnectionTrait, event: LiveEvent) -> Result<()
             conn.execute_raw(notify).await.map(|_| ())
         }
         _ => {
-            // outside a write transaction's scope there is nothing to commit with; every write
-            // goes through one (crate::write), so this only drops events of a test's direct
-            // statement
-            let _ = PENDING.try_with(|pending| pending.borrow_mut().push(event));
+            // outside a write transaction's scope there is no commit to send it with; every
+            // write goes through one (crate::write)
+            let kept = PENDING.try_with(|pending| pending.borrow_mut().push(event)).is_ok();
+            debug_assert!(kept, "a live event published outside kernel::transaction would be lost");
+            if !kept {
+                tracing::warn!(?event, "a live event published outside a write transaction is lost");
+            }
             Ok(())
         }
     }
@@ -186,13 +188,22 @@ impl LiveHub {
         self.subscribers.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Hands `event` to its subscribers. One that has fallen [`SUBSCRIBER_BUFFER`] events behind
+    /// is let go: its stream ends (the client sees its subscription complete and reloads), which
+    /// is better than a gap it cannot see.
     fn dispatch(&self, event: LiveEvent) {
-        let subscribers = self.lock();
-        if let Some(list) = subscribers.get(&(event.tenant, event.topic)) {
-            for (_, sender) in list {
-                if sender.try_send(event).is_err() {
+        let mut subscribers = self.lock();
+        let key = (event.tenant, event.topic);
+        if let Some(list) = subscribers.get_mut(&key) {
+            list.retain(|(_, sender)| match sender.try_send(event) {
+                Ok(()) => true,
+                Err(_) => {
                     metrics::counter!("scriptorium_live_dropped_total").increment(1);
+                    false
                 }
+            });
+            if list.is_empty() {
+                subscribers.remove(&key);
             }
         }
     }
@@ -206,6 +217,9 @@ impl LiveHub {
                     // reconnects after a lost connection (events in between are lost: a client
                     // reloads on reconnect)
                     loop {
+                        if hub.strong_count() == 0 {
+                            return; // the gateway is gone
+                        }
                         let listener = async {
                             let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await?;
                             listener.listen(CHANNEL).await?;
@@ -311,7 +325,7 @@ impl Drop for ConnectionGuard {
 }
 
 /// Checks the connection's session again: the viewer as the session stands now, or why it no
-/// longer stands (signed out, expired, the user suspended).
+/// longer stands (signed out, expired, the site suspended).
 pub type Reauthenticate = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = AppResult<Viewer>> + Send>> + Send + Sync>;
 
 /// What a subscription resolver needs of its WebSocket connection (request data, set by the

@@ -222,3 +222,45 @@ async fn a_connection_that_never_says_who_it_is_is_closed() {
     let waited = started.elapsed();
     assert!(waited >= gateway::live::INIT_TIMEOUT && waited < Duration::from_secs(14), "{waited:?}");
 }
+
+#[tokio::test]
+async fn a_suspended_site_ends_its_users_subscriptions() {
+    let app = TestApp::spawn().await;
+    let client = app.sign_in("essays", "client@essays.test").await;
+    let root = app.sign_in("essays", "superadmin@scriptorium.test").await;
+    let order = place(&app, &client).await;
+    let mut live = WsClient::signed_in(app.addr, "essays", &client).await;
+    live.subscribe("1", EVENTS, json!({ "id": order })).await;
+    app.wait_for_subscriptions(1).await;
+    let essays =
+        app.gql("{ tenant { id } }").tenant("essays").send().await["data"]["tenant"]["id"].as_str().unwrap().to_owned();
+    let body = app
+        .gql("mutation($id: ID!) { suspendTenant(id: $id) { status } }")
+        .vars(json!({ "id": essays }))
+        .token(&root)
+        .send()
+        .await;
+    assert_eq!(body["data"]["suspendTenant"]["status"], "SUSPENDED", "{body}");
+    // a superadmin still works there; the client hears nothing more
+    assert!(act(&app, &root, &order, "MARK_PAID").await["errors"].is_null());
+    let ended = live.expect().await;
+    assert_eq!(ended["payload"]["errors"][0]["extensions"]["reason"], "TENANT_SUSPENDED", "{ended}");
+    assert_eq!(live.expect().await["type"], "complete");
+}
+
+#[tokio::test]
+async fn a_session_cookie_is_taken_from_the_sites_own_pages_only() {
+    let app = TestApp::spawn().await;
+    let token = app.sign_in("essays", "client@essays.test").await;
+    let cookie = format!("scriptorium_session={token}");
+    let own = format!("http://{}", app.addr);
+    let socket = WsClient::open_with(app.addr, &[("cookie", &cookie), ("origin", &own)]).await;
+    assert!(socket.init(json!({ "x-tenant": "essays" })).await.is_ok(), "the site's own page");
+    for origin in ["http://evil.example", "http://papers.localhost:8080"] {
+        let socket = WsClient::open_with(app.addr, &[("cookie", &cookie), ("origin", origin)]).await;
+        let refused = socket.init(json!({ "x-tenant": "essays" })).await.err().expect("refused");
+        assert!(refused.reason.contains("cookie"), "{origin}: {refused:?}");
+    }
+    let socket = WsClient::open_with(app.addr, &[("cookie", &cookie)]).await;
+    assert!(socket.init(json!({ "x-tenant": "essays" })).await.is_err(), "no Origin: not a browser page of the site");
+}

@@ -250,3 +250,24 @@ async fn a_user_keeps_twenty_browsers_each_site_its_own_and_the_push_channel_fol
     assert_eq!(app.count("notification_deliveries").await, 0, "nothing pushed");
     assert!(service.delivered().is_empty());
 }
+
+#[tokio::test]
+async fn a_browser_taken_over_by_another_user_gets_nothing_meant_for_the_first() {
+    let service = FakePushService::start().await;
+    let (push, _) = web_push();
+    let app = app_with(&push).await;
+    let mail = tempfile::tempdir().unwrap();
+    let worker = worker(&app, &push, &mail);
+    let client = app.sign_in("essays", "client@essays.test").await;
+    let writer = app.sign_in("essays", "writer@essays.test").await;
+    let shared = service.browser();
+    assert!(register(&app, &client, &shared).await["errors"].is_null());
+    place(&app, &client).await; // queued for the client's browser
+    // before the worker runs, the writer signs in on that browser and registers it
+    assert!(register(&app, &writer, &shared).await["errors"].is_null());
+    drain(&worker).await;
+    assert!(service.delivered().is_empty(), "{:?}", service.delivered());
+    let admin = app.sign_in("essays", "admin@essays.test").await;
+    let rows = push_deliveries(&app, &admin).await;
+    assert!(rows.len() == 1 && rows[0]["status"] == "DEAD", "{rows:?}");
+}

@@ -195,8 +195,16 @@ async fn random_methods_and_paths_cannot_grow_the_metrics() {
     }
     let after = request_series(&metrics().await);
     let methods = ["GET", "POST", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE", "OTHER"];
-    let paths =
-        ["/graphql", "/graphql/ws", "/graphql/assets/{name}", "/healthz", "/readyz", "/metrics", "/webhooks/stripe", "unmatched"];
+    let paths = [
+        "/graphql",
+        "/graphql/ws",
+        "/graphql/assets/{name}",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/webhooks/stripe",
+        "unmatched",
+    ];
     for series in &after {
         assert!(methods.contains(&label(series, "method")), "{series}");
         assert!(paths.contains(&label(series, "path")), "{series}");

@@ -33,11 +33,13 @@ pub const DEFAULT_PUSH_HOSTS: &str =
 /// their subscriptions from time to time and never say so).
 pub const MAX_SUBSCRIPTIONS_PER_USER: u64 = 20;
 
-/// How long a push service should keep trying to reach a browser that is offline.
-const TIME_TO_LIVE: Duration = Duration::from_secs(24 * 60 * 60);
+/// How long a push service should keep trying to reach a browser that is offline; also how
+/// long the VAPID signature is valid (RFC 8292 allows at most 24 hours, and push services
+/// refuse a signature that looks longer with their clock).
+const TIME_TO_LIVE: Duration = Duration::from_secs(12 * 60 * 60);
 
-/// The longest body a push carries (the whole encrypted record must stay under 4 KiB).
-const MAX_BODY_CHARS: usize = 1_000;
+/// The most JSON a push carries (the encrypted record must stay under 4 KiB).
+const MAX_PAYLOAD_BYTES: usize = 3_000;
 
 /// Web push as this server is configured for it: off (no VAPID key), or the key, the contact the
 /// push services may write to, the push services it may post to, and an HTTP client.
@@ -86,6 +88,10 @@ impl WebPush {
             .connect_timeout(Duration::from_secs(5))
             // a push service answers; it never sends the server elsewhere
             .redirect(reqwest::redirect::Policy::none())
+            // straight to the push service (a proxy from the environment is not for this)
+            .no_proxy()
+            // a listed name that resolves into a private network is not followed there
+            .dns_resolver(Arc::new(PublicAddressesOnly))
             .build()
             .map_err(|e| format!("cannot make the push HTTP client: {e}"))?;
         let public_key = URL_SAFE_NO_PAD.encode(key.public_key().public_key().to_bytes_uncompressed());
@@ -127,6 +133,52 @@ fn host_allowed(host: &str, hosts: &[String]) -> bool {
     })
 }
 
+/// Resolves names to their public addresses only: a push service is on the internet, and a
+/// name (listed, or under a listed `*.` domain) that points into this machine or its network
+/// must not take the server there.
+struct PublicAddressesOnly;
+
+fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64 // carrier-grade NAT
+                || v4.octets()[0] >= 224)
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_public(IpAddr::V4(v4)),
+            None => {
+                let first = v6.segments()[0];
+                !(v6.is_loopback()
+                    || v6.is_unspecified()
+                    || v6.is_multicast()
+                    || (first & 0xfe00) == 0xfc00 // unique local
+                    || (first & 0xffc0) == 0xfe80) // link local
+            }
+        },
+    }
+}
+
+impl reqwest::dns::Resolve for PublicAddressesOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let found = tokio::net::lookup_host((host.as_str(), 0)).await?;
+            let public: Vec<std::net::SocketAddr> = found.filter(|a| is_public(a.ip())).collect();
+            if public.is_empty() {
+                return Err(format!("{host} has no public address").into());
+            }
+            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
 fn is_loopback(host: &str) -> bool {
     host == "localhost"
         || host
@@ -146,7 +198,10 @@ fn check_endpoint(endpoint: &str, hosts: &[String]) -> AppResult<http::Uri> {
     let url = reqwest::Url::parse(endpoint).map_err(|_| refuse("not a URL"))?;
     let host = url.host_str().unwrap_or("").to_ascii_lowercase();
     match url.scheme() {
-        "https" => {}
+        // on the standard port: a push service is a web server
+        "https" if url.port().is_none() => {}
+        "https" => return Err(refuse("a push endpoint is on the https port (443)")),
+        // a push service on this machine, for tests, when one is listed
         "http" if is_loopback(&host) => {}
         _ => return Err(refuse("a push endpoint is an https:// URL")),
     }
@@ -276,6 +331,31 @@ pub(crate) async fn subscriptions_of(conn: &impl ConnectionTrait, tenant: Uuid, 
         .await?)
 }
 
+/// What a push carries: `{ id, kind, title, body }` as JSON, the body shortened (at a
+/// character) until the whole fits [`MAX_PAYLOAD_BYTES`].
+fn payload(note: &notification::Model) -> String {
+    let mut body: &str = &note.body;
+    loop {
+        let json = serde_json::json!({
+            "id": note.id,
+            // as the API names it (ORDER_PLACED)
+            "kind": sea_orm::ActiveEnum::to_value(&note.kind),
+            "title": note.title,
+            "body": body,
+        })
+        .to_string();
+        if json.len() <= MAX_PAYLOAD_BYTES || body.is_empty() {
+            return json;
+        }
+        let over = json.len() - MAX_PAYLOAD_BYTES;
+        let mut cut = body.len().saturating_sub(over.max(16));
+        while !body.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        body = &body[..cut];
+    }
+}
+
 /// Why a push was not delivered.
 pub enum Failure {
     /// Worth trying again (the push service is down, busy, or refused for now).
@@ -304,7 +384,8 @@ pub async fn send(
         Ok(id) => Subscriptions::find_by_id(id).one(db).await?,
         Err(_) => None,
     };
-    let Some(subscription) = subscription else {
+    // a browser registered again by someone else since is no longer this user's
+    let Some(subscription) = subscription.filter(|s| s.user_id == note.user_id && s.tenant_id == note.tenant_id) else {
         return Ok(Err(Failure::Final("the browser was unregistered".into())));
     };
     let (Ok(endpoint), Ok((public, auth))) = (
@@ -313,17 +394,11 @@ pub async fn send(
     ) else {
         return Ok(Err(Failure::Final("the push endpoint is no longer allowed (SCRIPTORIUM_PUSH_HOSTS)".into())));
     };
-    let payload = serde_json::json!({
-        "id": note.id,
-        // as the API names it (ORDER_PLACED)
-        "kind": sea_orm::ActiveEnum::to_value(&note.kind),
-        "title": note.title,
-        "body": note.body.chars().take(MAX_BODY_CHARS).collect::<String>(),
-    });
+    let payload = payload(note);
     let built = WebPushBuilder::new(endpoint, public, auth)
         .with_valid_duration(TIME_TO_LIVE)
         .with_vapid(&configured.key, &configured.subject)
-        .build(payload.to_string());
+        .build(payload);
     let mut built = match built {
         Ok(request) => request,
         Err(e) => return Ok(Err(Failure::Final(format!("cannot encrypt for this browser: {e}")))),
@@ -357,4 +432,85 @@ pub async fn send(
     }
     let body: String = response.text().await.unwrap_or_default().chars().take(200).collect();
     Ok(Err(Failure::Retry(format!("the push service answered {status}: {body}"))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hosts() -> Vec<String> {
+        DEFAULT_PUSH_HOSTS.split(',').map(str::to_owned).chain(["127.0.0.1".to_owned()]).collect()
+    }
+
+    #[test]
+    fn only_listed_push_services_on_their_https_port_are_endpoints() {
+        let hosts = hosts();
+        for good in [
+            "https://fcm.googleapis.com/fcm/send/abc",
+            "https://updates.push.services.mozilla.com/wpush/v2/x",
+            "https://web.push.apple.com/QGx",
+            "https://db5p.notify.windows.com/w/?token=1",
+            "http://127.0.0.1:4000/push/1",
+        ] {
+            assert!(check_endpoint(good, &hosts).is_ok(), "{good}");
+        }
+        for bad in [
+            "https://fcm.googleapis.com:25/fcm/send/abc",
+            "http://fcm.googleapis.com/fcm/send/abc",
+            "https://push.apple.com/x",
+            "https://evilpush.apple.com.example.org/x",
+            "https://user:pw@fcm.googleapis.com/x",
+            "https://10.0.0.1/x",
+            "https://[::1]/x",
+            "http://localhost:4000/x",
+            "file:///etc/passwd",
+        ] {
+            assert!(check_endpoint(bad, &hosts).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_resolving_into_private_networks_are_not_followed() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "::1",
+            "fc00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "0.0.0.0",
+        ] {
+            assert!(!is_public(private.parse().unwrap()), "{private}");
+        }
+        for public in ["142.250.74.10", "2a00:1450:4001:82b::200a"] {
+            assert!(is_public(public.parse().unwrap()), "{public}");
+        }
+    }
+
+    #[test]
+    fn a_long_body_is_cut_to_fit_the_push_at_a_character() {
+        let note = notification::Model {
+            id: Uuid::now_v7(),
+            tenant_id: Uuid::now_v7(),
+            user_id: Uuid::now_v7(),
+            recipient_name: "A".into(),
+            kind: crate::NotificationKind::OrderPlaced,
+            cause: "c".into(),
+            data: serde_json::json!({}),
+            title: "Title".into(),
+            body: "é🦀".repeat(2_000),
+            in_app: true,
+            read_at: None,
+            created_at: chrono::Utc::now(),
+        };
+        let json = payload(&note);
+        assert!(json.len() <= MAX_PAYLOAD_BYTES && json.len() > MAX_PAYLOAD_BYTES - 64, "{}", json.len());
+        let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(parsed["kind"], "ORDER_PLACED");
+        assert!(note.body.starts_with(parsed["body"].as_str().unwrap()));
+    }
 }
