@@ -5,7 +5,8 @@
 //! own committed transaction, to those orders in turn. Prints the latency from each commit to its
 //! receipt by the subscriber (p50, p99, max), that every event arrived once, and the gateways'
 //! resident memory per open subscription (RSS after the subscriptions less RSS before, from
-//! `/proc`). `scripts/bench.sh live` starts the gateways.
+//! `/proc`), beside the database's own floor: a committed `pg_notify` received by a `LISTEN`
+//! connection, at the same pace. `scripts/bench.sh live` starts the gateways.
 //!
 //!     DATABASE_URL=postgres://... live_latency <ws-url-a,ws-url-b> <pid-a,pid-b> [subscriptions] [events]
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)] // a measuring tool: a failure should stop it loudly
@@ -74,6 +75,8 @@ async fn main() {
     })
     .await
     .unwrap();
+
+    let floor = notify_floor(&db, events.min(2_000)).await;
 
     let before: u64 = pids.iter().map(|p| rss_kb(p)).sum();
     let received: Arc<Mutex<HashMap<(usize, String), Instant>>> = Arc::default();
@@ -165,5 +168,35 @@ async fn main() {
         after as f64 / 1024.0,
         (after.saturating_sub(before)) as f64 / subscriptions as f64
     );
+    println!(
+        "the database's own floor (a committed pg_notify to a LISTEN connection, no gateway): p50 {:.2} ms  p99 {:.2} ms",
+        percentile(&floor, 0.50).as_secs_f64() * 1000.0,
+        percentile(&floor, 0.99).as_secs_f64() * 1000.0,
+    );
     assert_eq!(lost, 0, "every event arrives");
+}
+
+/// PostgreSQL's own commit-to-listener latency, the same pace: what no gateway can beat.
+async fn notify_floor(db: &sea_orm::DatabaseConnection, n: usize) -> Vec<Duration> {
+    use sea_orm::ConnectionTrait;
+    let mut listener =
+        sea_orm::sqlx::postgres::PgListener::connect_with(db.get_postgres_connection_pool()).await.unwrap();
+    listener.listen("bench_floor").await.unwrap();
+    let mut latencies = Vec::with_capacity(n);
+    let started = Instant::now();
+    for i in 0..n {
+        let notify = sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT pg_notify('bench_floor', '{i}')"),
+        );
+        kernel::transaction(db, async |txn| Ok(txn.execute_raw(notify).await.map(|_| ())?)).await.unwrap();
+        let committed = Instant::now();
+        let got = listener.recv().await.unwrap();
+        assert_eq!(got.payload(), i.to_string());
+        latencies.push(committed.elapsed());
+        let due = started + Duration::from_micros(2_000 * (i as u64 + 1));
+        tokio::time::sleep_until(due.into()).await;
+    }
+    latencies.sort();
+    latencies
 }
