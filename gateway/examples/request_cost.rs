@@ -85,7 +85,7 @@ async fn run(email: &str, query: &str, requests: usize) {
         introspection: true,
         client_ip_source: axum_client_ip::ClientIpSource::ConnectInfo,
         metrics: false,
-        identity: IdentitySettings { session_ttl: chrono::Duration::days(30), cookie_secure: false },
+        identity: IdentitySettings { cookie_secure: false, ..IdentitySettings::default() },
         tenant_cache_ttl: Duration::from_secs(3600),
         providers: billing::service::topups::Providers(None),
         push: notifications::WebPush::off(),

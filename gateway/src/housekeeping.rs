@@ -1,5 +1,5 @@
 //! Housekeeping that keeps tables from growing without end: sessions that ended long ago,
-//! throttle events past every window, idempotency keys past their lifetime, finished jobs past
+//! throttle events past every window, e-mailed links a day past their expiry, idempotency keys past their lifetime, finished jobs past
 //! their keeping time. Run by the worker every hour (`crate::worker`), and by `seed-demo`.
 
 use chrono::{DateTime, Utc};
@@ -10,6 +10,7 @@ use sea_orm::DatabaseConnection;
 pub struct Purged {
     pub sessions: u64,
     pub throttle_events: u64,
+    pub login_links: u64,
     pub idempotency_keys: u64,
     pub jobs: u64,
 }
@@ -18,12 +19,14 @@ pub async fn purge(db: &DatabaseConnection, now: DateTime<Utc>) -> kernel::AppRe
     let purged = Purged {
         sessions: identity::service::sessions::purge(db, now).await?,
         throttle_events: identity::service::throttle::purge(db, now).await?,
+        login_links: identity::service::links::purge(db, now).await?,
         idempotency_keys: kernel::idempotency::purge(db, now).await?,
         jobs: jobs::service::queue::purge(db, now).await?,
     };
     tracing::info!(
         sessions = purged.sessions,
         throttle_events = purged.throttle_events,
+        login_links = purged.login_links,
         idempotency_keys = purged.idempotency_keys,
         jobs = purged.jobs,
         "housekeeping purged expired rows"

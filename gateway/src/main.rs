@@ -265,6 +265,7 @@ async fn serve(demo: bool, with_worker: bool, settings: Settings) -> Result<(), 
         identity: IdentitySettings {
             session_ttl: chrono::Duration::days(settings.session_days),
             cookie_secure: settings.cookie_secure,
+            public_url: settings.public_url.clone(),
         },
         tenant_cache_ttl: Duration::from_secs(5),
         providers: settings.providers(),

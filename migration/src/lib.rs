@@ -16,6 +16,7 @@ mod m20261206_000010_jobs;
 mod m20261206_000011_notifications;
 mod m20261206_000012_order_timers;
 mod m20261206_000013_web_push;
+mod m20261206_000014_login_links;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000011_notifications::Migration),
             Box::new(m20261206_000012_order_timers::Migration),
             Box::new(m20261206_000013_web_push::Migration),
+            Box::new(m20261206_000014_login_links::Migration),
         ]
     }
 }

@@ -122,7 +122,7 @@ impl TestApp {
             // so tests can speak from several client addresses (as a proxy's X-Forwarded-For)
             client_ip_source: axum_client_ip::ClientIpSource::RightmostXForwardedFor,
             metrics: true,
-            identity: IdentitySettings { session_ttl: chrono::Duration::days(30), cookie_secure: false },
+            identity: IdentitySettings { cookie_secure: false, ..IdentitySettings::default() },
             tenant_cache_ttl: Duration::from_secs(5),
             providers: billing::service::topups::Providers(Some(Arc::new(provider))),
             push: notifications::WebPush::off(),

@@ -63,6 +63,15 @@ pub enum NotificationKind {
     /// The site's admins: a refund at or above the site's threshold was made.
     #[sea_orm(string_value = "LARGE_REFUND")]
     LargeRefund,
+    /// A link to choose a new password (asked for by `requestPasswordReset`).
+    #[sea_orm(string_value = "PASSWORD_RESET")]
+    PasswordReset,
+    /// The account's password was changed (a security alert).
+    #[sea_orm(string_value = "PASSWORD_CHANGED")]
+    PasswordChanged,
+    /// A link that signs in (asked for by `requestMagicLink`).
+    #[sea_orm(string_value = "MAGIC_LINK")]
+    MagicLink,
 }
 
 /// A kind's default templates.
@@ -127,6 +136,9 @@ impl NotificationKind {
             OfferLapsed => templates!("offer_lapsed"),
             OrderLate => templates!("order_late"),
             LargeRefund => templates!("large_refund"),
+            PasswordReset => templates!("password_reset"),
+            PasswordChanged => templates!("password_changed"),
+            MagicLink => templates!("magic_link"),
         }
     }
 
@@ -143,7 +155,22 @@ impl NotificationKind {
             OrderRefunded => json!({ "order": order, "amount": "20.00", "destination": "to your wallet" }),
             LargeRefund => json!({ "order": order, "amount": "150.00", "by": "Demo Admin", "reason": "late delivery" }),
             WalletCredited => json!({ "amount": "50.00", "currency": "USD" }),
+            PasswordReset => json!({ "link": "https://essays.example/reset-password?token=SAMPLE", "minutes": 30 }),
+            MagicLink => json!({ "link": "https://essays.example/sign-in/link?token=SAMPLE", "minutes": 15 }),
+            PasswordChanged => json!({ "at": "2026-12-06 15:00 UTC" }),
         }
+    }
+
+    /// Whether it carries a secret (a link that acts once): it goes by e-mail only, whatever the
+    /// user's choices, and once sent (or given up) its data and text are wiped from the outbox.
+    pub fn carries_secret(self) -> bool {
+        matches!(self, NotificationKind::PasswordReset | NotificationKind::MagicLink)
+    }
+
+    /// Whether e-mail is always sent (the user cannot turn it off): secrets, and security
+    /// alerts.
+    pub fn always_emailed(self) -> bool {
+        self.carries_secret() || matches!(self, NotificationKind::PasswordChanged)
     }
 
     /// Whether it may be sent to a writer: then its order data carries no money.

@@ -47,13 +47,14 @@ pub fn required_args(field: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Turns the tenant's `drafts`, `presets` or `wallet` toggle on or off (as its admin), and checks
+/// Turns one of the tenant's toggles (`drafts`, `presets`, `wallet`, `passwordReset`,
+/// `magicLinkLogin`) on or off (as its admin), and checks
 /// that the tenant now reports it so.
 pub async fn set_toggle(app: &TestApp, admin: &str, toggle: &str, on: bool) {
     let data = ok(
         app,
         admin,
-        "mutation($i: FeatureTogglesInput!) { updateTenantFeatureToggles(input: $i) { featureToggles { drafts presets wallet } } }",
+        "mutation($i: FeatureTogglesInput!) { updateTenantFeatureToggles(input: $i) { featureToggles { drafts presets wallet passwordReset magicLinkLogin } } }",
         json!({ "i": { toggle: on } }),
     )
     .await;

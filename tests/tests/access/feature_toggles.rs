@@ -1,5 +1,5 @@
-//! A switched-off feature is off everywhere: every field and mutation of `drafts`, `presets` and
-//! `wallet` (the toggles enforced today) answers `FORBIDDEN` with reason `FEATURE_DISABLED` and
+//! A switched-off feature is off everywhere: every field and mutation of `drafts`, `presets`,
+//! `wallet`, `passwordReset` and `magicLinkLogin` (the toggles enforced today) answers `FORBIDDEN` with reason `FEATURE_DISABLED` and
 //! writes nothing while its toggle is off.
 //!
 //! The fields of a feature are discovered by introspection of the whole schema (see
@@ -8,14 +8,14 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use sea_orm::{FromQueryResult, JsonValue, Statement};
+use sea_orm::{ConnectionTrait, FromQueryResult, JsonValue, Statement};
 use serde_json::{Value, json};
 use tests::{TestApp, code};
 
 use crate::common::{TENANT, TYPE_REF, named_type, ok, send, set_toggle};
 
 /// The toggles this test covers: those whose services call `require_feature` today.
-const TOGGLES: [&str; 3] = ["drafts", "presets", "wallet"];
+const TOGGLES: [&str; 5] = ["drafts", "presets", "wallet", "passwordReset", "magicLinkLogin"];
 
 /// Types whose fields discovery skips, and why:
 /// - `OrderDraft`, `OrderPreset`, `Wallet`, `TopUp`: the features' own payloads. Their fields
@@ -50,6 +50,12 @@ fn features_of(field: &str, returns: &str) -> BTreeSet<&'static str> {
     if name.contains("wallet") || name.contains("topup") || returns == "Wallet" || returns == "TopUp" {
         features.insert("wallet");
     }
+    if name.contains("passwordreset") || name.contains("resetpassword") {
+        features.insert("passwordReset");
+    }
+    if name.contains("magiclink") {
+        features.insert("magicLinkLogin");
+    }
     features
 }
 
@@ -81,6 +87,10 @@ struct Fixture {
     paid: String,
     /// A pending top-up of the demo client.
     top_up: String,
+    /// The tokens of a fresh password-reset link and a fresh magic link of the demo writer (not
+    /// the client, whose sessions the other recipes use).
+    reset_token: String,
+    magic_token: String,
 }
 
 /// How to call one field.
@@ -269,7 +279,77 @@ fn recipes() -> Vec<Recipe> {
             also: &["wallet"],
             writes: true,
         },
+        // e-mailed links
+        Recipe {
+            field: "Mutation.requestPasswordReset",
+            who: Who::Client,
+            query: "mutation { requestPasswordReset(email: \"writer@essays.test\") }",
+            vars: |_| json!({}),
+            at: &["requestPasswordReset"],
+            also: &[],
+            writes: true,
+        },
+        Recipe {
+            field: "Mutation.resetPassword",
+            who: Who::Client,
+            query: "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }",
+            vars: |f| json!({ "t": f.reset_token, "p": format!("a new passphrase {}", f.n) }),
+            at: &["resetPassword"],
+            also: &[],
+            writes: true,
+        },
+        Recipe {
+            field: "Mutation.requestMagicLink",
+            who: Who::Client,
+            query: "mutation { requestMagicLink(email: \"writer@essays.test\") }",
+            vars: |_| json!({}),
+            at: &["requestMagicLink"],
+            also: &[],
+            writes: true,
+        },
+        Recipe {
+            field: "Mutation.signInWithMagicLink",
+            who: Who::Client,
+            query: "mutation($t: String!) { signInWithMagicLink(token: $t) { token } }",
+            vars: |f| json!({ "t": f.magic_token }),
+            at: &["signInWithMagicLink"],
+            also: &[],
+            writes: true,
+        },
     ]
+}
+
+/// A link of the demo writer made straight in the database (as `requestPasswordReset` would,
+/// without the e-mail); answers its token.
+async fn link(app: &TestApp, purpose: &str, n: usize) -> String {
+    let token = format!("fixture-{purpose}-{n}-{}", uuid::Uuid::now_v7());
+    let writer = app.user_id(TENANT, "writer@essays.test").await;
+    let backend = app.db.get_database_backend();
+    let tenant: String =
+        app.gql("{ tenant { id } }").tenant(TENANT).send().await["data"]["tenant"]["id"].as_str().unwrap().to_owned();
+    let now = chrono::Utc::now();
+    let insert = Statement::from_sql_and_values(
+        backend,
+        match backend {
+            sea_orm::DbBackend::Postgres => {
+                "INSERT INTO login_links (id, tenant_id, user_id, purpose, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            }
+            _ => {
+                "INSERT INTO login_links (id, tenant_id, user_id, purpose, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            }
+        },
+        [
+            uuid::Uuid::now_v7().into(),
+            tenant.parse::<uuid::Uuid>().unwrap().into(),
+            writer.parse::<uuid::Uuid>().unwrap().into(),
+            purpose.into(),
+            identity::service::token::digest(&token).into(),
+            now.into(),
+            (now + chrono::Duration::days(365)).into(),
+        ],
+    );
+    app.db.execute_raw(insert).await.unwrap();
+    token
 }
 
 /// A field of the schema as introspection describes it.
@@ -321,6 +401,9 @@ const TABLES: &[&str] = &[
     "discount_usages",
     "idempotency_keys",
     "audit_log",
+    "login_links",
+    "notifications",
+    "sessions",
 ];
 
 type Snapshot = BTreeMap<&'static str, Vec<String>>;
@@ -405,7 +488,9 @@ async fn fixture(app: &TestApp, cast: &Cast, catalog: &HashMap<String, String>, 
     let top_up = data["topUpWallet"]["id"].as_str().unwrap().to_owned();
     let paid = orders.pop().unwrap();
     let unpaid = orders.pop().unwrap();
-    Fixture { n, client_id: cast.client_id.clone(), draft, preset, unpaid, paid, top_up }
+    let reset_token = link(app, "PASSWORD_RESET", n).await;
+    let magic_token = link(app, "MAGIC_LINK", n).await;
+    Fixture { n, client_id: cast.client_id.clone(), draft, preset, unpaid, paid, top_up, reset_token, magic_token }
 }
 
 /// Calls `recipe` with `toggle` off, then on; returns what was wrong.
@@ -487,6 +572,8 @@ async fn every_field_of_a_switched_off_feature_is_refused_and_writes_nothing() {
         ("Viewer.wallet", &["wallet"]),
         ("ClientDashboard.wallet", &["wallet"]),
         ("Query.topUp", &["wallet"]),
+        ("Mutation.requestPasswordReset", &["passwordReset"]),
+        ("Mutation.signInWithMagicLink", &["magicLinkLogin"]),
     ] {
         let found: Vec<&str> = schema.get(field).map(|i| i.features.iter().copied().collect()).unwrap_or_default();
         assert_eq!(found, toggles, "discovery of {field}");

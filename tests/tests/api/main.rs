@@ -11,6 +11,7 @@ mod identity;
 mod inputs;
 mod jobs;
 mod lifecycle;
+mod links;
 mod live;
 mod money_invariants;
 mod notifications;

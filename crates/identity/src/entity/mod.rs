@@ -1,3 +1,4 @@
+pub mod login_link;
 pub mod session;
 pub mod throttle_event;
 pub mod user;

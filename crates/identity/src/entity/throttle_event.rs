@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One attempt counted against a limit over a window: a password check (a failed or in-flight
-/// sign-in or password change), or a sign-up.
+/// sign-in or password change), a sign-up, or a request for an e-mailed link.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "throttle_events")]
 pub struct Model {
@@ -27,4 +27,7 @@ pub enum ThrottleKind {
     Password,
     #[sea_orm(string_value = "SIGN_UP")]
     SignUp,
+    /// A request for a password-reset or sign-in link.
+    #[sea_orm(string_value = "LINK_REQUEST")]
+    LinkRequest,
 }

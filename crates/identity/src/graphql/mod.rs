@@ -17,11 +17,18 @@ pub struct IdentitySettings {
     pub session_ttl: chrono::Duration,
     /// Mark the cookie `Secure` (browsers then send it only over HTTPS, and to `localhost`).
     pub cookie_secure: bool,
+    /// `SCRIPTORIUM_PUBLIC_URL`: the scheme and port of e-mailed links to development sites
+    /// (`localhost` domains); a real site's links are `https://` on its own domain.
+    pub public_url: String,
 }
 
 impl Default for IdentitySettings {
     fn default() -> Self {
-        Self { session_ttl: chrono::Duration::days(30), cookie_secure: true }
+        Self {
+            session_ttl: chrono::Duration::days(30),
+            cookie_secure: true,
+            public_url: "http://localhost:8080".into(),
+        }
     }
 }
 

@@ -3,8 +3,9 @@ use kernel::{ContextExt, Role, RoleGuard, parse_id, write};
 use tenancy::graphql::CurrentTenant;
 
 use super::{AuthPayload, IdentitySettings, SignUpResult, User};
+use crate::entity::login_link::LinkPurpose;
 use crate::service::sessions::{self, SignedIn};
-use crate::service::{throttle, users};
+use crate::service::{links, password, throttle, users};
 
 #[derive(InputObject)]
 pub struct SignUpInput {
@@ -70,6 +71,48 @@ impl IdentityMutation {
         let request = ctx.request();
         let signed =
             sessions::sign_in(&request.db, request, &input.email, &input.password, settings(ctx).session_ttl).await?;
+        Ok(signed_in(ctx, signed))
+    }
+
+    /// E-mails a link to choose a new password (30 minutes, once) to the account with this
+    /// address on this site, if there is one; answers the same either way. Three requests an hour
+    /// for an address, ten from a client address (`RATE_LIMITED`). Toggle `passwordReset`.
+    async fn request_password_reset(&self, ctx: &Context<'_>, email: String) -> Result<String> {
+        let request = ctx.request();
+        let public_url = settings(ctx).public_url;
+        write(request, async |txn| links::request(txn, request, LinkPurpose::PasswordReset, &email, &public_url).await)
+            .await?;
+        Ok(links::REQUEST_ANSWER.to_owned())
+    }
+
+    /// Sets a new password with the token of a reset link; every session of the account ends and
+    /// its owner is told by e-mail. A used, expired or other site's token is `BAD_USER_INPUT` on
+    /// `token`, and changes nothing.
+    async fn reset_password(&self, ctx: &Context<'_>, token: String, new_password: String) -> Result<bool> {
+        let request = ctx.request();
+        request.tenant()?;
+        password::check_strength("newPassword", &new_password)?;
+        let hash = password::hash(&new_password).await?;
+        write(request, async |txn| links::reset_password(txn, request, &token, hash).await).await?;
+        Ok(true)
+    }
+
+    /// E-mails a sign-in link (15 minutes, once) to the account with this address on this site,
+    /// if there is one; answers the same either way, under the same limits as
+    /// `requestPasswordReset`. Toggle `magicLinkLogin`.
+    async fn request_magic_link(&self, ctx: &Context<'_>, email: String) -> Result<String> {
+        let request = ctx.request();
+        let public_url = settings(ctx).public_url;
+        write(request, async |txn| links::request(txn, request, LinkPurpose::MagicLink, &email, &public_url).await)
+            .await?;
+        Ok(links::REQUEST_ANSWER.to_owned())
+    }
+
+    /// Signs in with the token of a magic link: what `signIn` answers.
+    async fn sign_in_with_magic_link(&self, ctx: &Context<'_>, token: String) -> Result<AuthPayload> {
+        let request = ctx.request();
+        let ttl = settings(ctx).session_ttl;
+        let signed = write(request, async |txn| links::sign_in(txn, request, &token, ttl).await).await?;
         Ok(signed_in(ctx, signed))
     }
 

@@ -1,5 +1,6 @@
 //! Identity rules, free of GraphQL; functions take `&impl ConnectionTrait`.
 
+pub mod links;
 pub mod password;
 pub mod sessions;
 pub mod throttle;

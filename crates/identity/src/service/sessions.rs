@@ -175,6 +175,21 @@ async fn revoke_where(
     Ok(result.rows_affected)
 }
 
+/// Ends every session of `user` (a password reset: whoever held one is out); answers how many.
+pub async fn revoke_all_of(
+    conn: &impl ConnectionTrait,
+    user: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<u64> {
+    let result = Sessions::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(now))
+        .filter(session::Column::UserId.eq(user))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}
+
 /// Ends one of the viewer's own sessions; anyone else's (or an ended one) is `NOT_FOUND`.
 pub async fn revoke(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<()> {
     let revoked = revoke_where(conn, request, sea_orm::Condition::all().add(session::Column::Id.eq(id))).await?;

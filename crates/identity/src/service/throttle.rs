@@ -133,6 +133,37 @@ pub async fn sign_up(conn: &impl ConnectionTrait, request: &RequestContext, tena
     Ok(())
 }
 
+/// How many link requests (password reset, magic sign-in) an account and an address may make in
+/// an hour.
+pub const LINK_WINDOW_MINUTES: i64 = 60;
+pub const MAX_LINKS_PER_ACCOUNT: u64 = 3;
+pub const MAX_LINKS_PER_IP: u64 = 10;
+
+/// Counts a request for an e-mailed link to `account_key` (whether or not the account exists,
+/// so the limit says nothing about it), or refuses it with `RATE_LIMITED` past
+/// [`MAX_LINKS_PER_ACCOUNT`] for the account or [`MAX_LINKS_PER_IP`] from the address.
+pub async fn link_request(conn: &impl ConnectionTrait, request: &RequestContext, account_key: &str) -> AppResult<()> {
+    let since = request.now() - Duration::minutes(LINK_WINDOW_MINUTES);
+    let id = record(conn, request, ThrottleKind::LinkRequest, account_key).await?;
+    let of_account = earlier(ThrottleKind::LinkRequest, id, since)
+        .filter(throttle_event::Column::AccountKey.eq(account_key))
+        .count(conn)
+        .await?;
+    let of_ip = match request.client.ip.as_deref() {
+        Some(ip) => {
+            earlier(ThrottleKind::LinkRequest, id, since).filter(throttle_event::Column::Ip.eq(ip)).count(conn).await?
+        }
+        None => 0,
+    };
+    if of_account >= MAX_LINKS_PER_ACCOUNT || of_ip >= MAX_LINKS_PER_IP {
+        Events::delete_by_id(id).exec(conn).await?;
+        return Err(AppError::rate_limited(format!(
+            "too many links asked for; try again in {LINK_WINDOW_MINUTES} minutes"
+        )));
+    }
+    Ok(())
+}
+
 /// Forgets events older than any window (a day is ample); returns how many.
 pub async fn purge(conn: &impl ConnectionTrait, now: chrono::DateTime<chrono::Utc>) -> AppResult<u64> {
     Ok(Events::delete_many()

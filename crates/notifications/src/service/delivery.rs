@@ -140,6 +140,15 @@ pub async fn deliver(run: JobRun, outlets: &Outlets) -> AppResult<()> {
         update = update.col_expr(delivery::Column::SentAt, Expr::value(Some(now)));
     }
     update.exec(db).await?;
+    // a secret (a link that acts once) leaves the outbox once it is sent or given up
+    if note.kind.carries_secret() && status != DeliveryStatus::Failed {
+        Notifications::update_many()
+            .col_expr(notification::Column::Data, Expr::value(serde_json::json!({ "wiped": true })))
+            .col_expr(notification::Column::Body, Expr::value(String::new()))
+            .filter(notification::Column::Id.eq(note.id))
+            .exec(db)
+            .await?;
+    }
     let channel = match found.channel {
         Channel::Email => "email",
         Channel::Push => "push",

@@ -70,7 +70,8 @@ pub async fn notify(conn: &impl ConnectionTrait, notice: Notice, now: DateTime<U
         cause: Set(notice.cause.clone()),
         data: Set(notice.data.clone()),
         title: Set(rendered.title.chars().take(300).collect()),
-        body: Set(rendered.text_content),
+        // a secret's text (its link) is not kept beyond the e-mail, which renders from `data`
+        body: Set(if notice.kind.carries_secret() { String::new() } else { rendered.text_content }),
         in_app: Set(channels.in_app),
         read_at: Set(None),
         created_at: Set(now),

@@ -1,5 +1,5 @@
-//! Which channels a user takes for each kind: every channel unless they chose otherwise. (Every
-//! kind so far may be turned off everywhere; security alerts, to come, will not be.)
+//! Which channels a user takes for each kind: every channel unless they chose otherwise. Links
+//! that act once go by e-mail alone, and security alerts always by e-mail.
 
 use kernel::{AppError, AppResult, RequestContext, new_id};
 use sea_orm::ActiveValue::Set;
@@ -31,6 +31,20 @@ impl From<&preference::Model> for Channels {
     }
 }
 
+impl Channels {
+    /// What a kind really goes to, given the user's choice: a secret by e-mail alone, a security
+    /// alert by e-mail always.
+    fn within(self, kind: NotificationKind) -> Self {
+        if kind.carries_secret() {
+            Self { email: true, in_app: false, push: false }
+        } else if kind.always_emailed() {
+            Self { email: true, ..self }
+        } else {
+            self
+        }
+    }
+}
+
 /// The user's channels for `kind`.
 pub async fn channels(
     conn: &impl ConnectionTrait,
@@ -44,7 +58,8 @@ pub async fn channels(
         .filter(preference::Column::Kind.eq(kind))
         .one(conn)
         .await?
-        .map_or_else(Channels::default, |p| Channels::from(&p)))
+        .map_or_else(Channels::default, |p| Channels::from(&p))
+        .within(kind))
 }
 
 /// The viewer's channels for every kind.
@@ -75,9 +90,12 @@ pub async fn update(
 ) -> AppResult<()> {
     let viewer = request.viewer()?;
     let tenant = request.tenant()?.id;
-    for (i, (kind, _)) in changes.iter().enumerate() {
+    for (i, (kind, channels)) in changes.iter().enumerate() {
         if changes[..i].iter().any(|(k, _)| k == kind) {
             return Err(AppError::bad_input(format!("input.{i}.kind"), "a kind may be given once"));
+        }
+        if kind.always_emailed() && !channels.email {
+            return Err(AppError::bad_input(format!("input.{i}.email"), "this kind is always sent by e-mail"));
         }
     }
     for (kind, channels) in changes {
