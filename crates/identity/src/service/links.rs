@@ -116,11 +116,7 @@ pub async fn request(
             kind: purpose.kind(),
             cause: format!("link:{id}"),
             data: json!({ "link": link, "minutes": purpose.minutes() }),
-            recipient: notifications::Recipient {
-                user_id: user.id,
-                email: user.email.clone(),
-                name: user.display_name.clone(),
-            },
+            recipient: users::recipient_of(&user),
         },
         now,
     )
@@ -194,11 +190,7 @@ pub async fn reset_password(
             kind: notifications::NotificationKind::PasswordChanged,
             cause: format!("password:{}:{}", user.id, now.timestamp_micros()),
             data: json!({ "at": now.format("%Y-%m-%d %H:%M UTC").to_string() }),
-            recipient: notifications::Recipient {
-                user_id: user.id,
-                email: user.email.clone(),
-                name: user.display_name.clone(),
-            },
+            recipient: users::recipient_of(&user),
         },
         now,
     )

@@ -223,7 +223,8 @@ pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<user::Mode
     Users::find_by_id(id).one(conn).await?.ok_or_else(|| AppError::not_found("user"))
 }
 
-fn recipient_of(user: &user::Model) -> notifications::Recipient {
+/// Whom to notify: `user`, with their address and name.
+pub fn recipient_of(user: &user::Model) -> notifications::Recipient {
     notifications::Recipient { user_id: user.id, email: user.email.clone(), name: user.display_name.clone() }
 }
 
