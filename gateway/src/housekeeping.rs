@@ -1,5 +1,6 @@
 //! Housekeeping that keeps tables from growing without end: sessions that ended long ago,
-//! throttle events past every window, e-mailed links a day past their expiry, idempotency keys past their lifetime, finished jobs past
+//! throttle events past every window, e-mailed links a day past their expiry, web-push browsers of
+//! expired sessions, idempotency keys past their lifetime, finished jobs past
 //! their keeping time. Run by the worker every hour (`crate::worker`), and by `seed-demo`.
 
 use chrono::{DateTime, Utc};
@@ -11,6 +12,7 @@ pub struct Purged {
     pub sessions: u64,
     pub throttle_events: u64,
     pub login_links: u64,
+    pub push_browsers: u64,
     pub idempotency_keys: u64,
     pub jobs: u64,
 }
@@ -20,6 +22,7 @@ pub async fn purge(db: &DatabaseConnection, now: DateTime<Utc>) -> kernel::AppRe
         sessions: identity::service::sessions::purge(db, now).await?,
         throttle_events: identity::service::throttle::purge(db, now).await?,
         login_links: identity::service::links::purge(db, now).await?,
+        push_browsers: identity::service::sessions::forget_push_of_expired(db, now).await?,
         idempotency_keys: kernel::idempotency::purge(db, now).await?,
         jobs: jobs::service::queue::purge(db, now).await?,
     };
@@ -27,6 +30,7 @@ pub async fn purge(db: &DatabaseConnection, now: DateTime<Utc>) -> kernel::AppRe
         sessions = purged.sessions,
         throttle_events = purged.throttle_events,
         login_links = purged.login_links,
+        push_browsers = purged.push_browsers,
         idempotency_keys = purged.idempotency_keys,
         jobs = purged.jobs,
         "housekeeping purged expired rows"

@@ -17,6 +17,7 @@ mod m20261206_000011_notifications;
 mod m20261206_000012_order_timers;
 mod m20261206_000013_web_push;
 mod m20261206_000014_login_links;
+mod m20261206_000015_push_sessions;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000012_order_timers::Migration),
             Box::new(m20261206_000013_web_push::Migration),
             Box::new(m20261206_000014_login_links::Migration),
+            Box::new(m20261206_000015_push_sessions::Migration),
         ]
     }
 }

@@ -271,3 +271,28 @@ async fn a_browser_taken_over_by_another_user_gets_nothing_meant_for_the_first()
     let rows = push_deliveries(&app, &admin).await;
     assert!(rows.len() == 1 && rows[0]["status"] == "DEAD", "{rows:?}");
 }
+
+#[tokio::test]
+async fn a_browser_takes_pushes_only_while_the_session_that_registered_it_lives() {
+    let service = FakePushService::start().await;
+    let (push, _) = web_push();
+    let app = app_with(&push).await;
+    let sessions: Vec<String> =
+        futures::future::join_all((0..3).map(|_| app.sign_in("essays", "client@essays.test"))).await;
+    for (token, browser) in sessions.iter().zip([service.browser(), service.browser(), service.browser()]) {
+        assert!(register(&app, token, &browser).await["errors"].is_null());
+    }
+    assert_eq!(app.count("push_subscriptions").await, 3);
+    // signing out on a device stops its pushes
+    let body = app.gql("mutation { signOut }").tenant("essays").token(&sessions[0]).send().await;
+    assert!(body["errors"].is_null(), "{body}");
+    assert_eq!(app.count("push_subscriptions").await, 2);
+    // "sign out everywhere else" stops the others'
+    let body = app.gql("mutation { revokeOtherSessions }").tenant("essays").token(&sessions[1]).send().await;
+    assert_eq!(body["data"]["revokeOtherSessions"], 1, "{body}");
+    assert_eq!(app.count("push_subscriptions").await, 1);
+    // an expired session's browser is forgotten by the hourly housekeeping
+    app.clock.advance(chrono::Duration::days(31));
+    gateway::housekeeping::purge(&app.db, kernel::Clock::now(&app.clock)).await.unwrap();
+    assert_eq!(app.count("push_subscriptions").await, 0);
+}

@@ -159,20 +159,39 @@ pub async fn list_live(conn: &impl ConnectionTrait, request: &RequestContext) ->
         .await?)
 }
 
+/// Ends the live sessions of `user` that match `filter`, and forgets the browsers they
+/// registered for web push; answers how many ended.
+async fn end_sessions(
+    conn: &impl ConnectionTrait,
+    user: Uuid,
+    filter: sea_orm::Condition,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<u64> {
+    let live = sea_orm::Condition::all()
+        .add(session::Column::UserId.eq(user))
+        .add(session::Column::RevokedAt.is_null())
+        .add(filter);
+    let ended: Vec<Uuid> =
+        Sessions::find().select_only().column(session::Column::Id).filter(live.clone()).into_tuple().all(conn).await?;
+    if ended.is_empty() {
+        return Ok(0);
+    }
+    let result = Sessions::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(now))
+        .filter(live)
+        .filter(session::Column::Id.is_in(ended.clone()))
+        .exec(conn)
+        .await?;
+    notifications::service::push::forget_sessions(conn, ended).await?;
+    Ok(result.rows_affected)
+}
+
 async fn revoke_where(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
     filter: sea_orm::Condition,
 ) -> AppResult<u64> {
-    let viewer = request.viewer()?;
-    let result = Sessions::update_many()
-        .col_expr(session::Column::RevokedAt, Expr::value(request.now()))
-        .filter(session::Column::UserId.eq(viewer.user_id))
-        .filter(session::Column::RevokedAt.is_null())
-        .filter(filter)
-        .exec(conn)
-        .await?;
-    Ok(result.rows_affected)
+    end_sessions(conn, request.viewer()?.user_id, filter, request.now()).await
 }
 
 /// Ends every session of `user` (a password reset: whoever held one is out); answers how many.
@@ -181,13 +200,20 @@ pub async fn revoke_all_of(
     user: Uuid,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<u64> {
-    let result = Sessions::update_many()
-        .col_expr(session::Column::RevokedAt, Expr::value(now))
-        .filter(session::Column::UserId.eq(user))
-        .filter(session::Column::RevokedAt.is_null())
-        .exec(conn)
-        .await?;
-    Ok(result.rows_affected)
+    end_sessions(conn, user, sea_orm::Condition::all(), now).await
+}
+
+/// Forgets the web-push browsers of sessions that have expired (sign-out and revocation forget
+/// theirs at once); answers how many. Run by the hourly housekeeping.
+pub async fn forget_push_of_expired(conn: &impl ConnectionTrait, now: chrono::DateTime<chrono::Utc>) -> AppResult<u64> {
+    use notifications::entity::push_subscription::{Column, Entity as Browsers};
+    use sea_orm::QueryTrait;
+    let expired = Sessions::find()
+        .select_only()
+        .column(session::Column::Id)
+        .filter(session::Column::ExpiresAt.lt(now))
+        .into_query();
+    Ok(Browsers::delete_many().filter(Column::SessionId.in_subquery(expired)).exec(conn).await?.rows_affected)
 }
 
 /// Ends one of the viewer's own sessions; anyone else's (or an ended one) is `NOT_FOUND`.

@@ -18,6 +18,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When a message was last accepted for it.
     pub last_used_at: Option<DateTimeUtc>,
+    /// The session that registered it: when it ends, the browser is forgotten.
+    pub session_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -228,7 +228,8 @@ fn check_keys(p256dh: &str, auth: &str) -> AppResult<(p256::PublicKey, Auth)> {
 }
 
 /// Registers the viewer's browser (or replaces its keys: one subscription per endpoint and
-/// site, the latest user's); a user keeps their 20 latest.
+/// site, the latest user's); a user keeps their 20 latest. The browser takes pushes while the
+/// session that registered it lives.
 pub async fn register(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
@@ -255,6 +256,7 @@ pub async fn register(
         auth: Set(auth.trim().to_owned()),
         created_at: Set(now),
         last_used_at: Set(None),
+        session_id: Set(Some(viewer.session_id)),
     })
     .on_conflict(
         OnConflict::columns([push_subscription::Column::TenantId, push_subscription::Column::Endpoint])
@@ -263,6 +265,7 @@ pub async fn register(
                 push_subscription::Column::P256dh,
                 push_subscription::Column::Auth,
                 push_subscription::Column::CreatedAt,
+                push_subscription::Column::SessionId,
             ])
             .to_owned(),
     )
@@ -317,6 +320,19 @@ pub async fn list(conn: &impl ConnectionTrait, request: &RequestContext) -> AppR
         .limit(MAX_SUBSCRIPTIONS_PER_USER)
         .all(conn)
         .await?)
+}
+
+/// Forgets the browsers registered by these sessions (they ended: signed out, revoked,
+/// expired); answers how many.
+pub async fn forget_sessions(conn: &impl ConnectionTrait, sessions: Vec<Uuid>) -> AppResult<u64> {
+    if sessions.is_empty() {
+        return Ok(0);
+    }
+    Ok(Subscriptions::delete_many()
+        .filter(push_subscription::Column::SessionId.is_in(sessions))
+        .exec(conn)
+        .await?
+        .rows_affected)
 }
 
 /// The user's browsers (their ids), when a notification is written.
