@@ -13,6 +13,7 @@ pub struct Purged {
     pub throttle_events: u64,
     pub login_links: u64,
     pub push_browsers: u64,
+    pub two_factor_challenges: u64,
     pub idempotency_keys: u64,
     pub jobs: u64,
 }
@@ -23,6 +24,7 @@ pub async fn purge(db: &DatabaseConnection, now: DateTime<Utc>) -> kernel::AppRe
         throttle_events: identity::service::throttle::purge(db, now).await?,
         login_links: identity::service::links::purge(db, now).await?,
         push_browsers: identity::service::sessions::forget_push_of_expired(db, now).await?,
+        two_factor_challenges: identity::service::two_factor::purge(db, now).await?,
         idempotency_keys: kernel::idempotency::purge(db, now).await?,
         jobs: jobs::service::queue::purge(db, now).await?,
     };
@@ -31,6 +33,7 @@ pub async fn purge(db: &DatabaseConnection, now: DateTime<Utc>) -> kernel::AppRe
         throttle_events = purged.throttle_events,
         login_links = purged.login_links,
         push_browsers = purged.push_browsers,
+        two_factor_challenges = purged.two_factor_challenges,
         idempotency_keys = purged.idempotency_keys,
         jobs = purged.jobs,
         "housekeeping purged expired rows"

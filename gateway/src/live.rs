@@ -38,7 +38,7 @@ use tenancy::graphql::CurrentTenant;
 use crate::app::AppState;
 use crate::responses::{assign_codes, null_at_error_paths};
 use crate::schema::attach_loaders;
-use crate::transport::{Admitted, Credential, admit, credentials, refuse_suspended};
+use crate::transport::{Admitted, Credential, admit, credentials, enrolment_required, must_enrol, refuse_suspended};
 
 /// A user's open connections to one gateway, at most.
 pub const MAX_CONNECTIONS_PER_USER: usize = 10;
@@ -217,6 +217,9 @@ async fn accept(
     })?;
     let viewer = sessions::authenticate(&db, &token, scope.as_ref(), state.clock.now()).await?;
     refuse_suspended(tenant.as_deref(), Some(&viewer))?;
+    if must_enrol(scope.as_ref(), Some(&viewer)) {
+        return Err(enrolment_required().into());
+    }
     let guard = state.live.connect(viewer.user_id, MAX_CONNECTIONS_PER_USER)?;
     let reauthenticate = reauthenticator(state.clone(), token, host, slug);
     let request = RequestContext {

@@ -112,6 +112,11 @@ async fn prepare_and_execute(
         None => None,
     };
     refuse_suspended(tenant.as_deref(), viewer.as_ref()).map_err(|e| (StatusCode::OK, e))?;
+    let operations = if must_enrol(scope.as_ref(), viewer.as_ref()) {
+        operations.into_iter().map(enrolment_only).collect()
+    } else {
+        operations
+    };
 
     let request = RequestContext {
         db,
@@ -219,6 +224,50 @@ pub(crate) fn credentials(headers: &HeaderMap) -> Option<Credential> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, value)| *name == SESSION_COOKIE && !value.is_empty())
         .map(|(_, value)| Credential::Cookie(value.to_owned()))
+}
+
+/// Whether the viewer must enrol in two-factor sign-in before anything else: their site requires
+/// it (`twoFactorRequired`) and they have not (superadmins excepted: no site governs them).
+pub(crate) fn must_enrol(scope: Option<&kernel::TenantScope>, viewer: Option<&Viewer>) -> bool {
+    let required = scope.is_some_and(|s| s.features.two_factor_required);
+    required && viewer.is_some_and(|v| v.role != Role::Superadmin && !v.two_factor)
+}
+
+/// What a user who must enrol may still do.
+const ENROLMENT: [&str; 6] =
+    ["beginTwoFactorEnrollment", "confirmTwoFactorEnrollment", "signOut", "__typename", "__schema", "__type"];
+
+pub(crate) fn enrolment_required() -> AppError {
+    AppError::forbidden(
+        "this site requires two-factor sign-in: enrol first (beginTwoFactorEnrollment, then confirmTwoFactorEnrollment)",
+    )
+    .with_reason(Reason::TwoFactorEnrollmentRequired)
+}
+
+/// Lets an operation through only if every field it asks of the root is part of enrolment.
+fn enrolment_only(admitted: Admitted) -> Admitted {
+    let Admitted::Run(mut request) = admitted else { return admitted };
+    let name = request.operation_name.clone();
+    let allowed = match request.parsed_query() {
+        // a document that does not parse is left to the engine, which reports it
+        Err(_) => true,
+        Ok(document) => {
+            let mut operations = document.operations.iter();
+            let selected = match &name {
+                Some(name) => operations.find(|(n, _)| n.is_some_and(|n| n.as_str() == name)).map(|(_, op)| op),
+                None => operations.next().map(|(_, op)| op),
+            };
+            selected.is_none_or(|op| {
+                op.node.selection_set.node.items.iter().all(|item| match &item.node {
+                    async_graphql::parser::types::Selection::Field(field) => {
+                        ENROLMENT.contains(&field.node.name.node.as_str())
+                    }
+                    _ => false,
+                })
+            })
+        }
+    };
+    if allowed { Admitted::Run(request) } else { Admitted::Refused(enrolment_required()) }
 }
 
 /// A suspended tenant's users (and visitors) are refused everything; superadmins are not.

@@ -18,6 +18,7 @@ mod m20261206_000012_order_timers;
 mod m20261206_000013_web_push;
 mod m20261206_000014_login_links;
 mod m20261206_000015_push_sessions;
+mod m20261206_000016_two_factor;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000013_web_push::Migration),
             Box::new(m20261206_000014_login_links::Migration),
             Box::new(m20261206_000015_push_sessions::Migration),
+            Box::new(m20261206_000016_two_factor::Migration),
         ]
     }
 }

@@ -233,6 +233,7 @@ pub async fn request_as(
                 session_id: kernel::new_id(),
                 email: user.email,
                 display_name: user.display_name,
+                two_factor: user.two_factor_enabled,
             })
         }
         None => None,

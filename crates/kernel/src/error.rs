@@ -58,6 +58,7 @@ pub enum Reason {
     RoleNotGrantable,
     InvalidCredentials,
     WrongPassword,
+    TwoFactorEnrollmentRequired,
     TooShort,
     EmailInUse,
     // input

@@ -79,6 +79,8 @@ pub struct Viewer {
     pub session_id: Uuid,
     pub email: String,
     pub display_name: String,
+    /// Signs in with a second factor.
+    pub two_factor: bool,
 }
 
 /// A field guard: the viewer must hold one of `roles`. Services still check ownership.

@@ -72,6 +72,9 @@ pub enum NotificationKind {
     /// A link that signs in (asked for by `requestMagicLink`).
     #[sea_orm(string_value = "MAGIC_LINK")]
     MagicLink,
+    /// An admin turned the user's two-factor sign-in off (a security alert).
+    #[sea_orm(string_value = "TWO_FACTOR_RESET")]
+    TwoFactorReset,
 }
 
 /// A kind's default templates.
@@ -139,6 +142,7 @@ impl NotificationKind {
             PasswordReset => templates!("password_reset"),
             PasswordChanged => templates!("password_changed"),
             MagicLink => templates!("magic_link"),
+            TwoFactorReset => templates!("two_factor_reset"),
         }
     }
 
@@ -158,6 +162,7 @@ impl NotificationKind {
             PasswordReset => json!({ "link": "https://essays.example/reset-password?token=SAMPLE", "minutes": 30 }),
             MagicLink => json!({ "link": "https://essays.example/sign-in/link?token=SAMPLE", "minutes": 15 }),
             PasswordChanged => json!({ "at": "2026-12-06 15:00 UTC" }),
+            TwoFactorReset => json!({ "by": "Demo Admin", "at": "2026-12-06 15:00 UTC" }),
         }
     }
 
@@ -170,7 +175,7 @@ impl NotificationKind {
     /// Whether e-mail is always sent (the user cannot turn it off): secrets, and security
     /// alerts.
     pub fn always_emailed(self) -> bool {
-        self.carries_secret() || matches!(self, NotificationKind::PasswordChanged)
+        self.carries_secret() || matches!(self, NotificationKind::PasswordChanged | NotificationKind::TwoFactorReset)
     }
 
     /// Whether it may be sent to a writer: then its order data carries no money.

@@ -24,4 +24,5 @@ mod schema;
 mod tenancy;
 mod topups;
 mod transport;
+mod two_factor;
 mod walls;

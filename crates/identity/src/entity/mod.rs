@@ -1,4 +1,5 @@
 pub mod login_link;
 pub mod session;
 pub mod throttle_event;
+pub mod two_factor;
 pub mod user;

@@ -18,6 +18,8 @@ pub struct Model {
     pub password_hash: PasswordHash,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Signs in with a second factor (TOTP); kept here so the session lookup reads it.
+    pub two_factor_enabled: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -62,6 +64,7 @@ mod tests {
             password_hash: PasswordHash(hash.into()),
             created_at: chrono::Utc::now(),
             updated_at: chrono::Utc::now(),
+            two_factor_enabled: false,
         };
         let active = ActiveModel::from(user.clone());
         for printed in [format!("{user:?}"), format!("{user:#?}"), format!("{active:?}")] {

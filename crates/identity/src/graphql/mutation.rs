@@ -1,10 +1,11 @@
-use async_graphql::{Context, ID, InputObject, Object, Result};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use kernel::{ContextExt, Role, RoleGuard, parse_id, write};
 use tenancy::graphql::CurrentTenant;
 
 use super::{AuthPayload, IdentitySettings, SignUpResult, User};
 use crate::entity::login_link::LinkPurpose;
-use crate::service::sessions::{self, SignedIn};
+use crate::service::sessions::{self, SignInOutcome, SignedIn};
+use crate::service::two_factor::{self, Factor};
 use crate::service::{links, password, throttle, users};
 
 #[derive(InputObject)]
@@ -43,10 +44,32 @@ fn settings(ctx: &Context<'_>) -> IdentitySettings {
     ctx.data_opt::<IdentitySettings>().cloned().unwrap_or_default()
 }
 
-/// Hands the new session to the browser as a cookie too, and returns the payload.
-fn signed_in(ctx: &Context<'_>, signed: SignedIn) -> AuthPayload {
+/// Hands a new session to the browser as a cookie too, and returns the payload; or the
+/// second-factor challenge.
+fn signed_in(ctx: &Context<'_>, outcome: SignInOutcome) -> AuthPayload {
+    match outcome {
+        SignInOutcome::Signed(signed) => session_payload(ctx, *signed),
+        SignInOutcome::SecondFactor(challenge) => {
+            AuthPayload { token: None, user: None, two_factor_challenge: Some(challenge) }
+        }
+    }
+}
+
+fn session_payload(ctx: &Context<'_>, signed: SignedIn) -> AuthPayload {
     ctx.append_http_header("Set-Cookie", settings(ctx).cookie(&signed.token));
-    AuthPayload { token: signed.token, user: User::from(signed.user) }
+    AuthPayload { token: Some(signed.token), user: Some(User::from(signed.user)), two_factor_challenge: None }
+}
+
+/// What `beginTwoFactorEnrollment` answers: scan `qrSvg` (or open `uri`, or type `secret`) into
+/// an authenticator app, then confirm with a code it shows.
+#[derive(SimpleObject)]
+pub struct TwoFactorEnrollment {
+    /// Base32, for typing in.
+    pub secret: String,
+    /// `otpauth://totp/...`
+    pub uri: String,
+    /// The URI as a QR code, an SVG document.
+    pub qr_svg: String,
 }
 
 #[Object]
@@ -114,6 +137,59 @@ impl IdentityMutation {
         let ttl = settings(ctx).session_ttl;
         let signed = write(request, async |txn| links::sign_in(txn, request, &token, ttl).await).await?;
         Ok(signed_in(ctx, signed))
+    }
+
+    /// Starts enrolling an authenticator app for two-factor sign-in (again, if an enrolment was
+    /// left unconfirmed). `CONFLICT` when two-factor is on already.
+    async fn begin_two_factor_enrollment(&self, ctx: &Context<'_>) -> Result<TwoFactorEnrollment> {
+        let request = ctx.request();
+        let e = write(request, async |txn| two_factor::begin(txn, request).await).await?;
+        Ok(TwoFactorEnrollment { secret: e.secret, uri: e.uri, qr_svg: e.qr_svg })
+    }
+
+    /// Turns two-factor sign-in on with a code from the app; answers 10 single-use recovery codes
+    /// (shown this once: keep them). A wrong code is `BAD_USER_INPUT` on `code`; five wrong
+    /// codes in 15 minutes answer `RATE_LIMITED`.
+    async fn confirm_two_factor_enrollment(&self, ctx: &Context<'_>, code: String) -> Result<Vec<String>> {
+        let request = ctx.request();
+        Ok(two_factor::confirm(&request.db, request, &code).await?)
+    }
+
+    /// Completes a sign-in that answered a `twoFactorChallenge`, with a code from the app or one
+    /// of the recovery codes (exactly one). A code is never accepted twice. Five wrong tries end
+    /// the challenge (`RATE_LIMITED`); an unknown, used or expired one is `UNAUTHENTICATED`.
+    async fn verify_second_factor(
+        &self,
+        ctx: &Context<'_>,
+        challenge: String,
+        code: Option<String>,
+        recovery_code: Option<String>,
+    ) -> Result<AuthPayload> {
+        let request = ctx.request();
+        let factor = match (code.as_deref(), recovery_code.as_deref()) {
+            (Some(code), None) => Factor::Code(code),
+            (None, Some(recovery)) => Factor::Recovery(recovery),
+            _ => return Err(kernel::AppError::bad_input("code", "give a code or a recovery code (one of them)").into()),
+        };
+        let signed = two_factor::verify(&request.db, request, &challenge, factor, settings(ctx).session_ttl).await?;
+        Ok(session_payload(ctx, signed))
+    }
+
+    /// Turns the viewer's two-factor sign-in off, with their password and a current code.
+    async fn disable_two_factor(&self, ctx: &Context<'_>, password: String, code: String) -> Result<bool> {
+        let request = ctx.request();
+        two_factor::disable(&request.db, request, &password, &code).await?;
+        Ok(true)
+    }
+
+    /// Turns a user's two-factor sign-in off (a lost phone): admins for their site's users,
+    /// superadmins for anyone's. Audited; the user is told by e-mail.
+    #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
+    async fn reset_two_factor(&self, ctx: &Context<'_>, user_id: ID) -> Result<User> {
+        let request = ctx.request();
+        let id = parse_id("userId", &user_id)?;
+        let user = write(request, async |txn| two_factor::reset(txn, request, id).await).await?;
+        Ok(User::from(user))
     }
 
     /// Ends the current session.

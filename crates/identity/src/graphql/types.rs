@@ -64,11 +64,14 @@ impl Person {
     }
 }
 
-/// The result of signing in or up: the bearer token (shown once) and who it is for.
+/// The result of signing in: the bearer token (shown once) and who it is for; or, for a user who
+/// signs in with two factors, neither, and the challenge to complete with `verifySecondFactor`.
 #[derive(SimpleObject)]
 pub struct AuthPayload {
-    pub token: String,
-    pub user: User,
+    pub token: Option<String>,
+    pub user: Option<User>,
+    /// Set when a second factor is needed (5 minutes, 5 attempts).
+    pub two_factor_challenge: Option<String>,
 }
 
 /// What `signUp` answers, the same whether the address was free or not.
@@ -128,6 +131,10 @@ impl ViewerPart {
     }
     async fn role(&self, ctx: &Context<'_>) -> Result<Role> {
         Ok(me(ctx)?.role)
+    }
+    /// Whether the user signs in with a second factor (an authenticator app).
+    async fn two_factor_enabled(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(me(ctx)?.two_factor)
     }
     /// The tenant the user belongs to; null for superadmins, who belong to none.
     async fn tenant(&self, ctx: &Context<'_>) -> Result<Option<TenantView>> {

@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::entity::login_link::{self, Entity as Links, LinkPurpose};
 use crate::entity::user;
-use crate::service::sessions::{self, SignedIn};
+use crate::service::sessions::{self, SignInOutcome};
 use crate::service::{throttle, token, users};
 
 /// What every link request answers.
@@ -198,15 +198,16 @@ pub async fn reset_password(
     Ok(())
 }
 
-/// Signs in with a magic link: a new session for its user, as `signIn` gives.
+/// Signs in with a magic link: what a password gives (a session, or the second-factor
+/// challenge when the user signs in with two factors).
 pub async fn sign_in(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
     secret: &str,
     ttl: Duration,
-) -> AppResult<SignedIn> {
+) -> AppResult<SignInOutcome> {
     let user = redeem(conn, request, LinkPurpose::MagicLink, secret).await?;
-    sessions::start(conn, request, user, ttl).await
+    sessions::open(conn, request, user, ttl).await
 }
 
 /// Forgets links expired more than a day ago; answers how many.

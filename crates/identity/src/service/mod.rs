@@ -5,4 +5,5 @@ pub mod password;
 pub mod sessions;
 pub mod throttle;
 pub mod token;
+pub mod two_factor;
 pub mod users;

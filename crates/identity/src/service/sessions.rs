@@ -49,6 +49,27 @@ pub async fn start(
     Ok(SignedIn { token, user, session: model })
 }
 
+/// What a first factor (a password, a magic link) opens: the session, or, when the user signs in
+/// with two factors, a challenge to complete with `verifySecondFactor`.
+pub enum SignInOutcome {
+    Signed(Box<SignedIn>),
+    /// The challenge's token (shown once).
+    SecondFactor(String),
+}
+
+/// Opens what `user`'s first factor earns: a session, or a second-factor challenge.
+pub async fn open(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    user: user::Model,
+    ttl: Duration,
+) -> AppResult<SignInOutcome> {
+    if user.two_factor_enabled {
+        return Ok(SignInOutcome::SecondFactor(super::two_factor::challenge(conn, request, &user).await?));
+    }
+    Ok(SignInOutcome::Signed(Box::new(start(conn, request, user, ttl).await?)))
+}
+
 /// Signs in by e-mail and password under the request's tenant (superadmins under any).
 /// A wrong password and an unknown e-mail get the same answer, in the same time. Without a
 /// tenant only a superadmin can sign in; anything else is `NOT_FOUND` (`NO_TENANT`, naming the
@@ -60,7 +81,7 @@ pub async fn sign_in(
     email: &str,
     password_text: &str,
     ttl: Duration,
-) -> AppResult<SignedIn> {
+) -> AppResult<SignInOutcome> {
     let email_normalized = email.trim().to_lowercase();
     let tenant_id = request.tenant.as_ref().map(|t| t.id);
     let user = users::find_for_sign_in(conn, tenant_id, &email_normalized).await?;
@@ -72,7 +93,7 @@ pub async fn sign_in(
     match user {
         Some(user) if verified => {
             attempt.succeeded(conn).await?;
-            start(conn, request, user, ttl).await
+            open(conn, request, user, ttl).await
         }
         _ if request.tenant.is_none() => Err(no_tenant(request.client.host.as_deref())),
         _ => Err(AppError::unauthenticated("wrong e-mail or password").with_reason(Reason::InvalidCredentials)),
@@ -120,15 +141,15 @@ pub async fn authenticate(
         .select_only()
         .columns([session::Column::Id, session::Column::LastSeenAt])
         .columns([user::Column::Id, user::Column::TenantId, user::Column::Role, user::Column::Email])
-        .column(user::Column::DisplayName)
+        .columns([user::Column::DisplayName, user::Column::TwoFactorEnabled])
         .inner_join(Users)
         .filter(session::Column::TokenHash.eq(token::digest(token_text)))
         .filter(session::Column::RevokedAt.is_null())
         .filter(session::Column::ExpiresAt.gt(now))
-        .into_tuple::<(Uuid, chrono::DateTime<chrono::Utc>, Uuid, Option<Uuid>, Role, String, String)>()
+        .into_tuple::<(Uuid, chrono::DateTime<chrono::Utc>, Uuid, Option<Uuid>, Role, String, String, bool)>()
         .one(conn)
         .await?;
-    let Some((session_id, last_seen_at, user_id, tenant_id, role, email, display_name)) = found else {
+    let Some((session_id, last_seen_at, user_id, tenant_id, role, email, display_name, two_factor)) = found else {
         return Err(unauthenticated());
     };
     let in_scope = role == Role::Superadmin || (tenant_id.is_some() && tenant_id == tenant.map(|t| t.id));
@@ -143,7 +164,7 @@ pub async fn authenticate(
             .exec(conn)
             .await?;
     }
-    Ok(Viewer { user_id, tenant_id, role, session_id, email, display_name })
+    Ok(Viewer { user_id, tenant_id, role, session_id, email, display_name, two_factor })
 }
 
 /// The viewer's live sessions, most recently seen first.

@@ -93,6 +93,7 @@ pub async fn insert(
         password_hash: PasswordHash(user.password_hash),
         created_at: now,
         updated_at: now,
+        two_factor_enabled: false,
     };
     Users::insert(user::ActiveModel::from(model.clone()))
         .exec_without_returning(conn)
@@ -359,6 +360,7 @@ pub async fn insert_many(
                 password_hash: PasswordHash(u.password_hash),
                 created_at: now,
                 updated_at: now,
+                two_factor_enabled: false,
             })
         })
         .collect();
