@@ -267,6 +267,10 @@ fn reauthenticate_fn(
                 let scope = tenant.as_ref().map(|t| t.scope());
                 let viewer = sessions::authenticate(&state.db, &token, scope.as_ref(), state.clock.now()).await?;
                 refuse_suspended(tenant.as_deref(), Some(&viewer))?;
+                // an admin's reset, or the site starting to require it, ends the connection too
+                if must_enrol(scope.as_ref(), Some(&viewer)) {
+                    return Err(enrolment_required());
+                }
                 Ok(viewer)
             };
             let result = check.await;

@@ -111,8 +111,9 @@ impl SqlStats {
 }
 
 /// Column names that hold secrets or their hashes. By convention every such column's name says
-/// so (`password_hash`, `token_hash`, `..._secret`), so a new one is covered by naming it well.
-const SECRET_COLUMN_MARKS: [&str; 4] = ["hash", "secret", "password", "token"];
+/// so (`password_hash`, `token_hash`, `..._secret`), so a new one is covered by naming it well;
+/// and the outbox (`notifications`), whose data carries a reset or sign-in link until it is sent.
+const SECRET_COLUMN_MARKS: [&str; 5] = ["hash", "secret", "password", "token", "notifications"];
 
 /// A statement as the SQL log shows it: with its bound values written in, unless it touches a
 /// secret column, when the values are withheld (the SQL with placeholders is still shown).

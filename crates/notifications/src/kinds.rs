@@ -75,6 +75,9 @@ pub enum NotificationKind {
     /// An admin turned the user's two-factor sign-in off (a security alert).
     #[sea_orm(string_value = "TWO_FACTOR_RESET")]
     TwoFactorReset,
+    /// The user turned two-factor sign-in on or off (a security alert).
+    #[sea_orm(string_value = "TWO_FACTOR_CHANGED")]
+    TwoFactorChanged,
 }
 
 /// A kind's default templates.
@@ -143,6 +146,7 @@ impl NotificationKind {
             PasswordChanged => templates!("password_changed"),
             MagicLink => templates!("magic_link"),
             TwoFactorReset => templates!("two_factor_reset"),
+            TwoFactorChanged => templates!("two_factor_changed"),
         }
     }
 
@@ -163,6 +167,7 @@ impl NotificationKind {
             MagicLink => json!({ "link": "https://essays.example/sign-in/link?token=SAMPLE", "minutes": 15 }),
             PasswordChanged => json!({ "at": "2026-12-06 15:00 UTC" }),
             TwoFactorReset => json!({ "by": "Demo Admin", "at": "2026-12-06 15:00 UTC" }),
+            TwoFactorChanged => json!({ "state": "on", "at": "2026-12-06 15:00 UTC", "ip": "203.0.113.7" }),
         }
     }
 
@@ -175,7 +180,13 @@ impl NotificationKind {
     /// Whether e-mail is always sent (the user cannot turn it off): secrets, and security
     /// alerts.
     pub fn always_emailed(self) -> bool {
-        self.carries_secret() || matches!(self, NotificationKind::PasswordChanged | NotificationKind::TwoFactorReset)
+        self.carries_secret()
+            || matches!(
+                self,
+                NotificationKind::PasswordChanged
+                    | NotificationKind::TwoFactorReset
+                    | NotificationKind::TwoFactorChanged
+            )
     }
 
     /// Whether it may be sent to a writer: then its order data carries no money.

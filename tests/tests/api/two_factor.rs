@@ -26,6 +26,19 @@ fn app_code(app: &TestApp, secret: &str, offset: i64) -> String {
     totp.generate(u64::try_from(now).unwrap()).to_string()
 }
 
+/// How many notifications of `kind` were written.
+async fn told(app: &TestApp, kind: &str) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let sql = format!("SELECT COUNT(*) AS n FROM notifications WHERE kind = '{kind}'");
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(app.db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
 async fn as_user(app: &TestApp, token: &str, query: &str, vars: Value) -> Value {
     app.gql(query).vars(vars).tenant("essays").token(token).send().await
 }
@@ -101,7 +114,9 @@ async fn an_app_enrols_and_each_sign_in_then_takes_a_code_once() {
     let both = verify(&app, &ch, Some("123456"), Some(first)).await;
     assert_eq!(code(&both), "BAD_USER_INPUT", "one factor at a time");
 
-    // five wrong tries end the challenge, even for the right code after them
+    // five wrong tries end the challenge, even for the right code after them (a new window of the
+    // account's own limit first: the wrong tries above count against it too)
+    app.clock.advance(chrono::Duration::minutes(16));
     let ch = challenge(&app, "essays", "client@essays.test").await;
     for _ in 0..4 {
         assert_eq!(code(&verify(&app, &ch, Some("000000"), None).await), "BAD_USER_INPUT");
@@ -110,10 +125,18 @@ async fn an_app_enrols_and_each_sign_in_then_takes_a_code_once() {
     let right = app_code(&app, &secret, 0);
     assert_eq!(code(&verify(&app, &ch, Some("000000"), None).await), "BAD_USER_INPUT");
     assert_eq!(code(&verify(&app, &ch, Some(&right), None).await), "RATE_LIMITED");
+    // and a fresh sign-in does not buy five more: the account's wrong codes are counted too
+    let fresh = challenge(&app, "essays", "client@essays.test").await;
+    assert_eq!(code(&verify(&app, &fresh, Some(&right), None).await), "RATE_LIMITED", "until the window passes");
+    app.clock.advance(chrono::Duration::minutes(16));
+    let fresh = challenge(&app, "essays", "client@essays.test").await;
+    assert!(verify(&app, &fresh, Some(&app_code(&app, &secret, 0)), None).await["errors"].is_null());
 
     // a challenge lives 5 minutes, on its own site
     let ch = challenge(&app, "essays", "client@essays.test").await;
-    let elsewhere = app.gql(VERIFY).vars(json!({ "ch": ch, "c": right })).tenant("papers").send().await;
+    app.clock.advance(chrono::Duration::seconds(30));
+    let elsewhere =
+        app.gql(VERIFY).vars(json!({ "ch": ch, "c": app_code(&app, &secret, 0) })).tenant("papers").send().await;
     assert_eq!(code(&elsewhere), "UNAUTHENTICATED", "{elsewhere}");
     app.clock.advance(chrono::Duration::minutes(6));
     let late = verify(&app, &ch, Some(&app_code(&app, &secret, 0)), None).await;
@@ -132,6 +155,7 @@ async fn turning_it_off_takes_the_password_and_a_code_and_an_admin_can_reset_it(
     assert_eq!((code(&wrong), field(&wrong)), ("BAD_USER_INPUT", "password"), "{wrong}");
     let off = as_user(&app, &client, disable, json!({ "p": "demo-password", "c": app_code(&app, &secret, 0) })).await;
     assert_eq!(off["data"]["disableTwoFactor"], true, "{off}");
+    assert_eq!(told(&app, "TWO_FACTOR_CHANGED").await, 2, "told when it went on, and off");
     let body =
         app.gql(SIGN_IN).vars(json!({ "e": "client@essays.test", "p": "demo-password" })).tenant("essays").send().await;
     assert!(body["data"]["signIn"]["token"].is_string(), "a password is enough again: {body}");
@@ -150,8 +174,7 @@ async fn turning_it_off_takes_the_password_and_a_code_and_an_admin_can_reset_it(
     let done = as_user(&app, &admin, reset, json!({ "id": client_id })).await;
     assert_eq!(done["data"]["resetTwoFactor"]["email"], "client@essays.test", "{done}");
     assert_eq!(as_user(&app, &client, ME, json!({})).await["data"]["viewer"]["twoFactorEnabled"], false);
-    let told = app.count("notifications").await;
-    assert!(told >= 1);
+    assert_eq!(told(&app, "TWO_FACTOR_RESET").await, 1);
     let audit = as_user(&app, &admin, "{ auditLog(first: 5) { edges { node { action } } } }", json!({})).await;
     assert!(audit.to_string().contains("user.reset_two_factor"), "{audit}");
 }
@@ -181,6 +204,10 @@ async fn a_site_that_requires_it_lets_a_user_do_nothing_but_enrol_until_they_hav
     enrol(&app, &client).await;
     let me = as_user(&app, &client, ME, json!({})).await;
     assert_eq!(me["data"]["viewer"]["twoFactorEnabled"], true, "enrolled, the site opens: {me}");
+    app.clock.advance(chrono::Duration::seconds(30));
+    let disable = "mutation($p: String!, $c: String!) { disableTwoFactor(password: $p, code: $c) }";
+    let kept = as_user(&app, &client, disable, json!({ "p": "demo-password", "c": "000000" })).await;
+    assert_eq!(code(&kept), "CONFLICT", "the site requires it: {kept}");
     // the superadmin is not governed by a site's rule
     assert!(as_user(&app, &root, ME, json!({})).await["errors"].is_null());
 }

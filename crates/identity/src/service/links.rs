@@ -128,6 +128,28 @@ fn invalid() -> AppError {
     AppError::bad_input("token", "this link does not work: it was used, it expired, or it is for another site")
 }
 
+/// Whether `secret` is a live link of `purpose` on the request's site (a cheap look, before the
+/// expensive work a use of it needs: hashing a new password).
+pub async fn is_live(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    purpose: LinkPurpose,
+    secret: &str,
+) -> AppResult<()> {
+    let tenant = request.tenant()?;
+    request.require_feature(purpose.feature())?;
+    Links::find()
+        .filter(login_link::Column::TokenHash.eq(token::digest(secret.trim())))
+        .filter(login_link::Column::Purpose.eq(purpose))
+        .filter(login_link::Column::TenantId.eq(tenant.id))
+        .filter(login_link::Column::UsedAt.is_null())
+        .filter(login_link::Column::ExpiresAt.gt(request.now()))
+        .one(conn)
+        .await?
+        .map(|_| ())
+        .ok_or_else(invalid)
+}
+
 /// Spends the link of `purpose` whose token this is, in the request's tenant; answers its user.
 async fn redeem(
     conn: &impl ConnectionTrait,
@@ -177,12 +199,8 @@ pub async fn reset_password(
         .exec(conn)
         .await?;
     sessions::revoke_all_of(conn, user.id, now).await?;
-    Links::update_many()
-        .col_expr(login_link::Column::UsedAt, Expr::value(Some(now)))
-        .filter(login_link::Column::UserId.eq(user.id))
-        .filter(login_link::Column::UsedAt.is_null())
-        .exec(conn)
-        .await?;
+    super::two_factor::end_challenges(conn, user.id, now).await?;
+    spend_all_of(conn, user.id, now).await?;
     notifications::notify(
         conn,
         notifications::Notice {
@@ -196,6 +214,21 @@ pub async fn reset_password(
     )
     .await?;
     Ok(())
+}
+
+/// Spends every live link of `user` (their password changed: an old link must not change it again).
+pub async fn spend_all_of(
+    conn: &impl ConnectionTrait,
+    user: uuid::Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<u64> {
+    Ok(Links::update_many()
+        .col_expr(login_link::Column::UsedAt, Expr::value(Some(now)))
+        .filter(login_link::Column::UserId.eq(user))
+        .filter(login_link::Column::UsedAt.is_null())
+        .exec(conn)
+        .await?
+        .rows_affected)
 }
 
 /// Signs in with a magic link: what a password gives (a session, or the second-factor

@@ -143,6 +143,12 @@ pub const MAX_LINKS_PER_IP: u64 = 10;
 /// so the limit says nothing about it), or refuses it with `RATE_LIMITED` past
 /// [`MAX_LINKS_PER_ACCOUNT`] for the account or [`MAX_LINKS_PER_IP`] from the address.
 pub async fn link_request(conn: &impl ConnectionTrait, request: &RequestContext, account_key: &str) -> AppResult<()> {
+    // concurrent requests for one account or from one address count one after another (the
+    // caller's write transaction holds the locks)
+    kernel::db::lock_key(conn, &format!("links:{account_key}")).await?;
+    if let Some(ip) = request.client.ip.as_deref() {
+        kernel::db::lock_key(conn, &format!("links-ip:{ip}")).await?;
+    }
     let since = request.now() - Duration::minutes(LINK_WINDOW_MINUTES);
     let id = record(conn, request, ThrottleKind::LinkRequest, account_key).await?;
     let of_account = earlier(ThrottleKind::LinkRequest, id, since)

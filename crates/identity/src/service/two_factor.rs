@@ -8,7 +8,8 @@
 //! session with a code or a recovery code. A code is never accepted twice: the last accepted time
 //! step is kept, and a code for it or an earlier one is refused (a conditional update, so two
 //! concurrent uses of one code cannot both pass). Wrong codes count: 5 per challenge, and 5 per
-//! account in 15 minutes for enrolment and disabling (the sign-in throttle).
+//! account in 15 minutes across challenges, enrolment and disabling (the sign-in throttle's
+//! rules, under a key of their own), so knowing the password does not buy endless guesses.
 
 use chrono::{DateTime, Duration, Utc};
 use kernel::{AppError, AppResult, Reason, RequestContext, Role, new_id};
@@ -58,11 +59,17 @@ fn unix(now: DateTime<Utc>) -> u64 {
     u64::try_from(now.timestamp()).unwrap_or(0)
 }
 
+/// The issuer apps show: the site's name, kept short and plain (a long or non-ASCII name,
+/// percent-encoded twice in the URI, would overflow the QR code).
 async fn site_name(conn: &impl ConnectionTrait, request: &RequestContext) -> AppResult<String> {
-    match request.tenant.as_ref() {
-        Some(scope) => Ok(tenancy::service::tenants::find(conn, scope.id).await?.name),
-        None => Ok("Scriptorium".to_owned()),
-    }
+    let name = match request.tenant.as_ref() {
+        Some(scope) => tenancy::service::tenants::find(conn, scope.id).await?.name,
+        None => String::new(),
+    };
+    let plain: String =
+        name.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.')).take(40).collect();
+    let plain = plain.trim();
+    Ok(if plain.is_empty() { "Scriptorium".to_owned() } else { plain.to_owned() })
 }
 
 /// Starts (or restarts) the viewer's enrolment: a new secret, pending until confirmed.
@@ -77,7 +84,7 @@ pub async fn begin(conn: &impl ConnectionTrait, request: &RequestContext) -> App
     rand::rng().fill_bytes(&mut bytes);
     let secret_base32 = Secret::from(bytes.to_vec()).to_base32();
     let now = request.now();
-    secret::Entity::insert(secret::ActiveModel {
+    let written = secret::Entity::insert(secret::ActiveModel {
         user_id: Set(user.id),
         secret: Set(secret_base32.clone()),
         confirmed_at: Set(None),
@@ -92,10 +99,15 @@ pub async fn begin(conn: &impl ConnectionTrait, request: &RequestContext) -> App
                 secret::Column::LastStep,
                 secret::Column::CreatedAt,
             ])
+            // a secret confirmed meanwhile (a concurrent confirm) is not replaced
+            .action_and_where(Expr::col((secret::Entity, secret::Column::ConfirmedAt)).is_null())
             .to_owned(),
     )
     .exec_without_returning(conn)
     .await?;
+    if written == 0 {
+        return Err(AppError::conflict("two-factor sign-in is on already; turn it off first to enrol again"));
+    }
     let totp = totp(&secret_base32, &site_name(conn, request).await?, &user.email)?;
     let uri = totp.to_url().map_err(|e| AppError::internal(format!("cannot make the otpauth URI: {e:?}")))?;
     let qr =
@@ -165,12 +177,19 @@ pub async fn confirm(conn: &impl ConnectionTrait, request: &RequestContext, code
     }
     attempt.succeeded(conn).await?;
     let codes = kernel::transaction(&request.db, async |txn| {
-        secret::Entity::update_many()
+        let confirmed = secret::Entity::update_many()
             .col_expr(secret::Column::ConfirmedAt, Expr::value(Some(now)))
             .filter(secret::Column::UserId.eq(user.id))
+            .filter(secret::Column::Secret.eq(stored.secret.clone()))
+            .filter(secret::Column::ConfirmedAt.is_null())
             .exec(txn)
-            .await?;
+            .await?
+            .rows_affected;
+        if confirmed == 0 {
+            return Err(AppError::conflict("this enrolment was confirmed or restarted meanwhile"));
+        }
         set_enabled(txn, user.id, true, now).await?;
+        tell(txn, request, &user, "on", now).await?;
         new_recovery_codes(txn, user.id).await
     })
     .await?;
@@ -274,6 +293,8 @@ pub async fn verify(
         return Err(AppError::rate_limited("too many wrong codes for this sign-in; sign in again"));
     }
     let user = users::find(conn, found.user_id).await?;
+    // and per account, across challenges: knowing the password must not buy endless guesses
+    let attempt = count_attempt(conn, request, &user).await?;
     let accepted = match factor {
         Factor::Code(code) => {
             let stored = secret::Entity::find_by_id(user.id)
@@ -302,6 +323,7 @@ pub async fn verify(
     if !accepted {
         return Err(AppError::bad_input("recoveryCode", "this recovery code is wrong or was used"));
     }
+    attempt.succeeded(conn).await?;
     let spent = challenge::Entity::update_many()
         .col_expr(challenge::Column::UsedAt, Expr::value(Some(now)))
         .filter(challenge::Column::Id.eq(found.id))
@@ -329,6 +351,9 @@ pub async fn disable(
         .one(conn)
         .await?
         .ok_or_else(|| AppError::conflict("two-factor sign-in is not on"))?;
+    if request.tenant.as_ref().is_some_and(|t| t.features.two_factor_required) && viewer.role != Role::Superadmin {
+        return Err(AppError::conflict("this site requires two-factor sign-in; it cannot be turned off here"));
+    }
     let attempt = count_attempt(conn, request, &user).await?;
     if !password::verify(password_text, Some(&user.password_hash.0)).await? {
         return Err(AppError::bad_input("password", "the password is wrong").with_reason(Reason::WrongPassword));
@@ -339,7 +364,47 @@ pub async fn disable(
     }
     attempt.succeeded(conn).await?;
     let now = request.now();
-    kernel::transaction(&request.db, async |txn| remove(txn, user.id, now).await).await
+    kernel::transaction(&request.db, async |txn| {
+        remove(txn, user.id, now).await?;
+        tell(txn, request, &user, "off", now).await
+    })
+    .await
+}
+
+/// Tells the user by e-mail that their two-factor sign-in was turned `state` (a security alert:
+/// whoever holds a stolen session cannot do it unseen).
+async fn tell(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    user: &user::Model,
+    state: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let Some(tenant) = user.tenant_id else { return Ok(()) };
+    notifications::notify(
+        conn,
+        notifications::Notice {
+            tenant_id: tenant,
+            kind: notifications::NotificationKind::TwoFactorChanged,
+            cause: format!("2fa-{state}:{}:{}", user.id, now.timestamp_micros()),
+            data: json!({ "state": state, "at": now.format("%Y-%m-%d %H:%M UTC").to_string(), "ip": request.client.ip }),
+            recipient: users::recipient_of(user),
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Ends the user's pending sign-in challenges (their password changed).
+pub async fn end_challenges(conn: &impl ConnectionTrait, user: Uuid, now: DateTime<Utc>) -> AppResult<u64> {
+    Ok(challenge::Entity::update_many()
+        .col_expr(challenge::Column::UsedAt, Expr::value(Some(now)))
+        .filter(challenge::Column::UserId.eq(user))
+        .filter(challenge::Column::UsedAt.is_null())
+        .exec(conn)
+        .await?
+        .rows_affected)
 }
 
 async fn remove(conn: &impl ConnectionTrait, user: Uuid, now: DateTime<Utc>) -> AppResult<()> {

@@ -263,6 +263,8 @@ pub async fn change_password(
         .exec(conn)
         .await?;
     let revoked = sessions::revoke_others(conn, request).await?;
+    super::links::spend_all_of(conn, viewer.user_id, request.now()).await?;
+    super::two_factor::end_challenges(conn, viewer.user_id, request.now()).await?;
     audit::record(
         conn,
         request,

@@ -145,6 +145,7 @@ pub async fn deliver(run: JobRun, outlets: &Outlets) -> AppResult<()> {
         Notifications::update_many()
             .col_expr(notification::Column::Data, Expr::value(serde_json::json!({ "wiped": true })))
             .col_expr(notification::Column::Body, Expr::value(String::new()))
+            .col_expr(notification::Column::Title, Expr::value(note.kind.code().to_owned()))
             .filter(notification::Column::Id.eq(note.id))
             .exec(db)
             .await?;
