@@ -38,7 +38,9 @@ use tenancy::graphql::CurrentTenant;
 use crate::app::AppState;
 use crate::responses::{assign_codes, null_at_error_paths};
 use crate::schema::attach_loaders;
-use crate::transport::{Admitted, Credential, admit, credentials, enrolment_required, must_enrol, refuse_suspended};
+use crate::transport::{
+    Admitted, Credential, admit, credentials, enrolment_required, must_enrol, operation_passes, refuse_suspended,
+};
 
 /// A user's open connections to one gateway, at most.
 pub const MAX_CONNECTIONS_PER_USER: usize = 10;
@@ -347,14 +349,5 @@ fn subscriptions_only() -> AppError {
 /// Whether the operation the request names (or its only one) is a subscription. A document
 /// that does not parse is left to the engine, which reports it.
 fn is_subscription(request: &mut Request) -> bool {
-    let name = request.operation_name.clone();
-    let Ok(document) = request.parsed_query() else {
-        return true;
-    };
-    let mut operations = document.operations.iter();
-    let selected = match &name {
-        Some(name) => operations.find(|(n, _)| n.is_some_and(|n| n.as_str() == name)).map(|(_, op)| op),
-        None => operations.next().map(|(_, op)| op),
-    };
-    selected.is_none_or(|op| op.node.ty == OperationType::Subscription)
+    operation_passes(request, |op| op.ty == OperationType::Subscription)
 }

@@ -247,27 +247,31 @@ pub(crate) fn enrolment_required() -> AppError {
 /// Lets an operation through only if every field it asks of the root is part of enrolment.
 fn enrolment_only(admitted: Admitted) -> Admitted {
     let Admitted::Run(mut request) = admitted else { return admitted };
-    let name = request.operation_name.clone();
-    let allowed = match request.parsed_query() {
-        // a document that does not parse is left to the engine, which reports it
-        Err(_) => true,
-        Ok(document) => {
-            let mut operations = document.operations.iter();
-            let selected = match &name {
-                Some(name) => operations.find(|(n, _)| n.is_some_and(|n| n.as_str() == name)).map(|(_, op)| op),
-                None => operations.next().map(|(_, op)| op),
-            };
-            selected.is_none_or(|op| {
-                op.node.selection_set.node.items.iter().all(|item| match &item.node {
-                    async_graphql::parser::types::Selection::Field(field) => {
-                        ENROLMENT.contains(&field.node.name.node.as_str())
-                    }
-                    _ => false,
-                })
-            })
-        }
-    };
+    let allowed = operation_passes(&mut request, |op| {
+        op.selection_set.node.items.iter().all(|item| match &item.node {
+            async_graphql::parser::types::Selection::Field(field) => ENROLMENT.contains(&field.node.name.node.as_str()),
+            _ => false,
+        })
+    });
     if allowed { Admitted::Run(request) } else { Admitted::Refused(enrolment_required()) }
+}
+
+/// Whether the operation a request runs (the one it names, else its first) passes `test`. A
+/// document that does not parse, or lacks the operation named, passes: the engine reports it.
+pub(crate) fn operation_passes(
+    request: &mut async_graphql::Request,
+    test: impl Fn(&async_graphql::parser::types::OperationDefinition) -> bool,
+) -> bool {
+    let name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
+        return true;
+    };
+    let mut operations = document.operations.iter();
+    let selected = match &name {
+        Some(name) => operations.find(|(n, _)| n.is_some_and(|n| n.as_str() == name)).map(|(_, op)| op),
+        None => operations.next().map(|(_, op)| op),
+    };
+    selected.is_none_or(|op| test(&op.node))
 }
 
 /// A suspended tenant's users (and visitors) are refused everything; superadmins are not.

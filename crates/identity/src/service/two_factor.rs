@@ -251,6 +251,11 @@ pub async fn challenge(conn: &impl ConnectionTrait, request: &RequestContext, us
     Ok(secret_token)
 }
 
+/// The user's secret once confirmed (two-factor on).
+async fn confirmed_secret(conn: &impl ConnectionTrait, user: Uuid) -> AppResult<Option<secret::Model>> {
+    Ok(secret::Entity::find_by_id(user).filter(secret::Column::ConfirmedAt.is_not_null()).one(conn).await?)
+}
+
 /// The second factor: a code, or a recovery code (exactly one).
 pub enum Factor<'a> {
     Code(&'a str),
@@ -297,11 +302,7 @@ pub async fn verify(
     let attempt = count_attempt(conn, request, &user).await?;
     let accepted = match factor {
         Factor::Code(code) => {
-            let stored = secret::Entity::find_by_id(user.id)
-                .filter(secret::Column::ConfirmedAt.is_not_null())
-                .one(conn)
-                .await?
-                .ok_or_else(invalid)?;
+            let stored = confirmed_secret(conn, user.id).await?.ok_or_else(invalid)?;
             let issuer = site_name(conn, request).await?;
             if !accept_code(conn, user.id, &stored, (&issuer, &user.email), code, now).await? {
                 return Err(wrong_code("code"));
@@ -346,11 +347,8 @@ pub async fn disable(
 ) -> AppResult<()> {
     let viewer = request.viewer()?;
     let user = users::find(conn, viewer.user_id).await?;
-    let stored = secret::Entity::find_by_id(user.id)
-        .filter(secret::Column::ConfirmedAt.is_not_null())
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::conflict("two-factor sign-in is not on"))?;
+    let stored =
+        confirmed_secret(conn, user.id).await?.ok_or_else(|| AppError::conflict("two-factor sign-in is not on"))?;
     if request.tenant.as_ref().is_some_and(|t| t.features.two_factor_required) && viewer.role != Role::Superadmin {
         return Err(AppError::conflict("this site requires two-factor sign-in; it cannot be turned off here"));
     }
