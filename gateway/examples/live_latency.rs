@@ -65,11 +65,11 @@ async fn main() {
         client: ClientInfo::default(),
     };
     let mut tokens = Vec::with_capacity(subscriptions);
+    let settings = identity::IdentitySettings::default();
     kernel::transaction(&db, async |txn| {
         for o in &picked {
             let user = identity::entity::user::Entity::find_by_id(o.client_id).one(txn).await?.expect("the client");
-            tokens
-                .push(identity::service::sessions::start(txn, &request, user, chrono::Duration::hours(1)).await?.token);
+            tokens.push(identity::service::sessions::start(txn, &request, user, &settings).await?.token);
         }
         Ok(())
     })

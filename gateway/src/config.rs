@@ -153,6 +153,11 @@ pub struct Settings {
     /// How long a session lasts, in days.
     #[arg(long, env = "SCRIPTORIUM_SESSION_DAYS", default_value_t = 30)]
     pub session_days: i64,
+
+    /// A MaxMind-format database (`.mmdb`: GeoLite2 or GeoIP2 City, or Country) that places
+    /// sign-ins by city and country; without one a sign-in's place is its address's network.
+    #[arg(long, env = "SCRIPTORIUM_GEOIP_DB")]
+    pub geoip_db: Option<std::path::PathBuf>,
 }
 
 /// The settings as a log line shows them: every value, secrets and database passwords hidden.
@@ -174,6 +179,7 @@ impl std::fmt::Debug for Settings {
             .field("stripe_api_base", &self.stripe_api_base)
             .field("public_url", &self.public_url)
             .field("session_days", &self.session_days)
+            .field("geoip_db", &self.geoip_db)
             .finish()
     }
 }
@@ -193,6 +199,15 @@ pub fn redact(url: &str) -> String {
 }
 
 impl Settings {
+    /// How sign-ins are placed: by the configured database, or by network. A database that
+    /// cannot be read stops the start.
+    pub fn locator(&self) -> Result<identity::service::location::Locator, String> {
+        match &self.geoip_db {
+            Some(path) => identity::service::location::Locator::open(&path.to_string_lossy()),
+            None => Ok(identity::service::location::Locator::default()),
+        }
+    }
+
     /// The payment provider these settings configure, if any.
     pub fn providers(&self) -> billing::service::topups::Providers {
         match (&self.stripe_secret_key, &self.stripe_webhook_secret) {

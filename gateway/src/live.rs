@@ -233,6 +233,7 @@ async fn accept(
             ip: Some(ip.to_string()),
             user_agent: headers.get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_owned),
             host: headers.get("host").and_then(|v| v.to_str().ok()).map(str::to_owned),
+            device: None,
         },
     };
     let connection = LiveConnection { hub: state.live.clone(), reauthenticate, open };

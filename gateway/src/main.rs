@@ -234,11 +234,13 @@ async fn serve(demo: bool, with_worker: bool, settings: Settings) -> Result<(), 
         stripe = settings.stripe_secret_key.is_some(),
         public_url = %settings.public_url,
         session_days = settings.session_days,
+        geoip_db = ?settings.geoip_db,
         worker = with_worker,
         "starting"
     );
     // an SMTP URL or VAPID key that does not parse stops the start, before anything is served
     let outlets = settings.mail.outlets()?;
+    let locator = settings.locator()?;
     let db = open_database(&settings.database).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     if demo {
@@ -266,6 +268,7 @@ async fn serve(demo: bool, with_worker: bool, settings: Settings) -> Result<(), 
             session_ttl: chrono::Duration::days(settings.session_days),
             cookie_secure: settings.cookie_secure,
             public_url: settings.public_url.clone(),
+            locator,
         },
         tenant_cache_ttl: Duration::from_secs(5),
         providers: settings.providers(),

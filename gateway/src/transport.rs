@@ -127,6 +127,7 @@ async fn prepare_and_execute(
             ip: Some(ip.to_string()),
             user_agent: header(header::USER_AGENT.as_str()).map(str::to_owned),
             host: header("host").map(str::to_owned),
+            device: cookie(headers, identity::service::devices::DEVICE_COOKIE).map(str::to_owned),
         },
     };
     let current = CurrentTenant(tenant);
@@ -216,14 +217,19 @@ pub(crate) fn credentials(headers: &HeaderMap) -> Option<Credential> {
         let token = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("bearer ")).unwrap_or(auth).trim();
         return Some(Credential::Bearer(token.to_owned()));
     }
+    cookie(headers, SESSION_COOKIE).map(|value| Credential::Cookie(value.to_owned()))
+}
+
+/// The value of the request's cookie `name`, if it has a non-empty one.
+fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == SESSION_COOKIE && !value.is_empty())
-        .map(|(_, value)| Credential::Cookie(value.to_owned()))
+        .find(|(n, value)| *n == name && !value.is_empty())
+        .map(|(_, value)| value)
 }
 
 /// Whether the viewer must enrol in two-factor sign-in before anything else: their site requires

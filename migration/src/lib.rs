@@ -19,6 +19,7 @@ mod m20261206_000013_web_push;
 mod m20261206_000014_login_links;
 mod m20261206_000015_push_sessions;
 mod m20261206_000016_two_factor;
+mod m20261206_000017_devices;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000014_login_links::Migration),
             Box::new(m20261206_000015_push_sessions::Migration),
             Box::new(m20261206_000016_two_factor::Migration),
+            Box::new(m20261206_000017_devices::Migration),
         ]
     }
 }

@@ -14,6 +14,8 @@ use serde_json::{Value, json};
 
 pub use seed::DEMO_PASSWORD;
 
+/// The device cookie of the browser the harness signs in from.
+pub const HARNESS_DEVICE: &str = "scriptorium_device=harness-browser-000000000000000000000000000";
 pub const STRIPE_SECRET_KEY: &str = "sk_test_scriptorium";
 pub const STRIPE_WEBHOOK_SECRET: &str = "whsec_test_scriptorium";
 
@@ -72,6 +74,7 @@ pub struct TestApp {
 }
 
 pub mod db;
+pub mod mail;
 pub mod push;
 pub mod smtp;
 pub mod ws;
@@ -170,6 +173,7 @@ impl TestApp {
             token: None,
             ip: None,
             cookie: None,
+            headers: Vec::new(),
         }
     }
 
@@ -178,11 +182,14 @@ impl TestApp {
         self.sign_in_with(tenant, email, DEMO_PASSWORD).await
     }
 
+    /// Signs in from the harness's one browser (its device cookie), so that signing in again is
+    /// not a new device (which alerts the user: see `tests/tests/api/devices.rs`).
     pub async fn sign_in_with(&self, tenant: &str, email: &str, password: &str) -> String {
         let body = self
             .gql("mutation($e: String!, $p: String!) { signIn(input: {email: $e, password: $p}) { token } }")
             .vars(json!({ "e": email, "p": password }))
             .tenant(tenant)
+            .cookie(HARNESS_DEVICE)
             .send()
             .await;
         body["data"]["signIn"]["token"]
@@ -279,6 +286,7 @@ pub struct Gql<'a> {
     token: Option<String>,
     ip: Option<String>,
     cookie: Option<String>,
+    headers: Vec<(&'static str, String)>,
 }
 
 impl Gql<'_> {
@@ -309,6 +317,11 @@ impl Gql<'_> {
         self.cookie = Some(cookie.to_owned());
         self
     }
+    /// Sends another header (`User-Agent`, say).
+    pub fn header(mut self, name: &'static str, value: &str) -> Self {
+        self.headers.push((name, value.to_owned()));
+        self
+    }
 
     pub async fn response(self) -> reqwest::Response {
         let mut request = self
@@ -330,6 +343,9 @@ impl Gql<'_> {
         }
         if let Some(c) = &self.cookie {
             request = request.header("Cookie", c);
+        }
+        for (name, value) in &self.headers {
+            request = request.header(*name, value);
         }
         request.send().await.unwrap()
     }

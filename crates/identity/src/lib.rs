@@ -4,5 +4,6 @@ pub mod entity;
 pub mod graphql;
 pub mod loaders;
 pub mod service;
+pub mod settings;
 
 pub use graphql::{IdentityMutation, IdentityQuery, IdentitySettings, Person, SESSION_COOKIE, ViewerPart};

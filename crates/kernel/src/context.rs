@@ -16,6 +16,8 @@ pub struct ClientInfo {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub host: Option<String>,
+    /// The browser's device cookie, as presented (identity's `devices` checks it).
+    pub device: Option<String>,
 }
 
 #[derive(Clone)]

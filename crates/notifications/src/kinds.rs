@@ -78,6 +78,10 @@ pub enum NotificationKind {
     /// The user turned two-factor sign-in on or off (a security alert).
     #[sea_orm(string_value = "TWO_FACTOR_CHANGED")]
     TwoFactorChanged,
+    /// Someone signed in to the account (from a new device or place, or at all, as the user
+    /// chose), with a "this wasn't me" link in the e-mail.
+    #[sea_orm(string_value = "SIGN_IN_ALERT")]
+    SignInAlert,
 }
 
 /// A kind's default templates.
@@ -147,6 +151,7 @@ impl NotificationKind {
             MagicLink => templates!("magic_link"),
             TwoFactorReset => templates!("two_factor_reset"),
             TwoFactorChanged => templates!("two_factor_changed"),
+            SignInAlert => templates!("sign_in_alert"),
         }
     }
 
@@ -168,6 +173,14 @@ impl NotificationKind {
             PasswordChanged => json!({ "at": "2026-12-06 15:00 UTC" }),
             TwoFactorReset => json!({ "by": "Demo Admin", "at": "2026-12-06 15:00 UTC" }),
             TwoFactorChanged => json!({ "state": "on", "at": "2026-12-06 15:00 UTC", "ip": "203.0.113.7" }),
+            SignInAlert => json!({
+                "at": "2026-12-06 15:00 UTC",
+                "device": "Firefox on Windows",
+                "place": "Lisbon, Portugal",
+                "ip": "203.0.113.7",
+                "why": "a new device",
+                "link": "https://essays.example/not-me?token=SAMPLE",
+            }),
         }
     }
 
@@ -175,6 +188,17 @@ impl NotificationKind {
     /// user's choices, and once sent (or given up) its data and text are wiped from the outbox.
     pub fn carries_secret(self) -> bool {
         matches!(self, NotificationKind::PasswordReset | NotificationKind::MagicLink)
+    }
+
+    /// The parts of its data only the e-mail carries (a link that acts once, in a notification that
+    /// also goes in-app or by push): the in-app text and the push are written without them, and
+    /// they are wiped from the outbox once the e-mail is sent or given up. Templates test them
+    /// with `is defined`.
+    pub fn email_only_data(self) -> &'static [&'static str] {
+        match self {
+            NotificationKind::SignInAlert => &["link"],
+            _ => &[],
+        }
     }
 
     /// Whether e-mail is always sent (the user cannot turn it off): secrets, and security

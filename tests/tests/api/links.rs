@@ -3,13 +3,9 @@
 //! for its time, on its site; a reset ends every session and tells the owner; requests are
 //! limited per account and per address; the secret leaves the outbox once sent.
 
-use std::sync::Arc;
-
-use jobs::{Worker, WorkerSettings};
-use notifications::Mailer;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
-use tests::smtp::SmtpSink;
+use tests::mail::Mail;
 use tests::{TestApp, code, field};
 
 const RESET: &str = "mutation($e: String!) { requestPasswordReset(email: $e) }";
@@ -17,46 +13,6 @@ const SET: &str = "mutation($t: String!, $p: String!) { resetPassword(token: $t,
 const MAGIC: &str = "mutation($e: String!) { requestMagicLink(email: $e) }";
 const MAGIC_IN: &str = "mutation($t: String!) { signInWithMagicLink(token: $t) { token user { email } } }";
 const ME: &str = "{ viewer { email } }";
-
-struct Mail {
-    sink: SmtpSink,
-    worker: Worker,
-}
-
-impl Mail {
-    async fn start(app: &TestApp) -> Mail {
-        let sink = SmtpSink::start().await;
-        let mailer = Mailer::new(Some(&sink.url()), std::env::temp_dir()).unwrap();
-        let worker = Worker::new(
-            app.db.clone(),
-            Arc::new(app.clock.clone()),
-            gateway::worker::registry(mailer.into()),
-            WorkerSettings::default(),
-        );
-        Mail { sink, worker }
-    }
-
-    /// Sends what is queued; answers the token of the last link to `to` under `path`.
-    async fn token(&self, to: &str, path: &str) -> String {
-        while self.worker.poll().await.unwrap().claimed > 0 {}
-        let messages = self.sink.messages();
-        let message = messages.iter().rev().find(|m| m.to.iter().any(|t| t.contains(to))).expect("a message");
-        let parsed = message.parsed();
-        let text = parsed.body_text(0).expect("a text part").into_owned();
-        let start = text.find(path).unwrap_or_else(|| panic!("no {path} link in {text}"));
-        let link: &str = text[start..].split_whitespace().next().unwrap();
-        link.split_once("?token=").unwrap().1.to_owned()
-    }
-
-    fn subjects(&self, to: &str) -> Vec<String> {
-        self.sink
-            .messages()
-            .iter()
-            .filter(|m| m.to.iter().any(|t| t.contains(to)))
-            .map(|m| m.parsed().subject().unwrap_or("").to_owned())
-            .collect()
-    }
-}
 
 async fn send(app: &TestApp, query: &str, vars: Value) -> Value {
     app.gql(query).vars(vars).tenant("essays").send().await

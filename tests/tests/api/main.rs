@@ -4,6 +4,7 @@
 
 mod accounts;
 mod billing;
+mod devices;
 mod discounts;
 mod drafts;
 mod housekeeping;

@@ -104,7 +104,7 @@ async fn an_address_the_account_signed_in_from_keeps_a_limit_of_its_own() {
     let home = from(&anyone, "192.0.2.77");
     // the client once signed in from home
     let model = users::find(&world.db, user).await.unwrap();
-    sessions::start(&world.db, &home, model, Duration::days(30)).await.unwrap();
+    sessions::start(&world.db, &home, model, &identity::IdentitySettings::default()).await.unwrap();
 
     // someone elsewhere fails five times on purpose
     let attacker = from(&anyone, "198.51.100.66");

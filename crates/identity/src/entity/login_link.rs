@@ -10,6 +10,9 @@ pub enum LinkPurpose {
     /// Signs in (15 minutes).
     #[sea_orm(string_value = "MAGIC_LINK")]
     MagicLink,
+    /// Ends the session a sign-in alert told of and e-mails a password reset link (7 days).
+    #[sea_orm(string_value = "NOT_ME")]
+    NotMe,
 }
 
 /// A single-use link: only its token's SHA-256 is kept.
@@ -28,6 +31,8 @@ pub struct Model {
     pub used_at: Option<DateTimeUtc>,
     /// The address that asked for it.
     pub ip: Option<String>,
+    /// The session a "this wasn't me" link ends.
+    pub session_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

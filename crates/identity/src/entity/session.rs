@@ -16,6 +16,10 @@ pub struct Model {
     pub revoked_at: Option<DateTimeUtc>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The browser it was opened in (none for sessions older than devices).
+    pub device_id: Option<Uuid>,
+    /// Where it was opened from (see `service::location`).
+    pub place: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,11 +2,11 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use kernel::{ContextExt, Role, RoleGuard, parse_id, write};
 use tenancy::graphql::CurrentTenant;
 
-use super::{AuthPayload, IdentitySettings, SignUpResult, User};
+use super::{AuthPayload, Device, IdentitySettings, LoginAlertPreferences, SignUpResult, User};
 use crate::entity::login_link::LinkPurpose;
 use crate::service::sessions::{self, SignInOutcome, SignedIn};
 use crate::service::two_factor::{self, Factor};
-use crate::service::{links, password, throttle, users};
+use crate::service::{alerts, devices, links, password, throttle, users};
 
 #[derive(InputObject)]
 pub struct SignUpInput {
@@ -56,7 +56,9 @@ fn signed_in(ctx: &Context<'_>, outcome: SignInOutcome) -> AuthPayload {
 }
 
 fn session_payload(ctx: &Context<'_>, signed: SignedIn) -> AuthPayload {
-    ctx.append_http_header("Set-Cookie", settings(ctx).cookie(&signed.token));
+    let settings = settings(ctx);
+    ctx.append_http_header("Set-Cookie", settings.cookie(&signed.token));
+    ctx.append_http_header("Set-Cookie", settings.device_cookie(&signed.device_cookie));
     AuthPayload { token: Some(signed.token), user: Some(User::from(signed.user)), two_factor_challenge: None }
 }
 
@@ -92,8 +94,7 @@ impl IdentityMutation {
     /// (or twenty from one address) within 15 minutes answer `RATE_LIMITED`.
     async fn sign_in(&self, ctx: &Context<'_>, input: SignInInput) -> Result<AuthPayload> {
         let request = ctx.request();
-        let signed =
-            sessions::sign_in(&request.db, request, &input.email, &input.password, settings(ctx).session_ttl).await?;
+        let signed = sessions::sign_in(&request.db, request, &input.email, &input.password, &settings(ctx)).await?;
         Ok(signed_in(ctx, signed))
     }
 
@@ -135,8 +136,8 @@ impl IdentityMutation {
     /// Signs in with the token of a magic link: what `signIn` answers.
     async fn sign_in_with_magic_link(&self, ctx: &Context<'_>, token: String) -> Result<AuthPayload> {
         let request = ctx.request();
-        let ttl = settings(ctx).session_ttl;
-        let signed = write(request, async |txn| links::sign_in(txn, request, &token, ttl).await).await?;
+        let settings = settings(ctx);
+        let signed = write(request, async |txn| links::sign_in(txn, request, &token, &settings).await).await?;
         Ok(signed_in(ctx, signed))
     }
 
@@ -172,7 +173,7 @@ impl IdentityMutation {
             (None, Some(recovery)) => Factor::Recovery(recovery),
             _ => return Err(kernel::AppError::bad_input("code", "give a code or a recovery code (one of them)").into()),
         };
-        let signed = two_factor::verify(&request.db, request, &challenge, factor, settings(ctx).session_ttl).await?;
+        let signed = two_factor::verify(&request.db, request, &challenge, factor, &settings(ctx)).await?;
         Ok(session_payload(ctx, signed))
     }
 
@@ -216,6 +217,43 @@ impl IdentityMutation {
         let request = ctx.request();
         let id = parse_id("id", &id)?;
         write(request, async |txn| sessions::revoke(txn, request, id).await).await?;
+        Ok(true)
+    }
+
+    /// Names one of the viewer's devices (1 to 60 characters); another user's is `NOT_FOUND`.
+    async fn rename_device(&self, ctx: &Context<'_>, id: ID, name: String) -> Result<Device> {
+        let request = ctx.request();
+        let id = parse_id("id", &id)?;
+        let device = write(request, async |txn| devices::rename(txn, request, id, &name).await).await?;
+        Device::load_one(ctx, device).await
+    }
+
+    /// Forgets one of the viewer's devices and ends its sessions (this one too, if it is this
+    /// device); signing in from it again counts as a new device.
+    async fn forget_device(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let request = ctx.request();
+        let id = parse_id("id", &id)?;
+        write(request, async |txn| devices::forget(txn, request, id).await).await?;
+        Ok(true)
+    }
+
+    /// Which sign-ins the viewer is alerted of, and how; what is left out stays.
+    async fn update_login_alert_preferences(
+        &self,
+        ctx: &Context<'_>,
+        input: alerts::LoginAlertsChange,
+    ) -> Result<LoginAlertPreferences> {
+        let request = ctx.request();
+        Ok(write(request, async |txn| alerts::update(txn, request, input).await).await?.into())
+    }
+
+    /// "This wasn't me": the token of a sign-in alert's link ends the session the alert told of
+    /// and, where the site offers password resets, e-mails a reset link. Works once, for 7 days;
+    /// a used, expired or other site's token is `BAD_USER_INPUT` on `token` and changes nothing.
+    async fn report_unrecognized_sign_in(&self, ctx: &Context<'_>, token: String) -> Result<bool> {
+        let request = ctx.request();
+        let public_url = settings(ctx).public_url;
+        write(request, async |txn| links::not_me(txn, request, &token, &public_url).await).await?;
         Ok(true)
     }
 

@@ -2,8 +2,9 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use kernel::{ContextExt, Inline, Role, Timestamp, Viewer};
 use tenancy::graphql::{CurrentTenant, TenantView};
 
+use crate::entity::device;
 use crate::entity::{session, user};
-use crate::service::sessions;
+use crate::service::{alerts, devices, sessions};
 
 /// A user of the tenant, as admins see them.
 #[derive(SimpleObject)]
@@ -80,7 +81,7 @@ pub struct SignUpResult {
     pub message: String,
 }
 
-/// A signed-in device of the viewer.
+/// One of the viewer's signed-in sessions.
 #[derive(SimpleObject)]
 #[graphql(name = "Session")]
 pub struct SessionView {
@@ -90,20 +91,108 @@ pub struct SessionView {
     pub expires_at: Timestamp,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// Where it was opened from, approximately: "City, Country", or the address's network.
+    pub location: Option<String>,
+    /// The device it was opened on (none for sessions older than devices).
+    pub device_id: Option<ID>,
+    /// The device's name ("Firefox on Windows", or the viewer's own).
+    pub device_name: Option<String>,
+    pub browser: Option<String>,
+    pub os: Option<String>,
     /// Whether this is the session making the request.
     pub current: bool,
 }
 
 impl SessionView {
-    fn new(m: session::Model, current: uuid::Uuid) -> Self {
+    fn new(m: &session::Model, current: uuid::Uuid, devices: &[device::Model]) -> Self {
+        let on = m.device_id.and_then(|id| devices.iter().find(|d| d.id == id));
         Self {
             id: ID(m.id.to_string()),
             created_at: m.created_at.into(),
             last_seen_at: m.last_seen_at.into(),
             expires_at: m.expires_at.into(),
-            ip: m.ip,
-            user_agent: m.user_agent,
+            ip: m.ip.clone(),
+            user_agent: m.user_agent.clone(),
+            location: m.place.clone(),
+            device_id: on.map(|d| ID(d.id.to_string())),
+            device_name: on.map(crate::service::devices::display_name),
+            browser: on.map(|d| d.browser.clone()),
+            os: on.map(|d| d.os.clone()),
             current: m.id == current,
+        }
+    }
+}
+
+/// A browser the viewer has signed in from (known by a long-lived cookie).
+#[derive(SimpleObject)]
+pub struct Device {
+    pub id: ID,
+    /// The viewer's name for it, or "<browser> on <system>".
+    pub name: String,
+    pub browser: String,
+    pub os: String,
+    pub first_seen_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub last_ip: Option<String>,
+    /// Where it was last, approximately: "City, Country", or the address's network.
+    pub location: Option<String>,
+    /// Whether the request comes from it.
+    pub current: bool,
+    /// Its live sessions, most recently seen first.
+    pub sessions: Vec<SessionView>,
+}
+
+impl Device {
+    fn new(d: &device::Model, viewer: &Viewer, live: &[session::Model], all: &[device::Model]) -> Self {
+        let current = live.iter().any(|s| s.id == viewer.session_id && s.device_id == Some(d.id));
+        Self {
+            id: ID(d.id.to_string()),
+            name: crate::service::devices::display_name(d),
+            browser: d.browser.clone(),
+            os: d.os.clone(),
+            first_seen_at: d.first_seen_at.into(),
+            last_seen_at: d.last_seen_at.into(),
+            last_ip: d.last_ip.clone(),
+            location: d.last_place.clone(),
+            current,
+            sessions: live
+                .iter()
+                .filter(|s| s.device_id == Some(d.id))
+                .map(|s| SessionView::new(s, viewer.session_id, all))
+                .collect(),
+        }
+    }
+
+    /// The view of one of the viewer's devices, with its live sessions.
+    pub async fn load_one(ctx: &Context<'_>, d: device::Model) -> Result<Self> {
+        let request = ctx.request();
+        let live = sessions::list_live(&request.db, request).await?;
+        let all = std::slice::from_ref(&d);
+        Ok(Self::new(&d, me(ctx)?, &live, all))
+    }
+}
+
+/// Which sign-ins the viewer is alerted of (from a new device, from a new place, every one), and
+/// on which channels.
+#[derive(SimpleObject)]
+pub struct LoginAlertPreferences {
+    pub new_login: bool,
+    pub new_device: bool,
+    pub new_location: bool,
+    pub email: bool,
+    pub push: bool,
+    pub in_app: bool,
+}
+
+impl From<alerts::LoginAlerts> for LoginAlertPreferences {
+    fn from(a: alerts::LoginAlerts) -> Self {
+        Self {
+            new_login: a.new_login,
+            new_device: a.new_device,
+            new_location: a.new_location,
+            email: a.channels.email,
+            push: a.channels.push,
+            in_app: a.channels.in_app,
         }
     }
 }
@@ -148,6 +237,22 @@ impl ViewerPart {
         let request = ctx.request();
         let current = me(ctx)?.session_id;
         let live = sessions::list_live(&request.db, request).await?;
-        Ok(live.into_iter().map(|s| SessionView::new(s, current)).collect())
+        let ids: Vec<uuid::Uuid> = live.iter().filter_map(|s| s.device_id).collect();
+        let on = devices::by_ids(&request.db, ids).await?;
+        Ok(live.iter().map(|s| SessionView::new(s, current, &on)).collect())
+    }
+    /// The browsers the user has signed in from, most recently seen first (at most 100).
+    async fn devices(&self, ctx: &Context<'_>) -> Result<Vec<Device>> {
+        let request = ctx.request();
+        let viewer = me(ctx)?;
+        let known = devices::list(&request.db, request).await?;
+        let live = sessions::list_live(&request.db, request).await?;
+        Ok(known.iter().map(|d| Device::new(d, viewer, &live, &known)).collect())
+    }
+    /// Which sign-ins the user is alerted of, and how (a superadmin, who belongs to no site,
+    /// has none: `FORBIDDEN`).
+    async fn login_alert_preferences(&self, ctx: &Context<'_>) -> Result<LoginAlertPreferences> {
+        let request = ctx.request();
+        Ok(alerts::preferences(&request.db, request).await?.into())
     }
 }

@@ -26,14 +26,21 @@ impl LinkPurpose {
         match self {
             LinkPurpose::PasswordReset => 30,
             LinkPurpose::MagicLink => 15,
+            LinkPurpose::NotMe => super::alerts::NOT_ME_DAYS * 24 * 60,
         }
     }
 
-    fn feature(self) -> Feature {
+    /// The toggle a link needs (a "this wasn't me" link works on every site).
+    fn feature(self) -> Option<Feature> {
         match self {
-            LinkPurpose::PasswordReset => Feature::PasswordReset,
-            LinkPurpose::MagicLink => Feature::MagicLinkLogin,
+            LinkPurpose::PasswordReset => Some(Feature::PasswordReset),
+            LinkPurpose::MagicLink => Some(Feature::MagicLinkLogin),
+            LinkPurpose::NotMe => None,
         }
+    }
+
+    fn require_feature(self, request: &RequestContext) -> AppResult<()> {
+        self.feature().map_or(Ok(()), |feature| request.require_feature(feature))
     }
 
     /// The site's page that takes the token.
@@ -41,6 +48,7 @@ impl LinkPurpose {
         match self {
             LinkPurpose::PasswordReset => "/reset-password",
             LinkPurpose::MagicLink => "/sign-in/link",
+            LinkPurpose::NotMe => "/not-me",
         }
     }
 
@@ -48,6 +56,7 @@ impl LinkPurpose {
         match self {
             LinkPurpose::PasswordReset => notifications::NotificationKind::PasswordReset,
             LinkPurpose::MagicLink => notifications::NotificationKind::MagicLink,
+            LinkPurpose::NotMe => notifications::NotificationKind::SignInAlert,
         }
     }
 }
@@ -79,7 +88,7 @@ pub async fn request(
     public_url: &str,
 ) -> AppResult<()> {
     let tenant = request.tenant()?;
-    request.require_feature(purpose.feature())?;
+    purpose.require_feature(request)?;
     let (_, normalized) = users::check_email("email", email)?;
     throttle::link_request(conn, request, &throttle::account_key(Some(tenant.id), &normalized)).await?;
     // a superadmin (no tenant) gets no link from a tenant's site
@@ -88,6 +97,18 @@ pub async fn request(
     else {
         return Ok(());
     };
+    send(conn, request, &user, purpose, public_url).await
+}
+
+/// E-mails `user` (of the request's site) a new link of `purpose`.
+async fn send(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    user: &user::Model,
+    purpose: LinkPurpose,
+    public_url: &str,
+) -> AppResult<()> {
+    let tenant = request.tenant()?;
     let site = tenancy::service::tenants::find(conn, tenant.id).await?;
     let Some(domain) = site.domains.first() else {
         return Ok(()); // a site without a domain has no page to send anyone to
@@ -105,6 +126,7 @@ pub async fn request(
         expires_at: Set(now + Duration::minutes(purpose.minutes())),
         used_at: Set(None),
         ip: Set(request.client.ip.clone()),
+        session_id: Set(None),
     })
     .exec_without_returning(conn)
     .await?;
@@ -116,7 +138,7 @@ pub async fn request(
             kind: purpose.kind(),
             cause: format!("link:{id}"),
             data: json!({ "link": link, "minutes": purpose.minutes() }),
-            recipient: users::recipient_of(&user),
+            recipient: users::recipient_of(user),
         },
         now,
     )
@@ -137,7 +159,7 @@ pub async fn is_live(
     secret: &str,
 ) -> AppResult<()> {
     let tenant = request.tenant()?;
-    request.require_feature(purpose.feature())?;
+    purpose.require_feature(request)?;
     Links::find()
         .filter(login_link::Column::TokenHash.eq(token::digest(secret.trim())))
         .filter(login_link::Column::Purpose.eq(purpose))
@@ -150,15 +172,16 @@ pub async fn is_live(
         .ok_or_else(invalid)
 }
 
-/// Spends the link of `purpose` whose token this is, in the request's tenant; answers its user.
+/// Spends the link of `purpose` whose token this is, in the request's tenant; answers it and its
+/// user.
 async fn redeem(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
     purpose: LinkPurpose,
     secret: &str,
-) -> AppResult<user::Model> {
+) -> AppResult<(login_link::Model, user::Model)> {
     let tenant = request.tenant()?;
-    request.require_feature(purpose.feature())?;
+    purpose.require_feature(request)?;
     let hash = token::digest(secret.trim());
     let now = request.now();
     let spent = Links::update_many()
@@ -179,7 +202,7 @@ async fn redeem(
     if user.tenant_id != Some(tenant.id) {
         return Err(invalid());
     }
-    Ok(user)
+    Ok((link, user))
 }
 
 /// Sets a new password with a reset link (`new_hash`: the new password, checked and hashed): every
@@ -190,7 +213,7 @@ pub async fn reset_password(
     secret: &str,
     new_hash: String,
 ) -> AppResult<()> {
-    let user = redeem(conn, request, LinkPurpose::PasswordReset, secret).await?;
+    let (_, user) = redeem(conn, request, LinkPurpose::PasswordReset, secret).await?;
     let now = request.now();
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(new_hash))
@@ -216,7 +239,27 @@ pub async fn reset_password(
     Ok(())
 }
 
-/// Spends every live link of `user` (their password changed: an old link must not change it again).
+/// Answers a "this wasn't me" link of a sign-in alert: ends the session it told of and, where the
+/// site lets users reset their password, e-mails the account a reset link. A used, expired or
+/// other site's link is `BAD_USER_INPUT` on `token` and changes nothing.
+pub async fn not_me(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    secret: &str,
+    public_url: &str,
+) -> AppResult<()> {
+    let (link, user) = redeem(conn, request, LinkPurpose::NotMe, secret).await?;
+    if let Some(session) = link.session_id {
+        sessions::end_one_of(conn, user.id, session, request.now()).await?;
+    }
+    if request.require_feature(Feature::PasswordReset).is_ok() {
+        send(conn, request, &user, LinkPurpose::PasswordReset, public_url).await?;
+    }
+    Ok(())
+}
+
+/// Spends every live link of `user` (their password changed: an old link must not change it
+/// again), but for "this wasn't me" links: whoever changed it may be the one to throw out.
 pub async fn spend_all_of(
     conn: &impl ConnectionTrait,
     user: uuid::Uuid,
@@ -226,6 +269,7 @@ pub async fn spend_all_of(
         .col_expr(login_link::Column::UsedAt, Expr::value(Some(now)))
         .filter(login_link::Column::UserId.eq(user))
         .filter(login_link::Column::UsedAt.is_null())
+        .filter(login_link::Column::Purpose.ne(LinkPurpose::NotMe))
         .exec(conn)
         .await?
         .rows_affected)
@@ -237,10 +281,10 @@ pub async fn sign_in(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
     secret: &str,
-    ttl: Duration,
+    settings: &crate::settings::IdentitySettings,
 ) -> AppResult<SignInOutcome> {
-    let user = redeem(conn, request, LinkPurpose::MagicLink, secret).await?;
-    sessions::open(conn, request, user, ttl).await
+    let (_, user) = redeem(conn, request, LinkPurpose::MagicLink, secret).await?;
+    sessions::open(conn, request, user, settings).await
 }
 
 /// Forgets links expired more than a day ago; answers how many.

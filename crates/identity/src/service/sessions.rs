@@ -11,7 +11,8 @@ use uuid::Uuid;
 
 use crate::entity::session::{self, Entity as Sessions};
 use crate::entity::user::{self, Entity as Users};
-use crate::service::{password, throttle, token, users};
+use crate::service::{alerts, devices, password, throttle, token, users};
+use crate::settings::IdentitySettings;
 use tenancy::service::audit::{self, Change};
 
 /// `last_seen_at` is written at most this often per session, so reads stay reads.
@@ -22,17 +23,25 @@ pub struct SignedIn {
     pub token: String,
     pub user: user::Model,
     pub session: session::Model,
+    /// The device cookie to (re)set in the browser.
+    pub device_cookie: String,
 }
 
-/// Opens a session for `user` and returns its new token.
+/// Opens a session for `user` and returns its new token. The sign-in is recorded against the
+/// browser's device and the address's place, and the user is alerted when either is new to them
+/// (as they chose).
 pub async fn start(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
     user: user::Model,
-    ttl: Duration,
+    settings: &IdentitySettings,
 ) -> AppResult<SignedIn> {
     let now = request.now();
     let token = token::generate();
+    let place = request.client.ip.as_deref().and_then(|ip| settings.locator.place(ip));
+    // boxed: a sign-in's future would otherwise carry these inline, past a thread's stack in
+    // debug builds
+    let seen = Box::pin(devices::recognise(conn, request, &user, place)).await?;
     let model = session::Model {
         id: new_id(),
         user_id: user.id,
@@ -40,13 +49,16 @@ pub async fn start(
         token_hash: token::digest(&token),
         created_at: now,
         last_seen_at: now,
-        expires_at: now + ttl,
+        expires_at: now + settings.session_ttl,
         revoked_at: None,
         ip: request.client.ip.clone(),
         user_agent: request.client.user_agent.as_deref().map(|ua| ua.chars().take(512).collect()),
+        device_id: Some(seen.device.id),
+        place: seen.place.clone(),
     };
     Sessions::insert(session::ActiveModel::from(model.clone())).exec_without_returning(conn).await?;
-    Ok(SignedIn { token, user, session: model })
+    Box::pin(alerts::on_sign_in(conn, request, &user, &model, &seen, &settings.public_url)).await?;
+    Ok(SignedIn { token, user, session: model, device_cookie: seen.cookie })
 }
 
 /// What a first factor (a password, a magic link) opens: the session, or, when the user signs in
@@ -62,12 +74,12 @@ pub async fn open(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
     user: user::Model,
-    ttl: Duration,
+    settings: &IdentitySettings,
 ) -> AppResult<SignInOutcome> {
     if user.two_factor_enabled {
         return Ok(SignInOutcome::SecondFactor(super::two_factor::challenge(conn, request, &user).await?));
     }
-    Ok(SignInOutcome::Signed(Box::new(start(conn, request, user, ttl).await?)))
+    Ok(SignInOutcome::Signed(Box::new(start(conn, request, user, settings).await?)))
 }
 
 /// Signs in by e-mail and password under the request's tenant (superadmins under any).
@@ -80,7 +92,7 @@ pub async fn sign_in(
     request: &RequestContext,
     email: &str,
     password_text: &str,
-    ttl: Duration,
+    settings: &IdentitySettings,
 ) -> AppResult<SignInOutcome> {
     let email_normalized = email.trim().to_lowercase();
     let tenant_id = request.tenant.as_ref().map(|t| t.id);
@@ -93,7 +105,8 @@ pub async fn sign_in(
     match user {
         Some(user) if verified => {
             attempt.succeeded(conn).await?;
-            open(conn, request, user, ttl).await
+            // the session, its device and place, and the alert: all or nothing
+            kernel::write(request, async |txn| open(txn, request, user, settings).await).await
         }
         _ if request.tenant.is_none() => Err(no_tenant(request.client.host.as_deref())),
         _ => Err(AppError::unauthenticated("wrong e-mail or password").with_reason(Reason::InvalidCredentials)),
@@ -205,6 +218,26 @@ async fn end_sessions(
         .await?;
     notifications::service::push::forget_sessions(conn, ended).await?;
     Ok(result.rows_affected)
+}
+
+/// Ends the sessions of `user` opened on `device`; answers how many.
+pub async fn end_of_device(
+    conn: &impl ConnectionTrait,
+    user: Uuid,
+    device: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<u64> {
+    end_sessions(conn, user, sea_orm::Condition::all().add(session::Column::DeviceId.eq(device)), now).await
+}
+
+/// Ends one session of `user`, if it still lives; answers whether it did.
+pub async fn end_one_of(
+    conn: &impl ConnectionTrait,
+    user: Uuid,
+    session: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<bool> {
+    Ok(end_sessions(conn, user, sea_orm::Condition::all().add(session::Column::Id.eq(session)), now).await? > 0)
 }
 
 async fn revoke_where(

@@ -270,7 +270,7 @@ pub async fn verify(
     request: &RequestContext,
     challenge_token: &str,
     factor: Factor<'_>,
-    ttl: Duration,
+    settings: &crate::settings::IdentitySettings,
 ) -> AppResult<SignedIn> {
     let now = request.now();
     let invalid = || AppError::unauthenticated("the sign-in challenge is invalid or has expired; sign in again");
@@ -325,17 +325,21 @@ pub async fn verify(
         return Err(AppError::bad_input("recoveryCode", "this recovery code is wrong or was used"));
     }
     attempt.succeeded(conn).await?;
-    let spent = challenge::Entity::update_many()
-        .col_expr(challenge::Column::UsedAt, Expr::value(Some(now)))
-        .filter(challenge::Column::Id.eq(found.id))
-        .filter(challenge::Column::UsedAt.is_null())
-        .exec(conn)
-        .await?
-        .rows_affected;
-    if spent == 0 {
-        return Err(invalid());
-    }
-    sessions::start(conn, request, user, ttl).await
+    // the challenge spent and the session opened (with its device, place and alert): all or nothing
+    kernel::write(request, async |txn| {
+        let spent = challenge::Entity::update_many()
+            .col_expr(challenge::Column::UsedAt, Expr::value(Some(now)))
+            .filter(challenge::Column::Id.eq(found.id))
+            .filter(challenge::Column::UsedAt.is_null())
+            .exec(txn)
+            .await?
+            .rows_affected;
+        if spent == 0 {
+            return Err(invalid());
+        }
+        sessions::start(txn, request, user, settings).await
+    })
+    .await
 }
 
 /// Turns the viewer's two-factor off, with their password and a current code.

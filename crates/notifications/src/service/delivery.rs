@@ -149,6 +149,18 @@ pub async fn deliver(run: JobRun, outlets: &Outlets) -> AppResult<()> {
             .filter(notification::Column::Id.eq(note.id))
             .exec(db)
             .await?;
+    } else if found.channel == Channel::Email
+        && !note.kind.email_only_data().is_empty()
+        && status != DeliveryStatus::Failed
+    {
+        Notifications::update_many()
+            .col_expr(
+                notification::Column::Data,
+                Expr::value(crate::service::outbox::without(&note.data, note.kind.email_only_data())),
+            )
+            .filter(notification::Column::Id.eq(note.id))
+            .exec(db)
+            .await?;
     }
     let channel = match found.channel {
         Channel::Email => "email",

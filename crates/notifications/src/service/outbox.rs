@@ -53,10 +53,12 @@ pub async fn notify(conn: &impl ConnectionTrait, notice: Notice, now: DateTime<U
     let look = Look { site_name: &tenant.name, branding: &tenant.branding };
     // the tenant's own templates were checked against the sample when saved; should this data
     // not fit them, the default templates still say it
-    let rendered = render(&parts, &notice.data, &look, &notice.recipient.name)
+    // what goes in-app and by push: the data without what only the e-mail may carry
+    let shown = without(&notice.data, notice.kind.email_only_data());
+    let rendered = render(&parts, &shown, &look, &notice.recipient.name)
         .or_else(|e| {
             tracing::warn!(kind = notice.kind.code(), error = %e, "a tenant's template does not render; using the default");
-            render(&templates::defaults(notice.kind), &notice.data, &look, &notice.recipient.name)
+            render(&templates::defaults(notice.kind), &shown, &look, &notice.recipient.name)
         })
         .map_err(|e| AppError::internal(format!("the default {} template does not render: {e}", notice.kind.code())))?;
 
@@ -105,6 +107,16 @@ pub async fn notify(conn: &impl ConnectionTrait, notice: Notice, now: DateTime<U
         }
     }
     Ok(Some(id))
+}
+
+/// `data` without the keys `left_out`.
+pub fn without(data: &Value, left_out: &[&str]) -> Value {
+    match data {
+        Value::Object(map) if !left_out.is_empty() => Value::Object(
+            map.iter().filter(|(k, _)| !left_out.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect(),
+        ),
+        _ => data.clone(),
+    }
 }
 
 /// A delivery of notification `id` on `channel` to `address`, and the job that sends it.
