@@ -240,8 +240,16 @@ pub(crate) fn must_enrol(scope: Option<&kernel::TenantScope>, viewer: Option<&Vi
 }
 
 /// What a user who must enrol may still do.
-const ENROLMENT: [&str; 6] =
-    ["beginTwoFactorEnrollment", "confirmTwoFactorEnrollment", "signOut", "__typename", "__schema", "__type"];
+const ENROLMENT: [&str; 7] = [
+    "beginTwoFactorEnrollment",
+    "confirmTwoFactorEnrollment",
+    "signOut",
+    // a "this wasn't me" link opened in a browser that is signed in, but not enrolled
+    "reportUnrecognizedSignIn",
+    "__typename",
+    "__schema",
+    "__type",
+];
 
 pub(crate) fn enrolment_required() -> AppError {
     AppError::forbidden(

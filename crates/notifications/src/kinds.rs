@@ -180,6 +180,7 @@ impl NotificationKind {
                 "ip": "203.0.113.7",
                 "why": "a new device",
                 "link": "https://essays.example/not-me?token=SAMPLE",
+                "days": 7,
             }),
         }
     }
@@ -196,7 +197,7 @@ impl NotificationKind {
     /// with `is defined`.
     pub fn email_only_data(self) -> &'static [&'static str] {
         match self {
-            NotificationKind::SignInAlert => &["link"],
+            NotificationKind::SignInAlert => &["link", "days"],
             _ => &[],
         }
     }

@@ -114,6 +114,9 @@ async fn a_browser_is_one_device_across_sign_ins_and_its_sessions_show_device_an
     let theirs = as_user(&app, &other, RENAME, json!({ "id": firefox_id, "n": "Mine now" })).await;
     assert_eq!(code(&theirs), "NOT_FOUND", "{theirs}");
     assert_eq!(code(&as_user(&app, &other, FORGET, json!({ "id": firefox_id })).await), "NOT_FOUND");
+    let unchanged = as_user(&app, &first, DEVICES, json!({})).await;
+    assert_eq!(unchanged["data"]["viewer"]["devices"][1]["name"], "Firefox on Windows 10", "{unchanged}");
+    assert_eq!(unchanged["data"]["viewer"]["devices"].as_array().unwrap().len(), 2);
     let renamed = as_user(&app, &first, RENAME, json!({ "id": firefox_id, "n": "  Study laptop " })).await;
     assert_eq!(renamed["data"]["renameDevice"]["name"], "Study laptop", "{renamed}");
     let body = as_user(&app, &phone, DEVICES, json!({})).await;
@@ -150,6 +153,20 @@ async fn a_new_device_or_place_alerts_once_and_this_wasnt_me_ends_that_session_o
         json!({ "newLogin": false, "newDevice": true, "newLocation": true, "email": true, "push": true, "inApp": true })
     );
 
+    // a wrong password from a new browser records nothing and hands out no cookie
+    let devices_before = count(&app, "SELECT COUNT(*) AS n FROM devices").await;
+    let wrong = app
+        .gql(SIGN_IN)
+        .vars(json!({ "e": email, "p": "not the password" }))
+        .tenant("essays")
+        .ip("192.0.2.99")
+        .header("User-Agent", SAFARI)
+        .response()
+        .await;
+    assert!(wrong.headers().get_all("set-cookie").iter().next().is_none());
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM devices").await, devices_before);
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM login_places").await, 1);
+
     // someone else, elsewhere
     let (intruder, _) = sign_in_from(&app, email, SAFARI, "198.51.100.20", None).await;
     assert_eq!(alerts(&app, email).await, 1);
@@ -184,6 +201,10 @@ async fn a_new_device_or_place_alerts_once_and_this_wasnt_me_ends_that_session_o
     let reported = app.gql(NOT_ME).vars(json!({ "t": token })).tenant("essays").send().await;
     assert_eq!(reported["data"]["reportUnrecognizedSignIn"], true, "{reported}");
     assert_eq!(code(&as_user(&app, &intruder, ME, json!({})).await), "UNAUTHENTICATED", "that session ended");
+    let known = as_user(&app, &home, DEVICES, json!({})).await;
+    let names: Vec<&str> =
+        known["data"]["viewer"]["devices"].as_array().unwrap().iter().filter_map(|d| d["name"].as_str()).collect();
+    assert_eq!(names, ["Firefox on Windows 10"], "the intruder's browser is forgotten: {known}");
     assert_eq!(as_user(&app, &home, ME, json!({})).await["data"]["viewer"]["email"], email, "the owner's did not");
     mail.token(email, "/reset-password").await; // and a reset link is on its way
     let again = app.gql(NOT_ME).vars(json!({ "t": token })).tenant("essays").send().await;
@@ -206,6 +227,13 @@ async fn a_new_device_or_place_alerts_once_and_this_wasnt_me_ends_that_session_o
     let kinds = as_user(&app, &home, "{ viewer { notificationPreferences { kind push } } }", json!({})).await;
     let kinds = kinds["data"]["viewer"]["notificationPreferences"].as_array().unwrap_or_else(|| panic!("{kinds}"));
     assert!(kinds.iter().any(|k| k["kind"] == "SIGN_IN_ALERT" && k["push"] == false), "{kinds:?}");
+
+    // without e-mail the alert goes in-app, and no "wasn't me" link is made (none would reach anyone)
+    let links_before = count(&app, "SELECT COUNT(*) AS n FROM login_links").await;
+    as_user(&app, &home, UPDATE, json!({ "i": { "email": false } })).await;
+    sign_in_from(&app, email, FIREFOX, "203.0.113.9", Some(&cookie)).await;
+    assert_eq!(alerts(&app, email).await, 3);
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM login_links").await, links_before);
 
     // superadmins belong to no site and get no site's alerts
     let superadmin = app.sign_in("essays", gateway::seed::SUPERADMIN_EMAIL).await;

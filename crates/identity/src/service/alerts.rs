@@ -3,8 +3,7 @@
 //! `SIGN_IN_ALERT`. The e-mail carries a single-use "this wasn't me" link that ends that session
 //! and sends a password reset link. One alert per session at most (the outbox's unique cause).
 
-use chrono::Duration;
-use kernel::{AppError, AppResult, RequestContext, Role, new_id};
+use kernel::{AppError, AppResult, RequestContext, Role};
 use notifications::NotificationKind;
 use notifications::service::preferences::{self, Channels};
 use sea_orm::ActiveValue::Set;
@@ -13,10 +12,10 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::json;
 
 use crate::entity::alert_preference::{self, Entity as AlertPreferences};
-use crate::entity::login_link::{self, Entity as Links, LinkPurpose};
+use crate::entity::login_link::LinkPurpose;
 use crate::entity::{session, user};
 use crate::service::devices::{self, Seen};
-use crate::service::{links, token, users};
+use crate::service::{links, users};
 
 /// Which sign-ins a user hears of, and on which channels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,6 +136,10 @@ pub async fn on_sign_in(
         return Ok(());
     };
     let Some(why) = news(seen, triggers(conn, user.id).await?) else { return Ok(()) };
+    let channels = preferences::channels(conn, tenant_id, user.id, NotificationKind::SignInAlert).await?;
+    if !channels.email && !channels.in_app && !channels.push {
+        return Ok(());
+    }
     let now = request.now();
     let mut data = json!({
         "at": now.format("%Y-%m-%d %H:%M UTC").to_string(),
@@ -145,25 +148,14 @@ pub async fn on_sign_in(
         "ip": session.ip,
         "why": why,
     });
+    // the link goes by e-mail alone (see `NotificationKind::email_only_data`): none without one,
+    // and none from a site without a domain (no page to open it on)
     let site = tenancy::service::tenants::find(conn, tenant_id).await?;
-    // a site without a domain has no page for the link; the alert still goes
-    if let Some(domain) = site.domains.first() {
-        let secret = token::generate();
-        Links::insert(login_link::ActiveModel {
-            id: Set(new_id()),
-            tenant_id: Set(tenant_id),
-            user_id: Set(user.id),
-            purpose: Set(LinkPurpose::NotMe),
-            token_hash: Set(token::digest(&secret)),
-            created_at: Set(now),
-            expires_at: Set(now + Duration::days(NOT_ME_DAYS)),
-            used_at: Set(None),
-            ip: Set(request.client.ip.clone()),
-            session_id: Set(Some(session.id)),
-        })
-        .exec_without_returning(conn)
-        .await?;
-        data["link"] = json!(format!("{}/not-me?token={secret}", links::site_url(domain, public_url)));
+    if let (true, Some(domain)) = (channels.email, site.domains.first()) {
+        let (_, link) =
+            links::mint(conn, request, user, LinkPurpose::NotMe, Some(session.id), (domain, public_url)).await?;
+        data["link"] = json!(link);
+        data["days"] = json!(NOT_ME_DAYS);
     }
     notifications::notify(
         conn,
@@ -188,9 +180,9 @@ mod tests {
         let now = chrono::Utc::now();
         Seen {
             device: crate::entity::device::Model {
-                id: new_id(),
+                id: kernel::new_id(),
                 tenant_id: None,
-                user_id: new_id(),
+                user_id: kernel::new_id(),
                 cookie_hash: String::new(),
                 name: None,
                 browser: "Firefox".into(),

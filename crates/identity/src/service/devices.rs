@@ -14,6 +14,8 @@ use crate::entity::device::{self, Entity as Devices};
 use crate::entity::login_place::{self, Entity as Places};
 use crate::entity::{session, user};
 use crate::service::{sessions, token};
+use serde_json::json;
+use tenancy::service::audit::{self, Change};
 
 /// The browser cookie naming the device (HttpOnly, SameSite=Lax, 400 days: browsers keep a
 /// cookie no longer).
@@ -100,8 +102,11 @@ pub async fn recognise(
         .one(conn)
         .await?
         .ok_or_else(|| AppError::internal("a device just recorded is missing"))?;
-    // the first device (or place) of an account is no news
+    // the first device (or place) of an account is no news: one is new only to an account that
+    // has signed in before (a session, or another device or place, is on record)
+    let signed_in_before = sessions::has_any(conn, user.id).await?;
     let new_device = inserted == 1
+        && signed_in_before
         && Devices::find()
             .select_only()
             .column(device::Column::Id)
@@ -112,7 +117,7 @@ pub async fn recognise(
             .await?
             .is_some();
     let new_place = match &place {
-        Some(place) => record_place(conn, user, place, now).await?,
+        Some(place) => record_place(conn, user, place, now).await? && signed_in_before,
         None => false,
     };
     Ok(Seen { device, cookie, new_device, new_place, place })
@@ -209,8 +214,36 @@ pub async fn rename(
 /// this device); a later sign-in from it is a new device again. Answers how many sessions ended.
 pub async fn forget(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<u64> {
     let found = own(conn, request, id).await?;
-    let ended = sessions::end_of_device(conn, found.user_id, found.id, request.now()).await?;
-    Devices::delete_many().filter(device::Column::Id.eq(found.id)).exec(conn).await?;
+    let ended = forget_of(conn, found.user_id, found.id, request.now()).await?;
+    audit::record(
+        conn,
+        request,
+        Change {
+            action: "device.forget",
+            target_type: "device",
+            target_id: Some(found.id.to_string()),
+            tenant_id: None,
+            before: Some(json!({ "name": display_name(&found), "sessionsEnded": ended })),
+            after: None,
+        },
+    )
+    .await?;
+    Ok(ended)
+}
+
+/// Forgets `user`'s device `device` and ends its sessions; answers how many ended.
+pub async fn forget_of(
+    conn: &impl ConnectionTrait,
+    user: Uuid,
+    device: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<u64> {
+    let ended = sessions::end_of_device(conn, user, device, now).await?;
+    Devices::delete_many()
+        .filter(device::Column::Id.eq(device))
+        .filter(device::Column::UserId.eq(user))
+        .exec(conn)
+        .await?;
     Ok(ended)
 }
 

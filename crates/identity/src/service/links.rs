@@ -1,10 +1,11 @@
-//! Links e-mailed to a user that act once: a password reset (30 minutes) and a magic sign-in
-//! (15 minutes). A request answers the same whether or not the address has an account (no one
-//! learns who is a user), counts against the account's and the address's hourly allowance, and
-//! e-mails a link to the account when there is one. The token is 256 random bits; only its
-//! SHA-256 is kept, bound to the tenant and the user; it is spent by the one conditional update
-//! that uses it, so two uses of one link cannot both succeed. The link itself travels in the
-//! outbox until the e-mail is sent, then is wiped (`NotificationKind::carries_secret`).
+//! Links e-mailed to a user that act once: a password reset (30 minutes), a magic sign-in
+//! (15 minutes), and the "this wasn't me" link of a sign-in alert (7 days; see `alerts`). A
+//! request answers the same whether or not the address has an account (no one learns who is a
+//! user), counts against the account's and the address's hourly allowance, and e-mails a link to
+//! the account when there is one. The token is 256 random bits; only its SHA-256 is kept, bound
+//! to the tenant and the user; it is spent by the one conditional update that uses it, so two
+//! uses of one link cannot both succeed. The link itself travels in the outbox until the e-mail
+//! is sent, then is wiped (`NotificationKind::carries_secret`, `email_only_data`).
 
 use chrono::Duration;
 use kernel::{AppError, AppResult, Feature, RequestContext, new_id};
@@ -113,24 +114,8 @@ async fn send(
     let Some(domain) = site.domains.first() else {
         return Ok(()); // a site without a domain has no page to send anyone to
     };
-    let secret = token::generate();
     let now = request.now();
-    let id = new_id();
-    Links::insert(login_link::ActiveModel {
-        id: Set(id),
-        tenant_id: Set(tenant.id),
-        user_id: Set(user.id),
-        purpose: Set(purpose),
-        token_hash: Set(token::digest(&secret)),
-        created_at: Set(now),
-        expires_at: Set(now + Duration::minutes(purpose.minutes())),
-        used_at: Set(None),
-        ip: Set(request.client.ip.clone()),
-        session_id: Set(None),
-    })
-    .exec_without_returning(conn)
-    .await?;
-    let link = format!("{}{}?token={secret}", site_url(domain, public_url), purpose.path());
+    let (id, link) = mint(conn, request, user, purpose, None, (domain, public_url)).await?;
     notifications::notify(
         conn,
         notifications::Notice {
@@ -144,6 +129,36 @@ async fn send(
     )
     .await?;
     Ok(())
+}
+
+/// A new link of `purpose` for `user` (of the request's site), acting on `session` if it is about
+/// one; answers its id and its address on the site's `domain` (see [`site_url`]).
+pub(crate) async fn mint(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    user: &user::Model,
+    purpose: LinkPurpose,
+    session: Option<uuid::Uuid>,
+    (domain, public_url): (&str, &str),
+) -> AppResult<(uuid::Uuid, String)> {
+    let secret = token::generate();
+    let now = request.now();
+    let id = new_id();
+    Links::insert(login_link::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(request.tenant()?.id),
+        user_id: Set(user.id),
+        purpose: Set(purpose),
+        token_hash: Set(token::digest(&secret)),
+        created_at: Set(now),
+        expires_at: Set(now + Duration::minutes(purpose.minutes())),
+        used_at: Set(None),
+        ip: Set(request.client.ip.clone()),
+        session_id: Set(session),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok((id, format!("{}{}?token={secret}", site_url(domain, public_url), purpose.path())))
 }
 
 fn invalid() -> AppError {
@@ -239,8 +254,9 @@ pub async fn reset_password(
     Ok(())
 }
 
-/// Answers a "this wasn't me" link of a sign-in alert: ends the session it told of and, where the
-/// site lets users reset their password, e-mails the account a reset link. A used, expired or
+/// Answers a "this wasn't me" link of a sign-in alert: ends the session it told of (and every
+/// other of that browser, which is forgotten) and, where the site lets users reset their
+/// password, e-mails the account a reset link. A used, expired or
 /// other site's link is `BAD_USER_INPUT` on `token` and changes nothing.
 pub async fn not_me(
     conn: &impl ConnectionTrait,
@@ -250,7 +266,16 @@ pub async fn not_me(
 ) -> AppResult<()> {
     let (link, user) = redeem(conn, request, LinkPurpose::NotMe, secret).await?;
     if let Some(session) = link.session_id {
-        sessions::end_one_of(conn, user.id, session, request.now()).await?;
+        // the browser is forgotten with every session it holds, so that a sign-in from it again
+        // is a new device (and alerts) however the user's alerts are set
+        match super::devices::of_session(conn, session).await? {
+            Some(device) => {
+                super::devices::forget_of(conn, user.id, device, request.now()).await?;
+            }
+            None => {
+                sessions::end_one_of(conn, user.id, session, request.now()).await?;
+            }
+        }
     }
     if request.require_feature(Feature::PasswordReset).is_ok() {
         send(conn, request, &user, LinkPurpose::PasswordReset, public_url).await?;

@@ -86,7 +86,8 @@ pub async fn open(
 /// A wrong password and an unknown e-mail get the same answer, in the same time. Without a
 /// tenant only a superadmin can sign in; anything else is `NOT_FOUND` (`NO_TENANT`, naming the
 /// host), so a visitor at a bare address learns that they are at no site, not that their
-/// password is wrong.
+/// password is wrong. `conn` is the request's database itself, not a transaction: the attempt is
+/// counted whatever happens, and the session is opened in a write transaction of its own.
 pub async fn sign_in(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
@@ -121,6 +122,18 @@ pub async fn has_signed_in_from(conn: &impl ConnectionTrait, user: Uuid, ip: &st
         .column(session::Column::Id)
         .filter(session::Column::UserId.eq(user))
         .filter(session::Column::Ip.eq(ip))
+        .into_tuple::<Uuid>()
+        .one(conn)
+        .await?
+        .is_some())
+}
+
+/// Whether `user` has any session on record (live, or ended less than [`KEEP_ENDED_DAYS`] ago).
+pub async fn has_any(conn: &impl ConnectionTrait, user: Uuid) -> AppResult<bool> {
+    Ok(Sessions::find()
+        .select_only()
+        .column(session::Column::Id)
+        .filter(session::Column::UserId.eq(user))
         .into_tuple::<Uuid>()
         .one(conn)
         .await?

@@ -262,9 +262,10 @@ pub enum Factor<'a> {
     Recovery(&'a str),
 }
 
-/// Completes a sign-in: checks the challenge and the factor, and opens the session. Run on the
-/// request's connection, statement by statement (each guard a conditional update), so that a
-/// wrong code counts even though the call fails.
+/// Completes a sign-in: checks the challenge and the factor, and opens the session. `conn` is the
+/// request's database itself, not a transaction: the checks run statement by statement (each
+/// guard a conditional update), so that a wrong code counts even though the call fails; the
+/// challenge is spent and the session opened together, in a write transaction of their own.
 pub async fn verify(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
