@@ -20,6 +20,7 @@ mod m20261206_000014_login_links;
 mod m20261206_000015_push_sessions;
 mod m20261206_000016_two_factor;
 mod m20261206_000017_devices;
+mod m20261206_000018_audit_chain;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000015_push_sessions::Migration),
             Box::new(m20261206_000016_two_factor::Migration),
             Box::new(m20261206_000017_devices::Migration),
+            Box::new(m20261206_000018_audit_chain::Migration),
         ]
     }
 }

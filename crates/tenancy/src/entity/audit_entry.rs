@@ -1,7 +1,7 @@
 use kernel::Role;
 use sea_orm::entity::prelude::*;
 
-/// One append-only audit record. Never updated or deleted.
+/// One append-only audit record. Never updated or deleted; hash-chained (see `service::audit`).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "audit_log")]
 pub struct Model {
@@ -19,6 +19,11 @@ pub struct Model {
     pub at: DateTimeUtc,
     pub prev_hash: Option<String>,
     pub hash: Option<String>,
+    /// The chain it belongs to: its tenant's id, or `installation`; none for entries older than
+    /// the chains.
+    pub chain: Option<String>,
+    /// Its place in its chain, from 1.
+    pub seq: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, Object, Result};
 use kernel::pagination::IdConnection;
 use kernel::{ContextExt, PageArgs, Role, RoleGuard, parse_id};
 
+use super::types::AuditChainIntegrity;
 use super::{AuditEntry, CurrentTenant, TenantView};
 use crate::entity::tenant::TenantStatus;
 use crate::service::{audit, tenants};
@@ -32,20 +33,35 @@ impl TenancyQuery {
         Ok(paged.into_connection(|t| t.id, |t| TenantView(Arc::new(t))))
     }
 
-    /// The audit log, newest first: an admin's own tenant; for superadmins everything, or the
-    /// tenant named by `tenantId`.
+    /// The audit log, newest first: an admin's own tenant (a superadmin's entries there without
+    /// their address); for superadmins everything, or the tenant named by `tenantId`. `filter`
+    /// narrows it by actor, target, action and time.
     #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
         tenant_id: Option<ID>,
+        filter: Option<audit::AuditFilter>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<IdConnection<AuditEntry>> {
         let request = ctx.request();
         let page = PageArgs::of_field(ctx, first, after)?;
         let tenant_id = tenant_id.as_ref().map(|id| parse_id("tenantId", id)).transpose()?;
-        let paged = audit::list(&request.db, request, tenant_id, page).await?;
+        let filter = filter.unwrap_or_default();
+        let paged = audit::list(&request.db, request, tenant_id, &filter, page).await?;
         Ok(paged.into_connection(|e| e.id, AuditEntry::from))
+    }
+
+    /// Walks the audit log's hash chains and names the first entry that does not hold (changed,
+    /// or following a removed one). Admins: their site's chain. Superadmins: the chain of the
+    /// tenant named, or with none the installation's and every tenant's.
+    #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
+    async fn audit_integrity(&self, ctx: &Context<'_>, tenant_id: Option<ID>) -> Result<Vec<AuditChainIntegrity>> {
+        let request = ctx.request();
+        let tenant_id = tenant_id.as_ref().map(|id| parse_id("tenantId", id)).transpose()?;
+        let checks = audit::integrity(&request.db, request, tenant_id).await?;
+        let viewer = request.viewer()?.role;
+        Ok(checks.into_iter().map(|c| AuditChainIntegrity::new(c, viewer)).collect())
     }
 }

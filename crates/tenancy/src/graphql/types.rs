@@ -71,6 +71,49 @@ pub struct AuditEntry {
     pub before: Option<Json<serde_json::Value>>,
     pub after: Option<Json<serde_json::Value>>,
     pub ip: Option<String>,
+    /// Its place in its site's (or the installation's) hash chain; none for entries older than
+    /// the chains.
+    pub seq: Option<i64>,
+    /// SHA-256 over the previous entry's hash and this entry (see `auditIntegrity`).
+    pub hash: Option<String>,
+}
+
+/// What walking one audit chain found.
+#[derive(SimpleObject)]
+pub struct AuditChainIntegrity {
+    /// The chain's site; null for the installation's chain (actions of no site).
+    pub tenant_id: Option<ID>,
+    /// Entries checked.
+    pub entries: u64,
+    /// Whether every entry holds.
+    pub intact: bool,
+    /// The first entry that does not hold.
+    pub first_broken: Option<AuditEntry>,
+    /// Why it does not.
+    pub problem: Option<String>,
+    /// The last entry's place and hash: keep them elsewhere to notice entries removed from the end.
+    pub last_seq: Option<i64>,
+    pub last_hash: Option<String>,
+}
+
+impl AuditChainIntegrity {
+    pub fn new(c: crate::service::audit::ChainCheck, viewer: kernel::Role) -> Self {
+        let (first_broken, problem) = match c.first_broken {
+            Some((entry, problem)) => {
+                (Some(AuditEntry::from(crate::service::audit::redact_for(viewer, entry))), Some(problem.to_owned()))
+            }
+            None => (None, None),
+        };
+        Self {
+            tenant_id: c.tenant_id.map(|t| ID(t.to_string())),
+            entries: c.entries,
+            intact: first_broken.is_none(),
+            first_broken,
+            problem,
+            last_seq: c.last_seq,
+            last_hash: c.last_hash,
+        }
+    }
 }
 
 impl From<audit_entry::Model> for AuditEntry {
@@ -87,6 +130,8 @@ impl From<audit_entry::Model> for AuditEntry {
             before: m.before.map(Json),
             after: m.after.map(Json),
             ip: m.ip,
+            seq: m.seq,
+            hash: m.hash,
         }
     }
 }

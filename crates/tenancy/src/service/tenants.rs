@@ -5,7 +5,7 @@ use kernel::pagination::{Order, paginate};
 use kernel::{AppError, AppResult, PageArgs, Paged, RequestContext, TenantScope, new_id};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect,
+    QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -141,6 +141,17 @@ pub async fn find_by_domain(conn: &impl ConnectionTrait, domain: &str) -> AppRes
         Some((_, Some(model))) => Ok(Some(with_domains(conn, model).await?)),
         _ => Ok(None),
     }
+}
+
+/// Every tenant's id, oldest first (for work over all sites, as checking every audit chain).
+pub async fn all_ids(conn: &impl ConnectionTrait) -> AppResult<Vec<Uuid>> {
+    Ok(Tenants::find()
+        .select_only()
+        .column(tenant::Column::Id)
+        .order_by_asc(tenant::Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await?)
 }
 
 /// All tenants, oldest first (superadmins only).
