@@ -14,6 +14,7 @@ pub mod observability;
 pub mod responses;
 pub mod schema;
 pub mod seed;
+pub mod tenant_stats;
 pub mod transport;
 pub mod webhooks;
 pub mod worker;

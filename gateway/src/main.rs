@@ -371,7 +371,8 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
 /// Each tenant's slug and first domain, for the start-up lines (at most 50).
 async fn sites(db: &DatabaseConnection) -> Result<Vec<(String, String)>, String> {
     let page = kernel::PageArgs { limit: 50, after: None, with_total: false };
-    let tenants =
-        tenancy::service::tenants::list(db, None, page).await.map_err(|e| format!("cannot list tenants: {e}"))?;
+    let tenants = tenancy::service::tenants::list(db, None, false, page)
+        .await
+        .map_err(|e| format!("cannot list tenants: {e}"))?;
     Ok(tenants.items.into_iter().filter_map(|t| t.domains.first().cloned().map(|d| (t.slug, d))).collect())
 }

@@ -100,7 +100,12 @@ pub fn money_invariants() -> billing::service::integrity::MoneyInvariants {
 pub fn attach_loaders(request: async_graphql::Request, ctx: &kernel::RequestContext) -> async_graphql::Request {
     let request = identity::loaders::attach(request, ctx);
     let request = billing::loaders::attach(request, ctx);
-    orders::loaders::attach(request, ctx)
+    let request = orders::loaders::attach(request, ctx);
+    let stats = crate::tenant_stats::SiteStats { db: ctx.db.clone(), now: ctx.now() };
+    request.data(async_graphql::dataloader::DataLoader::new(
+        tenancy::service::stats::TenantStatsLoader(std::sync::Arc::new(stats)),
+        tokio::spawn,
+    ))
 }
 
 /// The SDL, sorted, as committed in `schema.graphql`.

@@ -21,6 +21,7 @@ mod m20261206_000015_push_sessions;
 mod m20261206_000016_two_factor;
 mod m20261206_000017_devices;
 mod m20261206_000018_audit_chain;
+mod m20261206_000019_tenant_deletion;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000016_two_factor::Migration),
             Box::new(m20261206_000017_devices::Migration),
             Box::new(m20261206_000018_audit_chain::Migration),
+            Box::new(m20261206_000019_tenant_deletion::Migration),
         ]
     }
 }

@@ -24,6 +24,7 @@ mod query_cost;
 mod refunds;
 mod schema;
 mod tenancy;
+mod tenant_management;
 mod topups;
 mod transport;
 mod two_factor;

@@ -45,3 +45,14 @@ pub async fn refund_totals(conn: &impl ConnectionTrait, request: &RequestContext
         refunds::summary(conn, tenant.id, month, now + chrono::Duration::seconds(1)).await?;
     Ok(RefundTotals { pending_count, refunded_this_month })
 }
+
+/// Payments received from each tenant's `from` (the start of its month, say) until now, for
+/// many tenants in one statement; a tenant with none is left out.
+pub async fn revenue_since(
+    conn: &impl ConnectionTrait,
+    starts: &[(uuid::Uuid, chrono::DateTime<chrono::Utc>)],
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<std::collections::HashMap<uuid::Uuid, Money>> {
+    let paid = [EntryKind::OrderPayment, EntryKind::ManualPayment];
+    ledger::flows(conn, starts, AccountKind::PlatformRevenue, &paid, now + chrono::Duration::seconds(1)).await
+}

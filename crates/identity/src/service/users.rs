@@ -384,3 +384,23 @@ pub async fn ids_with_email_prefix(conn: &impl ConnectionTrait, tenant_id: Uuid,
         .all(conn)
         .await?)
 }
+
+/// How many users of each role each of `tenants` has, in one statement.
+pub async fn count_by_role(conn: &impl ConnectionTrait, tenants: &[Uuid]) -> AppResult<Vec<(Uuid, Role, u64)>> {
+    use sea_orm::QuerySelect;
+    if tenants.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(Option<Uuid>, Role, i64)> = Users::find()
+        .select_only()
+        .column(user::Column::TenantId)
+        .column(user::Column::Role)
+        .column_as(user::Column::Id.count(), "n")
+        .filter(user::Column::TenantId.is_in(kernel::db::in_list(tenants)))
+        .group_by(user::Column::TenantId)
+        .group_by(user::Column::Role)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(t, role, n)| t.map(|t| (t, role, n.max(0) as u64))).collect())
+}

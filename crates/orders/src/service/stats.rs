@@ -1,4 +1,4 @@
-//! The client dashboard's counts and spend.
+//! The client dashboard's counts and spend, and each tenant's orders by status.
 
 use kernel::{AppResult, Money};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
@@ -42,4 +42,26 @@ pub async fn client_stats(conn: &impl ConnectionTrait, tenant: Uuid, client: Uui
     let ids = own().select_only().column(order::Column::Id).into_query();
     stats.total_spent = billing::service::ledger::paid_for_orders(conn, tenant, ids).await?;
     Ok(stats)
+}
+
+/// How many orders of each status each of `tenants` has, in one statement.
+pub async fn count_by_status(
+    conn: &impl ConnectionTrait,
+    tenants: &[Uuid],
+) -> AppResult<Vec<(Uuid, OrderStatus, u64)>> {
+    if tenants.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(Uuid, OrderStatus, i64)> = Orders::find()
+        .select_only()
+        .column(order::Column::TenantId)
+        .column(order::Column::Status)
+        .column_as(order::Column::Id.count(), "n")
+        .filter(order::Column::TenantId.is_in(kernel::db::in_list(tenants)))
+        .group_by(order::Column::TenantId)
+        .group_by(order::Column::Status)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(t, s, n)| (t, s, n.max(0) as u64)).collect())
 }

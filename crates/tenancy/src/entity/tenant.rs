@@ -18,6 +18,8 @@ pub struct Model {
     pub feature_toggles: FeatureToggles,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// When a superadmin deleted it (softly: its hosts answer as unknown, its data stays).
+    pub deleted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -97,6 +97,22 @@ impl TenancyMutation {
         ))
     }
 
+    /// Deletes a tenant softly: its hosts and slug answer as unknown at once (on other replicas
+    /// within the tenant cache's few seconds), so its users can do nothing there; its data stays.
+    /// `CONFLICT` when it is deleted already.
+    #[graphql(guard = "RoleGuard::new(&[Role::Superadmin])")]
+    async fn delete_tenant(&self, ctx: &Context<'_>, id: ID) -> Result<TenantView> {
+        let id = parse_id("id", &id)?;
+        Ok(written(ctx, write(ctx.request(), async |txn| tenants::delete(txn, ctx.request(), id).await).await?))
+    }
+
+    /// Restores a deleted tenant as it was; `CONFLICT` when it is not deleted.
+    #[graphql(guard = "RoleGuard::new(&[Role::Superadmin])")]
+    async fn restore_tenant(&self, ctx: &Context<'_>, id: ID) -> Result<TenantView> {
+        let id = parse_id("id", &id)?;
+        Ok(written(ctx, write(ctx.request(), async |txn| tenants::restore(txn, ctx.request(), id).await).await?))
+    }
+
     /// The request's tenant's branding (its admins, or superadmins via its host or `X-Tenant`).
     /// Only the fields given change; two admins editing different fields at once both win.
     #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]

@@ -25,12 +25,20 @@ impl TenancyQuery {
         &self,
         ctx: &Context<'_>,
         status: Option<TenantStatus>,
+        #[graphql(desc = "The deleted tenants instead of the live ones.", default = false)] deleted: bool,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<IdConnection<TenantView>> {
         let page = PageArgs::of_field(ctx, first, after)?;
-        let paged = tenants::list(&ctx.request().db, status, page).await?;
+        let paged = tenants::list(&ctx.request().db, status, deleted, page).await?;
         Ok(paged.into_connection(|t| t.id, |t| TenantView(Arc::new(t))))
+    }
+
+    /// One tenant, live or deleted (superadmins); an unknown id is `NOT_FOUND`.
+    #[graphql(guard = "RoleGuard::new(&[Role::Superadmin])")]
+    async fn tenant_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<TenantView> {
+        let id = parse_id("id", &id)?;
+        Ok(TenantView(Arc::new(tenants::find(&ctx.request().db, id).await?)))
     }
 
     /// The audit log, newest first: an admin's own tenant (a superadmin's entries there without

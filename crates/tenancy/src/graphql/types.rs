@@ -1,11 +1,13 @@
 use std::sync::Arc;
 
-use async_graphql::{ID, Json, Object, SimpleObject};
-use kernel::{Role, Timestamp};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
+use kernel::{ContextExt, Role, RoleGuard, Timestamp};
 
 use crate::Tenant;
 use crate::entity::audit_entry;
 use crate::entity::tenant::{Branding, FeatureToggles, TenantStatus};
+use crate::service::stats::{TenantStats, TenantStatsLoader};
 
 /// A website of the installation. Readable by anyone in it.
 pub struct TenantView(pub Arc<Tenant>);
@@ -53,6 +55,18 @@ impl TenantView {
     }
     async fn updated_at(&self) -> Timestamp {
         self.0.updated_at.into()
+    }
+    /// When a superadmin deleted it (its hosts answer as unknown; `restoreTenant` undoes it).
+    async fn deleted_at(&self) -> Option<Timestamp> {
+        self.0.deleted_at.map(Timestamp::from)
+    }
+    /// Its users by role, orders by status and revenue this month (superadmins).
+    #[graphql(guard = "RoleGuard::new(&[Role::Superadmin])")]
+    async fn stats(&self, ctx: &Context<'_>) -> Result<TenantStats> {
+        let zone = kernel::time::time_zone(&self.0.time_zone).unwrap_or(chrono_tz::UTC);
+        let (_, month) = kernel::time::day_and_month_start(ctx.request().now(), zone);
+        let loader = ctx.data::<DataLoader<TenantStatsLoader>>()?;
+        Ok(loader.load_one((self.0.id, month)).await?.unwrap_or_default())
     }
 }
 

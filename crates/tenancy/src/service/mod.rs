@@ -3,4 +3,5 @@
 
 pub mod audit;
 pub mod directory;
+pub mod stats;
 pub mod tenants;

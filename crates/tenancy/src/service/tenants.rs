@@ -33,6 +33,7 @@ pub struct Tenant {
     pub domains: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 impl Tenant {
@@ -52,6 +53,7 @@ impl Tenant {
             domains,
             created_at: model.created_at,
             updated_at: model.updated_at,
+            deleted_at: model.deleted_at,
         }
     }
 
@@ -127,18 +129,24 @@ pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<Tenant> {
     with_domains(conn, model).await
 }
 
+/// The live tenant with this slug (a deleted one is no one's).
 pub async fn find_by_slug(conn: &impl ConnectionTrait, slug: &str) -> AppResult<Option<Tenant>> {
-    match Tenants::find().filter(tenant::Column::Slug.eq(slug)).one(conn).await? {
+    match Tenants::find()
+        .filter(tenant::Column::Slug.eq(slug))
+        .filter(tenant::Column::DeletedAt.is_null())
+        .one(conn)
+        .await?
+    {
         Some(model) => Ok(Some(with_domains(conn, model).await?)),
         None => Ok(None),
     }
 }
 
-/// The tenant a (normalized) host name belongs to.
+/// The live tenant a (normalized) host name belongs to (a deleted one's hosts are no one's).
 pub async fn find_by_domain(conn: &impl ConnectionTrait, domain: &str) -> AppResult<Option<Tenant>> {
     let found = TenantDomains::find_by_id(domain.to_owned()).find_also_related(Tenants).one(conn).await?;
     match found {
-        Some((_, Some(model))) => Ok(Some(with_domains(conn, model).await?)),
+        Some((_, Some(model))) if model.deleted_at.is_none() => Ok(Some(with_domains(conn, model).await?)),
         _ => Ok(None),
     }
 }
@@ -154,13 +162,18 @@ pub async fn all_ids(conn: &impl ConnectionTrait) -> AppResult<Vec<Uuid>> {
         .await?)
 }
 
-/// All tenants, oldest first (superadmins only).
+/// The tenants, oldest first (superadmins only): the live ones, or with `deleted` the deleted.
 pub async fn list(
     conn: &impl ConnectionTrait,
     status: Option<TenantStatus>,
+    deleted: bool,
     page: PageArgs,
 ) -> AppResult<Paged<Tenant>> {
-    let mut query = Tenants::find();
+    let mut query = Tenants::find().filter(if deleted {
+        tenant::Column::DeletedAt.is_not_null()
+    } else {
+        tenant::Column::DeletedAt.is_null()
+    });
     if let Some(status) = status {
         query = query.filter(tenant::Column::Status.eq(status));
     }
@@ -248,6 +261,7 @@ pub async fn create(conn: &impl ConnectionTrait, request: &RequestContext, input
         feature_toggles: Set(FeatureToggles::default()),
         created_at: Set(now),
         updated_at: Set(now),
+        deleted_at: Set(None),
     }
     .insert(conn)
     .await
@@ -358,6 +372,32 @@ pub async fn set_status(
             return Err(AppError::conflict(format!("tenant is already {status}")));
         }
         t.status = Set(status);
+        Ok(())
+    })
+    .await
+}
+
+/// Deletes a tenant softly (`CONFLICT` when it is deleted already): its hosts and slug answer as
+/// unknown from then on, so its users can do nothing there; its data stays for a restore.
+pub async fn delete(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<Tenant> {
+    let now = request.now();
+    modify(conn, request, id, "tenant.delete", None, |t| {
+        if t.deleted_at.as_ref().is_some() {
+            return Err(AppError::conflict("the tenant is deleted already"));
+        }
+        t.deleted_at = Set(Some(now));
+        Ok(())
+    })
+    .await
+}
+
+/// Restores a deleted tenant as it was (`CONFLICT` when it is not deleted).
+pub async fn restore(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<Tenant> {
+    modify(conn, request, id, "tenant.restore", None, |t| {
+        if t.deleted_at.as_ref().is_none() {
+            return Err(AppError::conflict("the tenant is not deleted"));
+        }
+        t.deleted_at = Set(None);
         Ok(())
     })
     .await
