@@ -101,11 +101,15 @@ pub fn attach_loaders(request: async_graphql::Request, ctx: &kernel::RequestCont
     let request = identity::loaders::attach(request, ctx);
     let request = billing::loaders::attach(request, ctx);
     let request = orders::loaders::attach(request, ctx);
-    let stats = crate::tenant_stats::SiteStats { db: ctx.db.clone(), now: ctx.now() };
-    request.data(async_graphql::dataloader::DataLoader::new(
-        tenancy::service::stats::TenantStatsLoader(std::sync::Arc::new(stats)),
-        tokio::spawn,
-    ))
+    // only superadmins read tenants' numbers: no one else's request pays for the loader
+    if ctx.viewer.as_ref().is_some_and(|v| v.role == kernel::Role::Superadmin) {
+        let stats = crate::tenant_stats::SiteStats { db: ctx.db.clone(), now: ctx.now() };
+        return request.data(async_graphql::dataloader::DataLoader::new(
+            tenancy::service::stats::TenantStatsLoader(std::sync::Arc::new(stats)),
+            tokio::spawn,
+        ));
+    }
+    request
 }
 
 /// The SDL, sorted, as committed in `schema.graphql`.

@@ -74,7 +74,9 @@ pub async fn seed_demo(db: &DatabaseConnection, clock: Arc<dyn Clock>) -> kernel
     kernel::transaction(db, async |txn| {
         let mut report = SeedReport::default();
         for demo in &DEMO_TENANTS {
-            let tenant = match tenants::find_by_slug(txn, demo.slug).await? {
+            let tenant = match tenants::find_by_slug_any(txn, demo.slug).await? {
+                // a demo site a superadmin deleted stays deleted
+                Some(t) if t.deleted_at.is_some() => continue,
                 Some(t) => t,
                 None => {
                     report.tenants_created += 1;

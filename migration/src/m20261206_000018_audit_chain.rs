@@ -8,11 +8,14 @@ enum AuditLog {
     Table,
     Chain,
     Seq,
+    Salt,
 }
 
 /// The audit log becomes hash chains: one per tenant and one for installation-wide actions. Each
 /// entry has its place in its chain (`seq`, from 1) and `hash` = SHA-256 over the previous
-/// entry's hash and its own canonical form; (chain, seq) is unique, so a chain cannot fork.
+/// entry's hash and its own canonical form with a random salt (never shown to admins: it keeps a
+/// redacted address from being found by trying every one against the hash); (chain, seq) is
+/// unique, so a chain cannot fork.
 /// Entries written before this migration stay outside the chains (`chain` null).
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -24,6 +27,11 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .alter_table(Table::alter().table(AuditLog::Table).add_column(big_integer_null(AuditLog::Seq)).to_owned())
+            .await?;
+        manager
+            .alter_table(
+                Table::alter().table(AuditLog::Table).add_column(string_len_null(AuditLog::Salt, 32)).to_owned(),
+            )
             .await?;
         manager
             .create_index(
@@ -40,7 +48,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_index(Index::drop().name("ux_audit_log_chain_seq").table(AuditLog::Table).to_owned()).await?;
-        for column in [AuditLog::Seq, AuditLog::Chain] {
+        for column in [AuditLog::Salt, AuditLog::Seq, AuditLog::Chain] {
             manager.alter_table(Table::alter().table(AuditLog::Table).drop_column(column).to_owned()).await?;
         }
         Ok(())

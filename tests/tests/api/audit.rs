@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 use tests::{TestApp, code, field};
 
-const INTEGRITY: &str = "query($t: ID) { auditIntegrity(tenantId: $t) { tenantId entries intact problem lastSeq lastHash firstBroken { id seq action } } }";
+const INTEGRITY: &str = "query($t: ID) { auditIntegrity(tenantId: $t) { tenantId entries intact problem outside lastSeq lastHash firstBroken { id seq action } } }";
 const LOG: &str = "query($f: AuditLogFilter, $t: ID) { auditLog(tenantId: $t, filter: $f, first: 100) { totalCount edges { node { id seq hash action actorId actorRole ip targetType targetId } } } }";
 
 async fn create_subject(app: &TestApp, token: &str, tenant: &str, code_: &str) -> Value {
@@ -82,11 +82,31 @@ async fn an_entry_edited_or_removed_in_the_database_is_named() {
     assert_eq!(chain["firstBroken"]["seq"].as_u64(), Some(target), "{chain}");
     assert_eq!(chain["problem"], "it was changed after it was written");
 
-    // and, the change undone by rehashing it, the next entry no longer follows it
-    let rehash = format!("UPDATE audit_log SET hash = 'forged' WHERE chain = '{tenant}' AND seq = {target}");
-    exec(&app, &rehash).await;
+    // and rehashed as a forger would (the entry now matches its hash): the next one no longer follows
+    let edited = {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        use tenancy::entity::audit_entry::{Column, Entity};
+        Entity::find()
+            .filter(Column::Chain.eq(tenant.as_str()))
+            .filter(Column::Seq.eq(target as i64))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let forged = tenancy::service::audit::entry_hash(&edited);
+    exec(&app, &format!("UPDATE audit_log SET hash = '{forged}' WHERE chain = '{tenant}' AND seq = {target}")).await;
     let after = ask(&app, &admin, INTEGRITY, json!({})).await;
-    assert_eq!(after["data"]["auditIntegrity"][0]["firstBroken"]["seq"].as_u64(), Some(target), "{after}");
+    let chain = &after["data"]["auditIntegrity"][0];
+    assert_eq!(chain["firstBroken"]["seq"].as_u64(), Some(target + 1), "{after}");
+    assert_eq!(chain["problem"], "it does not follow the entry before it");
+
+    // or taken out of the chain: counted as outside it
+    exec(&app, &format!("UPDATE audit_log SET chain = NULL WHERE chain = '{tenant}' AND seq = {last}")).await;
+    let after = ask(&app, &admin, INTEGRITY, json!({})).await;
+    let chain = &after["data"]["auditIntegrity"][0];
+    assert_eq!((chain["intact"].as_bool(), chain["outside"].as_u64()), (Some(false), Some(1)), "{after}");
+    exec(&app, &format!("UPDATE audit_log SET chain = '{tenant}' WHERE chain IS NULL AND seq = {last}")).await;
 
     // or it is removed: the entry after the gap is named
     exec(&app, &format!("DELETE FROM audit_log WHERE chain = '{tenant}' AND seq = {target}")).await;

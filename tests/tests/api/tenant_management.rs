@@ -37,6 +37,11 @@ async fn a_deleted_tenant_answers_as_unknown_keeps_its_data_and_is_restored_as_i
     let papers = tenant_id(&app, &root, "papers").await;
     let admin = app.sign_in("papers", "admin@papers.test").await;
     let users_before = app.count("users").await;
+    // an e-mail of the site is queued, not yet sent
+    let mail = tests::mail::Mail::start(&app).await;
+    let reset =
+        app.gql("mutation { requestPasswordReset(email: \"admin@papers.test\") }").tenant("papers").send().await;
+    assert!(reset["errors"].is_null(), "{reset}");
 
     let deleted = as_superadmin(&app, &root, DELETE, json!({ "id": papers })).await;
     assert!(deleted["data"]["deleteTenant"]["deletedAt"].is_string(), "{deleted}");
@@ -59,8 +64,35 @@ async fn a_deleted_tenant_answers_as_unknown_keeps_its_data_and_is_restored_as_i
     let one = as_superadmin(&app, &root, BY_ID, json!({ "id": papers })).await;
     assert_eq!(one["data"]["tenantById"]["slug"], "papers", "{one}");
     assert_eq!(app.count("users").await, users_before);
+    // its outbox sends nothing: the links would point at a site that is gone
+    while mail.worker.poll().await.unwrap().claimed > 0 {}
+    assert!(mail.sink.messages().is_empty());
     let again = as_superadmin(&app, &root, DELETE, json!({ "id": papers })).await;
     assert_eq!(code(&again), "CONFLICT", "{again}");
+    // a deleted site is not edited, its slug stays its own, and seeding the demo leaves it deleted
+    let edit = as_superadmin(
+        &app,
+        &root,
+        "mutation($id: ID!) { updateTenant(id: $id, input: {name: \"Renamed\"}) { name } }",
+        json!({ "id": papers }),
+    )
+    .await;
+    assert_eq!(code(&edit), "CONFLICT", "{edit}");
+    let input = json!({ "slug": "papers", "name": "Another", "currency": "USD", "domains": ["another.localhost"] });
+    let taken = as_superadmin(
+        &app,
+        &root,
+        "mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }",
+        json!({ "i": input }),
+    )
+    .await;
+    assert_eq!(code(&taken), "CONFLICT", "{taken}");
+    assert!(taken["errors"][0]["message"].as_str().unwrap().contains("deleted tenant"), "{taken}");
+    gateway::seed::seed_demo(&app.db, std::sync::Arc::new(app.clock.clone()))
+        .await
+        .expect("the demo seeds around a deleted site");
+    let still = as_superadmin(&app, &root, BY_ID, json!({ "id": papers })).await;
+    assert!(still["data"]["tenantById"]["deletedAt"].is_string(), "{still}");
 
     let restored = as_superadmin(&app, &root, RESTORE, json!({ "id": papers })).await;
     assert!(restored["data"]["restoreTenant"]["deletedAt"].is_null(), "{restored}");

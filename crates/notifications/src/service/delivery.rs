@@ -118,9 +118,15 @@ pub async fn deliver(run: JobRun, outlets: &Outlets) -> AppResult<()> {
         return Ok(()); // removed meanwhile: nothing to send
     };
     let kind = note.kind.code();
-    let outcome = match found.channel {
-        Channel::Email => send(db, &outlets.mailer, &found, &note).await.map_err(Failure::Retry),
-        Channel::Push => push::send(db, &outlets.push, &found, &note, run.clock.now()).await?,
+    let site = tenancy::service::tenants::find(db, found.tenant_id).await?;
+    let outcome = if site.deleted_at.is_some() {
+        // a deleted site sends nothing: its pages, which the message would point to, are gone
+        Err(Failure::Final("the site is deleted".into()))
+    } else {
+        match found.channel {
+            Channel::Email => send(db, &outlets.mailer, &found, &note).await.map_err(Failure::Retry),
+            Channel::Push => push::send(db, &outlets.push, &found, &note, run.clock.now()).await?,
+        }
     };
     let now = run.clock.now();
     let last = run.attempt >= run.max_attempts;

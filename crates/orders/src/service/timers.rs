@@ -92,23 +92,27 @@ fn target(run: &JobRun) -> AppResult<(Uuid, Uuid)> {
     }
 }
 
-/// A request of no one (the system) under the order's tenant, for the services that take one.
-async fn system(run: &JobRun, tenant: Uuid) -> AppResult<RequestContext> {
+/// A request of no one (the system) under the order's tenant, for the services that take one;
+/// none when the tenant is deleted (its timers then do nothing: its site is closed).
+async fn system(run: &JobRun, tenant: Uuid) -> AppResult<Option<RequestContext>> {
     let tenant = tenancy::service::tenants::find(&run.db, tenant).await?;
-    Ok(RequestContext {
+    if tenant.deleted_at.is_some() {
+        return Ok(None);
+    }
+    Ok(Some(RequestContext {
         db: run.db.clone(),
         clock: run.clock.clone(),
         tenant: Some(tenant.scope()),
         viewer: None,
         client: ClientInfo::default(),
-    })
+    }))
 }
 
 /// `orders.offer_lapse`: the offer is still unanswered; the order goes back to the pool.
 pub async fn lapse_offer(run: JobRun) -> AppResult<()> {
     let (id, event) = target(&run)?;
     let Some(tenant) = run.tenant_id else { return Err(AppError::internal("an order timer without a tenant")) };
-    let request = system(&run, tenant).await?;
+    let Some(request) = system(&run, tenant).await? else { return Ok(()) };
     kernel::write(&request, async |txn| {
         if !still(txn, id, event).await? {
             return Ok(());
@@ -153,7 +157,7 @@ pub async fn lapse_offer(run: JobRun) -> AppResult<()> {
 pub async fn auto_complete(run: JobRun) -> AppResult<()> {
     let (id, event) = target(&run)?;
     let Some(tenant) = run.tenant_id else { return Err(AppError::internal("an order timer without a tenant")) };
-    let request = system(&run, tenant).await?;
+    let Some(request) = system(&run, tenant).await? else { return Ok(()) };
     kernel::write(&request, async |txn| {
         if !still(txn, id, event).await? {
             return Ok(());
@@ -200,7 +204,7 @@ pub async fn late_check(run: JobRun) -> AppResult<()> {
     if order.writer_deadline > now {
         return Ok(()); // not late (yet): the move that changes the deadline schedules its own check
     }
-    let request = system(&run, order.tenant_id).await?;
+    let Some(request) = system(&run, order.tenant_id).await? else { return Ok(()) };
     kernel::write(&request, async |txn| {
         let cause = format!("order:{}:late:{}", order.id, order.writer_deadline.timestamp());
         let mut told = vec![writer];

@@ -24,6 +24,9 @@ pub struct Model {
     pub chain: Option<String>,
     /// Its place in its chain, from 1.
     pub seq: Option<i64>,
+    /// 128 random bits in its hash, so that a field withheld from a reader (a superadmin's
+    /// address, from a site's admins) cannot be found by hashing guesses.
+    pub salt: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -108,24 +108,30 @@ pub struct AuditChainIntegrity {
     /// The last entry's place and hash: keep them elsewhere to notice entries removed from the end.
     pub last_seq: Option<i64>,
     pub last_hash: Option<String>,
+    /// Entries of the chain's site that are not in the chain (written around it, or moved out of
+    /// it): none in a log that holds.
+    pub outside: u64,
 }
 
 impl AuditChainIntegrity {
     pub fn new(c: crate::service::audit::ChainCheck, viewer: kernel::Role) -> Self {
+        let intact = c.intact();
+        let outside = (c.outside > 0).then(|| format!("{} entries are outside the chain", c.outside));
         let (first_broken, problem) = match c.first_broken {
             Some((entry, problem)) => {
                 (Some(AuditEntry::from(crate::service::audit::redact_for(viewer, entry))), Some(problem.to_owned()))
             }
-            None => (None, None),
+            None => (None, outside),
         };
         Self {
             tenant_id: c.tenant_id.map(|t| ID(t.to_string())),
             entries: c.entries,
-            intact: first_broken.is_none(),
+            intact,
             first_broken,
             problem,
             last_seq: c.last_seq,
             last_hash: c.last_hash,
+            outside: c.outside,
         }
     }
 }

@@ -12,7 +12,9 @@
 use chrono::{DateTime, Utc};
 use kernel::pagination::{Order, paginate};
 use kernel::{AppError, AppResult, PageArgs, Paged, RequestContext, Role, new_id};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -87,6 +89,7 @@ pub fn entry_hash(e: &audit_entry::Model) -> String {
         e.after,
         e.ip,
         e.at.timestamp_micros(),
+        e.salt,
     ]);
     let mut text = String::new();
     canonical_json(&fields, &mut text);
@@ -95,6 +98,14 @@ pub fn entry_hash(e: &audit_entry::Model) -> String {
     digest.update(b"\n");
     digest.update(text.as_bytes());
     hex::encode(digest.finalize())
+}
+
+/// 128 random bits, hex.
+fn salt() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
 }
 
 /// A time as the database keeps it (microseconds), so that what was hashed is what is read back.
@@ -137,6 +148,7 @@ pub async fn record(conn: &impl ConnectionTrait, request: &RequestContext, chang
         hash: None,
         chain: Some(chain),
         seq: Some(seq),
+        salt: Some(salt()),
     };
     entry.hash = Some(entry_hash(&entry));
     AuditEntries::insert(audit_entry::ActiveModel::from(entry)).exec_without_returning(conn).await?;
@@ -155,6 +167,15 @@ pub struct ChainCheck {
     /// The last entry's place and hash: kept elsewhere, they show a removed tail.
     pub last_seq: Option<i64>,
     pub last_hash: Option<String>,
+    /// Entries of the chain's tenant that are not in the chain (a row written around it, or
+    /// moved out of it): none in a log that holds.
+    pub outside: u64,
+}
+
+impl ChainCheck {
+    pub fn intact(&self) -> bool {
+        self.first_broken.is_none() && self.outside == 0
+    }
 }
 
 /// Entries read at a time while walking a chain.
@@ -162,10 +183,23 @@ const WALK_BATCH: u64 = 500;
 
 /// Walks `tenant`'s chain (or the installation's) from its first entry and names the first entry
 /// that was changed (its hash does not match it), that does not follow the one before (its
-/// `prev_hash`), or that follows a removed one (its `seq` skips).
+/// `prev_hash`), or that follows a removed one (its `seq` skips); and counts the entries of the
+/// tenant that are not in its chain at all (written past it, or moved out of it).
 pub async fn verify(conn: &impl ConnectionTrait, tenant: Option<Uuid>) -> AppResult<ChainCheck> {
     let chain = chain_of(tenant);
-    let mut check = ChainCheck { tenant_id: tenant, entries: 0, first_broken: None, last_seq: None, last_hash: None };
+    let mut check =
+        ChainCheck { tenant_id: tenant, entries: 0, first_broken: None, last_seq: None, last_hash: None, outside: 0 };
+    let of_tenant = match tenant {
+        Some(t) => audit_entry::Column::TenantId.eq(t),
+        None => audit_entry::Column::TenantId.is_null(),
+    };
+    // spelled out: NOT over a NULL chain or seq would be NULL, and let the row pass
+    let outside = Condition::any()
+        .add(audit_entry::Column::Chain.is_null())
+        .add(audit_entry::Column::Chain.ne(chain.as_str()))
+        .add(audit_entry::Column::Seq.is_null())
+        .add(audit_entry::Column::Seq.lt(1));
+    check.outside = AuditEntries::find().filter(of_tenant).filter(outside).count(conn).await?;
     let mut prev: Option<(i64, Option<String>)> = None;
     loop {
         let after = prev.as_ref().map_or(0, |(seq, _)| *seq);

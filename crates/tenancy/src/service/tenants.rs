@@ -129,7 +129,15 @@ pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<Tenant> {
     with_domains(conn, model).await
 }
 
-/// The live tenant with this slug (a deleted one is no one's).
+/// The tenant with this slug, deleted or not (a deleted tenant keeps its slug, to be restored).
+pub async fn find_by_slug_any(conn: &impl ConnectionTrait, slug: &str) -> AppResult<Option<Tenant>> {
+    match Tenants::find().filter(tenant::Column::Slug.eq(slug)).one(conn).await? {
+        Some(model) => Ok(Some(with_domains(conn, model).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The live tenant with this slug; a deleted one's answers as unknown.
 pub async fn find_by_slug(conn: &impl ConnectionTrait, slug: &str) -> AppResult<Option<Tenant>> {
     match Tenants::find()
         .filter(tenant::Column::Slug.eq(slug))
@@ -244,8 +252,9 @@ pub async fn create(conn: &impl ConnectionTrait, request: &RequestContext, input
     let time_zone = validate::time_zone("timeZone", input.time_zone.as_deref().unwrap_or("UTC"))?;
     let contact_email = input.contact_email.as_deref().map(|e| validate::email("contactEmail", e)).transpose()?;
     let domains = normalize_domains(&input.domains)?;
-    if find_by_slug(conn, &slug).await?.is_some() {
-        return Err(AppError::conflict(format!("slug '{slug}' is taken")).with_field("slug"));
+    if let Some(taken) = find_by_slug_any(conn, &slug).await? {
+        let whose = if taken.deleted_at.is_some() { " by a deleted tenant (restoreTenant brings it back)" } else { "" };
+        return Err(AppError::conflict(format!("slug '{slug}' is taken{whose}")).with_field("slug"));
     }
     let now = request.now();
     let model = tenant::ActiveModel {
@@ -298,6 +307,9 @@ async fn modify(
 ) -> AppResult<Tenant> {
     let model =
         Tenants::find_by_id(id).lock_exclusive().one(conn).await?.ok_or_else(|| AppError::not_found("tenant"))?;
+    if model.deleted_at.is_some() && action != "tenant.restore" {
+        return Err(AppError::conflict("the tenant is deleted; restore it first (restoreTenant)"));
+    }
     let before = with_domains(conn, model.clone()).await?;
     if let Some(domains) = domains {
         insert_domains(conn, id, domains, request.now()).await?;
@@ -377,14 +389,12 @@ pub async fn set_status(
     .await
 }
 
-/// Deletes a tenant softly (`CONFLICT` when it is deleted already): its hosts and slug answer as
+/// Deletes a tenant softly (`CONFLICT` when it is deleted already, as for any change to a deleted
+/// tenant but its restoration): its hosts and slug answer as
 /// unknown from then on, so its users can do nothing there; its data stays for a restore.
 pub async fn delete(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<Tenant> {
     let now = request.now();
     modify(conn, request, id, "tenant.delete", None, |t| {
-        if t.deleted_at.as_ref().is_some() {
-            return Err(AppError::conflict("the tenant is deleted already"));
-        }
         t.deleted_at = Set(Some(now));
         Ok(())
     })
