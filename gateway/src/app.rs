@@ -47,6 +47,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub schema: AppSchema,
     pub directory: Arc<TenantDirectory>,
+    /// The installation's settings and kill switches, as this process knows them.
+    pub system: Arc<tenancy::SystemState>,
     pub sql_stats: bool,
     pub introspection: bool,
     pub identity: IdentitySettings,
@@ -68,8 +70,10 @@ pub fn build_app(options: AppOptions) -> (Router, Arc<AppState>) {
     let mut db = options.db;
     count_statements(&mut db, None);
     let directory = Arc::new(TenantDirectory::new(options.tenant_cache_ttl));
+    let system = Arc::new(tenancy::SystemState::default());
     let schema = schema::builder(options.introspection)
         .data(directory.clone())
+        .data(system.clone())
         .data(options.identity.clone())
         .data(options.providers.clone())
         .data(options.push)
@@ -81,6 +85,7 @@ pub fn build_app(options: AppOptions) -> (Router, Arc<AppState>) {
         clock: options.clock,
         schema,
         directory,
+        system,
         sql_stats: options.sql_stats,
         introspection: options.introspection,
         identity: options.identity,

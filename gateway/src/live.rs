@@ -197,7 +197,8 @@ async fn accept(
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let slug = setting(payload, headers, "x-tenant").map(str::to_owned);
     let tenant = state.directory.resolve(&db, host.as_deref(), slug.as_deref()).await?;
-    let scope = tenant.as_ref().map(|t| t.scope());
+    let killed = state.system.kill_switches(&db).await?;
+    let scope = tenant.as_ref().map(|t| t.scope_under(killed));
     let token = match setting(payload, headers, "authorization") {
         Some(auth) => Some(
             auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("bearer ")).unwrap_or(auth).trim().to_owned(),

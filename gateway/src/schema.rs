@@ -8,7 +8,7 @@ use jobs::{JobsMutation, JobsQuery};
 use kernel::{Role, RoleGuard};
 use notifications::{NotificationsMutation, NotificationsQuery};
 use orders::{OrdersMutation, OrdersQuery};
-use tenancy::{TenancyMutation, TenancyQuery};
+use tenancy::{SystemMutation, SystemQuery, TenancyMutation, TenancyQuery};
 
 use crate::limits::QueryLimits;
 
@@ -50,11 +50,21 @@ impl DashboardQuery {
 }
 
 #[derive(MergedObject, Default)]
-pub struct Query(TenancyQuery, IdentityQuery, BillingQuery, OrdersQuery, JobsQuery, NotificationsQuery, DashboardQuery);
+pub struct Query(
+    TenancyQuery,
+    SystemQuery,
+    IdentityQuery,
+    BillingQuery,
+    OrdersQuery,
+    JobsQuery,
+    NotificationsQuery,
+    DashboardQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     TenancyMutation,
+    SystemMutation,
     IdentityMutation,
     BillingMutation,
     OrdersMutation,

@@ -88,7 +88,8 @@ async fn prepare_and_execute(
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let tenant =
         state.directory.resolve(&db, header("host"), header("x-tenant")).await.map_err(|e| (StatusCode::OK, e))?;
-    let scope = tenant.as_ref().map(|t| t.scope());
+    let killed = state.system.kill_switches(&state.db).await.map_err(|e| (StatusCode::OK, e))?;
+    let scope = tenant.as_ref().map(|t| t.scope_under(killed));
 
     let mut clear_cookie = false;
     let viewer = match credentials(headers) {

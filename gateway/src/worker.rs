@@ -28,6 +28,7 @@ pub fn registry(outlets: Outlets) -> Registry {
         .on(timers::OFFER_LAPSE, timers::lapse_offer)
         .on(timers::AUTO_COMPLETE, timers::auto_complete)
         .on(timers::LATE_CHECK, timers::late_check)
+        .on(tenancy::service::system::FLAG_CHANGE_JOB, tenancy::service::system::apply_scheduled)
 }
 
 /// A worker with this program's job kinds.

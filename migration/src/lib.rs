@@ -22,6 +22,7 @@ mod m20261206_000016_two_factor;
 mod m20261206_000017_devices;
 mod m20261206_000018_audit_chain;
 mod m20261206_000019_tenant_deletion;
+mod m20261206_000020_system_settings;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000017_devices::Migration),
             Box::new(m20261206_000018_audit_chain::Migration),
             Box::new(m20261206_000019_tenant_deletion::Migration),
+            Box::new(m20261206_000020_system_settings::Migration),
         ]
     }
 }

@@ -48,7 +48,7 @@ impl RequestContext {
     /// `Ok` when the request's tenant has `feature` on; `FORBIDDEN` (`FEATURE_DISABLED`) when it
     /// is off, and `NOT_FOUND` (`NO_TENANT`) without a tenant: no tenant, no features.
     pub fn require_feature(&self, feature: Feature) -> AppResult<()> {
-        self.tenant()?.features.require(feature)
+        self.tenant()?.require(feature)
     }
 
     /// The viewer, who must hold one of `roles` (`UNAUTHENTICATED` / `FORBIDDEN` otherwise).

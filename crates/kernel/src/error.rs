@@ -54,6 +54,7 @@ pub enum Reason {
     NoTenant,
     TenantSuspended,
     FeatureDisabled,
+    GlobalKillSwitch,
     RegistrationClosed,
     RoleNotGrantable,
     InvalidCredentials,

@@ -72,8 +72,10 @@ pub enum MessageType {
     WriterEditor,
 }
 
-/// A feature a tenant can switch off: one per boolean toggle that gates API fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A feature a tenant can switch off: one per boolean toggle that gates API fields. A
+/// superadmin can also switch one off everywhere at once (a global kill switch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Enum)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Feature {
     MagicLinkLogin,
     PasswordReset,
@@ -90,6 +92,26 @@ pub enum Feature {
 }
 
 impl Feature {
+    /// Every feature, in a fixed order (its bit in [`KillSwitches`]).
+    pub const ALL: [Feature; 12] = [
+        Feature::MagicLinkLogin,
+        Feature::PasswordReset,
+        Feature::Messaging,
+        Feature::Drafts,
+        Feature::Presets,
+        Feature::Portfolios,
+        Feature::WriterFeedback,
+        Feature::Wallet,
+        Feature::Disputes,
+        Feature::Escalations,
+        Feature::ClassOrders,
+        Feature::SpecialOrders,
+    ];
+
+    fn bit(self) -> u32 {
+        1 << Feature::ALL.iter().position(|f| *f == self).unwrap_or(31)
+    }
+
     /// How the refusal names it ("drafts are turned off on this site").
     pub fn label(self) -> &'static str {
         match self {
@@ -109,7 +131,47 @@ impl Feature {
     }
 }
 
+/// The features a superadmin switched off on every site at once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KillSwitches(u32);
+
+impl KillSwitches {
+    pub fn of(features: &[Feature]) -> Self {
+        Self(features.iter().fold(0, |bits, f| bits | f.bit()))
+    }
+
+    pub fn contains(self, feature: Feature) -> bool {
+        self.0 & feature.bit() != 0
+    }
+
+    /// `toggles` as they hold under these switches: what is switched off everywhere is off.
+    pub fn apply(self, toggles: &FeatureToggles) -> FeatureToggles {
+        let mut out = toggles.clone();
+        for feature in Feature::ALL.into_iter().filter(|f| self.contains(*f)) {
+            *out.slot(feature) = false;
+        }
+        out
+    }
+}
+
 impl FeatureToggles {
+    fn slot(&mut self, feature: Feature) -> &mut bool {
+        match feature {
+            Feature::MagicLinkLogin => &mut self.magic_link_login,
+            Feature::PasswordReset => &mut self.password_reset,
+            Feature::Messaging => &mut self.messaging,
+            Feature::Drafts => &mut self.drafts,
+            Feature::Presets => &mut self.presets,
+            Feature::Portfolios => &mut self.portfolios,
+            Feature::WriterFeedback => &mut self.writer_feedback,
+            Feature::Wallet => &mut self.wallet,
+            Feature::Disputes => &mut self.disputes,
+            Feature::Escalations => &mut self.escalations,
+            Feature::ClassOrders => &mut self.class_orders,
+            Feature::SpecialOrders => &mut self.special_orders,
+        }
+    }
+
     pub fn is_on(&self, feature: Feature) -> bool {
         match feature {
             Feature::MagicLinkLogin => self.magic_link_login,
@@ -133,6 +195,12 @@ impl FeatureToggles {
     }
 }
 
+/// The refusal of a feature switched off on every site (`FORBIDDEN`, reason `GLOBAL_KILL_SWITCH`).
+pub fn killed(feature: Feature) -> AppError {
+    AppError::forbidden(format!("{} are turned off on every site for now", feature.label()))
+        .with_reason(Reason::GlobalKillSwitch)
+}
+
 /// The refusal of a switched-off feature.
 pub fn disabled(feature: Feature) -> AppError {
     AppError::forbidden(format!("{} are turned off on this site", feature.label())).with_reason(Reason::FeatureDisabled)
@@ -151,5 +219,19 @@ mod tests {
         assert_eq!(err.code, crate::ErrorCode::Forbidden);
         assert_eq!(err.reason, Some(Reason::FeatureDisabled));
         assert!(stored.require(Feature::Wallet).is_ok());
+    }
+
+    #[test]
+    fn a_kill_switch_turns_its_feature_off_and_only_it() {
+        let switches = KillSwitches::of(&[Feature::Wallet, Feature::Drafts]);
+        assert!(switches.contains(Feature::Wallet) && switches.contains(Feature::Drafts));
+        assert!(!switches.contains(Feature::Presets));
+        let toggles = switches.apply(&FeatureToggles::default());
+        assert!(!toggles.wallet && !toggles.drafts && toggles.presets && toggles.password_reset);
+        for feature in Feature::ALL {
+            assert!(!KillSwitches::of(&[feature]).apply(&FeatureToggles::default()).is_on(feature));
+            assert!(KillSwitches::of(&[feature]).contains(feature));
+        }
+        assert_eq!(KillSwitches::default().apply(&FeatureToggles::default()), FeatureToggles::default());
     }
 }

@@ -21,7 +21,7 @@ pub mod write;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use context::{ClientInfo, ContextExt, RequestContext};
 pub use error::{AppError, AppResult, ErrorCode, Reason};
-pub use features::{Feature, FeatureToggles, MessageType};
+pub use features::{Feature, FeatureToggles, KillSwitches, MessageType};
 pub use id::{new_id, parse_id};
 pub use inline::Inline;
 pub use money::{Money, RATE_ONE, Rate};

@@ -66,7 +66,21 @@ pub struct TenantScope {
     pub currency: String,
     /// Where its days and months begin (dashboards count "today" in it).
     pub time_zone: chrono_tz::Tz,
+    /// The site's toggles, with what is switched off on every site off.
     pub features: std::sync::Arc<crate::FeatureToggles>,
+    /// What a superadmin switched off on every site (the refusal says so).
+    pub killed: crate::features::KillSwitches,
+}
+
+impl TenantScope {
+    /// `Ok` when `feature` is on here; `FORBIDDEN` with reason `GLOBAL_KILL_SWITCH` when it is
+    /// off on every site, `FEATURE_DISABLED` when this site turned it off.
+    pub fn require(&self, feature: crate::Feature) -> crate::AppResult<()> {
+        if self.killed.contains(feature) {
+            return Err(crate::features::killed(feature));
+        }
+        self.features.require(feature)
+    }
 }
 
 /// The authenticated user of a request.

@@ -5,6 +5,7 @@ pub mod entity;
 pub mod graphql;
 pub mod service;
 
-pub use graphql::{TenancyMutation, TenancyQuery};
+pub use graphql::{SystemMutation, SystemQuery, TenancyMutation, TenancyQuery};
 pub use service::directory::TenantDirectory;
+pub use service::system::SystemState;
 pub use service::tenants::Tenant;

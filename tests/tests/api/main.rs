@@ -23,6 +23,7 @@ mod queries;
 mod query_cost;
 mod refunds;
 mod schema;
+mod system;
 mod tenancy;
 mod tenant_management;
 mod topups;

@@ -79,11 +79,18 @@ impl IdentityMutation {
     /// Creates a CLIENT account where the tenant allows registration; then sign in with
     /// `signIn`. The answer is the same whether the address was free or already had an account
     /// (nothing is created then), so sign-up does not reveal who has an account. At most 20
-    /// sign-ups an hour from one address.
+    /// sign-ups an hour from one address. Closed where the site or the installation closed it.
     async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> Result<SignUpResult> {
         let request = ctx.request();
         let tenant = request.tenant()?;
-        let allow = ctx.data_opt::<CurrentTenant>().and_then(|c| c.0.as_ref()).is_some_and(|t| t.allow_registration);
+        let site_allows =
+            ctx.data_opt::<CurrentTenant>().and_then(|c| c.0.as_ref()).is_some_and(|t| t.allow_registration);
+        // the installation's switch closes every site's sign-ups at once
+        let installation_allows = match ctx.data_opt::<std::sync::Arc<tenancy::SystemState>>() {
+            Some(system) => system.settings(&request.db).await?.registration_open,
+            None => true,
+        };
+        let allow = site_allows && installation_allows;
         throttle::sign_up(&request.db, request, tenant.id).await?;
         let prepared = users::prepare(&input.email, &input.display_name, Role::Client, &input.password).await?;
         write(request, async |txn| users::sign_up(txn, tenant, allow, prepared, request.now()).await).await?;

@@ -2,12 +2,14 @@
 
 mod mutation;
 mod query;
+mod system;
 mod types;
 
 use std::sync::Arc;
 
 pub use mutation::TenancyMutation;
 pub use query::TenancyQuery;
+pub use system::{SystemMutation, SystemQuery};
 pub use types::{AuditEntry, TenantView};
 
 use crate::Tenant;

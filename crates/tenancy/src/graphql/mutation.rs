@@ -4,7 +4,8 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use kernel::{ContextExt, Role, RoleGuard, parse_id, write};
 
 use super::TenantView;
-use crate::entity::tenant::{Branding, FeatureToggles, MessageType, TenantStatus};
+use crate::entity::tenant::{Branding, FeatureToggles, TenantStatus};
+use crate::service::tenants::FeatureTogglesInput;
 use crate::service::tenants::{self, NewTenant, TenantChanges};
 use crate::{Tenant, TenantDirectory};
 
@@ -19,27 +20,6 @@ pub struct BrandingInput {
     pub primary_color: MaybeUndefined<String>,
     pub secondary_color: MaybeUndefined<String>,
     pub footer_text: MaybeUndefined<String>,
-}
-
-/// Absent fields keep their value.
-#[derive(InputObject)]
-pub struct FeatureTogglesInput {
-    pub magic_link_login: Option<bool>,
-    pub two_factor_required: Option<bool>,
-    pub password_reset: Option<bool>,
-    pub messaging: Option<bool>,
-    pub allowed_message_types: Option<Vec<MessageType>>,
-    pub max_pages_per_order: Option<i32>,
-    pub max_slides_per_order: Option<i32>,
-    pub drafts: Option<bool>,
-    pub presets: Option<bool>,
-    pub portfolios: Option<bool>,
-    pub writer_feedback: Option<bool>,
-    pub wallet: Option<bool>,
-    pub disputes: Option<bool>,
-    pub escalations: Option<bool>,
-    pub class_orders: Option<bool>,
-    pub special_orders: Option<bool>,
 }
 
 #[derive(Default)]
@@ -139,35 +119,7 @@ impl TenancyMutation {
     #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Superadmin])")]
     async fn update_tenant_feature_toggles(&self, ctx: &Context<'_>, input: FeatureTogglesInput) -> Result<TenantView> {
         let tenant = ctx.request().tenant()?.id;
-        let patch = move |t: &mut FeatureToggles| {
-            let set = |slot: &mut bool, v: Option<bool>| {
-                if let Some(v) = v {
-                    *slot = v;
-                }
-            };
-            set(&mut t.magic_link_login, input.magic_link_login);
-            set(&mut t.two_factor_required, input.two_factor_required);
-            set(&mut t.password_reset, input.password_reset);
-            set(&mut t.messaging, input.messaging);
-            set(&mut t.drafts, input.drafts);
-            set(&mut t.presets, input.presets);
-            set(&mut t.portfolios, input.portfolios);
-            set(&mut t.writer_feedback, input.writer_feedback);
-            set(&mut t.wallet, input.wallet);
-            set(&mut t.disputes, input.disputes);
-            set(&mut t.escalations, input.escalations);
-            set(&mut t.class_orders, input.class_orders);
-            set(&mut t.special_orders, input.special_orders);
-            if let Some(types) = input.allowed_message_types {
-                t.allowed_message_types = types;
-            }
-            if let Some(n) = input.max_pages_per_order {
-                t.max_pages_per_order = n;
-            }
-            if let Some(n) = input.max_slides_per_order {
-                t.max_slides_per_order = n;
-            }
-        };
+        let patch = move |t: &mut FeatureToggles| input.apply(t);
         Ok(written(
             ctx,
             write(ctx.request(), async |txn| tenants::update_feature_toggles(txn, ctx.request(), tenant, patch).await)

@@ -119,6 +119,38 @@ pub async fn record(conn: &impl ConnectionTrait, request: &RequestContext, chang
         return Ok(());
     };
     let tenant_id = change.tenant_id.or(viewer.tenant_id).or(request.tenant.as_ref().map(|t| t.id));
+    let by = Actor { user: Some((viewer.user_id, viewer.role)), ip: request.client.ip.clone(), at: request.now() };
+    append(conn, tenant_id, by, change).await
+}
+
+/// Records an installation-wide `change` (the system's settings and global flags) in the
+/// installation's chain, whatever site the request came through.
+pub async fn record_installation(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    change: Change<'_>,
+) -> AppResult<()> {
+    let Some(viewer) = request.viewer.as_ref().filter(|v| v.role.is_audited()) else {
+        return Ok(());
+    };
+    let by = Actor { user: Some((viewer.user_id, viewer.role)), ip: request.client.ip.clone(), at: request.now() };
+    append(conn, change.tenant_id, by, change).await
+}
+
+/// Records what the system did of itself (a scheduled change applied by a job): no actor.
+pub async fn record_system(conn: &impl ConnectionTrait, at: DateTime<Utc>, change: Change<'_>) -> AppResult<()> {
+    append(conn, change.tenant_id, Actor { user: None, ip: None, at }, change).await
+}
+
+/// Who made a change, from where, when.
+struct Actor {
+    user: Option<(Uuid, Role)>,
+    ip: Option<String>,
+    at: DateTime<Utc>,
+}
+
+/// Appends `change` to `tenant_id`'s chain (the installation's for none).
+async fn append(conn: &impl ConnectionTrait, tenant_id: Option<Uuid>, by: Actor, change: Change<'_>) -> AppResult<()> {
     let chain = chain_of(tenant_id);
     // one append at a time per chain, until the caller's transaction ends
     kernel::db::lock_key(conn, &format!("audit:{chain}")).await?;
@@ -135,15 +167,15 @@ pub async fn record(conn: &impl ConnectionTrait, request: &RequestContext, chang
     let mut entry = audit_entry::Model {
         id: new_id(),
         tenant_id,
-        actor_id: Some(viewer.user_id),
-        actor_role: Some(viewer.role),
+        actor_id: by.user.map(|(id, _)| id),
+        actor_role: by.user.map(|(_, role)| role),
         action: change.action.to_owned(),
         target_type: change.target_type.to_owned(),
         target_id: change.target_id,
         before: change.before,
         after: change.after,
-        ip: request.client.ip.clone(),
-        at: to_micros(request.now()),
+        ip: by.ip,
+        at: to_micros(by.at),
         prev_hash,
         hash: None,
         chain: Some(chain),

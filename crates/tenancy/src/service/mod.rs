@@ -4,4 +4,5 @@
 pub mod audit;
 pub mod directory;
 pub mod stats;
+pub mod system;
 pub mod tenants;

@@ -57,14 +57,21 @@ impl Tenant {
         }
     }
 
+    /// Its scope for work of no request (jobs, the seed): its own toggles.
     pub fn scope(&self) -> TenantScope {
+        self.scope_under(kernel::KillSwitches::default())
+    }
+
+    /// Its scope for a request, under the installation's kill switches.
+    pub fn scope_under(&self, killed: kernel::KillSwitches) -> TenantScope {
         TenantScope {
             id: self.id,
             slug: self.slug.clone(),
             currency: self.currency.clone(),
             // validated on the way in; an unknown name (older data) counts as UTC
             time_zone: kernel::time::time_zone(&self.time_zone).unwrap_or(chrono_tz::UTC),
-            features: std::sync::Arc::new(self.feature_toggles.clone()),
+            features: std::sync::Arc::new(killed.apply(&self.feature_toggles)),
+            killed,
         }
     }
 
@@ -267,7 +274,8 @@ pub async fn create(conn: &impl ConnectionTrait, request: &RequestContext, input
         allow_registration: Set(input.allow_registration.unwrap_or(true)),
         status: Set(TenantStatus::Active),
         branding: Set(Branding::default()),
-        feature_toggles: Set(FeatureToggles::default()),
+        // as the installation's settings say a new site starts
+        feature_toggles: Set(crate::service::system::load(conn).await?.default_feature_toggles),
         created_at: Set(now),
         updated_at: Set(now),
         deleted_at: Set(None),
@@ -428,11 +436,65 @@ fn check_branding(b: Branding) -> AppResult<Branding> {
     })
 }
 
+/// Absent fields keep their value.
+#[derive(Debug, async_graphql::InputObject)]
+pub struct FeatureTogglesInput {
+    pub magic_link_login: Option<bool>,
+    pub two_factor_required: Option<bool>,
+    pub password_reset: Option<bool>,
+    pub messaging: Option<bool>,
+    pub allowed_message_types: Option<Vec<kernel::MessageType>>,
+    pub max_pages_per_order: Option<i32>,
+    pub max_slides_per_order: Option<i32>,
+    pub drafts: Option<bool>,
+    pub presets: Option<bool>,
+    pub portfolios: Option<bool>,
+    pub writer_feedback: Option<bool>,
+    pub wallet: Option<bool>,
+    pub disputes: Option<bool>,
+    pub escalations: Option<bool>,
+    pub class_orders: Option<bool>,
+    pub special_orders: Option<bool>,
+}
+
+impl FeatureTogglesInput {
+    /// Sets the toggles given; the others keep their value.
+    pub fn apply(self, t: &mut FeatureToggles) {
+        let set = |slot: &mut bool, v: Option<bool>| {
+            if let Some(v) = v {
+                *slot = v;
+            }
+        };
+        set(&mut t.magic_link_login, self.magic_link_login);
+        set(&mut t.two_factor_required, self.two_factor_required);
+        set(&mut t.password_reset, self.password_reset);
+        set(&mut t.messaging, self.messaging);
+        set(&mut t.drafts, self.drafts);
+        set(&mut t.presets, self.presets);
+        set(&mut t.portfolios, self.portfolios);
+        set(&mut t.writer_feedback, self.writer_feedback);
+        set(&mut t.wallet, self.wallet);
+        set(&mut t.disputes, self.disputes);
+        set(&mut t.escalations, self.escalations);
+        set(&mut t.class_orders, self.class_orders);
+        set(&mut t.special_orders, self.special_orders);
+        if let Some(types) = self.allowed_message_types {
+            t.allowed_message_types = types;
+        }
+        if let Some(n) = self.max_pages_per_order {
+            t.max_pages_per_order = n;
+        }
+        if let Some(n) = self.max_slides_per_order {
+            t.max_slides_per_order = n;
+        }
+    }
+}
+
 /// The most pages and slides a tenant may allow in one order (the pricing engine's bounds).
 pub const MAX_PAGES_PER_ORDER: i32 = 1000;
 pub const MAX_SLIDES_PER_ORDER: i32 = 500;
 
-fn check_toggles(t: &FeatureToggles) -> AppResult<()> {
+pub(crate) fn check_toggles(t: &FeatureToggles) -> AppResult<()> {
     if !(1..=MAX_PAGES_PER_ORDER).contains(&t.max_pages_per_order) {
         return Err(AppError::bad_input("maxPagesPerOrder", "must be between 1 and 1000"));
     }
