@@ -92,7 +92,7 @@ pub enum Feature {
 }
 
 impl Feature {
-    /// Every feature, in a fixed order (its bit in [`KillSwitches`]).
+    /// Every feature.
     pub const ALL: [Feature; 12] = [
         Feature::MagicLinkLogin,
         Feature::PasswordReset,
@@ -109,7 +109,20 @@ impl Feature {
     ];
 
     fn bit(self) -> u32 {
-        1 << Feature::ALL.iter().position(|f| *f == self).unwrap_or(31)
+        1 << match self {
+            Feature::MagicLinkLogin => 0,
+            Feature::PasswordReset => 1,
+            Feature::Messaging => 2,
+            Feature::Drafts => 3,
+            Feature::Presets => 4,
+            Feature::Portfolios => 5,
+            Feature::WriterFeedback => 6,
+            Feature::Wallet => 7,
+            Feature::Disputes => 8,
+            Feature::Escalations => 9,
+            Feature::ClassOrders => 10,
+            Feature::SpecialOrders => 11,
+        }
     }
 
     /// How the refusal names it ("drafts are turned off on this site").

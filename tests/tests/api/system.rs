@@ -13,7 +13,7 @@ const RESET: &str = "mutation($e: String!) { requestPasswordReset(email: $e) }";
 const SCHEDULE: &str = "mutation($f: Feature!, $e: Boolean!, $at: DateTime!) { scheduleFlagChange(feature: $f, enabled: $e, at: $at) { id feature enabled at status doneAt } }";
 const CANCEL: &str = "mutation($id: ID!) { cancelFlagChange(id: $id) { id status doneAt } }";
 const SETTINGS: &str = "{ systemSettings { registrationOpen maintenanceBanner defaultFeatureToggles { drafts maxPagesPerOrder } globalFlags { feature enabled } } }";
-const UPDATE: &str = "mutation($t: FeatureTogglesInput, $r: Boolean, $b: String) { updateSystemSettings(defaultFeatureToggles: $t, registrationOpen: $r, maintenanceBanner: $b) { registrationOpen maintenanceBanner defaultFeatureToggles { drafts maxPagesPerOrder } } }";
+const UPDATE: &str = "mutation($i: SystemSettingsInput!) { updateSystemSettings(input: $i) { registrationOpen maintenanceBanner defaultFeatureToggles { drafts maxPagesPerOrder } } }";
 
 async fn superadmin(app: &TestApp) -> String {
     let body = app
@@ -56,10 +56,18 @@ async fn a_global_kill_switch_turns_a_feature_off_on_every_site_until_restored()
     let flags = killed["data"]["setGlobalFlag"]["globalFlags"].as_array().unwrap_or_else(|| panic!("{killed}"));
     assert!(flags.iter().any(|f| f["feature"] == "PASSWORD_RESET" && f["enabled"] == false));
     assert!(flags.iter().filter(|f| f["feature"] != "PASSWORD_RESET").all(|f| f["enabled"] == true));
+    let links = app.count("login_links").await;
     for site in ["essays", "papers"] {
         let body = reset_on(&app, site).await;
         assert_eq!((code(&body), reason(&body)), ("FORBIDDEN", "GLOBAL_KILL_SWITCH"), "{site}: {body}");
     }
+    assert_eq!(app.count("login_links").await, links, "refused: no link made");
+    let status = app.gql("{ systemStatus { disabledFeatures } }").send().await;
+    assert_eq!(
+        status["data"]["systemStatus"]["disabledFeatures"],
+        json!(["PASSWORD_RESET"]),
+        "pages can tell: {status}"
+    );
     // a site's toggle is its own: still on where it was
     let toggles = app.gql("{ tenant { featureToggles { passwordReset } } }").tenant("essays").send().await;
     assert_eq!(toggles["data"]["tenant"]["featureToggles"]["passwordReset"], true, "{toggles}");
@@ -165,6 +173,22 @@ async fn a_scheduled_change_is_applied_once_at_its_time_and_a_cancelled_one_neve
     let log = root(&app, &token, "{ auditLog(filter: {action: \"system.flag.apply_scheduled\"}) { totalCount edges { node { actorId tenantId } } } }", json!({})).await;
     assert_eq!(log["data"]["auditLog"]["totalCount"], 1, "{log}");
     assert!(log["data"]["auditLog"]["edges"][0]["node"]["actorId"].is_null());
+    // a second run of the job (two workers, a retry) applies nothing more
+    let again = jobs::JobRun {
+        id: kernel::new_id(),
+        tenant_id: None,
+        kind: tenancy::service::system::FLAG_CHANGE_JOB.into(),
+        payload: json!({ "change": change["id"] }),
+        attempt: 1,
+        max_attempts: 5,
+        db: app.db.clone(),
+        clock: std::sync::Arc::new(app.clock.clone()),
+    };
+    tenancy::service::system::apply_scheduled(again).await.unwrap();
+    let log =
+        root(&app, &token, "{ auditLog(filter: {action: \"system.flag.apply_scheduled\"}) { totalCount } }", json!({}))
+            .await;
+    assert_eq!(log["data"]["auditLog"]["totalCount"], 1, "{log}");
     let cancel_applied = root(&app, &token, CANCEL, json!({ "id": change["id"] })).await;
     assert_eq!(code(&cancel_applied), "CONFLICT");
 }
@@ -180,9 +204,9 @@ async fn the_defaults_for_new_sites_the_registration_switch_and_the_banner() {
     );
 
     // bad input names its field and changes nothing
-    let bad = root(&app, &token, UPDATE, json!({ "t": { "maxPagesPerOrder": 0 } })).await;
+    let bad = root(&app, &token, UPDATE, json!({ "i": { "defaultFeatureToggles": { "maxPagesPerOrder": 0 } } })).await;
     assert_eq!((code(&bad), field(&bad)), ("BAD_USER_INPUT", "maxPagesPerOrder"), "{bad}");
-    let long = root(&app, &token, UPDATE, json!({ "b": "x".repeat(501) })).await;
+    let long = root(&app, &token, UPDATE, json!({ "i": { "maintenanceBanner": "x".repeat(501) } })).await;
     assert_eq!((code(&long), field(&long)), ("BAD_USER_INPUT", "maintenanceBanner"), "{long}");
     let unchanged = root(&app, &token, SETTINGS, json!({})).await;
     assert_eq!(
@@ -191,15 +215,22 @@ async fn the_defaults_for_new_sites_the_registration_switch_and_the_banner() {
     );
     let admin = app.sign_in("essays", "admin@essays.test").await;
     for query in [SETTINGS, UPDATE] {
-        let refused = app.gql(query).vars(json!({ "r": false })).tenant("essays").token(&admin).send().await;
+        let refused = app
+            .gql(query)
+            .vars(json!({ "i": { "registrationOpen": false } }))
+            .tenant("essays")
+            .token(&admin)
+            .send()
+            .await;
         assert_eq!(code(&refused), "FORBIDDEN", "{refused}");
     }
+    assert_eq!(app.gql(status).send().await["data"]["systemStatus"]["registrationOpen"], true, "nothing changed");
 
     let set = root(
         &app,
         &token,
         UPDATE,
-        json!({ "t": { "drafts": false }, "r": false, "b": "Down for upgrades at 02:00 UTC" }),
+        json!({ "i": { "defaultFeatureToggles": { "drafts": false }, "registrationOpen": false, "maintenanceBanner": "Down for upgrades at 02:00 UTC" } }),
     )
     .await;
     assert_eq!(
@@ -230,8 +261,10 @@ async fn the_defaults_for_new_sites_the_registration_switch_and_the_banner() {
     assert!(made["errors"].is_null(), "{made}");
     let fresh = app.gql("{ tenant { featureToggles { drafts presets } } }").tenant("fresh").send().await;
     assert_eq!(fresh["data"]["tenant"]["featureToggles"], json!({ "drafts": false, "presets": true }), "{fresh}");
-    // the banner comes down; the rest stays
-    let down = root(&app, &token, UPDATE, json!({ "b": null })).await;
+    // a change that leaves the banner out keeps it; null takes it down; the rest stays
+    let kept = root(&app, &token, UPDATE, json!({ "i": { "registrationOpen": false } })).await;
+    assert_eq!(kept["data"]["updateSystemSettings"]["maintenanceBanner"], "Down for upgrades at 02:00 UTC", "{kept}");
+    let down = root(&app, &token, UPDATE, json!({ "i": { "maintenanceBanner": null } })).await;
     assert_eq!(down["data"]["updateSystemSettings"]["maintenanceBanner"], Value::Null, "{down}");
     assert_eq!(down["data"]["updateSystemSettings"]["registrationOpen"], false);
 }

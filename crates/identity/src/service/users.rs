@@ -121,9 +121,7 @@ pub async fn sign_up(
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Option<user::Model>> {
     if !allow_registration {
-        return Err(
-            AppError::forbidden("this site does not take registrations").with_reason(Reason::RegistrationClosed)
-        );
+        return Err(AppError::forbidden("sign-ups are closed here").with_reason(Reason::RegistrationClosed));
     }
     match insert(conn, Some(tenant.id), PreparedUser { role: Role::Client, ..user }, now).await {
         Ok(created) => {

@@ -23,8 +23,15 @@ pub struct Settings {
     pub registration_open: bool,
     /// A notice every page shows (planned maintenance, say); none when empty.
     pub maintenance_banner: Option<String>,
-    /// The features switched off on every site (global kill switches).
+    /// The features switched off on every site (global kill switches). A name this version does
+    /// not know (written by a later one) is skipped, not an error that would stop every request.
+    #[serde(deserialize_with = "known_features")]
     pub disabled_features: Vec<Feature>,
+}
+
+fn known_features<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Feature>, D::Error> {
+    let names = Vec::<serde_json::Value>::deserialize(d)?;
+    Ok(names.into_iter().filter_map(|name| serde_json::from_value(name).ok()).collect())
 }
 
 impl Default for Settings {

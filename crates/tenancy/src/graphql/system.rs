@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, MaybeUndefined, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use kernel::pagination::IdConnection;
 use kernel::{ContextExt, Feature, FeatureToggles, PageArgs, Role, RoleGuard, Timestamp, parse_id, write};
 
@@ -51,13 +51,26 @@ impl From<&Settings> for SystemSettings {
 pub struct SystemStatus {
     pub maintenance_banner: Option<String>,
     pub registration_open: bool,
+    /// The features switched off on every site (whatever a site's own toggles say): a page
+    /// hides what they offer.
+    pub disabled_features: Vec<Feature>,
+}
+
+/// A change to the installation's settings: a field left out keeps its value; a null or empty
+/// `maintenanceBanner` takes the banner down.
+#[derive(InputObject)]
+pub struct SystemSettingsInput {
+    pub default_feature_toggles: Option<FeatureTogglesInput>,
+    pub registration_open: Option<bool>,
+    pub maintenance_banner: MaybeUndefined<String>,
 }
 
 /// A global flag change scheduled for a time.
 #[derive(SimpleObject)]
 pub struct ScheduledFlagChange {
     pub id: ID,
-    pub feature: Feature,
+    /// Null for a feature this version does not know (scheduled by a later one).
+    pub feature: Option<Feature>,
     pub enabled: bool,
     pub at: Timestamp,
     pub status: FlagChangeStatus,
@@ -70,7 +83,7 @@ impl From<flag_change::Model> for ScheduledFlagChange {
     fn from(m: flag_change::Model) -> Self {
         Self {
             id: ID(m.id.to_string()),
-            feature: serde_json::from_value(serde_json::Value::String(m.feature)).unwrap_or(Feature::Drafts),
+            feature: serde_json::from_value(serde_json::Value::String(m.feature)).ok(),
             enabled: m.enabled,
             at: m.at.into(),
             status: m.status,
@@ -101,6 +114,7 @@ impl SystemQuery {
         Ok(SystemStatus {
             maintenance_banner: settings.maintenance_banner.clone(),
             registration_open: settings.registration_open,
+            disabled_features: settings.disabled_features.clone(),
         })
     }
 
@@ -131,21 +145,14 @@ async fn changed(ctx: &Context<'_>, settings: Settings) -> Result<SystemSettings
 
 #[Object]
 impl SystemMutation {
-    /// Changes the installation's settings (superadmins); what is left out stays, and a null or
-    /// empty `maintenanceBanner` takes the banner down. Audited.
+    /// Changes the installation's settings (superadmins); what is left out stays. Audited.
     #[graphql(guard = "RoleGuard::new(&[Role::Superadmin])")]
-    async fn update_system_settings(
-        &self,
-        ctx: &Context<'_>,
-        default_feature_toggles: Option<FeatureTogglesInput>,
-        registration_open: Option<bool>,
-        maintenance_banner: MaybeUndefined<String>,
-    ) -> Result<SystemSettings> {
+    async fn update_system_settings(&self, ctx: &Context<'_>, input: SystemSettingsInput) -> Result<SystemSettings> {
         let request = ctx.request();
         let change = SettingsChange {
-            default_feature_toggles,
-            registration_open,
-            maintenance_banner: match maintenance_banner {
+            default_feature_toggles: input.default_feature_toggles,
+            registration_open: input.registration_open,
+            maintenance_banner: match input.maintenance_banner {
                 MaybeUndefined::Undefined => None,
                 MaybeUndefined::Null => Some(None),
                 MaybeUndefined::Value(text) => Some(Some(text)),
@@ -155,9 +162,10 @@ impl SystemMutation {
         changed(ctx, settings).await
     }
 
-    /// Switches a feature off on every site at once (a kill switch: its operations answer
-    /// `FORBIDDEN`, reason `GLOBAL_KILL_SWITCH`, whatever the site's toggle), or back on (each
-    /// site's own toggle rules again). Superadmins; audited.
+    /// Switches a feature off on every site at once (a kill switch: every operation the feature
+    /// gates answers `FORBIDDEN`, reason `GLOBAL_KILL_SWITCH`, whatever the site's toggle; a
+    /// feature with no operations yet has nothing to refuse), or back on (each site's own toggle
+    /// rules again). Superadmins; audited.
     #[graphql(guard = "RoleGuard::new(&[Role::Superadmin])")]
     async fn set_global_flag(&self, ctx: &Context<'_>, feature: Feature, enabled: bool) -> Result<SystemSettings> {
         let request = ctx.request();

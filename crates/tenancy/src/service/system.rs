@@ -101,6 +101,9 @@ pub async fn update(
             Some(text) => Some(validate::text("maintenanceBanner", text, BANNER_MAX)?),
         };
     }
+    if after == before {
+        return Ok(after); // nothing to store, announce or audit
+    }
     save(conn, &after, request.now()).await?;
     let change = Change {
         action: "system.settings.update",
@@ -235,7 +238,7 @@ pub async fn cancel(conn: &impl ConnectionTrait, request: &RequestContext, id: U
     Ok(flag_change::Model { status: FlagChangeStatus::Cancelled, done_at: Some(now), ..found })
 }
 
-/// Scheduled changes, soonest first (superadmins), of one status or all.
+/// Scheduled changes, in the order they were scheduled (superadmins), of one status or all.
 pub async fn list(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
@@ -276,9 +279,10 @@ pub async fn apply_scheduled(run: jobs::JobRun) -> AppResult<()> {
         let feature = feature_of(&change.feature)
             .ok_or_else(|| AppError::internal(format!("flag change {id} names no feature")))?;
         let mut settings = for_change(txn).await?;
-        if switch(&mut settings, feature, change.enabled) {
-            save(txn, &settings, now).await?;
+        if !switch(&mut settings, feature, change.enabled) {
+            return Ok(()); // the flag was already so: applied, with nothing to change or audit
         }
+        save(txn, &settings, now).await?;
         audit::record_system(txn, now, flag_change(feature, change.enabled, Some(id))).await
     })
     .await
@@ -289,11 +293,18 @@ pub async fn apply_scheduled(run: jobs::JobRun) -> AppResult<()> {
 pub struct SystemState {
     current: RwLock<(Arc<Settings>, KillSwitches)>,
     loaded: AtomicBool,
+    /// One read-and-store at a time: a slow read begun before a change committed must not
+    /// store its older settings over the newer ones a later read stored.
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 impl Default for SystemState {
     fn default() -> Self {
-        Self { current: RwLock::new((Arc::new(Settings::default()), KillSwitches::default())), loaded: false.into() }
+        Self {
+            current: RwLock::new((Arc::new(Settings::default()), KillSwitches::default())),
+            loaded: false.into(),
+            refreshing: tokio::sync::Mutex::new(()),
+        }
     }
 }
 
@@ -312,6 +323,7 @@ impl SystemState {
 
     /// Reads the settings again now (after this process changed them, say).
     pub async fn refresh(&self, conn: &impl ConnectionTrait) -> AppResult<()> {
+        let _one_at_a_time = self.refreshing.lock().await;
         let settings = load(conn).await?;
         let killed = KillSwitches::of(&settings.disabled_features);
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = (Arc::new(settings), killed);
