@@ -159,6 +159,16 @@ async fn admins_check_and_read_their_own_site_and_see_a_superadmins_entries_with
     assert!(!edges.is_empty() && edges.iter().all(|e| e["node"]["actorRole"] == "SUPERADMIN"));
     assert!(edges.iter().any(|e| e["node"]["ip"] == "203.0.113.50"), "the superadmin sees addresses");
 
+    // a superadmin's own account, acted on through the site's host, is not the site's to read
+    let other = app.sign_in("essays", gateway::seed::SUPERADMIN_EMAIL).await;
+    let revoked = app.gql("mutation { revokeOtherSessions }").tenant("essays").token(&other).send().await;
+    assert!(revoked["errors"].is_null(), "{revoked}");
+    let sessions = ask(&app, &admin, LOG, json!({ "f": { "targetType": "session" } })).await;
+    assert_eq!(sessions["data"]["auditLog"]["totalCount"], 0, "{sessions}");
+    let own = app.gql(LOG).vars(json!({ "f": { "targetType": "session" } })).token(&other).send().await;
+    let own = own["data"]["auditLog"]["edges"].as_array().unwrap_or_else(|| panic!("{own}")).clone();
+    assert!(!own.is_empty() && own.iter().all(|e| e["node"]["actorRole"] == "SUPERADMIN"), "{own:?}");
+
     // filters: by actor, exact action, time
     let mine =
         ask(&app, &admin, LOG, json!({ "f": { "actorId": by_admin["actorId"], "targetType": "catalog_item" } })).await;

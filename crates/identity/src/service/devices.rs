@@ -215,7 +215,7 @@ pub async fn rename(
 pub async fn forget(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<u64> {
     let found = own(conn, request, id).await?;
     let ended = forget_of(conn, found.user_id, found.id, request.now()).await?;
-    audit::record(
+    audit::record_own(
         conn,
         request,
         Change {

@@ -314,7 +314,7 @@ async fn audit_session_change(
     id: Option<Uuid>,
     revoked: u64,
 ) -> AppResult<()> {
-    audit::record(
+    audit::record_own(
         conn,
         request,
         Change {

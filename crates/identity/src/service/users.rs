@@ -263,7 +263,7 @@ pub async fn change_password(
     let revoked = sessions::revoke_others(conn, request).await?;
     super::links::spend_all_of(conn, viewer.user_id, request.now()).await?;
     super::two_factor::end_challenges(conn, viewer.user_id, request.now()).await?;
-    audit::record(
+    audit::record_own(
         conn,
         request,
         Change {

@@ -137,6 +137,17 @@ pub async fn record_installation(
     append(conn, change.tenant_id, by, change).await
 }
 
+/// Records a change to the viewer's own account (their sessions, devices, password) in their
+/// own site's chain: a superadmin's in the installation's, whatever site's host the request came
+/// through, so that a site's admins never read a superadmin's own account.
+pub async fn record_own(conn: &impl ConnectionTrait, request: &RequestContext, change: Change<'_>) -> AppResult<()> {
+    let Some(viewer) = request.viewer.as_ref().filter(|v| v.role.is_audited()) else {
+        return Ok(());
+    };
+    let by = Actor { user: Some((viewer.user_id, viewer.role)), ip: request.client.ip.clone(), at: request.now() };
+    append(conn, viewer.tenant_id, by, change).await
+}
+
 /// Records what the system did of itself (a scheduled change applied by a job): no actor.
 pub async fn record_system(conn: &impl ConnectionTrait, at: DateTime<Utc>, change: Change<'_>) -> AppResult<()> {
     append(conn, change.tenant_id, Actor { user: None, ip: None, at }, change).await
