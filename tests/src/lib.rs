@@ -275,6 +275,28 @@ impl TestApp {
     pub async fn count(&self, table: &str) -> i64 {
         db::count_rows(&self.db, table).await
     }
+
+    /// The number a `SELECT COUNT(*) AS n ...` statement answers.
+    pub async fn count_where(&self, sql: &str) -> i64 {
+        use sea_orm::ConnectionTrait;
+        let statement = sea_orm::Statement::from_string(self.db.get_database_backend(), sql.to_owned());
+        let row = self.db.query_one_raw(statement).await.unwrap().expect("a row");
+        row.try_get::<i64>("", "n").unwrap()
+    }
+
+    /// Signs the superadmin in at no site (as the installation's operator does) and returns the token.
+    pub async fn sign_in_superadmin(&self) -> String {
+        let body = self
+            .gql("mutation($e: String!, $p: String!) { signIn(input: {email: $e, password: $p}) { token } }")
+            .vars(json!({ "e": seed::SUPERADMIN_EMAIL, "p": DEMO_PASSWORD }))
+            .cookie(HARNESS_DEVICE)
+            .send()
+            .await;
+        body["data"]["signIn"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("superadmin sign-in failed: {body}"))
+            .to_owned()
+    }
 }
 
 pub struct Gql<'a> {

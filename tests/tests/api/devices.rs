@@ -61,18 +61,7 @@ async fn as_user(app: &TestApp, token: &str, query: &str, vars: Value) -> Value 
 
 /// How many sign-in alerts were written for `email`.
 async fn alerts(app: &TestApp, email: &str) -> i64 {
-    count(app, &format!("SELECT COUNT(*) AS n FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.kind = 'SIGN_IN_ALERT' AND u.email = '{email}'")).await
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    use sea_orm::ConnectionTrait;
-    let row = app
-        .db
-        .query_one_raw(sea_orm::Statement::from_string(app.db.get_database_backend(), sql.to_owned()))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get::<i64>("", "n").unwrap()
+    app.count_where(&format!("SELECT COUNT(*) AS n FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.kind = 'SIGN_IN_ALERT' AND u.email = '{email}'")).await
 }
 
 #[tokio::test]
@@ -154,7 +143,7 @@ async fn a_new_device_or_place_alerts_once_and_this_wasnt_me_ends_that_session_o
     );
 
     // a wrong password from a new browser records nothing and hands out no cookie
-    let devices_before = count(&app, "SELECT COUNT(*) AS n FROM devices").await;
+    let devices_before = app.count_where("SELECT COUNT(*) AS n FROM devices").await;
     let wrong = app
         .gql(SIGN_IN)
         .vars(json!({ "e": email, "p": "not the password" }))
@@ -164,8 +153,8 @@ async fn a_new_device_or_place_alerts_once_and_this_wasnt_me_ends_that_session_o
         .response()
         .await;
     assert!(wrong.headers().get_all("set-cookie").iter().next().is_none());
-    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM devices").await, devices_before);
-    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM login_places").await, 1);
+    assert_eq!(app.count_where("SELECT COUNT(*) AS n FROM devices").await, devices_before);
+    assert_eq!(app.count_where("SELECT COUNT(*) AS n FROM login_places").await, 1);
 
     // someone else, elsewhere
     let (intruder, _) = sign_in_from(&app, email, SAFARI, "198.51.100.20", None).await;
@@ -174,9 +163,7 @@ async fn a_new_device_or_place_alerts_once_and_this_wasnt_me_ends_that_session_o
     let subjects = mail.subjects(email);
     assert!(subjects.iter().any(|s| s.contains("New sign-in")), "{subjects:?}");
     // the link went by e-mail only: not in the in-app text, and gone from the outbox once sent
-    let leaked = count(
-        &app,
-        &format!("SELECT COUNT(*) AS n FROM notifications WHERE body LIKE '%{token}%' OR CAST(data AS TEXT) LIKE '%{token}%' OR body LIKE '%not-me%'"),
+    let leaked = app.count_where(&format!("SELECT COUNT(*) AS n FROM notifications WHERE body LIKE '%{token}%' OR CAST(data AS TEXT) LIKE '%{token}%' OR body LIKE '%not-me%'"),
     )
     .await;
     assert_eq!(leaked, 0);
@@ -229,11 +216,11 @@ async fn a_new_device_or_place_alerts_once_and_this_wasnt_me_ends_that_session_o
     assert!(kinds.iter().any(|k| k["kind"] == "SIGN_IN_ALERT" && k["push"] == false), "{kinds:?}");
 
     // without e-mail the alert goes in-app, and no "wasn't me" link is made (none would reach anyone)
-    let links_before = count(&app, "SELECT COUNT(*) AS n FROM login_links").await;
+    let links_before = app.count_where("SELECT COUNT(*) AS n FROM login_links").await;
     as_user(&app, &home, UPDATE, json!({ "i": { "email": false } })).await;
     sign_in_from(&app, email, FIREFOX, "203.0.113.9", Some(&cookie)).await;
     assert_eq!(alerts(&app, email).await, 3);
-    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM login_links").await, links_before);
+    assert_eq!(app.count_where("SELECT COUNT(*) AS n FROM login_links").await, links_before);
 
     // superadmins belong to no site and get no site's alerts
     let superadmin = app.sign_in("essays", gateway::seed::SUPERADMIN_EMAIL).await;
@@ -250,11 +237,11 @@ async fn sign_ins_racing_from_one_new_browser_make_one_device_and_one_alert() {
     let racing = (0..4).map(|_| sign_in_from(&app, email, SAFARI, "203.0.113.9", Some(&cookie)));
     let signed = futures::future::join_all(racing).await;
     assert!(signed.iter().all(|(_, c)| c == &cookie));
-    let devices = count(
-        &app,
-        &format!("SELECT COUNT(*) AS n FROM devices d JOIN users u ON u.id = d.user_id WHERE u.email = '{email}'"),
-    )
-    .await;
+    let devices = app
+        .count_where(&format!(
+            "SELECT COUNT(*) AS n FROM devices d JOIN users u ON u.id = d.user_id WHERE u.email = '{email}'"
+        ))
+        .await;
     assert_eq!(devices, 2, "the first browser and the racing one");
     assert_eq!(alerts(&app, email).await, 1, "one new device, one alert");
 }

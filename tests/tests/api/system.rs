@@ -15,15 +15,6 @@ const CANCEL: &str = "mutation($id: ID!) { cancelFlagChange(id: $id) { id status
 const SETTINGS: &str = "{ systemSettings { registrationOpen maintenanceBanner defaultFeatureToggles { drafts maxPagesPerOrder } globalFlags { feature enabled } } }";
 const UPDATE: &str = "mutation($i: SystemSettingsInput!) { updateSystemSettings(input: $i) { registrationOpen maintenanceBanner defaultFeatureToggles { drafts maxPagesPerOrder } } }";
 
-async fn superadmin(app: &TestApp) -> String {
-    let body = app
-        .gql("mutation($e: String!) { signIn(input: {email: $e, password: \"demo-password\"}) { token } }")
-        .vars(json!({ "e": gateway::seed::SUPERADMIN_EMAIL }))
-        .send()
-        .await;
-    body["data"]["signIn"]["token"].as_str().unwrap_or_else(|| panic!("{body}")).to_owned()
-}
-
 async fn root(app: &TestApp, token: &str, query: &str, vars: Value) -> Value {
     app.gql(query).vars(vars).token(token).send().await
 }
@@ -39,7 +30,7 @@ async fn reset_on(app: &TestApp, site: &str) -> Value {
 #[tokio::test]
 async fn a_global_kill_switch_turns_a_feature_off_on_every_site_until_restored() {
     let app = TestApp::spawn().await;
-    let token = superadmin(&app).await;
+    let token = app.sign_in_superadmin().await;
     // one site turned password resets off itself
     let papers_admin = app.sign_in("papers", "admin@papers.test").await;
     let off = app.gql("mutation { updateTenantFeatureToggles(input: {passwordReset: false}) { featureToggles { passwordReset } } }").tenant("papers").token(&papers_admin).send().await;
@@ -89,7 +80,7 @@ async fn a_global_kill_switch_turns_a_feature_off_on_every_site_until_restored()
 async fn a_kill_switch_reaches_another_replica_within_a_second() {
     let app = TestApp::spawn().await;
     let replica = app.replica().await;
-    let token = superadmin(&app).await;
+    let token = app.sign_in_superadmin().await;
     assert!(reset_on(&replica, "essays").await["errors"].is_null(), "the replica has read the settings");
     let killed = root(&app, &token, FLAG, json!({ "f": "PASSWORD_RESET", "e": false })).await;
     assert!(killed["errors"].is_null(), "{killed}");
@@ -107,7 +98,7 @@ async fn a_kill_switch_reaches_another_replica_within_a_second() {
 #[tokio::test]
 async fn a_scheduled_change_is_applied_once_at_its_time_and_a_cancelled_one_never() {
     let app = TestApp::spawn().await;
-    let token = superadmin(&app).await;
+    let token = app.sign_in_superadmin().await;
     let mail = tests::mail::Mail::start(&app).await;
     let client = app.sign_in("essays", "client@essays.test").await;
 
@@ -196,7 +187,7 @@ async fn a_scheduled_change_is_applied_once_at_its_time_and_a_cancelled_one_neve
 #[tokio::test]
 async fn the_defaults_for_new_sites_the_registration_switch_and_the_banner() {
     let app = TestApp::spawn().await;
-    let token = superadmin(&app).await;
+    let token = app.sign_in_superadmin().await;
     let status = "{ systemStatus { maintenanceBanner registrationOpen } }";
     assert_eq!(
         app.gql(status).send().await["data"]["systemStatus"],

@@ -11,15 +11,6 @@ const DELETE: &str = "mutation($id: ID!) { deleteTenant(id: $id) { slug deletedA
 const RESTORE: &str = "mutation($id: ID!) { restoreTenant(id: $id) { slug deletedAt } }";
 const STATS: &str = "{ tenants(first: 50) { edges { node { id slug stats { usersByRole { role count } ordersByStatus { status count } revenueThisMonth } } } } }";
 
-async fn superadmin(app: &TestApp) -> String {
-    let body = app
-        .gql("mutation($e: String!) { signIn(input: {email: $e, password: \"demo-password\"}) { token } }")
-        .vars(json!({ "e": gateway::seed::SUPERADMIN_EMAIL }))
-        .send()
-        .await;
-    body["data"]["signIn"]["token"].as_str().unwrap_or_else(|| panic!("{body}")).to_owned()
-}
-
 async fn as_superadmin(app: &TestApp, token: &str, query: &str, vars: Value) -> Value {
     app.gql(query).vars(vars).token(token).send().await
 }
@@ -33,7 +24,7 @@ async fn tenant_id(app: &TestApp, token: &str, slug: &str) -> String {
 #[tokio::test]
 async fn a_deleted_tenant_answers_as_unknown_keeps_its_data_and_is_restored_as_it_was() {
     let app = TestApp::spawn().await;
-    let root = superadmin(&app).await;
+    let root = app.sign_in_superadmin().await;
     let papers = tenant_id(&app, &root, "papers").await;
     let admin = app.sign_in("papers", "admin@papers.test").await;
     let users_before = app.count("users").await;
@@ -120,7 +111,7 @@ async fn a_deleted_tenant_answers_as_unknown_keeps_its_data_and_is_restored_as_i
 #[tokio::test]
 async fn only_superadmins_read_tenants_by_id_delete_restore_and_count() {
     let app = TestApp::spawn().await;
-    let root = superadmin(&app).await;
+    let root = app.sign_in_superadmin().await;
     let papers = tenant_id(&app, &root, "papers").await;
     let admin = app.sign_in("essays", "admin@essays.test").await;
     for (query, vars) in
@@ -163,7 +154,7 @@ fn stats_of<'a>(body: &'a Value, slug: &str) -> &'a Value {
 #[tokio::test]
 async fn each_tenants_numbers_are_counted_for_a_page_of_tenants_in_constant_statements() {
     let app = TestApp::spawn().await;
-    let root = superadmin(&app).await;
+    let root = app.sign_in_superadmin().await;
     let client = app.sign_in("essays", "client@essays.test").await;
     let before = as_superadmin(&app, &root, STATS, json!({})).await;
     let essays = stats_of(&before, "essays").clone();
@@ -171,7 +162,7 @@ async fn each_tenants_numbers_are_counted_for_a_page_of_tenants_in_constant_stat
     let clients =
         essays["usersByRole"].as_array().unwrap().iter().find(|r| r["role"] == "CLIENT").unwrap()["count"].clone();
     let sql = "SELECT COUNT(*) AS n FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE t.slug = 'essays' AND u.role = 'CLIENT'";
-    assert_eq!(clients.as_i64(), Some(count(&app, sql).await), "{essays}");
+    assert_eq!(clients.as_i64(), Some(app.count_where(sql).await), "{essays}");
 
     // an order placed and paid from the wallet: one more order, its price in this month's revenue
     let c = app.catalog("essays").await;
@@ -227,15 +218,4 @@ async fn each_tenants_numbers_are_counted_for_a_page_of_tenants_in_constant_stat
         stats_of(&many, "site3"),
         &json!({ "usersByRole": [], "ordersByStatus": [], "revenueThisMonth": "0.00" })
     );
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    use sea_orm::ConnectionTrait;
-    let row = app
-        .db
-        .query_one_raw(sea_orm::Statement::from_string(app.db.get_database_backend(), sql.to_owned()))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get::<i64>("", "n").unwrap()
 }
