@@ -215,8 +215,9 @@ async fn each_event_is_checked_for_its_viewer_money_for_money_readers_and_a_writ
 #[tokio::test]
 async fn a_connection_that_never_says_who_it_is_is_closed() {
     let app = TestApp::spawn().await;
-    let mut silent = WsClient::open(app.addr).await;
+    // timed from before the connection opens: the server's clock starts during the handshake
     let started = std::time::Instant::now();
+    let mut silent = WsClient::open(app.addr).await;
     let closed = silent.message(Duration::from_secs(15)).await;
     assert!(closed.is_err(), "{closed:?}");
     let waited = started.elapsed();
