@@ -108,16 +108,8 @@ async fn racing_creations_of_one_address_never_make_a_superadmin_and_a_tenant_us
     });
     let made = join_all(attempts).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
     assert_eq!(made, 1, "exactly one creation wins");
-    let row = app
-        .db
-        .query_one_raw(sea_orm::Statement::from_string(
-            app.db.get_database_backend(),
-            format!("SELECT COUNT(*) AS n FROM users WHERE email_normalized = '{email}'"),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(row.try_get::<i64>("", "n").unwrap(), 1);
+    let users = app.count_where(&format!("SELECT COUNT(*) AS n FROM users WHERE email_normalized = '{email}'")).await;
+    assert_eq!(users, 1);
 }
 
 #[tokio::test]

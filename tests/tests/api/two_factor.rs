@@ -28,15 +28,7 @@ fn app_code(app: &TestApp, secret: &str, offset: i64) -> String {
 
 /// How many notifications of `kind` were written.
 async fn told(app: &TestApp, kind: &str) -> i64 {
-    use sea_orm::ConnectionTrait;
-    let sql = format!("SELECT COUNT(*) AS n FROM notifications WHERE kind = '{kind}'");
-    let row = app
-        .db
-        .query_one_raw(sea_orm::Statement::from_string(app.db.get_database_backend(), sql))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get::<i64>("", "n").unwrap()
+    app.count_where(&format!("SELECT COUNT(*) AS n FROM notifications WHERE kind = '{kind}'")).await
 }
 
 async fn as_user(app: &TestApp, token: &str, query: &str, vars: Value) -> Value {

@@ -102,28 +102,19 @@ pub async fn recognise(
         .one(conn)
         .await?
         .ok_or_else(|| AppError::internal("a device just recorded is missing"))?;
-    // the first device (or place) of an account is no news: one is new only to an account that
-    // has signed in before (a session, or another device or place, is on record)
-    let signed_in_before = sessions::has_any(conn, user.id).await?;
-    let new_device = inserted == 1
-        && signed_in_before
-        && Devices::find()
-            .select_only()
-            .column(device::Column::Id)
-            .filter(device::Column::UserId.eq(user.id))
-            .filter(device::Column::Id.ne(device.id))
-            .into_tuple::<Uuid>()
-            .one(conn)
-            .await?
-            .is_some();
-    let new_place = match &place {
-        Some(place) => record_place(conn, user, place, now).await? && signed_in_before,
+    let place_inserted = match &place {
+        Some(place) => record_place(conn, user, place, now).await?,
         None => false,
     };
+    // the first device (or place) of an account is no news: one is new only to an account that
+    // has signed in before (a session, or another device or place, is on record)
+    let known_before =
+        (inserted == 1 || place_inserted) && signed_in_before(conn, user.id, device.id, place.as_deref()).await?;
+    let (new_device, new_place) = (inserted == 1 && known_before, place_inserted && known_before);
     Ok(Seen { device, cookie, new_device, new_place, place })
 }
 
-/// Records that `user` signed in from `place`; answers whether that is new (and not their first).
+/// Records that `user` signed in from `place`; answers whether it is the first time.
 async fn record_place(
     conn: &impl ConnectionTrait,
     user: &user::Model,
@@ -147,17 +138,38 @@ async fn record_place(
             .filter(login_place::Column::Place.eq(place))
             .exec(conn)
             .await?;
-        return Ok(false);
     }
-    Ok(Places::find()
+    Ok(inserted == 1)
+}
+
+/// Whether `user` had signed in before this sign-in (from `device`, at `place`): a session, or
+/// another device or place, on record.
+async fn signed_in_before(
+    conn: &impl ConnectionTrait,
+    user: Uuid,
+    device: Uuid,
+    place: Option<&str>,
+) -> AppResult<bool> {
+    if sessions::has_any(conn, user).await? {
+        return Ok(true);
+    }
+    let other_device = Devices::find()
         .select_only()
-        .column(login_place::Column::Place)
-        .filter(login_place::Column::UserId.eq(user.id))
-        .filter(login_place::Column::Place.ne(place))
-        .into_tuple::<String>()
+        .column(device::Column::Id)
+        .filter(device::Column::UserId.eq(user))
+        .filter(device::Column::Id.ne(device))
+        .into_tuple::<Uuid>()
         .one(conn)
-        .await?
-        .is_some())
+        .await?;
+    if other_device.is_some() {
+        return Ok(true);
+    }
+    let mut places =
+        Places::find().select_only().column(login_place::Column::Place).filter(login_place::Column::UserId.eq(user));
+    if let Some(place) = place {
+        places = places.filter(login_place::Column::Place.ne(place));
+    }
+    Ok(places.into_tuple::<String>().one(conn).await?.is_some())
 }
 
 /// The viewer's devices, most recently seen first.

@@ -83,7 +83,7 @@ impl From<flag_change::Model> for ScheduledFlagChange {
     fn from(m: flag_change::Model) -> Self {
         Self {
             id: ID(m.id.to_string()),
-            feature: serde_json::from_value(serde_json::Value::String(m.feature)).ok(),
+            feature: system::feature_of(&m.feature),
             enabled: m.enabled,
             at: m.at.into(),
             status: m.status,

@@ -163,7 +163,8 @@ pub fn code(feature: Feature) -> String {
     serde_json::to_value(feature).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
-fn feature_of(code: &str) -> Option<Feature> {
+/// The feature a stored code names, if this version knows it.
+pub fn feature_of(code: &str) -> Option<Feature> {
     serde_json::from_value(serde_json::Value::String(code.to_owned())).ok()
 }
 

@@ -146,15 +146,7 @@ pub async fn find_by_slug_any(conn: &impl ConnectionTrait, slug: &str) -> AppRes
 
 /// The live tenant with this slug; a deleted one's answers as unknown.
 pub async fn find_by_slug(conn: &impl ConnectionTrait, slug: &str) -> AppResult<Option<Tenant>> {
-    match Tenants::find()
-        .filter(tenant::Column::Slug.eq(slug))
-        .filter(tenant::Column::DeletedAt.is_null())
-        .one(conn)
-        .await?
-    {
-        Some(model) => Ok(Some(with_domains(conn, model).await?)),
-        None => Ok(None),
-    }
+    Ok(find_by_slug_any(conn, slug).await?.filter(|t| t.deleted_at.is_none()))
 }
 
 /// The live tenant a (normalized) host name belongs to (a deleted one's hosts are no one's).
