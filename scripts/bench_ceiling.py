@@ -16,6 +16,7 @@ import sys
 
 log, token = sys.argv[1], sys.argv[2]
 digest = hashlib.sha256(token.encode()).hexdigest()
+lines = []
 for line in open(log):
     try:
         event = json.loads(line)
@@ -32,4 +33,13 @@ for line in open(log):
         sql = re.sub(r'("token_hash" = )\$\d+', lambda m: f"{m.group(1)}'{digest}'", sql)
         sql = re.sub(r"LIMIT \$\d+", "LIMIT 1", sql)
         sql = re.sub(r"\$\d+", "now()", sql)  # the session's expiry is compared with the time
-    print(sql.replace("\n", " ") + ";")
+    lines.append(sql.replace("\n", " ") + ";")
+
+# On PostgreSQL a request's own work runs in one transaction scoped to its tenant (the logged
+# `set_config` begins it; the statements before it, finding the tenant and the session, run on
+# the server's system pool, whose connections set app.cross_tenant): the replay does the same,
+# under the same role (bench.sh runs it as the server's runtime role then).
+scope = next((i for i, sql in enumerate(lines) if sql.startswith("SELECT set_config('app.tenant_id'")), None)
+if scope is not None:
+    lines = ["SET app.cross_tenant = 'on';"] + lines[:scope] + ["BEGIN;"] + lines[scope:] + ["COMMIT;"]
+print("\n".join(lines))

@@ -58,7 +58,7 @@ async fn main() {
     }
     assert_eq!(picked.len(), subscriptions, "seed more clients (seed-demo --scale)");
     let request = RequestContext {
-        db: db.clone(),
+        db: db.clone().into(),
         clock: Arc::new(SystemClock),
         tenant: Some(tenant.scope()),
         viewer: None,

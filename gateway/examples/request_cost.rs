@@ -78,7 +78,7 @@ async fn run(email: &str, query: &str, requests: usize) {
     let clock = ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap());
     seed::seed_scale(&db, Arc::new(clock.clone()), ORDERS).await.unwrap();
     let router = build_router(AppOptions {
-        db,
+        db: kernel::db::Pools::open(&url, &db).await.unwrap(),
         clock: Arc::new(clock),
         sql_stats: false,
         graphiql: false,

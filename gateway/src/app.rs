@@ -25,7 +25,7 @@ use billing::service::topups::Providers;
 
 /// What the application needs besides its routes; tests pass their own clock.
 pub struct AppOptions {
-    pub db: DatabaseConnection,
+    pub db: kernel::db::Pools,
     pub clock: Arc<dyn Clock>,
     pub sql_stats: bool,
     pub graphiql: bool,
@@ -43,7 +43,10 @@ pub struct AppOptions {
 }
 
 pub struct AppState {
+    /// The system pool: finding a request's tenant and viewer, webhooks, the live hub.
     pub db: DatabaseConnection,
+    /// The pool requests' own work runs on (through `kernel::RequestDb`).
+    pub requests_db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub schema: AppSchema,
     pub directory: Arc<TenantDirectory>,
@@ -67,10 +70,11 @@ pub fn build_router(options: AppOptions) -> Router {
 /// document cache).
 pub fn build_app(options: AppOptions) -> (Router, Arc<AppState>) {
     let metrics = metrics_handle();
-    let mut db = options.db;
+    let kernel::db::Pools { requests: mut requests_db, system: mut db } = options.db;
     count_statements(&mut db, None);
+    count_statements(&mut requests_db, None);
     let directory = Arc::new(TenantDirectory::new(options.tenant_cache_ttl));
-    let system = Arc::new(tenancy::SystemState::default());
+    let system = Arc::new(tenancy::SystemState::new(db.clone()));
     let schema = schema::builder(options.introspection)
         .data(directory.clone())
         .data(system.clone())
@@ -82,6 +86,7 @@ pub fn build_app(options: AppOptions) -> (Router, Arc<AppState>) {
     let db_for_live = db.clone();
     let state = Arc::new(AppState {
         db,
+        requests_db,
         clock: options.clock,
         schema,
         directory,

@@ -20,6 +20,11 @@ pub struct DatabaseArgs {
     /// Database URL: `sqlite://path?mode=rwc` (embedded default) or `postgres://user@host/db`.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
     pub database_url: String,
+    /// On PostgreSQL, the role that owns the tables, to run the migrations as (the server then
+    /// connects as `DATABASE_URL`'s role, which must not own them). Unset: `DATABASE_URL` runs
+    /// them, and its connections act as the role `scriptorium_app` (see the README).
+    #[arg(long, env = "DATABASE_OWNER_URL", hide_env_values = true)]
+    pub database_owner_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -197,7 +197,7 @@ async fn accept(
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let slug = setting(payload, headers, "x-tenant").map(str::to_owned);
     let tenant = state.directory.resolve(&db, host.as_deref(), slug.as_deref()).await?;
-    let killed = state.system.kill_switches(&db).await?;
+    let killed = state.system.kill_switches().await?;
     let scope = tenant.as_ref().map(|t| t.scope_under(killed));
     let token = match setting(payload, headers, "authorization") {
         Some(auth) => Some(
@@ -225,8 +225,10 @@ async fn accept(
     }
     let guard = state.live.connect(viewer.user_id, MAX_CONNECTIONS_PER_USER)?;
     let reauthenticate = reauthenticator(state.clone(), token, host, slug);
+    // a connection has no end to commit at: each statement is scoped on its own
+    let reach = kernel::Reach::of(scope.as_ref().map(|s| s.id), Some(&viewer));
     let request = RequestContext {
-        db,
+        db: kernel::RequestDb::for_connection(state.requests_db.clone(), reach),
         clock: state.clock.clone(),
         tenant: scope,
         viewer: Some(viewer),

@@ -122,6 +122,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             observability::init_logging(log.log_format);
             let db = connect(&database).await?;
             let applied = migrate(&db).await?;
+            // the server's own role gets the tables (and, with one URL, the runtime role exists)
+            open_pools(&database, &db).await?;
             if applied.is_empty() {
                 say(log.log_format, "migrations: nothing to apply");
             }
@@ -132,7 +134,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::SeedDemo { scale, database, log } => {
             observability::init_logging(log.log_format);
-            let db = open_database(&database).await?;
+            let db = open_database(&database).await?.system;
             housekeeping::purge(&db, SystemClock.now()).await.map_err(|e| e.to_string())?;
             let report = seed::seed_demo(&db, Arc::new(SystemClock)).await.map_err(|e| e.to_string())?;
             say(
@@ -147,7 +149,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::CreateSuperadmin { email, display_name, password, database, log } => {
             observability::init_logging(log.log_format);
-            let db = open_database(&database).await?;
+            let db = open_database(&database).await?.system;
             let user = identity::service::users::prepare(
                 &email,
                 &display_name,
@@ -169,7 +171,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Worker { database, log, mail } => {
             observability::init_logging(log.log_format);
             let outlets = mail.outlets()?;
-            let db = open_database(&database).await?;
+            let db = open_database(&database).await?.system;
             gateway::worker::worker(db, Arc::new(SystemClock), outlets, WorkerSettings::default())
                 .run(shutdown_signal())
                 .await;
@@ -187,8 +189,9 @@ fn say(format: LogFormat, line: &str) {
     }
 }
 
+/// The connection that migrates: the tables' owner.
 async fn connect(database: &DatabaseArgs) -> Result<DatabaseConnection, String> {
-    let url = &database.database_url;
+    let url = database.database_owner_url.as_ref().unwrap_or(&database.database_url);
     if let Some(path) = sqlite_path(url)
         && let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty())
     {
@@ -204,13 +207,18 @@ async fn migrate(db: &DatabaseConnection) -> Result<Vec<String>, String> {
     Ok(pending.iter().map(|m| m.name().to_owned()).collect())
 }
 
-/// Connects (creating the SQLite file's folder if needed) and migrates.
-async fn open_database(database: &DatabaseArgs) -> Result<DatabaseConnection, String> {
-    let db = connect(database).await?;
-    for name in migrate(&db).await? {
+/// Connects (creating the SQLite file's folder if needed), migrates and opens the server's pools.
+async fn open_database(database: &DatabaseArgs) -> Result<kernel::db::Pools, String> {
+    let owner = connect(database).await?;
+    for name in migrate(&owner).await? {
         tracing::info!(migration = %name, "migration applied");
     }
-    Ok(db)
+    open_pools(database, &owner).await
+}
+
+async fn open_pools(database: &DatabaseArgs, owner: &DatabaseConnection) -> Result<kernel::db::Pools, String> {
+    let url = &database.database_url;
+    kernel::db::Pools::open(url, owner).await.map_err(|e| format!("cannot open database {}: {e}", redact(url)))
 }
 
 fn sqlite_path(url: &str) -> Option<&str> {
@@ -241,7 +249,8 @@ async fn serve(demo: bool, with_worker: bool, settings: Settings) -> Result<(), 
     // an SMTP URL or VAPID key that does not parse stops the start, before anything is served
     let outlets = settings.mail.outlets()?;
     let locator = settings.locator()?;
-    let db = open_database(&settings.database).await?;
+    let pools = open_database(&settings.database).await?;
+    let db = pools.system.clone();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     if demo {
         let report = seed::seed_demo(&db, clock.clone()).await.map_err(|e| e.to_string())?;
@@ -257,7 +266,7 @@ async fn serve(demo: bool, with_worker: bool, settings: Settings) -> Result<(), 
         }))
     });
     let router = build_router(AppOptions {
-        db,
+        db: pools,
         clock,
         sql_stats: settings.sql_stats,
         graphiql: settings.graphiql,

@@ -132,14 +132,17 @@ pub fn loggable_sql(statement: &sea_orm::Statement) -> String {
 /// begins, so a per-request clone of the pool handle sees exactly that request's statements.
 pub fn count_statements(db: &mut DatabaseConnection, stats: Option<Arc<SqlStats>>) {
     db.set_metric_callback(move |info| {
+        if tracing::enabled!(target: "scriptorium::sql", tracing::Level::DEBUG) {
+            let sql = loggable_sql(info.statement);
+            tracing::debug!(target: "scriptorium::sql", micros = info.elapsed.as_micros() as u64, failed = info.failed, sql = %sql);
+        }
+        if info.statement.sql == kernel::request_db::SCOPE_SQL {
+            return; // how a request runs, not what it asks: uncounted, like BEGIN and COMMIT
+        }
         metrics::counter!("scriptorium_sql_statements_total").increment(1);
         metrics::histogram!("scriptorium_sql_statement_duration_seconds").record(info.elapsed.as_secs_f64());
         if info.failed {
             metrics::counter!("scriptorium_sql_statement_failures_total").increment(1);
-        }
-        if tracing::enabled!(target: "scriptorium::sql", tracing::Level::DEBUG) {
-            let sql = loggable_sql(info.statement);
-            tracing::debug!(target: "scriptorium::sql", micros = info.elapsed.as_micros() as u64, failed = info.failed, sql = %sql);
         }
         if let Some(stats) = &stats {
             stats.statements.fetch_add(1, Ordering::Relaxed);

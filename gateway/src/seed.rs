@@ -62,7 +62,7 @@ pub struct SeedReport {
 
 pub async fn seed_demo(db: &DatabaseConnection, clock: Arc<dyn Clock>) -> kernel::AppResult<SeedReport> {
     let request = RequestContext {
-        db: db.clone(),
+        db: db.clone().into(),
         clock: clock.clone(),
         tenant: None,
         viewer: None,
@@ -213,7 +213,7 @@ async fn add_orders(
     );
     bar.set_message("seeding essays");
     let request = RequestContext {
-        db: db.clone(),
+        db: db.clone().into(),
         clock: clock.clone(),
         tenant: Some(tenant.scope()),
         viewer: None,

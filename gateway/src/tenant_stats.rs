@@ -6,12 +6,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use kernel::AppResult;
-use sea_orm::{ActiveEnum, DatabaseConnection, Iterable};
+use sea_orm::{ActiveEnum, Iterable};
 use tenancy::service::stats::{RoleCount, StatsKey, StatsSource, StatusCount, TenantStats};
 use uuid::Uuid;
 
 pub struct SiteStats {
-    pub db: DatabaseConnection,
+    pub db: kernel::RequestDb,
     pub now: DateTime<Utc>,
 }
 

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum_client_ip::ClientIp;
 use identity::SESSION_COOKIE;
 use identity::service::sessions;
-use kernel::{AppError, ClientInfo, RequestContext, Role, Viewer};
+use kernel::{AppError, ClientInfo, Reach, RequestContext, RequestDb, Role, Viewer};
 use tenancy::Tenant;
 use tenancy::graphql::CurrentTenant;
 
@@ -80,15 +80,16 @@ async fn prepare_and_execute(
     // Every statement of this request, the tenant and session lookups included, goes through
     // this handle, so `extensions.sql` counts them all.
     let stats = state.sql_stats.then(|| Arc::new(SqlStats::default()));
-    let mut db = state.db.clone();
+    let (mut db, mut requests_db) = (state.db.clone(), state.requests_db.clone());
     if stats.is_some() {
         count_statements(&mut db, stats.clone());
+        count_statements(&mut requests_db, stats.clone());
     }
 
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let tenant =
         state.directory.resolve(&db, header("host"), header("x-tenant")).await.map_err(|e| (StatusCode::OK, e))?;
-    let killed = state.system.kill_switches(&state.db).await.map_err(|e| (StatusCode::OK, e))?;
+    let killed = state.system.kill_switches().await.map_err(|e| (StatusCode::OK, e))?;
     let scope = tenant.as_ref().map(|t| t.scope_under(killed));
 
     let mut clear_cookie = false;
@@ -119,8 +120,11 @@ async fn prepare_and_execute(
         operations
     };
 
+    // From here on the request sees its tenant's rows only (on PostgreSQL, the database sees
+    // to it), in one transaction committed below, before the answer leaves.
+    let reach = Reach::of(tenant.as_ref().map(|t| t.id), viewer.as_ref());
     let request = RequestContext {
-        db,
+        db: RequestDb::for_request(requests_db, reach),
         clock: state.clock.clone(),
         tenant: scope,
         viewer,
@@ -141,6 +145,10 @@ async fn prepare_and_execute(
             }
             Admitted::Refused(refused) => async_graphql::Response::from_errors(vec![refused.into()]),
         });
+    }
+    if let Err(e) = request.db.finish().await {
+        tracing::error!(error = %e, "the request's transaction did not commit");
+        return Err((StatusCode::OK, AppError::internal(e)));
     }
     let mut response = match (is_batch, responses.pop()) {
         (false, Some(single)) => BatchResponse::Single(single),

@@ -23,6 +23,7 @@ mod m20261206_000017_devices;
 mod m20261206_000018_audit_chain;
 mod m20261206_000019_tenant_deletion;
 mod m20261206_000020_system_settings;
+pub mod m20261206_000021_row_level_security;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000018_audit_chain::Migration),
             Box::new(m20261206_000019_tenant_deletion::Migration),
             Box::new(m20261206_000020_system_settings::Migration),
+            Box::new(m20261206_000021_row_level_security::Migration),
         ]
     }
 }

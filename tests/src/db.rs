@@ -239,7 +239,7 @@ pub async fn request_as(
         None => None,
     };
     kernel::RequestContext {
-        db: db.clone(),
+        db: db.clone().into(),
         clock: Arc::new(clock.clone()),
         tenant: Some(tenant.scope()),
         viewer,

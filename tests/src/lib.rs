@@ -70,6 +70,8 @@ pub struct TestApp {
     http: reqwest::Client,
     database_url: String,
     live: Arc<kernel::live::LiveHub>,
+    /// The server's own state (its pools: `requests_db` is what requests' work runs on).
+    pub state: Arc<gateway::app::AppState>,
     _database: Option<TestDatabase>,
 }
 
@@ -91,20 +93,20 @@ impl TestApp {
         let database = TestDatabase::fresh().await;
         let db = database.db.clone();
         let clock = db::start_clock();
-        Self::serve(db, clock, Some(database), configure).await
+        let url = database.url.clone();
+        Self::serve(db, url, clock, Some(database), configure).await
     }
 
     /// A second gateway on this one's database (its own pool and live events feed), as another
     /// replica would be.
     pub async fn replica(&self) -> TestApp {
         let db = kernel::db::connect(&self.database_url).await.expect("a second pool");
-        let mut replica = Self::serve(db, self.clock.clone(), None, |_| {}).await;
-        replica.database_url = self.database_url.clone();
-        replica
+        Self::serve(db, self.database_url.clone(), self.clock.clone(), None, |_| {}).await
     }
 
     async fn serve(
         db: DatabaseConnection,
+        database_url: String,
         clock: ManualClock,
         database: Option<TestDatabase>,
         configure: impl FnOnce(&mut AppOptions),
@@ -116,8 +118,11 @@ impl TestApp {
             STRIPE_WEBHOOK_SECRET.to_owned().into(),
             "http://localhost:8080",
         );
+        // the server's pools act as the runtime role (on PostgreSQL), as `serve` does; the
+        // test's own handle `db` is the owner, which sees every row
+        let pools = kernel::db::Pools::open(&database_url, &db).await.expect("the server's pools");
         let mut options = AppOptions {
-            db: db.clone(),
+            db: pools,
             clock: Arc::new(clock.clone()),
             sql_stats: true,
             graphiql: true,
@@ -138,8 +143,7 @@ impl TestApp {
             axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
         });
         let http = reqwest::Client::builder().build().unwrap();
-        let database_url = database.as_ref().map(|d| d.url.clone()).unwrap_or_default();
-        TestApp { addr, db, clock, stripe, http, database_url, live: state.live.clone(), _database: database }
+        TestApp { addr, db, clock, stripe, http, database_url, live: state.live.clone(), state, _database: database }
     }
 
     /// Waits until this gateway feeds `n` subscriptions (a client cannot know when the server

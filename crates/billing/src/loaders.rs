@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use kernel::{AppError, RequestContext};
-use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::service::order_money::{self, OrderPayment};
@@ -13,7 +12,7 @@ use crate::service::refunds::{self, RefundRecord};
 
 /// An order's payments, by order id.
 pub struct OrderPaymentsLoader {
-    db: DatabaseConnection,
+    db: kernel::RequestDb,
     tenant: Uuid,
 }
 
@@ -28,7 +27,7 @@ impl Loader<Uuid> for OrderPaymentsLoader {
 
 /// An order's refunds, by order id.
 pub struct OrderRefundsLoader {
-    db: DatabaseConnection,
+    db: kernel::RequestDb,
     tenant: Uuid,
 }
 

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use kernel::{AppError, RequestContext};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use crate::entity::user::{self, Entity as Users};
@@ -20,7 +20,7 @@ pub struct PersonRow {
 
 /// Users by id: the request tenant's users, and superadmins (who appear as actors).
 pub struct UserLoader {
-    db: DatabaseConnection,
+    db: kernel::RequestDb,
     tenant: Option<Uuid>,
 }
 

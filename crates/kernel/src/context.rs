@@ -5,9 +5,8 @@ use crate::Reason;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseConnection;
 
-use crate::{AppError, AppResult, Clock, Feature, Role, TenantScope, Viewer};
+use crate::{AppError, AppResult, Clock, Feature, RequestDb, Role, TenantScope, Viewer};
 
 /// Where a request came from: the client's address (see the gateway's client-address setting),
 /// its user agent, and the host name it asked for.
@@ -22,7 +21,7 @@ pub struct ClientInfo {
 
 #[derive(Clone)]
 pub struct RequestContext {
-    pub db: DatabaseConnection,
+    pub db: RequestDb,
     pub clock: Arc<dyn Clock>,
     pub tenant: Option<TenantScope>,
     pub viewer: Option<Viewer>,

@@ -10,6 +10,110 @@ use sea_orm::{
 /// Opens a pool. SQLite gets WAL, a busy timeout and foreign keys; an in-memory SQLite database
 /// is one connection (each connection would otherwise see its own empty database).
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_as(url, None, false).await
+}
+
+/// The role the server's PostgreSQL connections act as when the URL's own role would pass
+/// row-level security by (it owns the tables, or is a superuser): created by the server when it
+/// may (`serve --demo` with one URL), or beforehand as the README says.
+pub const RUNTIME_ROLE: &str = "scriptorium_app";
+
+/// The server's two pools. On SQLite both are the one pool.
+#[derive(Clone)]
+pub struct Pools {
+    /// Requests' work, through [`crate::RequestDb`]. On PostgreSQL its connections pass the
+    /// row-level security policies, so they see no tenant's rows until a transaction names one.
+    pub requests: DatabaseConnection,
+    /// Work that is no request's (the worker, commands, the live hub) and the steps that find a
+    /// request's tenant and viewer (a host's tenant, a token's session): on PostgreSQL its
+    /// connections set `app.cross_tenant`, which the policies let past.
+    pub system: DatabaseConnection,
+}
+
+impl Pools {
+    /// Both pools on `url`, a migrated database; `owner` is the connection that migrated it
+    /// (it grants the tables to the role the pools act as). On PostgreSQL, when `url`'s role
+    /// would pass row-level security by, the pools act as [`RUNTIME_ROLE`], created here if
+    /// `owner` may create roles; if not, this fails and says what to do.
+    pub async fn open(url: &str, owner: &DatabaseConnection) -> Result<Pools, DbErr> {
+        if owner.get_database_backend() != DbBackend::Postgres {
+            return Ok(Pools { requests: owner.clone(), system: owner.clone() });
+        }
+        let plain = connect_as(url, None, false).await?;
+        let row = plain
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT current_user::text, r.rolsuper OR r.rolbypassrls \
+                   OR pg_has_role(current_user, t.tableowner, 'USAGE') \
+                 FROM pg_roles r, pg_tables t \
+                 WHERE r.rolname = current_user AND t.schemaname = current_schema() AND t.tablename = 'orders'",
+            ))
+            .await?
+            .ok_or_else(|| DbErr::Custom("the database is not migrated (no orders table)".into()))?;
+        let (user, passes_by): (String, bool) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+        plain.close().await?;
+        let role = if passes_by {
+            become_runtime_role(owner).await.map_err(|e| {
+                DbErr::Custom(format!(
+                    "the database role {user} would pass row-level security by (it owns the tables or is a \
+                     superuser), and the role {RUNTIME_ROLE} could not be prepared for the server to act as \
+                     ({e}); create it as the README's \"PostgreSQL roles\" says"
+                ))
+            })?;
+            Some(RUNTIME_ROLE)
+        } else {
+            grant_tables(owner, &quoted(&user)).await?;
+            None
+        };
+        Ok(Pools { requests: connect_as(url, role, false).await?, system: connect_as(url, role, true).await? })
+    }
+}
+
+/// Creates [`RUNTIME_ROLE`] if it is missing, lets the owner's role act as it, and grants it the
+/// tables.
+async fn become_runtime_role(owner: &DatabaseConnection) -> Result<(), DbErr> {
+    // two servers (or tests) starting at once may both create it: the loser's error is no error
+    owner
+        .execute_unprepared(&format!(
+            "DO $$ BEGIN \
+               IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{RUNTIME_ROLE}') THEN \
+                 CREATE ROLE {RUNTIME_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS; \
+               END IF; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; \
+             END $$"
+        ))
+        .await?;
+    owner
+        .execute_unprepared(&format!(
+            "DO $$ BEGIN \
+               IF NOT pg_has_role(current_user, '{RUNTIME_ROLE}', 'MEMBER') THEN \
+                 EXECUTE 'GRANT {RUNTIME_ROLE} TO ' || quote_ident(current_user); \
+               END IF; \
+             END $$"
+        ))
+        .await?;
+    grant_tables(owner, RUNTIME_ROLE).await
+}
+
+/// Grants `role` (an SQL identifier) what the server does with every table: read and write rows.
+pub async fn grant_tables(owner: &DatabaseConnection, role: &str) -> Result<(), DbErr> {
+    owner
+        .execute_unprepared(&format!(
+            "GRANT USAGE ON SCHEMA public TO {role}; \
+             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}; \
+             GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"
+        ))
+        .await?;
+    Ok(())
+}
+
+fn quoted(identifier: &str) -> String {
+    format!("\"{}\"", identifier.replace('"', "\"\""))
+}
+
+/// A pool whose PostgreSQL connections act as `role` and, with `cross_tenant`, set
+/// `app.cross_tenant` (both startup parameters, so every connection the pool opens has them).
+async fn connect_as(url: &str, role: Option<&str>, cross_tenant: bool) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
     if url.starts_with("sqlite:") {
@@ -22,9 +126,20 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         });
     } else {
         options.max_connections(16).min_connections(1);
-        if plain_text_by_default(url, std::env::var_os("PGSSLMODE").is_some()) {
-            options.map_sqlx_postgres_opts(|opts| opts.ssl_mode(sea_orm::sqlx::postgres::PgSslMode::Disable));
+        let plain_text = plain_text_by_default(url, std::env::var_os("PGSSLMODE").is_some());
+        let mut parameters = Vec::new();
+        if let Some(role) = role {
+            parameters.push(("role", role.to_owned()));
         }
+        if cross_tenant {
+            parameters.push(("app.cross_tenant", "on".to_owned()));
+        }
+        options.map_sqlx_postgres_opts(move |mut opts| {
+            if plain_text {
+                opts = opts.ssl_mode(sea_orm::sqlx::postgres::PgSslMode::Disable);
+            }
+            opts.options(parameters.iter().map(|(k, v)| (*k, v.as_str())))
+        });
     }
     Database::connect(options).await
 }

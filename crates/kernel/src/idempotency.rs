@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
-use crate::{AppError, AppResult, RequestContext, db::begin_write, new_id};
+use crate::{AppError, AppResult, RequestContext, new_id};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "idempotency_keys")]
@@ -97,7 +97,7 @@ where
         return Err(AppError::bad_input("idempotencyKey", "an idempotency key has 1 to 200 characters"));
     }
     let owner = Owner { tenant: request.tenant()?.id, user: request.viewer()?.user_id };
-    let txn = begin_write(&request.db).await?;
+    let txn = request.db.begin_write().await?;
     let now = request.now();
     if let Some(row) = stored(&txn, &owner, operation, key).await? {
         if row.created_at >= now - chrono::Duration::hours(KEY_TTL_HOURS) {

@@ -26,7 +26,22 @@ pub async fn transaction<T>(
     db: &DatabaseConnection,
     work: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
 ) -> AppResult<T> {
-    let txn = db::begin_write(db).await?;
+    run(db::begin_write(db).await?, work).await
+}
+
+/// Runs `work` in a write transaction of the request's database and commits it (on PostgreSQL
+/// a savepoint of the request's transaction, which the gateway commits with the answer).
+pub async fn write<T>(
+    request: &RequestContext,
+    work: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
+) -> AppResult<T> {
+    run(request.db.begin_write().await?, work).await
+}
+
+async fn run<T>(
+    txn: DatabaseTransaction,
+    work: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
+) -> AppResult<T> {
     // the live events published on SQLite go out after the commit (on PostgreSQL the commit
     // itself sends them)
     let (result, live_events) = live::collect(work(&txn)).await;
@@ -34,14 +49,6 @@ pub async fn transaction<T>(
     txn.commit().await?;
     live::committed(live_events);
     Ok(result)
-}
-
-/// Runs `work` in a write transaction of the request's database and commits it.
-pub async fn write<T>(
-    request: &RequestContext,
-    work: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
-) -> AppResult<T> {
-    transaction(&request.db, work).await
 }
 
 /// An idempotent call: the operation, the client's key (none: an ordinary write), and a hash of

@@ -6,7 +6,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use kernel::{AppError, RequestContext};
 use std::sync::Arc;
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::entity::order::OrderStatus;
@@ -28,7 +28,7 @@ macro_rules! by_order_loader {
     ($(#[$doc:meta])* $name:ident, $entity:ident, $order_col:expr, $sort_col:expr, |$tenant:ident| $scope:expr) => {
         $(#[$doc])*
         pub struct $name {
-            db: DatabaseConnection,
+            db: kernel::RequestDb,
             tenant: Uuid,
         }
 
@@ -72,7 +72,7 @@ pub struct TimelineEntry {
 
 /// An order's timeline, oldest first.
 pub struct OrderEventsLoader {
-    db: DatabaseConnection,
+    db: kernel::RequestDb,
     tenant: Uuid,
 }
 
@@ -110,7 +110,7 @@ impl Loader<Uuid> for OrderEventsLoader {
 
 /// Catalogue entries by id, within the tenant.
 pub struct CatalogEntryLoader {
-    db: DatabaseConnection,
+    db: kernel::RequestDb,
     tenant: Uuid,
 }
 
@@ -130,7 +130,7 @@ impl Loader<Uuid> for CatalogEntryLoader {
 
 /// Pricing settings by tenant (every order of a request shares one).
 pub struct SettingsLoader {
-    db: DatabaseConnection,
+    db: kernel::RequestDb,
 }
 
 impl Loader<Uuid> for SettingsLoader {
@@ -149,7 +149,7 @@ impl Loader<Uuid> for SettingsLoader {
 /// The tenant's pricing (settings and active catalogue), read once a request however many
 /// drafts it estimates.
 pub struct PricingContextLoader {
-    db: DatabaseConnection,
+    db: kernel::RequestDb,
 }
 
 impl Loader<Uuid> for PricingContextLoader {

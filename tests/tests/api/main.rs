@@ -22,6 +22,7 @@ mod push;
 mod queries;
 mod query_cost;
 mod refunds;
+mod row_level_security;
 mod schema;
 mod system;
 mod tenancy;

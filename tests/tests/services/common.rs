@@ -108,7 +108,7 @@ impl World {
     /// postings, a wallet below zero, an order whose payments or earnings disagree with it.
     pub async fn ledger_mismatches(&self) -> Vec<String> {
         let superadmin = request_as(&self.db, &self.clock, "essays", Some(SUPERADMIN)).await;
-        billing::service::integrity::check(&self.db, &superadmin, &gateway::schema::money_invariants())
+        billing::service::integrity::check(&self.db.clone().into(), &superadmin, &gateway::schema::money_invariants())
             .await
             .unwrap()
             .mismatches

@@ -7,14 +7,14 @@
 use std::sync::Arc;
 
 use kernel::{AppResult, RequestContext, Role};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 use uuid::Uuid;
 
 /// A rule about money that a context above billing states, and the integrity check reports.
 #[async_trait::async_trait]
 pub trait MoneyInvariant: Send + Sync {
     /// What breaks the rule in `tenant` (every tenant when `None`), one line each.
-    async fn violations(&self, db: &DatabaseConnection, tenant: Option<Uuid>) -> AppResult<Vec<String>>;
+    async fn violations(&self, db: &kernel::RequestDb, tenant: Option<Uuid>) -> AppResult<Vec<String>>;
 }
 
 /// The invariants the gateway registers as schema data.
@@ -38,7 +38,7 @@ pub(crate) fn statement(backend: DbBackend, sql: &str, tenant: Option<Uuid>) -> 
 
 /// Checks an admin's tenant, or for superadmins every tenant.
 pub async fn check(
-    conn: &DatabaseConnection,
+    conn: &kernel::RequestDb,
     request: &RequestContext,
     invariants: &MoneyInvariants,
 ) -> AppResult<Integrity> {

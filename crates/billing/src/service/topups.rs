@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use kernel::{AppError, AppResult, Feature, Money, RequestContext, Role, new_id};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::entity::account::AccountKind;
@@ -55,7 +55,7 @@ pub async fn open(
 
 /// Opens the provider's checkout for a pending top-up that has none yet (outside any
 /// transaction: it is a network call) and stores it. A provider failure marks it FAILED.
-pub async fn start_checkout(db: &DatabaseConnection, providers: &Providers, id: Uuid) -> AppResult<payment::Model> {
+pub async fn start_checkout(db: &impl ConnectionTrait, providers: &Providers, id: Uuid) -> AppResult<payment::Model> {
     let found = Payments::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("top-up"))?;
     let (Some(provider), None, PaymentState::Pending) = (&providers.0, &found.provider_ref, found.status) else {
         return Ok(found);

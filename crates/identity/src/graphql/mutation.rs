@@ -87,7 +87,7 @@ impl IdentityMutation {
             ctx.data_opt::<CurrentTenant>().and_then(|c| c.0.as_ref()).is_some_and(|t| t.allow_registration);
         // the installation's switch closes every site's sign-ups at once
         let installation_allows =
-            ctx.data::<std::sync::Arc<tenancy::SystemState>>()?.settings(&request.db).await?.registration_open;
+            ctx.data::<std::sync::Arc<tenancy::SystemState>>()?.settings().await?.registration_open;
         let allow = site_allows && installation_allows;
         throttle::sign_up(&request.db, request, tenant.id).await?;
         let prepared = users::prepare(&input.email, &input.display_name, Role::Client, &input.password).await?;

@@ -176,7 +176,7 @@ pub async fn confirm(conn: &impl ConnectionTrait, request: &RequestContext, code
         return Err(wrong_code("code"));
     }
     attempt.succeeded(conn).await?;
-    let codes = kernel::transaction(&request.db, async |txn| {
+    let codes = kernel::write(request, async |txn| {
         let confirmed = secret::Entity::update_many()
             .col_expr(secret::Column::ConfirmedAt, Expr::value(Some(now)))
             .filter(secret::Column::UserId.eq(user.id))
@@ -367,7 +367,7 @@ pub async fn disable(
     }
     attempt.succeeded(conn).await?;
     let now = request.now();
-    kernel::transaction(&request.db, async |txn| {
+    kernel::write(request, async |txn| {
         remove(txn, user.id, now).await?;
         tell(txn, request, &user, "off", now).await
     })

@@ -14,7 +14,7 @@
 use kernel::Reason;
 use kernel::pagination::{Order, paginate};
 use kernel::{AppError, AppResult, PageArgs, Paged, RequestContext, Role, new_id, validate};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -56,7 +56,7 @@ async fn email_conflict(
     tenant_id: Option<Uuid>,
     email_normalized: &str,
 ) -> AppResult<Option<AppError>> {
-    if find_superadmin(conn, email_normalized).await?.is_some() {
+    if superadmin_holds(conn, email_normalized).await? {
         return Ok(Some(duplicate()));
     }
     let holders = Users::find().filter(user::Column::EmailNormalized.eq(email_normalized));
@@ -189,6 +189,23 @@ pub async fn list(
         query = query.filter(user::Column::Role.eq(role));
     }
     paginate(conn, query, user::Column::Id, Order::oldest_first(), page).await
+}
+
+/// Whether a superadmin has this address, asked from any tenant: on PostgreSQL through the
+/// database's `superadmin_holds`, which alone looks past the row-level security wall (a
+/// tenant's request does not see superadmins' rows), and answers only yes or no.
+async fn superadmin_holds(conn: &impl ConnectionTrait, email_normalized: &str) -> AppResult<bool> {
+    if conn.get_database_backend() != DbBackend::Postgres {
+        return Ok(find_superadmin(conn, email_normalized).await?.is_some());
+    }
+    let row = conn
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT superadmin_holds($1)",
+            [email_normalized.into()],
+        ))
+        .await?;
+    Ok(row.map(|r| r.try_get_by_index::<bool>(0)).transpose()?.unwrap_or(false))
 }
 
 pub async fn find_superadmin(conn: &impl ConnectionTrait, email_normalized: &str) -> AppResult<Option<user::Model>> {

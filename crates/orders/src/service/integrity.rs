@@ -10,7 +10,7 @@ use billing::service::integrity::MoneyInvariant;
 use billing::service::order_money::totals_by_order;
 use chrono::{DateTime, Utc};
 use kernel::AppResult;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use crate::entity::order::{self, Entity as Orders, PaymentStatus};
@@ -21,7 +21,7 @@ type Row = (Uuid, i64, i64, i64, Option<DateTime<Utc>>, Option<Uuid>, PaymentSta
 
 #[async_trait::async_trait]
 impl MoneyInvariant for OrderMoneyInvariant {
-    async fn violations(&self, db: &DatabaseConnection, tenant: Option<Uuid>) -> AppResult<Vec<String>> {
+    async fn violations(&self, db: &kernel::RequestDb, tenant: Option<Uuid>) -> AppResult<Vec<String>> {
         let totals = totals_by_order(db, tenant).await?;
         let mut query = Orders::find().select_only().columns([
             order::Column::Id,

@@ -100,7 +100,7 @@ async fn system(run: &JobRun, tenant: Uuid) -> AppResult<Option<RequestContext>>
         return Ok(None);
     }
     Ok(Some(RequestContext {
-        db: run.db.clone(),
+        db: run.db.clone().into(),
         clock: run.clock.clone(),
         tenant: Some(tenant.scope()),
         viewer: None,

@@ -110,7 +110,7 @@ impl SystemQuery {
 
     /// The maintenance banner and whether sign-ups are open: for every page, anyone.
     async fn system_status(&self, ctx: &Context<'_>) -> Result<SystemStatus> {
-        let settings = state(ctx)?.settings(&ctx.request().db).await?;
+        let settings = state(ctx)?.settings().await?;
         Ok(SystemStatus {
             maintenance_banner: settings.maintenance_banner.clone(),
             registration_open: settings.registration_open,

@@ -297,28 +297,31 @@ pub struct SystemState {
     /// One read-and-store at a time: a slow read begun before a change committed must not
     /// store its older settings over the newer ones a later read stored.
     refreshing: tokio::sync::Mutex<()>,
+    /// Where they are read: the installation's own connection (no request's scope).
+    db: DatabaseConnection,
 }
 
-impl Default for SystemState {
-    fn default() -> Self {
+impl SystemState {
+    /// The settings stored in `db` (a connection that sees past any tenant: the gateway's
+    /// system pool).
+    pub fn new(db: DatabaseConnection) -> Self {
         Self {
             current: RwLock::new((Arc::new(Settings::default()), KillSwitches::default())),
             loaded: false.into(),
             refreshing: tokio::sync::Mutex::new(()),
+            db,
         }
     }
-}
 
-impl SystemState {
     /// The features switched off everywhere (read from the database at the first call).
-    pub async fn kill_switches(self: &Arc<Self>, db: &DatabaseConnection) -> AppResult<KillSwitches> {
-        self.ensure(db).await?;
+    pub async fn kill_switches(self: &Arc<Self>) -> AppResult<KillSwitches> {
+        self.ensure().await?;
         Ok(self.current.read().map_or_else(|p| p.into_inner().1, |c| c.1))
     }
 
     /// The settings (read from the database at the first call).
-    pub async fn settings(self: &Arc<Self>, db: &DatabaseConnection) -> AppResult<Arc<Settings>> {
-        self.ensure(db).await?;
+    pub async fn settings(self: &Arc<Self>) -> AppResult<Arc<Settings>> {
+        self.ensure().await?;
         Ok(self.current.read().map_or_else(|p| p.into_inner().0.clone(), |c| c.0.clone()))
     }
 
@@ -331,13 +334,13 @@ impl SystemState {
         Ok(())
     }
 
-    async fn ensure(self: &Arc<Self>, db: &DatabaseConnection) -> AppResult<()> {
+    async fn ensure(self: &Arc<Self>) -> AppResult<()> {
         if self.loaded.load(Ordering::Acquire) {
             return Ok(());
         }
-        self.refresh(db).await?;
+        self.refresh(&self.db).await?;
         if !self.loaded.swap(true, Ordering::AcqRel) {
-            watch(Arc::downgrade(self), db.clone());
+            watch(Arc::downgrade(self), self.db.clone());
         }
         Ok(())
     }

@@ -1,0 +1,259 @@
+//! The database as a request sees it.
+//!
+//! On PostgreSQL every tenant-owned table has a row-level security policy (migration
+//! `m20261206_000021_row_level_security`) that shows a connection only the rows of the tenant its
+//! transaction names. So a request's work runs in one transaction, begun at its first statement
+//! with the request's [`Reach`] set for that transaction (`set_config(.., true)`) and committed
+//! by the gateway when the request is answered: a statement that forgot its tenant filter still
+//! reads and writes only the request's tenant. A write inside it ([`RequestDb::begin_write`]) is a
+//! savepoint of that transaction, so a request holds one connection whatever it does.
+//!
+//! On SQLite, which has no row-level security, and for work that is no request's (the worker,
+//! commands), a `RequestDb` is the pool, as it always was.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, Statement,
+    TransactionTrait,
+};
+use tokio::sync::RwLock;
+use uuid::Uuid;
+
+use crate::db;
+
+/// Which rows a request may see (the row-level security settings of its transaction).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// The tenant's rows, and when `installation` also the installation's own (no tenant:
+    /// superadmins' accounts and sessions, the installation's audit chain). Anonymous requests
+    /// get the installation's rows because a superadmin signs in through any site.
+    Tenant { tenant: Option<Uuid>, installation: bool },
+    /// Every tenant's rows: a superadmin's requests. The gateway grants it from the
+    /// authenticated role and nothing else ([`Reach::of`]).
+    AllTenants,
+}
+
+impl Reach {
+    /// What a request may see: a superadmin every tenant, anyone else the request's tenant
+    /// (and the installation's rows while signed out).
+    pub fn of(tenant: Option<Uuid>, viewer: Option<&crate::Viewer>) -> Reach {
+        match viewer {
+            Some(v) if v.role == crate::Role::Superadmin => Reach::AllTenants,
+            Some(_) => Reach::Tenant { tenant, installation: false },
+            None => Reach::Tenant { tenant, installation: true },
+        }
+    }
+
+    /// The values of `app.tenant_id`, `app.installation` and `app.cross_tenant`, which the
+    /// policies read ('' is "not set").
+    fn settings(self) -> [String; 3] {
+        match self {
+            Reach::Tenant { tenant, installation } => [
+                tenant.map(|t| t.to_string()).unwrap_or_default(),
+                if installation { "on".into() } else { String::new() },
+                String::new(),
+            ],
+            Reach::AllTenants => [String::new(), "on".into(), "on".into()],
+        }
+    }
+}
+
+/// The statement that scopes a transaction. The metrics leave it out, as they leave out
+/// `BEGIN` and `COMMIT`: it is how a request runs, not what it asks.
+pub const SCOPE_SQL: &str = "SELECT set_config('app.tenant_id', $1, true), set_config('app.installation', $2, true), \
+                             set_config('app.cross_tenant', $3, true)";
+
+/// Sets `reach` for the rest of `txn` (PostgreSQL).
+pub async fn scope(txn: &impl ConnectionTrait, reach: Reach) -> Result<(), DbErr> {
+    let [tenant, installation, cross] = reach.settings();
+    txn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        SCOPE_SQL,
+        [tenant.into(), installation.into(), cross.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// A request's handle on the database: a [`ConnectionTrait`] that services take like any
+/// other. Cheap to clone (loaders hold one).
+#[derive(Clone)]
+pub struct RequestDb(Inner);
+
+#[derive(Clone)]
+enum Inner {
+    /// Statements go to the pool: SQLite, and work that is no request's.
+    Pool(DatabaseConnection),
+    /// A request on PostgreSQL: one scoped transaction.
+    Request(Arc<RequestTransaction>),
+    /// A long-lived context on PostgreSQL (a WebSocket connection, which has no end to commit
+    /// at): each statement is a scoped transaction of its own.
+    EachStatement(DatabaseConnection, Reach),
+}
+
+struct RequestTransaction {
+    pool: DatabaseConnection,
+    reach: Reach,
+    state: RwLock<State>,
+    /// A statement failed outside a savepoint: PostgreSQL has aborted the transaction, and a
+    /// `COMMIT` would quietly roll back what the request wrote before, so finishing fails.
+    failed: AtomicBool,
+}
+
+enum State {
+    NotBegun,
+    Open(DatabaseTransaction),
+    Finished,
+}
+
+impl From<DatabaseConnection> for RequestDb {
+    fn from(pool: DatabaseConnection) -> Self {
+        RequestDb(Inner::Pool(pool))
+    }
+}
+
+impl RequestDb {
+    /// The handle for one request: on PostgreSQL a transaction scoped to `reach` (end it with
+    /// [`RequestDb::finish`]); on SQLite the pool.
+    pub fn for_request(pool: DatabaseConnection, reach: Reach) -> RequestDb {
+        if pool.get_database_backend() != DbBackend::Postgres {
+            return RequestDb(Inner::Pool(pool));
+        }
+        RequestDb(Inner::Request(Arc::new(RequestTransaction {
+            pool,
+            reach,
+            state: RwLock::new(State::NotBegun),
+            failed: AtomicBool::new(false),
+        })))
+    }
+
+    /// The handle for a long-lived context (a subscription's connection): on PostgreSQL each
+    /// statement runs in its own transaction scoped to `reach`; on SQLite the pool.
+    pub fn for_connection(pool: DatabaseConnection, reach: Reach) -> RequestDb {
+        if pool.get_database_backend() != DbBackend::Postgres {
+            return RequestDb(Inner::Pool(pool));
+        }
+        RequestDb(Inner::EachStatement(pool, reach))
+    }
+
+    /// Commits the request's transaction (nothing to do when it never began or is the pool).
+    /// An error means nothing the request wrote was kept.
+    pub async fn finish(&self) -> Result<(), DbErr> {
+        let Inner::Request(request) = &self.0 else { return Ok(()) };
+        let state = std::mem::replace(&mut *request.state.write().await, State::Finished);
+        match state {
+            State::Open(txn) if request.failed.load(Ordering::Acquire) => {
+                txn.rollback().await?;
+                Err(DbErr::Custom("a statement of the request failed; its transaction was rolled back".into()))
+            }
+            State::Open(txn) => txn.commit().await,
+            State::NotBegun | State::Finished => Ok(()),
+        }
+    }
+
+    /// A write transaction in the request's scope: a savepoint of the request's transaction,
+    /// or on the pool [`db::begin_write`] (scoped, for a long-lived context on PostgreSQL).
+    pub async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
+        match &self.0 {
+            Inner::Pool(pool) => db::begin_write(pool).await,
+            Inner::Request(request) => {
+                let state = request.open().await?;
+                match &*state {
+                    State::Open(txn) => txn.begin().await,
+                    _ => Err(ended()),
+                }
+            }
+            Inner::EachStatement(pool, reach) => {
+                let txn = db::begin_write(pool).await?;
+                scope(&txn, *reach).await?;
+                Ok(txn)
+            }
+        }
+    }
+}
+
+fn ended() -> DbErr {
+    DbErr::Custom("the request's transaction has ended".into())
+}
+
+impl RequestTransaction {
+    /// The state with the transaction begun (and scoped) if it was not.
+    async fn open(&self) -> Result<tokio::sync::RwLockReadGuard<'_, State>, DbErr> {
+        {
+            let state = self.state.read().await;
+            if !matches!(*state, State::NotBegun) {
+                return Ok(state);
+            }
+        }
+        let mut state = self.state.write().await;
+        if matches!(*state, State::NotBegun) {
+            let txn = self.pool.begin().await?;
+            scope(&txn, self.reach).await?;
+            *state = State::Open(txn);
+        }
+        Ok(state.downgrade())
+    }
+}
+
+/// Runs `$call` with `$conn` bound to where the statement goes.
+macro_rules! dispatch {
+    ($self:ident, $conn:ident => $call:expr) => {
+        match &$self.0 {
+            Inner::Pool($conn) => $call.await,
+            Inner::Request(request) => {
+                let state = request.open().await?;
+                let State::Open($conn) = &*state else { return Err(ended()) };
+                let result = $call.await;
+                if result.is_err() {
+                    request.failed.store(true, Ordering::Release);
+                }
+                result
+            }
+            Inner::EachStatement(pool, reach) => {
+                let txn = pool.begin().await?;
+                scope(&txn, *reach).await?;
+                let result = {
+                    let $conn = &txn;
+                    $call.await?
+                };
+                txn.commit().await?;
+                Ok(result)
+            }
+        }
+    };
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for RequestDb {
+    fn get_database_backend(&self) -> DbBackend {
+        match &self.0 {
+            Inner::Pool(pool) | Inner::EachStatement(pool, _) => pool.get_database_backend(),
+            Inner::Request(request) => request.pool.get_database_backend(),
+        }
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        dispatch!(self, conn => conn.execute_raw(stmt))
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        dispatch!(self, conn => conn.execute_unprepared(sql))
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        dispatch!(self, conn => conn.query_one_raw(stmt))
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        dispatch!(self, conn => conn.query_all_raw(stmt))
+    }
+
+    fn support_returning(&self) -> bool {
+        match &self.0 {
+            Inner::Pool(pool) | Inner::EachStatement(pool, _) => pool.support_returning(),
+            Inner::Request(request) => request.pool.support_returning(),
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! PostgreSQL's row-level security, the second wall under the services' own tenant filters:
+//! what a statement on a request's path sees when it forgets its tenant. SQLite has no such
+//! wall; there these tests have nothing to check and say so.
+
+use kernel::{Reach, RequestDb, Role, Viewer, new_id};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use tests::TestApp;
+use uuid::Uuid;
+
+fn on_postgres(app: &TestApp) -> bool {
+    let postgres = app.db.get_database_backend() == DbBackend::Postgres;
+    if !postgres {
+        eprintln!("SQLite has no row-level security: nothing to check here");
+    }
+    postgres
+}
+
+async fn tenant(app: &TestApp, slug: &str) -> Uuid {
+    tenancy::service::tenants::find_by_slug(&app.db, slug).await.unwrap().expect("a demo site").id
+}
+
+fn viewer(tenant: Option<Uuid>, role: Role) -> Viewer {
+    Viewer {
+        user_id: new_id(),
+        tenant_id: tenant,
+        role,
+        session_id: new_id(),
+        email: "someone@example.test".into(),
+        display_name: "Someone".into(),
+        two_factor: false,
+    }
+}
+
+/// The handle a request of `viewer` under `tenant` works through, as the gateway builds it.
+fn request_db(app: &TestApp, tenant: Option<Uuid>, viewer: Option<&Viewer>) -> RequestDb {
+    RequestDb::for_request(app.state.requests_db.clone(), Reach::of(tenant, viewer))
+}
+
+async fn rows(db: &impl ConnectionTrait, sql: &str) -> Vec<Option<String>> {
+    let statement = Statement::from_string(DbBackend::Postgres, sql.to_owned());
+    db.query_all_raw(statement).await.unwrap().iter().map(|r| r.try_get_by_index(0).unwrap()).collect()
+}
+
+/// The tenants (as text; `None` for the installation's own rows) whose rows of `table` a
+/// statement with no tenant filter at all returns.
+async fn tenants_seen(db: &impl ConnectionTrait, table: &str) -> Vec<Option<String>> {
+    rows(db, &format!("SELECT DISTINCT tenant_id::text FROM {table} ORDER BY 1")).await
+}
+
+#[tokio::test]
+async fn an_unscoped_query_on_a_requests_path_returns_only_that_tenants_rows() {
+    let app = TestApp::spawn().await;
+    if !on_postgres(&app) {
+        return;
+    }
+    let (essays, papers) = (tenant(&app, "essays").await, tenant(&app, "papers").await);
+    let (essays_text, papers_text) = (Some(essays.to_string()), Some(papers.to_string()));
+    // the demo data has both sites' users and catalogues, and the installation's superadmin
+    let everything = tenants_seen(&app.db, "users").await;
+    assert!(everything.contains(&None) && everything.contains(&essays_text) && everything.contains(&papers_text));
+    assert_eq!(tenants_seen(&app.db, "catalog_items").await.len(), 2);
+
+    for role in [Role::Client, Role::Writer, Role::Admin] {
+        let db = request_db(&app, Some(essays), Some(&viewer(Some(essays), role)));
+        for table in ["users", "orders", "order_events", "sessions", "audit_log", "catalog_items", "postings"] {
+            let seen = tenants_seen(&db, table).await;
+            assert!(seen.iter().all(|t| *t == essays_text), "{role:?} on {table} saw {seen:?}");
+        }
+        assert_eq!(tenants_seen(&db, "users").await, vec![essays_text.clone()], "{role:?}");
+        // tables without a tenant of their own are walled through their user
+        let secrets_of_others = rows(
+            &db,
+            "SELECT u.tenant_id::text FROM two_factor_secrets s LEFT JOIN users u ON u.id = s.user_id \
+             WHERE u.tenant_id IS DISTINCT FROM (SELECT tenant_id FROM users LIMIT 1)",
+        )
+        .await;
+        assert!(secrets_of_others.is_empty(), "{secrets_of_others:?}");
+        db.finish().await.unwrap();
+    }
+
+    // signed out: the site's rows and the installation's (a superadmin signs in at any site)
+    let db = request_db(&app, Some(papers), None);
+    assert_eq!(tenants_seen(&db, "users").await, vec![papers_text.clone(), None]);
+    assert_eq!(tenants_seen(&db, "catalog_items").await, vec![papers_text.clone()]);
+    db.finish().await.unwrap();
+
+    // a superadmin's request reaches every site
+    let db = request_db(&app, Some(essays), Some(&viewer(None, Role::Superadmin)));
+    assert_eq!(tenants_seen(&db, "users").await, everything);
+    db.finish().await.unwrap();
+
+    // the pool itself, outside a request's transaction, names no tenant and sees nothing
+    assert!(tenants_seen(&app.state.requests_db, "catalog_items").await.is_empty());
+    assert!(tenants_seen(&app.state.requests_db, "users").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_request_cannot_write_another_tenants_rows_and_a_refused_statement_keeps_nothing() {
+    let app = TestApp::spawn().await;
+    if !on_postgres(&app) {
+        return;
+    }
+    let (essays, papers) = (tenant(&app, "essays").await, tenant(&app, "papers").await);
+    let admin = viewer(Some(essays), Role::Admin);
+    let note = |tenant: Uuid, id: Uuid| {
+        format!(
+            "INSERT INTO audit_log (id, tenant_id, action, target_type, at) \
+             VALUES ('{id}', '{tenant}', 'test.note', 'test', now())"
+        )
+    };
+    let (mine, theirs) = (new_id(), new_id());
+    let before = app.count("audit_log").await;
+
+    // a write into the request's own site goes in; one into another site is refused by the
+    // database, and then nothing the request did is kept, the first write included
+    let db = request_db(&app, Some(essays), Some(&admin));
+    db.execute_unprepared(&note(essays, mine)).await.expect("a row of the request's own site");
+    let refused = db.execute_unprepared(&note(papers, theirs)).await.expect_err("another site's row");
+    assert!(refused.to_string().contains("row-level security"), "{refused}");
+    assert!(db.finish().await.is_err(), "a request with a refused statement does not commit");
+    assert_eq!(app.count("audit_log").await, before);
+
+    // nor can an update move a row out of the request's site, or touch another site's rows
+    let db = request_db(&app, Some(essays), Some(&admin));
+    let moved =
+        db.execute_unprepared(&format!("UPDATE users SET tenant_id = '{papers}' WHERE tenant_id = '{essays}'")).await;
+    assert!(moved.is_err(), "moving a row to another site is refused");
+    let _ = db.finish().await;
+    let db = request_db(&app, Some(essays), Some(&admin));
+    let touched = db.execute_unprepared("UPDATE users SET display_name = 'defaced'").await.unwrap();
+    db.finish().await.unwrap();
+    let defaced = app.count_where("SELECT COUNT(*) AS n FROM users WHERE display_name = 'defaced'").await;
+    assert_eq!(u64::try_from(defaced).unwrap(), touched.rows_affected());
+    assert_eq!(
+        app.count_where(&format!(
+            "SELECT COUNT(*) AS n FROM users WHERE display_name = 'defaced' AND tenant_id IS DISTINCT FROM '{essays}'"
+        ))
+        .await,
+        0
+    );
+    assert!(defaced > 0);
+}
+
+#[tokio::test]
+async fn every_table_with_tenant_data_is_behind_the_wall() {
+    let app = TestApp::spawn().await;
+    if !on_postgres(&app) {
+        return;
+    }
+    let unprotected = rows(
+        &app.db,
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = current_schema() AND c.relkind = 'r' \
+           AND NOT (c.relrowsecurity AND c.relforcerowsecurity \
+                    AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'tenant_wall')) \
+         ORDER BY 1",
+    )
+    .await;
+    let outside: Vec<Option<String>> = migration::m20261206_000021_row_level_security::OUTSIDE_THE_WALL
+        .iter()
+        .map(|t| Some((*t).to_owned()))
+        .collect();
+    let mut expected = outside.clone();
+    expected.sort();
+    assert_eq!(
+        unprotected, expected,
+        "a new table holding a site's data needs the wall (protect() in its migration), or a reason to be outside it"
+    );
+    // and the server's connections are held to it: not the tables' owner, no superuser, no bypass
+    let passes_by = rows(
+        &app.state.requests_db,
+        "SELECT (r.rolsuper OR r.rolbypassrls OR pg_has_role(current_user, t.tableowner, 'USAGE'))::text \
+         FROM pg_roles r, pg_tables t WHERE r.rolname = current_user AND t.tablename = 'orders'",
+    )
+    .await;
+    assert_eq!(passes_by, vec![Some("false".to_owned())]);
+}
