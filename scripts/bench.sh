@@ -123,6 +123,7 @@ if grep -q "^BEGIN;" "$work/ceiling.sql"; then
 fi
 echo "document: $(wc -c <"$work/body.json") bytes   statements per request: $statements${scoped:-}"
 [ -z "${BENCH_SHOW_SQL:-}" ] || cut -c1-400 "$work/ceiling.sql"
+[ -z "${BENCH_SAVE_SQL:-}" ] || cp "$work/ceiling.sql" "$BENCH_SAVE_SQL"  # to replay it by hand
 
 # Every response is checked: a GraphQL error (or, for the hostile scenarios, a missing refusal)
 # counts as a failure, and any failure fails the run.

@@ -125,7 +125,10 @@ async fn connect_as(url: &str, role: Option<&str>, cross_tenant: bool) -> Result
                 .foreign_keys(true)
         });
     } else {
-        options.max_connections(16).min_connections(1);
+        // A connection is pinged when it goes back to the pool (sqlx does, always); pinging it
+        // again when taken out is one more round trip per request for nothing, unless it sat
+        // idle long enough for a proxy or firewall to have dropped it.
+        options.max_connections(16).min_connections(1).test_before_acquire_if_idle_for(Duration::from_secs(30));
         let plain_text = plain_text_by_default(url, std::env::var_os("PGSSLMODE").is_some());
         let mut parameters = Vec::new();
         if let Some(role) = role {

@@ -100,6 +100,9 @@ struct RequestTransaction {
     /// A statement failed outside a savepoint: PostgreSQL has aborted the transaction, and a
     /// `COMMIT` would quietly roll back what the request wrote before, so finishing fails.
     failed: AtomicBool,
+    /// Something other than a plain `SELECT` ran (a write, a savepoint): finishing commits and
+    /// waits for it. A request that only read ends without a round trip of its own.
+    wrote: AtomicBool,
 }
 
 enum State {
@@ -126,6 +129,7 @@ impl RequestDb {
             reach,
             state: RwLock::new(State::NotBegun),
             failed: AtomicBool::new(false),
+            wrote: AtomicBool::new(false),
         })))
     }
 
@@ -148,7 +152,13 @@ impl RequestDb {
                 txn.rollback().await?;
                 Err(DbErr::Custom("a statement of the request failed; its transaction was rolled back".into()))
             }
-            State::Open(txn) => txn.commit().await,
+            State::Open(txn) if request.wrote.load(Ordering::Acquire) => txn.commit().await,
+            // Only read: rolling back is committing. Dropped, the transaction queues its
+            // `ROLLBACK`, which the connection's return to the pool sends with its ping.
+            State::Open(txn) => {
+                drop(txn);
+                Ok(())
+            }
             State::NotBegun | State::Finished => Ok(()),
         }
     }
@@ -159,6 +169,7 @@ impl RequestDb {
         match &self.0 {
             Inner::Pool(pool) => db::begin_write(pool).await,
             Inner::Request(request) => {
+                request.wrote.store(true, Ordering::Release);
                 let state = request.open().await?;
                 match &*state {
                     State::Open(txn) => txn.begin().await,
@@ -197,12 +208,21 @@ impl RequestTransaction {
     }
 }
 
-/// Runs `$call` with `$conn` bound to where the statement goes.
+/// Whether `sql` only reads (a `SELECT` that locks nothing; the services' writes are never
+/// `SELECT`s, and their side effects, `pg_notify` say, run in write transactions).
+fn only_reads(sql: &str) -> bool {
+    sql.get(..6).is_some_and(|head| head.eq_ignore_ascii_case("SELECT")) && !sql.contains(" FOR ")
+}
+
+/// Runs `$call` with `$conn` bound to where the statement goes; `$reads`: whether it only reads.
 macro_rules! dispatch {
-    ($self:ident, $conn:ident => $call:expr) => {
+    ($self:ident, $reads:expr, $conn:ident => $call:expr) => {
         match &$self.0 {
             Inner::Pool($conn) => $call.await,
             Inner::Request(request) => {
+                if !$reads {
+                    request.wrote.store(true, Ordering::Release);
+                }
                 let state = request.open().await?;
                 let State::Open($conn) = &*state else { return Err(ended()) };
                 let result = $call.await;
@@ -235,19 +255,21 @@ impl ConnectionTrait for RequestDb {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        dispatch!(self, conn => conn.execute_raw(stmt))
+        dispatch!(self, false, conn => conn.execute_raw(stmt))
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        dispatch!(self, conn => conn.execute_unprepared(sql))
+        dispatch!(self, false, conn => conn.execute_unprepared(sql))
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        dispatch!(self, conn => conn.query_one_raw(stmt))
+        let reads = only_reads(&stmt.sql);
+        dispatch!(self, reads, conn => conn.query_one_raw(stmt))
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        dispatch!(self, conn => conn.query_all_raw(stmt))
+        let reads = only_reads(&stmt.sql);
+        dispatch!(self, reads, conn => conn.query_all_raw(stmt))
     }
 
     fn support_returning(&self) -> bool {
@@ -255,5 +277,48 @@ impl ConnectionTrait for RequestDb {
             Inner::Pool(pool) | Inner::EachStatement(pool, _) => pool.support_returning(),
             Inner::Request(request) => request.pool.support_returning(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Reach, only_reads};
+    use crate::{Role, Viewer};
+
+    #[test]
+    fn only_a_plain_select_counts_as_reading() {
+        assert!(only_reads(r#"SELECT "orders"."id" FROM "orders" WHERE "orders"."tenant_id" = $1 LIMIT $2"#));
+        assert!(only_reads("select 1"));
+        for writes in [
+            r#"INSERT INTO "jobs" ("id") VALUES ($1) RETURNING "id""#,
+            r#"UPDATE "sessions" SET "last_seen_at" = $1"#,
+            r#"WITH moved AS (UPDATE "jobs" SET "status" = $1 RETURNING *) SELECT * FROM moved"#,
+            r#"SELECT "id" FROM "orders" WHERE "id" = $1 FOR UPDATE"#,
+            "SELEC",
+        ] {
+            assert!(!only_reads(writes), "{writes}");
+        }
+    }
+
+    #[test]
+    fn a_superadmin_reaches_every_tenant_and_a_signed_out_request_the_installation_too() {
+        let id = crate::new_id();
+        let tenant = Some(id);
+        let viewer = |role| Viewer {
+            user_id: crate::new_id(),
+            tenant_id: None,
+            role,
+            session_id: crate::new_id(),
+            email: String::new(),
+            display_name: String::new(),
+            two_factor: false,
+        };
+        assert_eq!(Reach::of(tenant, Some(&viewer(Role::Superadmin))), Reach::AllTenants);
+        for role in [Role::Client, Role::Writer, Role::Editor, Role::Support, Role::Admin] {
+            assert_eq!(Reach::of(tenant, Some(&viewer(role))), Reach::Tenant { tenant, installation: false });
+        }
+        assert_eq!(Reach::of(tenant, None), Reach::Tenant { tenant, installation: true });
+        let [t, installation, cross] = Reach::of(tenant, Some(&viewer(Role::Admin))).settings();
+        assert_eq!((t, installation, cross), (id.to_string(), String::new(), String::new()));
     }
 }
