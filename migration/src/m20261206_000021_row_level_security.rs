@@ -25,13 +25,21 @@ impl MigrationTrait for Migration {
             protect_through_user(db, table).await?;
         }
         // A superadmin's address is taken in every tenant, so creating a tenant's user must
-        // learn whether one holds it, past the wall: this answers that and nothing else (the
-        // function's own SET clause widens the view for its one statement only).
+        // learn whether one holds it, past the wall: this answers that and nothing else,
+        // widening the view for its one statement and putting it back. (Not a `SET` clause on
+        // the function: only a superuser may attach an unregistered setting to a function.)
         db.execute_unprepared(
-            "CREATE FUNCTION superadmin_holds(address text) RETURNS boolean LANGUAGE sql STABLE \
-             SET app.installation = 'on' AS $$ \
+            "CREATE FUNCTION superadmin_holds(address text) RETURNS boolean LANGUAGE plpgsql AS $$ \
+             DECLARE \
+               before text := coalesce(current_setting('app.installation', true), ''); \
+               held boolean; \
+             BEGIN \
+               PERFORM set_config('app.installation', 'on', true); \
                SELECT EXISTS (SELECT 1 FROM users WHERE tenant_id IS NULL AND role = 'SUPERADMIN' \
-                              AND email_normalized = address) $$",
+                              AND email_normalized = address) INTO held; \
+               PERFORM set_config('app.installation', before, true); \
+               RETURN held; \
+             END $$",
         )
         .await?;
         Ok(())
