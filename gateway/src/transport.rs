@@ -124,7 +124,7 @@ async fn prepare_and_execute(
     // to it), in one transaction committed below, before the answer leaves.
     let reach = Reach::of(tenant.as_ref().map(|t| t.id), viewer.as_ref());
     let request = RequestContext {
-        db: RequestDb::for_request(requests_db, reach),
+        db: RequestDb::for_request(requests_db, state.db.clone(), reach),
         clock: state.clock.clone(),
         tenant: scope,
         viewer,

@@ -42,6 +42,20 @@ impl MigrationTrait for Migration {
              END $$",
         )
         .await?;
+        // Superadmins appear in a site's timelines as actors: their names (and roles), asked by
+        // id, and nothing else of theirs, past the wall the same way.
+        db.execute_unprepared(
+            "CREATE FUNCTION installation_people(ids text) \
+             RETURNS TABLE (id uuid, display_name text, role text) LANGUAGE plpgsql AS $$ \
+             DECLARE before text := coalesce(current_setting('app.installation', true), ''); \
+             BEGIN \
+               PERFORM set_config('app.installation', 'on', true); \
+               RETURN QUERY SELECT u.id, u.display_name::text, u.role::text FROM users u \
+                 WHERE u.tenant_id IS NULL AND u.id = ANY (string_to_array(ids, ',')::uuid[]); \
+               PERFORM set_config('app.installation', before, true); \
+             END $$",
+        )
+        .await?;
         Ok(())
     }
 
@@ -51,6 +65,7 @@ impl MigrationTrait for Migration {
             return Ok(());
         }
         db.execute_unprepared("DROP FUNCTION IF EXISTS superadmin_holds(text)").await?;
+        db.execute_unprepared("DROP FUNCTION IF EXISTS installation_people(text)").await?;
         for table in tenant_owned_tables(db).await?.iter().map(String::as_str).chain(USERS_OWN) {
             db.execute_unprepared(&format!(
                 "DROP POLICY IF EXISTS tenant_wall ON \"{table}\"; \

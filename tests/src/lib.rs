@@ -119,7 +119,7 @@ impl TestApp {
             "http://localhost:8080",
         );
         // the server's pools act as the runtime role (on PostgreSQL), as `serve` does; the
-        // test's own handle `db` is the owner, which sees every row
+        // test's own handle `db` is TEST_DATABASE_URL's superuser, which sees every row
         let pools = kernel::db::Pools::open(&database_url, &db).await.expect("the server's pools");
         let mut options = AppOptions {
             db: pools,

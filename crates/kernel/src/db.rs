@@ -18,6 +18,11 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 /// may (`serve --demo` with one URL), or beforehand as the README says.
 pub const RUNTIME_ROLE: &str = "scriptorium_app";
 
+/// The connection's role and whether it passes row-level security by: a superuser, or a role
+/// with `BYPASSRLS`. (The tables' owner does not: the policies are `FORCE`d.)
+pub const PASSES_THE_WALL_BY: &str =
+    "SELECT current_user::text, rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user";
+
 /// The server's two pools. On SQLite both are the one pool.
 #[derive(Clone)]
 pub struct Pools {
@@ -41,28 +46,22 @@ impl Pools {
         }
         let plain = connect_as(url, None, false).await?;
         let row = plain
-            .query_one_raw(Statement::from_string(
-                DbBackend::Postgres,
-                "SELECT current_user::text, r.rolsuper OR r.rolbypassrls \
-                   OR pg_has_role(current_user, t.tableowner, 'USAGE') \
-                 FROM pg_roles r, pg_tables t \
-                 WHERE r.rolname = current_user AND t.schemaname = current_schema() AND t.tablename = 'orders'",
-            ))
+            .query_one_raw(Statement::from_string(DbBackend::Postgres, PASSES_THE_WALL_BY))
             .await?
-            .ok_or_else(|| DbErr::Custom("the database is not migrated (no orders table)".into()))?;
+            .ok_or_else(|| DbErr::Custom("the database role is not in pg_roles".into()))?;
         let (user, passes_by): (String, bool) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
         plain.close().await?;
         let role = if passes_by {
             become_runtime_role(owner).await.map_err(|e| {
                 DbErr::Custom(format!(
-                    "the database role {user} would pass row-level security by (it owns the tables or is a \
-                     superuser), and the role {RUNTIME_ROLE} could not be prepared for the server to act as \
-                     ({e}); create it as the README's \"PostgreSQL roles\" says"
+                    "the database role {user} would pass row-level security by (a superuser, or BYPASSRLS), \
+                     and the role {RUNTIME_ROLE} could not be prepared for the server to act as ({e}); \
+                     create it as the README's \"PostgreSQL roles\" says"
                 ))
             })?;
             Some(RUNTIME_ROLE)
         } else {
-            grant_tables(owner, &quoted(&user)).await?;
+            grant_tables(owner, &user).await?;
             None
         };
         Ok(Pools { requests: connect_as(url, role, false).await?, system: connect_as(url, role, true).await? })
@@ -83,10 +82,16 @@ async fn become_runtime_role(owner: &DatabaseConnection) -> Result<(), DbErr> {
              END $$"
         ))
         .await?;
+    // acting as it takes membership, and from PostgreSQL 16 on its SET option (a role that
+    // creates another gets only ADMIN on it there)
     owner
         .execute_unprepared(&format!(
             "DO $$ BEGIN \
-               IF NOT pg_has_role(current_user, '{RUNTIME_ROLE}', 'MEMBER') THEN \
+               IF current_setting('server_version_num')::int >= 160000 THEN \
+                 IF NOT pg_has_role(current_user, '{RUNTIME_ROLE}', 'SET') THEN \
+                   EXECUTE 'GRANT {RUNTIME_ROLE} TO ' || quote_ident(current_user) || ' WITH SET TRUE'; \
+                 END IF; \
+               ELSIF NOT pg_has_role(current_user, '{RUNTIME_ROLE}', 'MEMBER') THEN \
                  EXECUTE 'GRANT {RUNTIME_ROLE} TO ' || quote_ident(current_user); \
                END IF; \
              END $$"
@@ -95,20 +100,23 @@ async fn become_runtime_role(owner: &DatabaseConnection) -> Result<(), DbErr> {
     grant_tables(owner, RUNTIME_ROLE).await
 }
 
-/// Grants `role` (an SQL identifier) what the server does with every table: read and write rows.
-pub async fn grant_tables(owner: &DatabaseConnection, role: &str) -> Result<(), DbErr> {
+/// Grants the role `name` what the server does with every table of the schema the migrations
+/// made: read and write rows (nothing to do when `owner` is that role).
+pub async fn grant_tables(owner: &DatabaseConnection, name: &str) -> Result<(), DbErr> {
+    let name = name.replace('\'', "''");
     owner
         .execute_unprepared(&format!(
-            "GRANT USAGE ON SCHEMA public TO {role}; \
-             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}; \
-             GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"
+            "DO $$ DECLARE grantee text := '{name}'; BEGIN \
+               IF grantee <> current_user THEN \
+                 EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', current_schema(), grantee); \
+                 EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I TO %I', \
+                                current_schema(), grantee); \
+                 EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO %I', current_schema(), grantee); \
+               END IF; \
+             END $$"
         ))
         .await?;
     Ok(())
-}
-
-fn quoted(identifier: &str) -> String {
-    format!("\"{}\"", identifier.replace('"', "\"\""))
 }
 
 /// A pool whose PostgreSQL connections act as `role` and, with `cross_tenant`, set

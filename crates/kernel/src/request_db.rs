@@ -95,6 +95,8 @@ enum Inner {
 
 struct RequestTransaction {
     pool: DatabaseConnection,
+    /// The system pool, for the installation's counters ([`RequestDb::counters`]).
+    system: DatabaseConnection,
     reach: Reach,
     state: RwLock<State>,
     /// A statement failed outside a savepoint: PostgreSQL has aborted the transaction, and a
@@ -118,14 +120,15 @@ impl From<DatabaseConnection> for RequestDb {
 }
 
 impl RequestDb {
-    /// The handle for one request: on PostgreSQL a transaction scoped to `reach` (end it with
-    /// [`RequestDb::finish`]); on SQLite the pool.
-    pub fn for_request(pool: DatabaseConnection, reach: Reach) -> RequestDb {
+    /// The handle for one request: on PostgreSQL a transaction on `pool` scoped to `reach`
+    /// (end it with [`RequestDb::finish`]); on SQLite the pool. `system` is the system pool.
+    pub fn for_request(pool: DatabaseConnection, system: DatabaseConnection, reach: Reach) -> RequestDb {
         if pool.get_database_backend() != DbBackend::Postgres {
             return RequestDb(Inner::Pool(pool));
         }
         RequestDb(Inner::Request(Arc::new(RequestTransaction {
             pool,
+            system,
             reach,
             state: RwLock::new(State::NotBegun),
             failed: AtomicBool::new(false),
@@ -142,17 +145,35 @@ impl RequestDb {
         RequestDb(Inner::EachStatement(pool, reach))
     }
 
-    /// Commits the request's transaction (nothing to do when it never began or is the pool).
-    /// An error means nothing the request wrote was kept.
+    /// Ends the request's transaction, committing what it wrote (nothing to do when it never
+    /// began or is the pool), before the answer is sent. An error means nothing the request
+    /// wrote was kept.
     pub async fn finish(&self) -> Result<(), DbErr> {
+        self.end(State::Finished).await
+    }
+
+    /// Ends the request's transaction now, committing what it wrote; the next statement begins
+    /// another. For work that must not hold a connection (hashing a password, a payment
+    /// provider's API) and for effects that must follow the commit (a cache dropped, settings
+    /// announced to the process).
+    pub async fn commit(&self) -> Result<(), DbErr> {
+        self.end(State::NotBegun).await
+    }
+
+    async fn end(&self, next: State) -> Result<(), DbErr> {
         let Inner::Request(request) = &self.0 else { return Ok(()) };
-        let state = std::mem::replace(&mut *request.state.write().await, State::Finished);
-        match state {
-            State::Open(txn) if request.failed.load(Ordering::Acquire) => {
+        let mut state = request.state.write().await;
+        if matches!(*state, State::Finished) {
+            return Err(ended());
+        }
+        let wrote = request.wrote.swap(false, Ordering::AcqRel);
+        let failed = request.failed.swap(false, Ordering::AcqRel);
+        match std::mem::replace(&mut *state, next) {
+            State::Open(txn) if wrote && failed => {
                 txn.rollback().await?;
-                Err(DbErr::Custom("a statement of the request failed; its transaction was rolled back".into()))
+                Err(DbErr::Custom("a statement of the request failed; what it wrote was rolled back".into()))
             }
-            State::Open(txn) if request.wrote.load(Ordering::Acquire) => txn.commit().await,
+            State::Open(txn) if wrote => txn.commit().await,
             // Only read: rolling back is committing. Dropped, the transaction queues its
             // `ROLLBACK`, which the connection's return to the pool sends with its ping.
             State::Open(txn) => {
@@ -160,6 +181,20 @@ impl RequestDb {
                 Ok(())
             }
             State::NotBegun | State::Finished => Ok(()),
+        }
+    }
+
+    /// Where the installation's counters (sign-in throttling's attempts, a table outside the
+    /// wall, kept per address across sites) are written when they must count at once: a
+    /// request's transaction would hide an attempt from concurrent guesses until it ends. On
+    /// PostgreSQL the system pool, each statement committed as it runs (not a second connection
+    /// of the requests' pool, which a flood of sign-ins holding one each could wait on forever);
+    /// `None` where the caller's own connection already commits each statement or holds the
+    /// one write lock (SQLite).
+    pub fn counters(&self) -> Option<RequestDb> {
+        match &self.0 {
+            Inner::Request(request) => Some(RequestDb(Inner::Pool(request.system.clone()))),
+            Inner::Pool(_) | Inner::EachStatement(..) => None,
         }
     }
 
@@ -176,13 +211,17 @@ impl RequestDb {
                     _ => Err(ended()),
                 }
             }
-            Inner::EachStatement(pool, reach) => {
-                let txn = db::begin_write(pool).await?;
-                scope(&txn, *reach).await?;
-                Ok(txn)
-            }
+            Inner::EachStatement(pool, reach) => begin_scoped(pool, *reach).await,
         }
     }
+}
+
+/// A transaction on `pool` with `reach` set for it (PostgreSQL's default isolation, read
+/// committed, as [`db::begin_write`] asks).
+async fn begin_scoped(pool: &DatabaseConnection, reach: Reach) -> Result<DatabaseTransaction, DbErr> {
+    let txn = pool.begin().await?;
+    scope(&txn, reach).await?;
+    Ok(txn)
 }
 
 fn ended() -> DbErr {
@@ -200,9 +239,7 @@ impl RequestTransaction {
         }
         let mut state = self.state.write().await;
         if matches!(*state, State::NotBegun) {
-            let txn = self.pool.begin().await?;
-            scope(&txn, self.reach).await?;
-            *state = State::Open(txn);
+            *state = State::Open(begin_scoped(&self.pool, self.reach).await?);
         }
         Ok(state.downgrade())
     }
@@ -232,8 +269,7 @@ macro_rules! dispatch {
                 result
             }
             Inner::EachStatement(pool, reach) => {
-                let txn = pool.begin().await?;
-                scope(&txn, *reach).await?;
+                let txn = begin_scoped(pool, *reach).await?;
                 let result = {
                     let $conn = &txn;
                     $call.await?

@@ -45,10 +45,19 @@ async fn run<T>(
     // the live events published on SQLite go out after the commit (on PostgreSQL the commit
     // itself sends them)
     let (result, live_events) = live::collect(work(&txn)).await;
-    let result = result?;
-    txn.commit().await?;
-    live::committed(live_events);
-    Ok(result)
+    match result {
+        Ok(result) => {
+            txn.commit().await?;
+            live::committed(live_events);
+            Ok(result)
+        }
+        Err(e) => {
+            // rolled back here rather than by dropping it: dropping a savepoint whose connection
+            // another task of the request is using at that moment would panic in sea-orm
+            let _ = txn.rollback().await;
+            Err(e)
+        }
+    }
 }
 
 /// An idempotent call: the operation, the client's key (none: an ordinary write), and a hash of

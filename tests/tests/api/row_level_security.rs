@@ -33,7 +33,7 @@ fn viewer(tenant: Option<Uuid>, role: Role) -> Viewer {
 
 /// The handle a request of `viewer` under `tenant` works through, as the gateway builds it.
 fn request_db(app: &TestApp, tenant: Option<Uuid>, viewer: Option<&Viewer>) -> RequestDb {
-    RequestDb::for_request(app.state.requests_db.clone(), Reach::of(tenant, viewer))
+    RequestDb::for_request(app.state.requests_db.clone(), app.state.db.clone(), Reach::of(tenant, viewer))
 }
 
 async fn rows(db: &impl ConnectionTrait, sql: &str) -> Vec<Option<String>> {
@@ -77,6 +77,21 @@ async fn an_unscoped_query_on_a_requests_path_returns_only_that_tenants_rows() {
         assert!(secrets_of_others.is_empty(), "{secrets_of_others:?}");
         db.finish().await.unwrap();
     }
+
+    // superadmins' names (they act in timelines) come through installation_people, which
+    // answers for the installation's people only, and leaves the view as narrow as it was
+    let db = request_db(&app, Some(essays), Some(&viewer(Some(essays), Role::Client)));
+    let superadmin = app.count_where("SELECT COUNT(*) AS n FROM users WHERE tenant_id IS NULL").await;
+    assert_eq!(superadmin, 1);
+    let people =
+        rows(&app.db, "SELECT string_agg(id::text, ',') FROM users WHERE tenant_id IS NULL OR tenant_id IS NOT NULL")
+            .await
+            .remove(0)
+            .unwrap();
+    let named = rows(&db, &format!("SELECT role FROM installation_people('{people}')")).await;
+    assert_eq!(named, vec![Some("SUPERADMIN".to_owned())], "only the installation's people, every tenant's ids asked");
+    assert_eq!(tenants_seen(&db, "users").await, vec![essays_text.clone()]);
+    db.finish().await.unwrap();
 
     // signed out: the site's rows and the installation's (a superadmin signs in at any site)
     let db = request_db(&app, Some(papers), None);
@@ -166,12 +181,107 @@ async fn every_table_with_tenant_data_is_behind_the_wall() {
         unprotected, expected,
         "a new table holding a site's data needs the wall (protect() in its migration), or a reason to be outside it"
     );
-    // and the server's connections are held to it: not the tables' owner, no superuser, no bypass
+    // and the server's connections are held to it: no superuser, no BYPASSRLS
     let passes_by = rows(
         &app.state.requests_db,
-        "SELECT (r.rolsuper OR r.rolbypassrls OR pg_has_role(current_user, t.tableowner, 'USAGE'))::text \
-         FROM pg_roles r, pg_tables t WHERE r.rolname = current_user AND t.tablename = 'orders'",
+        &format!("SELECT passes::text FROM ({}) AS r(name, passes)", kernel::db::PASSES_THE_WALL_BY),
     )
     .await;
     assert_eq!(passes_by, vec![Some("false".to_owned())]);
+}
+
+/// A database owned by a role of its own, with a second role to serve as, as the README's
+/// "PostgreSQL roles" has production do; dropped (with the roles) when the test ends.
+struct OwnedDatabase {
+    admin_url: String,
+    owner: String,
+    runtime: String,
+    name: String,
+}
+
+impl OwnedDatabase {
+    /// `postgres://<role>:<password>@host/<this database>`.
+    fn url_as(&self, role: &str) -> String {
+        let url = tests::db::with_database(&self.admin_url, &self.name);
+        let (scheme, rest) = url.split_once("://").expect("a URL");
+        let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+        format!("{scheme}://{role}:a-test-password@{host}")
+    }
+}
+
+impl Drop for OwnedDatabase {
+    fn drop(&mut self) {
+        let (admin_url, sql) = (
+            self.admin_url.clone(),
+            format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE); DROP ROLE IF EXISTS {}; DROP ROLE IF EXISTS {}",
+                self.name, self.owner, self.runtime
+            ),
+        );
+        // Drop runs inside the test's runtime, which must not block: a thread of its own
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
+                    for statement in sql.split("; ") {
+                        let _ = admin.execute_unprepared(statement).await;
+                    }
+                }
+            });
+        })
+        .join();
+    }
+}
+
+#[tokio::test]
+async fn an_owner_role_migrates_and_a_runtime_role_serves_behind_the_wall() {
+    let Some(admin_url) = tests::db::postgres_url() else {
+        eprintln!("SQLite has no roles: nothing to check here");
+        return;
+    };
+    let tag = new_id().simple().to_string();
+    let owned = OwnedDatabase {
+        admin_url: admin_url.clone(),
+        owner: format!("rls_owner_{tag}"),
+        runtime: format!("rls_app_{tag}"),
+        name: format!("rls_db_{tag}"),
+    };
+    let admin = sea_orm::Database::connect(&admin_url).await.unwrap();
+    for statement in [
+        format!("CREATE ROLE {} LOGIN PASSWORD 'a-test-password'", owned.owner),
+        format!("CREATE ROLE {} LOGIN PASSWORD 'a-test-password'", owned.runtime),
+        format!("CREATE DATABASE {} OWNER {}", owned.name, owned.owner),
+    ] {
+        admin.execute_unprepared(&statement).await.unwrap();
+    }
+    admin.close().await.unwrap();
+
+    // the owner, no superuser, migrates (the wall and its one function included)
+    let owner = kernel::db::connect(&owned.url_as(&owned.owner)).await.unwrap();
+    <migration::Migrator as migration::MigratorTrait>::up(&owner, None).await.expect("the owner migrates");
+    // the server connects as the runtime role, which the owner grants the tables
+    let pools = kernel::db::Pools::open(&owned.url_as(&owned.runtime), &owner).await.expect("the server's pools");
+    gateway::seed::seed_demo(&pools.system, std::sync::Arc::new(tests::db::start_clock()))
+        .await
+        .expect("the system pool writes every site's rows");
+    let essays =
+        tenancy::service::tenants::find_by_slug(&pools.system, "essays").await.unwrap().expect("a demo site").id;
+
+    let client = viewer(Some(essays), Role::Client);
+    let db =
+        RequestDb::for_request(pools.requests.clone(), pools.system.clone(), Reach::of(Some(essays), Some(&client)));
+    assert_eq!(rows(&db, "SELECT current_user::text").await, vec![Some(owned.runtime.clone())]);
+    assert_eq!(tenants_seen(&db, "users").await, vec![Some(essays.to_string())]);
+    // a superadmin's address is taken everywhere: asked through the wall, answered, and the
+    // view is narrow again after
+    assert_eq!(
+        rows(&db, "SELECT superadmin_holds('superadmin@scriptorium.test')::text").await,
+        vec![Some("true".to_owned())]
+    );
+    assert_eq!(rows(&db, "SELECT superadmin_holds('client@essays.test')::text").await, vec![Some("false".to_owned())]);
+    assert_eq!(tenants_seen(&db, "users").await, vec![Some(essays.to_string())]);
+    db.finish().await.unwrap();
+    pools.requests.close().await.unwrap();
+    pools.system.close().await.unwrap();
+    owner.close().await.unwrap();
 }

@@ -61,6 +61,9 @@ impl TopUpMutation {
                 Ok(topups::open(txn, request, &providers, amount).await?.id)
             })
             .await?;
+        // the top-up is committed before the provider hears of it: a checkout is never opened
+        // for a payment that could still roll back
+        request.db.commit().await?;
         Ok(topups::start_checkout(&request.db, &providers, id).await?.into())
     }
 }

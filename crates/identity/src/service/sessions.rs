@@ -102,6 +102,9 @@ pub async fn sign_in(
     let attempt =
         throttle::begin(conn, request, &throttle::account_key(realm, &email_normalized), user.as_ref().map(|u| u.id))
             .await?;
+    // the hash takes a while: the request's connection goes back to the pool meanwhile (`conn`
+    // is the request's own handle, never a write transaction)
+    request.db.commit().await?;
     let verified = password::verify(password_text, user.as_ref().map(|u| u.password_hash.0.as_str())).await?;
     match user {
         Some(user) if verified => {

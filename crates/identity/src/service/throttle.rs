@@ -38,12 +38,15 @@ pub fn account_key(tenant: Option<Uuid>, email_normalized: &str) -> String {
 /// removes it.
 pub struct Attempt {
     id: Uuid,
+    counters: Option<kernel::RequestDb>,
 }
 
 fn too_many() -> AppError {
     AppError::rate_limited(format!("too many failed attempts; try again in {WINDOW_MINUTES} minutes"))
 }
 
+/// Records an event where concurrent requests see it at once ([`kernel::RequestDb::counters`]:
+/// on PostgreSQL committed as it is written, not with the request), else on `conn`.
 async fn record(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
@@ -51,16 +54,27 @@ async fn record(
     key: &str,
 ) -> AppResult<Uuid> {
     let id = new_id();
-    Events::insert(throttle_event::ActiveModel {
+    let insert = Events::insert(throttle_event::ActiveModel {
         id: Set(id),
         kind: Set(kind),
         account_key: Set(key.to_owned()),
         ip: Set(request.client.ip.clone()),
         at: Set(request.now()),
-    })
-    .exec_without_returning(conn)
-    .await?;
+    });
+    match request.db.counters() {
+        Some(counters) => insert.exec_without_returning(&counters).await?,
+        None => insert.exec_without_returning(conn).await?,
+    };
     Ok(id)
+}
+
+/// Forgets event `id`, where [`record`] wrote it.
+async fn forget(conn: &impl ConnectionTrait, counters: Option<&kernel::RequestDb>, id: Uuid) -> AppResult<()> {
+    match counters {
+        Some(counters) => Events::delete_by_id(id).exec(counters).await?,
+        None => Events::delete_by_id(id).exec(conn).await?,
+    };
+    Ok(())
 }
 
 /// Events of `kind` in the window before `id` (which is the caller's own, just recorded).
@@ -100,19 +114,19 @@ pub async fn begin(
             && of_account().filter(throttle_event::Column::Ip.eq(ip)).count(conn).await? < MAX_PER_ACCOUNT)
     }
     .await?;
+    let counters = request.db.counters();
     if !allowed {
-        Events::delete_by_id(id).exec(conn).await?;
+        forget(conn, counters.as_ref(), id).await?;
         return Err(too_many());
     }
-    Ok(Attempt { id })
+    Ok(Attempt { id, counters })
 }
 
 impl Attempt {
     /// The password was right: this attempt is not a failure. Earlier failures still count
     /// until their window passes, as the rule says.
     pub async fn succeeded(self, conn: &impl ConnectionTrait) -> AppResult<()> {
-        Events::delete_by_id(self.id).exec(conn).await?;
-        Ok(())
+        forget(conn, self.counters.as_ref(), self.id).await
     }
 }
 
@@ -125,7 +139,7 @@ pub async fn sign_up(conn: &impl ConnectionTrait, request: &RequestContext, tena
     if earlier(ThrottleKind::SignUp, id, since).filter(throttle_event::Column::Ip.eq(ip)).count(conn).await?
         >= MAX_SIGN_UPS_PER_IP
     {
-        Events::delete_by_id(id).exec(conn).await?;
+        forget(conn, request.db.counters().as_ref(), id).await?;
         return Err(AppError::rate_limited(format!(
             "too many sign-ups from this address; try again in {SIGN_UP_WINDOW_MINUTES} minutes"
         )));
@@ -162,7 +176,7 @@ pub async fn link_request(conn: &impl ConnectionTrait, request: &RequestContext,
         None => 0,
     };
     if of_account >= MAX_LINKS_PER_ACCOUNT || of_ip >= MAX_LINKS_PER_IP {
-        Events::delete_by_id(id).exec(conn).await?;
+        forget(conn, request.db.counters().as_ref(), id).await?;
         return Err(AppError::rate_limited(format!(
             "too many links asked for; try again in {LINK_WINDOW_MINUTES} minutes"
         )));

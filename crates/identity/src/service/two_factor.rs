@@ -358,6 +358,7 @@ pub async fn disable(
         return Err(AppError::conflict("this site requires two-factor sign-in; it cannot be turned off here"));
     }
     let attempt = count_attempt(conn, request, &user).await?;
+    request.db.commit().await?; // the connection is not held while the password is hashed
     if !password::verify(password_text, Some(&user.password_hash.0)).await? {
         return Err(AppError::bad_input("password", "the password is wrong").with_reason(Reason::WrongPassword));
     }

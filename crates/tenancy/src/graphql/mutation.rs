@@ -25,12 +25,14 @@ pub struct BrandingInput {
 #[derive(Default)]
 pub struct TenancyMutation;
 
-/// A tenant as a write left it; cached lookups are dropped so this process serves it at once.
-fn written(ctx: &Context<'_>, tenant: Tenant) -> TenantView {
+/// A tenant as a write left it; once committed, cached lookups are dropped so this process
+/// serves it at once (dropped before, another request could cache the old one again).
+async fn written(ctx: &Context<'_>, tenant: Tenant) -> Result<TenantView> {
+    ctx.request().db.commit().await?;
     if let Some(directory) = ctx.data_opt::<Arc<TenantDirectory>>() {
         directory.invalidate();
     }
-    TenantView(Arc::new(tenant))
+    Ok(TenantView(Arc::new(tenant)))
 }
 
 fn patch(field: &mut Option<String>, value: MaybeUndefined<String>) {
@@ -45,36 +47,34 @@ fn patch(field: &mut Option<String>, value: MaybeUndefined<String>) {
 impl TenancyMutation {
     #[graphql(guard = "RoleGuard::new(&[Role::Superadmin])")]
     async fn create_tenant(&self, ctx: &Context<'_>, input: NewTenant) -> Result<TenantView> {
-        Ok(written(ctx, write(ctx.request(), async |txn| tenants::create(txn, ctx.request(), input).await).await?))
+        written(ctx, write(ctx.request(), async |txn| tenants::create(txn, ctx.request(), input).await).await?).await
     }
 
     #[graphql(guard = "RoleGuard::new(&[Role::Superadmin])")]
     async fn update_tenant(&self, ctx: &Context<'_>, id: ID, input: TenantChanges) -> Result<TenantView> {
         let id = parse_id("id", &id)?;
-        Ok(written(ctx, write(ctx.request(), async |txn| tenants::update(txn, ctx.request(), id, input).await).await?))
+        written(ctx, write(ctx.request(), async |txn| tenants::update(txn, ctx.request(), id, input).await).await?)
+            .await
     }
 
     /// Every operation of a suspended tenant's users answers `FORBIDDEN`.
     #[graphql(guard = "RoleGuard::new(&[Role::Superadmin])")]
     async fn suspend_tenant(&self, ctx: &Context<'_>, id: ID) -> Result<TenantView> {
         let id = parse_id("id", &id)?;
-        Ok(written(
-            ctx,
-            write(ctx.request(), async |txn| {
-                tenants::set_status(txn, ctx.request(), id, TenantStatus::Suspended).await
-            })
-            .await?,
-        ))
+        let tenant = write(ctx.request(), async |txn| {
+            tenants::set_status(txn, ctx.request(), id, TenantStatus::Suspended).await
+        })
+        .await?;
+        written(ctx, tenant).await
     }
 
     #[graphql(guard = "RoleGuard::new(&[Role::Superadmin])")]
     async fn reactivate_tenant(&self, ctx: &Context<'_>, id: ID) -> Result<TenantView> {
         let id = parse_id("id", &id)?;
-        Ok(written(
-            ctx,
+        let tenant =
             write(ctx.request(), async |txn| tenants::set_status(txn, ctx.request(), id, TenantStatus::Active).await)
-                .await?,
-        ))
+                .await?;
+        written(ctx, tenant).await
     }
 
     /// Deletes a tenant softly: its hosts and slug answer as unknown at once (on other replicas
@@ -83,14 +83,14 @@ impl TenancyMutation {
     #[graphql(guard = "RoleGuard::new(&[Role::Superadmin])")]
     async fn delete_tenant(&self, ctx: &Context<'_>, id: ID) -> Result<TenantView> {
         let id = parse_id("id", &id)?;
-        Ok(written(ctx, write(ctx.request(), async |txn| tenants::delete(txn, ctx.request(), id).await).await?))
+        written(ctx, write(ctx.request(), async |txn| tenants::delete(txn, ctx.request(), id).await).await?).await
     }
 
     /// Restores a deleted tenant as it was; `CONFLICT` when it is not deleted.
     #[graphql(guard = "RoleGuard::new(&[Role::Superadmin])")]
     async fn restore_tenant(&self, ctx: &Context<'_>, id: ID) -> Result<TenantView> {
         let id = parse_id("id", &id)?;
-        Ok(written(ctx, write(ctx.request(), async |txn| tenants::restore(txn, ctx.request(), id).await).await?))
+        written(ctx, write(ctx.request(), async |txn| tenants::restore(txn, ctx.request(), id).await).await?).await
     }
 
     /// The request's tenant's branding (its admins, or superadmins via its host or `X-Tenant`).
@@ -108,10 +108,9 @@ impl TenancyMutation {
             patch(&mut b.secondary_color, input.secondary_color);
             patch(&mut b.footer_text, input.footer_text);
         };
-        Ok(written(
-            ctx,
-            write(ctx.request(), async |txn| tenants::update_branding(txn, ctx.request(), tenant, patch).await).await?,
-        ))
+        let tenant =
+            write(ctx.request(), async |txn| tenants::update_branding(txn, ctx.request(), tenant, patch).await).await?;
+        written(ctx, tenant).await
     }
 
     /// The request's tenant's feature toggles (its admins, or superadmins). Only the toggles
@@ -120,10 +119,9 @@ impl TenancyMutation {
     async fn update_tenant_feature_toggles(&self, ctx: &Context<'_>, input: FeatureTogglesInput) -> Result<TenantView> {
         let tenant = ctx.request().tenant()?.id;
         let patch = move |t: &mut FeatureToggles| input.apply(t);
-        Ok(written(
-            ctx,
+        let tenant =
             write(ctx.request(), async |txn| tenants::update_feature_toggles(txn, ctx.request(), tenant, patch).await)
-                .await?,
-        ))
+                .await?;
+        written(ctx, tenant).await
     }
 }

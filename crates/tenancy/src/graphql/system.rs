@@ -139,6 +139,7 @@ pub struct SystemMutation;
 
 /// After a change this process made: it serves the new settings at once (others within a second).
 async fn changed(ctx: &Context<'_>, settings: Settings) -> Result<SystemSettings> {
+    ctx.request().db.commit().await?; // only committed settings are served
     state(ctx)?.refresh(&ctx.request().db).await?;
     Ok(SystemSettings::from(&settings))
 }
