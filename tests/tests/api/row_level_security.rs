@@ -285,3 +285,37 @@ async fn an_owner_role_migrates_and_a_runtime_role_serves_behind_the_wall() {
     pools.system.close().await.unwrap();
     owner.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn concurrent_wrong_passwords_count_against_each_other_at_once() {
+    // Each attempt is written where the others see it before the password is checked (not in
+    // its request's transaction, which would hide it until that request ends): of many guesses
+    // at once, only about the account's limit get a password check.
+    let app = TestApp::spawn().await;
+    const SIGN_IN: &str = "mutation($e: String!, $p: String!) { signIn(input: {email: $e, password: $p}) { token } }";
+    let guesses = (0..15).map(|i| {
+        let app = &app;
+        async move {
+            app.gql(SIGN_IN)
+                .vars(serde_json::json!({ "e": "client@essays.test", "p": format!("wrong guess {i}") }))
+                .tenant("essays")
+                .ip(&format!("198.51.100.{}", 10 + i))
+                .send()
+                .await
+        }
+    });
+    let answers = futures::future::join_all(guesses).await;
+    let checked = answers.iter().filter(|a| tests::code(a) != "RATE_LIMITED").count();
+    let limit = usize::try_from(identity::service::throttle::MAX_PER_ACCOUNT).unwrap();
+    assert!(checked <= limit + 2, "{checked} of 15 concurrent guesses had the password checked");
+    assert!(checked >= 1);
+    // and the account stays locked for the right password too, from a new address
+    let right = app
+        .gql(SIGN_IN)
+        .vars(serde_json::json!({ "e": "client@essays.test", "p": tests::DEMO_PASSWORD }))
+        .tenant("essays")
+        .ip("198.51.100.99")
+        .send()
+        .await;
+    assert_eq!(tests::code(&right), "RATE_LIMITED", "{right}");
+}
