@@ -27,8 +27,9 @@ use crate::db;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reach {
     /// The tenant's rows, and when `installation` also the installation's own (no tenant:
-    /// superadmins' accounts and sessions, the installation's audit chain). Anonymous requests
-    /// get the installation's rows because a superadmin signs in through any site.
+    /// superadmins' accounts and sessions, the installation's audit chain): a signed-out request
+    /// that turns out to be a superadmin signing in at a site widens to those
+    /// ([`RequestDb::include_installation`]), and only then.
     Tenant { tenant: Option<Uuid>, installation: bool },
     /// Every tenant's rows: a superadmin's requests. The gateway grants it from the
     /// authenticated role and nothing else ([`Reach::of`]).
@@ -36,13 +37,12 @@ pub enum Reach {
 }
 
 impl Reach {
-    /// What a request may see: a superadmin every tenant, anyone else the request's tenant
-    /// (and the installation's rows while signed out).
+    /// What a request may see: a superadmin every tenant, anyone else (signed out too) the
+    /// request's tenant; a request at no site, the installation's rows.
     pub fn of(tenant: Option<Uuid>, viewer: Option<&crate::Viewer>) -> Reach {
         match viewer {
             Some(v) if v.role == crate::Role::Superadmin => Reach::AllTenants,
-            Some(_) => Reach::Tenant { tenant, installation: false },
-            None => Reach::Tenant { tenant, installation: true },
+            _ => Reach::Tenant { tenant, installation: tenant.is_none() },
         }
     }
 
@@ -98,6 +98,8 @@ struct RequestTransaction {
     /// The system pool, for the installation's counters ([`RequestDb::counters`]).
     system: DatabaseConnection,
     reach: Reach,
+    /// The request has widened to the installation's rows ([`RequestDb::include_installation`]).
+    installation: AtomicBool,
     state: RwLock<State>,
     /// A statement failed outside a savepoint: PostgreSQL has aborted the transaction, and a
     /// `COMMIT` would quietly roll back what the request wrote before, so finishing fails.
@@ -130,6 +132,7 @@ impl RequestDb {
             pool,
             system,
             reach,
+            installation: AtomicBool::new(false),
             state: RwLock::new(State::NotBegun),
             failed: AtomicBool::new(false),
             wrote: AtomicBool::new(false),
@@ -184,6 +187,24 @@ impl RequestDb {
         }
     }
 
+    /// Widens the rest of a signed-out request to the installation's own rows as well as its
+    /// tenant's: for a superadmin signing in at a site (their account, session, challenge and
+    /// audit entries have no tenant). Returns whether the view changed (it does not on SQLite,
+    /// for a superadmin's request, or twice).
+    pub async fn include_installation(&self) -> Result<bool, DbErr> {
+        let Inner::Request(request) = &self.0 else { return Ok(false) };
+        if matches!(request.reach, Reach::AllTenants | Reach::Tenant { installation: true, .. })
+            || request.installation.swap(true, Ordering::AcqRel)
+        {
+            return Ok(false);
+        }
+        let state = request.state.read().await;
+        if let State::Open(txn) = &*state {
+            scope(txn, request.reach()).await?;
+        }
+        Ok(true)
+    }
+
     /// Where the installation's counters (sign-in throttling's attempts, a table outside the
     /// wall, kept per address across sites) are written when they must count at once: a
     /// request's transaction would hide an attempt from concurrent guesses until it ends. On
@@ -229,6 +250,16 @@ fn ended() -> DbErr {
 }
 
 impl RequestTransaction {
+    /// What the request may see now.
+    fn reach(&self) -> Reach {
+        match self.reach {
+            Reach::Tenant { tenant, .. } if self.installation.load(Ordering::Acquire) => {
+                Reach::Tenant { tenant, installation: true }
+            }
+            reach => reach,
+        }
+    }
+
     /// The state with the transaction begun (and scoped) if it was not.
     async fn open(&self) -> Result<tokio::sync::RwLockReadGuard<'_, State>, DbErr> {
         {
@@ -239,7 +270,7 @@ impl RequestTransaction {
         }
         let mut state = self.state.write().await;
         if matches!(*state, State::NotBegun) {
-            *state = State::Open(begin_scoped(&self.pool, self.reach).await?);
+            *state = State::Open(begin_scoped(&self.pool, self.reach()).await?);
         }
         Ok(state.downgrade())
     }
@@ -337,7 +368,7 @@ mod tests {
     }
 
     #[test]
-    fn a_superadmin_reaches_every_tenant_and_a_signed_out_request_the_installation_too() {
+    fn a_superadmin_reaches_every_tenant_and_a_request_at_no_site_the_installation() {
         let id = crate::new_id();
         let tenant = Some(id);
         let viewer = |role| Viewer {
@@ -353,7 +384,8 @@ mod tests {
         for role in [Role::Client, Role::Writer, Role::Editor, Role::Support, Role::Admin] {
             assert_eq!(Reach::of(tenant, Some(&viewer(role))), Reach::Tenant { tenant, installation: false });
         }
-        assert_eq!(Reach::of(tenant, None), Reach::Tenant { tenant, installation: true });
+        assert_eq!(Reach::of(tenant, None), Reach::Tenant { tenant, installation: false });
+        assert_eq!(Reach::of(None, None), Reach::Tenant { tenant: None, installation: true });
         let [t, installation, cross] = Reach::of(tenant, Some(&viewer(Role::Admin))).settings();
         assert_eq!((t, installation, cross), (id.to_string(), String::new(), String::new()));
     }

@@ -93,10 +93,18 @@ async fn an_unscoped_query_on_a_requests_path_returns_only_that_tenants_rows() {
     assert_eq!(tenants_seen(&db, "users").await, vec![essays_text.clone()]);
     db.finish().await.unwrap();
 
-    // signed out: the site's rows and the installation's (a superadmin signs in at any site)
+    // signed out: the site's rows; the installation's only once the request widens to them (a
+    // superadmin signing in at the site), and never another site's
     let db = request_db(&app, Some(papers), None);
+    assert_eq!(tenants_seen(&db, "users").await, vec![papers_text.clone()]);
+    assert!(db.include_installation().await.unwrap());
     assert_eq!(tenants_seen(&db, "users").await, vec![papers_text.clone(), None]);
     assert_eq!(tenants_seen(&db, "catalog_items").await, vec![papers_text.clone()]);
+    db.commit().await.unwrap();
+    assert_eq!(tenants_seen(&db, "users").await, vec![papers_text.clone(), None], "a new transaction keeps it");
+    db.finish().await.unwrap();
+    let db = request_db(&app, None, None);
+    assert_eq!(tenants_seen(&db, "users").await, vec![None], "at no site: the installation's rows");
     db.finish().await.unwrap();
 
     // a superadmin's request reaches every site

@@ -5,7 +5,7 @@ use kernel::Reason;
 use kernel::context::no_tenant;
 use kernel::{AppError, AppResult, RequestContext, Role, TenantScope, Viewer, new_id};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -97,6 +97,11 @@ pub async fn sign_in(
 ) -> AppResult<SignInOutcome> {
     let email_normalized = email.trim().to_lowercase();
     let tenant_id = request.tenant.as_ref().map(|t| t.id);
+    // a superadmin signs in at any site: on PostgreSQL the request then sees the installation's
+    // rows too (their account, and the session, challenge and audit entries it writes)
+    if conn.get_database_backend() == DbBackend::Postgres && users::superadmin_holds(conn, &email_normalized).await? {
+        request.db.include_installation().await?;
+    }
     let user = users::find_for_sign_in(conn, tenant_id, &email_normalized).await?;
     let realm = user.as_ref().map_or(tenant_id, |u| u.tenant_id);
     let attempt =

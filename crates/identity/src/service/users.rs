@@ -194,7 +194,7 @@ pub async fn list(
 /// Whether a superadmin has this address, asked from any tenant: on PostgreSQL through the
 /// database's `superadmin_holds`, which alone looks past the row-level security wall (a
 /// tenant's request does not see superadmins' rows), and answers only yes or no.
-async fn superadmin_holds(conn: &impl ConnectionTrait, email_normalized: &str) -> AppResult<bool> {
+pub(crate) async fn superadmin_holds(conn: &impl ConnectionTrait, email_normalized: &str) -> AppResult<bool> {
     if conn.get_database_backend() != DbBackend::Postgres {
         return Ok(find_superadmin(conn, email_normalized).await?.is_some());
     }
