@@ -327,3 +327,23 @@ async fn concurrent_wrong_passwords_count_against_each_other_at_once() {
         .await;
     assert_eq!(tests::code(&right), "RATE_LIMITED", "{right}");
 }
+
+#[tokio::test]
+async fn a_superadmins_session_the_path_past_every_sites_wall_is_audited_as_it_starts() {
+    let app = TestApp::spawn().await;
+    let entries = "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'session.sign_in'";
+    app.sign_in("essays", "admin@essays.test").await;
+    assert_eq!(app.count_where(entries).await, 0, "a site's own users are not this path");
+    app.sign_in("essays", "superadmin@scriptorium.test").await;
+    app.sign_in_superadmin().await;
+    assert_eq!(app.count_where(&format!("{entries} AND tenant_id IS NULL AND actor_role = 'SUPERADMIN'")).await, 2);
+    let essays = tenant(&app, "essays").await;
+    let at_essays =
+        rows(&app.db, "SELECT CAST(after AS TEXT) FROM audit_log WHERE action = 'session.sign_in' ORDER BY seq").await;
+    assert!(at_essays[0].as_deref().unwrap().contains(&essays.to_string()), "{at_essays:?}");
+    // the installation's chain still verifies
+    let root = app.sign_in_superadmin().await;
+    let body = app.gql("{ auditIntegrity { intact entries } }").token(&root).send().await;
+    let chains = body["data"]["auditIntegrity"].as_array().unwrap_or_else(|| panic!("{body}"));
+    assert!(chains.iter().all(|c| c["intact"] == true), "{body}");
+}

@@ -58,7 +58,46 @@ pub async fn start(
     };
     Sessions::insert(session::ActiveModel::from(model.clone())).exec_without_returning(conn).await?;
     Box::pin(alerts::on_sign_in(conn, request, &user, &model, &seen, &settings.public_url)).await?;
+    if user.role == Role::Superadmin {
+        Box::pin(audit_superadmin_session(conn, request, &user, &model)).await?;
+    }
     Ok(SignedIn { token, user, session: model, device_cookie: seen.cookie })
+}
+
+/// A superadmin's session is the path past every site's wall (their requests read every
+/// tenant): each one's start is audited in the installation's chain, with the site it began at.
+async fn audit_superadmin_session(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    user: &user::Model,
+    session: &session::Model,
+) -> AppResult<()> {
+    let as_them = RequestContext {
+        viewer: Some(Viewer {
+            user_id: user.id,
+            tenant_id: None,
+            role: user.role,
+            session_id: session.id,
+            email: user.email.clone(),
+            display_name: user.display_name.clone(),
+            two_factor: user.two_factor_enabled,
+        }),
+        ..request.clone()
+    };
+    let site = request.tenant.as_ref().map(|t| t.id.to_string());
+    audit::record_own(
+        conn,
+        &as_them,
+        Change {
+            action: "session.sign_in",
+            target_type: "session",
+            target_id: Some(session.id.to_string()),
+            tenant_id: None,
+            before: None,
+            after: Some(json!({ "site": site, "reach": "every site" })),
+        },
+    )
+    .await
 }
 
 /// What a first factor (a password, a magic link) opens: the session, or, when the user signs in
