@@ -103,26 +103,29 @@ pub async fn tenant_owned_tables(db: &impl ConnectionTrait) -> Result<Vec<String
 /// Puts `table` behind the wall. A later migration that adds a tenant-owned table calls this
 /// for it (on PostgreSQL); the API tests fail for a table that has a `tenant_id` and no wall.
 pub async fn protect(db: &impl ConnectionTrait, table: &str) -> Result<(), DbErr> {
-    db.execute_unprepared(&format!(
-        "ALTER TABLE \"{table}\" ENABLE ROW LEVEL SECURITY; \
-         ALTER TABLE \"{table}\" FORCE ROW LEVEL SECURITY; \
-         CREATE POLICY tenant_wall ON \"{table}\" USING ( \
-           tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid) \
-           OR (tenant_id IS NULL AND (SELECT current_setting('app.installation', true) = 'on')) \
-           OR (SELECT current_setting('app.cross_tenant', true) = 'on'))"
-    ))
-    .await?;
-    Ok(())
+    wall(
+        db,
+        table,
+        "tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid) \
+         OR (tenant_id IS NULL AND (SELECT current_setting('app.installation', true) = 'on')) \
+         OR (SELECT current_setting('app.cross_tenant', true) = 'on')",
+    )
+    .await
 }
 
 /// Puts `table`, whose rows belong to a user (`user_id`), behind the wall: a row is seen where
 /// its user is (the `users` policy applies inside this one's subquery).
 pub async fn protect_through_user(db: &impl ConnectionTrait, table: &str) -> Result<(), DbErr> {
+    wall(db, table, &format!("EXISTS (SELECT 1 FROM users WHERE users.id = \"{table}\".user_id)")).await
+}
+
+/// Row-level security on `table`, forced (the owner obeys it too), with the one policy
+/// `tenant_wall`: rows where `visible` holds, for reading and writing alike.
+async fn wall(db: &impl ConnectionTrait, table: &str, visible: &str) -> Result<(), DbErr> {
     db.execute_unprepared(&format!(
         "ALTER TABLE \"{table}\" ENABLE ROW LEVEL SECURITY; \
          ALTER TABLE \"{table}\" FORCE ROW LEVEL SECURITY; \
-         CREATE POLICY tenant_wall ON \"{table}\" USING ( \
-           EXISTS (SELECT 1 FROM users WHERE users.id = \"{table}\".user_id))"
+         CREATE POLICY tenant_wall ON \"{table}\" USING ({visible})"
     ))
     .await?;
     Ok(())
