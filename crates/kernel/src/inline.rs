@@ -7,11 +7,13 @@
 //! fields, registered by `T`) and `T`'s own `resolve_field` (its guards, arguments and errors),
 //! and only changes how the selection set is walked: in order, awaited in place.
 //!
-//! Use it for objects whose fields do not wait on one another's I/O: a field that awaits a
-//! loader still batches across the list (the list's items run together), but two such fields of
-//! one object wait in turn. Schema extensions' per-field `resolve` hook does not run for its
-//! fields (async-graphql does not say whether a request has extensions); the schema has none,
-//! and one that adds per-field tracing should stop using `Inline`.
+//! A field that awaits a loader still batches across a list (the list's items run together),
+//! but two such fields of one object would wait in turn, each loader batch its own statement. So
+//! an object says which of its fields may wait on I/O ([`WaitsOnIo`]), and a selection with more
+//! than one of them is left to async-graphql's concurrent resolution. Schema extensions'
+//! per-field `resolve` hook does not run for inlined fields (async-graphql does not say whether
+//! a request has extensions); the schema has none, and one that adds per-field tracing should
+//! stop using `Inline`.
 
 use std::borrow::Cow;
 
@@ -27,7 +29,18 @@ use async_graphql::{
 /// `T` as the schema knows it, resolved field after field without a boxed future each.
 pub struct Inline<T>(pub T);
 
-impl<T: ContainerType> OutputType for Inline<T> {
+/// Which fields of an object may wait on I/O (a loader's batch, a statement) when resolved.
+pub trait WaitsOnIo {
+    /// Whether resolving the field named `field` (its schema name) may wait on I/O. The default,
+    /// never, suits objects whose fields read only what the object holds, or with one field that
+    /// loads.
+    fn waits_on_io(&self, field: &str) -> bool {
+        let _ = field;
+        false
+    }
+}
+
+impl<T: ContainerType + WaitsOnIo> OutputType for Inline<T> {
     fn type_name() -> Cow<'static, str> {
         T::type_name()
     }
@@ -48,8 +61,9 @@ impl<T: ContainerType> OutputType for Inline<T> {
         let mut fields = Vec::with_capacity(ctx.item.node.items.len());
         let plain =
             collect_fields(ctx, &ctx.item.node, &self.0.introspection_type_name(), &T::type_name(), &mut fields)?;
-        // A custom directive wraps its field's future; leave such a selection to async-graphql.
-        if !plain {
+        // A custom directive wraps its field's future, and fields that wait on I/O are best
+        // awaited together: leave such a selection to async-graphql.
+        if !plain || fields.iter().filter(|f| self.0.waits_on_io(&f.node.name.node)).nth(1).is_some() {
             return resolve_container(ctx, &self.0).await;
         }
         let mut results = IndexMap::with_capacity(fields.len());
@@ -153,6 +167,12 @@ mod tests {
         Variables,
     };
 
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use async_graphql::dataloader::{DataLoader, Loader};
+
     use super::Inline;
 
     #[derive(SimpleObject)]
@@ -202,6 +222,43 @@ mod tests {
         Node(Node),
     }
 
+    impl super::WaitsOnIo for Leaf {}
+    impl super::WaitsOnIo for Node {}
+
+    /// Squares, counting the batches their keys arrive in.
+    struct Squares(Arc<AtomicUsize>);
+
+    impl Loader<i32> for Squares {
+        type Value = i32;
+        type Error = String;
+        async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, i32>, String> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(keys.iter().map(|k| (*k, k * k)).collect())
+        }
+    }
+
+    /// An object with two fields that load (through one loader) and one that does not.
+    struct Loads(i32);
+
+    #[Object]
+    impl Loads {
+        async fn n(&self) -> i32 {
+            self.0
+        }
+        async fn square(&self, ctx: &Context<'_>) -> Result<Option<i32>> {
+            Ok(ctx.data_unchecked::<DataLoader<Squares>>().load_one(self.0).await?)
+        }
+        async fn next_square(&self, ctx: &Context<'_>) -> Result<Option<i32>> {
+            Ok(ctx.data_unchecked::<DataLoader<Squares>>().load_one(self.0 + 1).await?)
+        }
+    }
+
+    impl super::WaitsOnIo for Loads {
+        fn waits_on_io(&self, field: &str) -> bool {
+            field != "n"
+        }
+    }
+
     struct Root;
 
     #[Object]
@@ -215,12 +272,36 @@ mod tests {
         async fn named(&self) -> Named {
             Named::Node(Node(0))
         }
+        async fn loads(&self) -> Vec<Inline<Loads>> {
+            (1..=3).map(|n| Inline(Loads(n))).collect()
+        }
     }
 
     async fn run(query: &str, variables: serde_json::Value) -> serde_json::Value {
-        let schema = Schema::build(Root, EmptyMutation, EmptySubscription).finish();
+        run_counting(query, variables).await.0
+    }
+
+    /// The answer, and how many batches the `Squares` loader ran.
+    async fn run_counting(query: &str, variables: serde_json::Value) -> (serde_json::Value, usize) {
+        let batches = Arc::new(AtomicUsize::new(0));
+        let schema = Schema::build(Root, EmptyMutation, EmptySubscription)
+            .data(DataLoader::new(Squares(batches.clone()), tokio::spawn))
+            .finish();
         let request = Request::new(query).variables(Variables::from_json(variables));
-        serde_json::to_value(schema.execute(request).await).unwrap()
+        let answer = serde_json::to_value(schema.execute(request).await).unwrap();
+        (answer, batches.load(Ordering::SeqCst))
+    }
+
+    #[tokio::test]
+    async fn fields_that_wait_on_io_are_awaited_together() {
+        // one loading field: inline, and its loads across the list are still one batch
+        let (answer, batches) = run_counting("{ loads { n square } }", serde_json::json!({})).await;
+        assert_eq!(answer["data"]["loads"][2], serde_json::json!({"n": 3, "square": 9}), "{answer}");
+        assert_eq!(batches, 1);
+        // two: awaited in turn they would be two batches (two statements); together, one
+        let (answer, batches) = run_counting("{ loads { square n nextSquare } }", serde_json::json!({})).await;
+        assert_eq!(answer["data"]["loads"][0], serde_json::json!({"square": 1, "n": 1, "nextSquare": 4}), "{answer}");
+        assert_eq!(batches, 1);
     }
 
     #[tokio::test]

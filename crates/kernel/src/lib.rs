@@ -24,7 +24,7 @@ pub use context::{ClientInfo, ContextExt, RequestContext};
 pub use error::{AppError, AppResult, ErrorCode, Reason};
 pub use features::{Feature, FeatureToggles, KillSwitches, MessageType};
 pub use id::{new_id, parse_id};
-pub use inline::Inline;
+pub use inline::{Inline, WaitsOnIo};
 pub use money::{Money, RATE_ONE, Rate};
 pub use pagination::{Cursor, PageArgs, Paged};
 pub use request_db::{Reach, RequestDb};

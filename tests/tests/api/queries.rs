@@ -234,6 +234,24 @@ async fn an_orders_page_with_people_and_timelines_is_a_handful_of_statements() {
     assert!(statements(&body) <= 8, "{}", statements(&body));
 }
 
+/// An order of a list page resolves in place when at most one of its asked fields loads; with
+/// more (here four catalogue entries) they load together: one statement for all of them, as
+/// for one.
+#[tokio::test]
+async fn an_orders_page_loads_its_catalogue_entries_in_one_statement() {
+    let app = TestApp::spawn().await;
+    let client = app.sign_in("essays", "client@essays.test").await;
+    let admin = app.sign_in("essays", "admin@essays.test").await;
+    place_orders(&app, &client, 3).await;
+    let one = "{ orders(first: 50) { edges { node { id paperType { code } } } } }";
+    let four = "{ orders(first: 50) { edges { node { id paperType { code } subject { code } academicLevel { code } workType { code } } } } }";
+    let one = app.gql(one).tenant("essays").token(&admin).send().await;
+    let four = app.gql(four).tenant("essays").token(&admin).send().await;
+    let node = &four["data"]["orders"]["edges"][2]["node"];
+    assert!(["paperType", "subject", "academicLevel", "workType"].iter().all(|f| node[f]["code"].is_string()), "{four}");
+    assert_eq!(statements(&four), statements(&one), "{four}");
+}
+
 #[tokio::test]
 async fn the_client_dashboard_counts_orders_and_shows_recent_activity() {
     let app = TestApp::spawn().await;

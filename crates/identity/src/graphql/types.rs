@@ -36,6 +36,8 @@ pub struct Person {
     pub role: Role,
 }
 
+impl kernel::WaitsOnIo for Person {}
+
 impl From<&crate::loaders::PersonRow> for Person {
     fn from(u: &crate::loaders::PersonRow) -> Self {
         Person { id: ID(u.id.to_string()), display_name: u.display_name.clone(), role: u.role }

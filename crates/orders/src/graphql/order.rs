@@ -7,7 +7,9 @@ use billing::loaders::{OrderPaymentsLoader, OrderRefundsLoader};
 use billing::service::order_money::{OrderPayment, PaymentMethod};
 use billing::service::refunds::RefundRecord;
 use identity::Person;
-use kernel::{AppError, CLIENT_MONEY_READERS, ContextExt, Inline, Money, RoleGuard, Timestamp, WRITER_PAY_READERS};
+use kernel::{
+    AppError, CLIENT_MONEY_READERS, ContextExt, Inline, Money, RoleGuard, Timestamp, WRITER_PAY_READERS, WaitsOnIo,
+};
 use sea_orm::Iterable;
 use uuid::Uuid;
 
@@ -96,6 +98,27 @@ impl Order {
 impl Order {
     pub fn new(model: order::Model) -> Self {
         Order(model, None)
+    }
+}
+
+/// A list page resolves its orders inline (see [`Inline`]) when at most one asked field waits:
+/// what its page prefetched is at hand; the catalogue entries, revisions, and what was not
+/// prefetched load.
+impl WaitsOnIo for Order {
+    fn waits_on_io(&self, field: &str) -> bool {
+        let page = self.1.as_deref();
+        let missing = |has: fn(&Prefetched) -> bool| !page.is_some_and(has);
+        match field {
+            "paperType" | "academicLevel" | "subject" | "workType" | "writerLevel" | "citationStyle"
+            | "englishType" | "extraServices" | "revisions" => true,
+            "client" | "writer" | "preferredWriter" => missing(|p| p.people.is_some()),
+            "timeline" => missing(|p| p.events.is_some()),
+            "lines" => missing(|p| p.lines.is_some()),
+            "payments" => missing(|p| p.payments.is_some()),
+            "refunds" => missing(|p| p.refunds.is_some()),
+            "availableActions" => missing(|p| p.settings.is_some()),
+            _ => false,
+        }
     }
 }
 

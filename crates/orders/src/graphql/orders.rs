@@ -6,7 +6,7 @@ use billing::loaders::{OrderPaymentsLoader, OrderRefundsLoader};
 use billing::service::refunds::RefundDestination;
 use identity::Person;
 use kernel::pagination::IdConnection;
-use kernel::{CLIENT_MONEY_READERS, ContextExt, Money, Once, PageArgs, Timestamp, parse_id, write, write_once};
+use kernel::{CLIENT_MONEY_READERS, ContextExt, Inline, Money, Once, PageArgs, Timestamp, parse_id, write, write_once};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -57,7 +57,7 @@ impl OrderQuery {
         filter: Option<OrderFilter>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<IdConnection<Order>> {
+    ) -> Result<IdConnection<Inline<Order>>> {
         let request = ctx.request();
         let page = PageArgs::of_field(ctx, first, after)?;
         let look_ahead = ctx.look_ahead();
@@ -65,7 +65,7 @@ impl OrderQuery {
         let columns = projection(nodes.iter().flat_map(|n| n.selection_fields()));
         let paged = listing::list(&request.db, request, filter.unwrap_or_default().into(), page, &columns).await?;
         let prefetched = prefetch(ctx, &nodes, &paged.items).await?;
-        Ok(paged.into_connection(|o| o.id, |o| Order(o, prefetched.clone())))
+        Ok(paged.into_connection(|o| o.id, |o| Inline(Order(o, prefetched.clone()))))
     }
 }
 

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object, Result};
 use identity::Person;
-use kernel::{Inline, Timestamp};
+use kernel::{Inline, Timestamp, WaitsOnIo};
 
 use super::order::Prefetched;
 use crate::entity::order::OrderStatus;
@@ -10,6 +10,9 @@ use crate::loaders::TimelineEntry;
 
 /// One thing that happened to an order.
 pub struct TimelineEvent(pub TimelineEntry, pub Option<Arc<Prefetched>>);
+
+/// Only `actor` loads (when its page did not prefetch people).
+impl WaitsOnIo for TimelineEvent {}
 
 #[Object]
 impl TimelineEvent {
