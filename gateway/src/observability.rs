@@ -131,7 +131,14 @@ pub fn loggable_sql(statement: &sea_orm::Statement) -> String {
 /// sea-orm keeps the callback per connection handle and passes it to the transactions it
 /// begins, so a per-request clone of the pool handle sees exactly that request's statements.
 pub fn count_statements(db: &mut DatabaseConnection, stats: Option<Arc<SqlStats>>) {
-    db.set_metric_callback(move |info| {
+    let count = statement_counter(stats);
+    db.set_metric_callback(move |info| count(info));
+}
+
+/// What [`count_statements`] does with each statement, for a request's own connection
+/// ([`kernel::RequestDb::for_request`]).
+pub fn statement_counter(stats: Option<Arc<SqlStats>>) -> kernel::request_db::OnStatement {
+    Arc::new(move |info: &sea_orm::metric::Info<'_>| {
         if tracing::enabled!(target: "scriptorium::sql", tracing::Level::DEBUG) {
             let sql = loggable_sql(info.statement);
             tracing::debug!(target: "scriptorium::sql", micros = info.elapsed.as_micros() as u64, failed = info.failed, sql = %sql);
@@ -148,7 +155,7 @@ pub fn count_statements(db: &mut DatabaseConnection, stats: Option<Arc<SqlStats>
             stats.statements.fetch_add(1, Ordering::Relaxed);
             stats.micros.fetch_add(info.elapsed.as_micros() as u64, Ordering::Relaxed);
         }
-    });
+    })
 }
 
 #[cfg(test)]

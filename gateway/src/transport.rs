@@ -26,7 +26,7 @@ use tenancy::graphql::CurrentTenant;
 use crate::app::AppState;
 use crate::documents::DocumentCache;
 use crate::inputs;
-use crate::observability::{OperationNames, SqlStats, count_statements};
+use crate::observability::{OperationNames, SqlStats, count_statements, statement_counter};
 use crate::responses::{assign_codes, error_response, null_at_error_paths};
 use crate::schema::{LIMITS, attach_loaders};
 
@@ -124,7 +124,7 @@ async fn prepare_and_execute(
     // to it), in one transaction committed below, before the answer leaves.
     let reach = Reach::of(tenant.as_ref().map(|t| t.id), viewer.as_ref());
     let request = RequestContext {
-        db: RequestDb::for_request(requests_db, state.db.clone(), reach),
+        db: RequestDb::for_request(requests_db, state.db.clone(), reach, Some(statement_counter(stats.clone()))),
         clock: state.clock.clone(),
         tenant: scope,
         viewer,

@@ -14,7 +14,7 @@
 
 use crate::Reason;
 use sea_orm::entity::prelude::*;
-use sea_orm::{ActiveValue::Set, DatabaseTransaction, QueryFilter};
+use sea_orm::{ActiveValue::Set, QueryFilter};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -90,7 +90,7 @@ pub(crate) async fn run<T, F>(
 ) -> AppResult<T>
 where
     T: Serialize + DeserializeOwned,
-    F: AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
+    F: AsyncFnOnce(&crate::request_db::WriteTransaction) -> AppResult<T>,
 {
     let key = key.trim();
     if key.is_empty() || key.len() > 200 {
@@ -133,7 +133,9 @@ where
         Err(err) => return Err(err.into()),
     }
     // On failure the transaction is dropped, which rolls back the claim with the work.
-    let (result, live_events) = crate::live::collect(work(&txn)).await;
+    // boxed: a write's work is the deepest future of a request, and debug builds' stacks
+    // are small for it inline
+    let (result, live_events) = crate::live::collect(Box::pin(work(&txn))).await;
     let result = result?;
     let response = serde_json::to_value(&result).map_err(AppError::internal)?;
     Entity::update_many()

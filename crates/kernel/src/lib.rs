@@ -27,7 +27,7 @@ pub use id::{new_id, parse_id};
 pub use inline::{Inline, WaitsOnIo};
 pub use money::{Money, RATE_ONE, Rate};
 pub use pagination::{Cursor, PageArgs, Paged};
-pub use request_db::{Reach, RequestDb};
+pub use request_db::{Reach, RequestDb, WriteTransaction};
 pub use time::Timestamp;
 pub use viewer::{CLIENT_MONEY_READERS, Role, RoleGuard, TenantScope, Viewer, WRITER_PAY_READERS};
 pub use write::{Once, transaction, write, write_once};

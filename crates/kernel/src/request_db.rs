@@ -12,16 +12,23 @@
 //! commands), a `RequestDb` is the pool, as it always was.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
+use sea_orm::sqlx::{self, Postgres};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, Statement,
-    TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr,
+    Statement, TransactionTrait,
 };
-use tokio::sync::RwLock;
+use sea_query_sqlx::SqlxValues;
+use tokio::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 
 use crate::db;
+
+/// What is told of each statement a request runs on its own connection (the metrics and the SQL
+/// log; sea-orm tells the pool's statements to the callback set on the pool).
+pub type OnStatement = Arc<dyn Fn(&sea_orm::metric::Info<'_>) + Send + Sync>;
 
 /// Which rows a request may see (the row-level security settings of its transaction).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,14 +74,27 @@ pub const SCOPE_SQL: &str = "SELECT set_config('app.tenant_id', $1, true), set_c
 
 /// Sets `reach` for the rest of `txn` (PostgreSQL).
 pub async fn scope(txn: &impl ConnectionTrait, reach: Reach) -> Result<(), DbErr> {
-    let [tenant, installation, cross] = reach.settings();
-    txn.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        SCOPE_SQL,
-        [tenant.into(), installation.into(), cross.into()],
-    ))
-    .await?;
+    txn.execute_raw(scope_statement(reach)).await?;
     Ok(())
+}
+
+fn scope_statement(reach: Reach) -> Statement {
+    let [tenant, installation, cross] = reach.settings();
+    Statement::from_sql_and_values(DbBackend::Postgres, SCOPE_SQL, [tenant.into(), installation.into(), cross.into()])
+}
+
+/// `BEGIN` and the scope in one message (one round trip instead of two). The values are written
+/// into the text, which a simple-protocol message needs: a tenant id as a UUID prints
+/// (hexadecimal digits and dashes), `on` or nothing, so nothing can be injected.
+fn begin_scoped_sql(reach: Reach) -> String {
+    let [tenant, installation, cross] = reach.settings();
+    debug_assert!(
+        [&tenant, &installation, &cross].iter().all(|v| v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+    );
+    format!(
+        "BEGIN; SELECT set_config('app.tenant_id', '{tenant}', true), set_config('app.installation', '{installation}', \
+         true), set_config('app.cross_tenant', '{cross}', true)"
+    )
 }
 
 /// A request's handle on the database: a [`ConnectionTrait`] that services take like any
@@ -93,25 +113,39 @@ enum Inner {
     EachStatement(DatabaseConnection, Reach),
 }
 
+/// A request's transaction on PostgreSQL. It runs on a connection of its own, taken from the
+/// pool at the first statement, rather than through sea-orm's transaction: so that `BEGIN` and
+/// the scope go in one round trip (sea-orm sends `BEGIN` alone), and a statement does not pass
+/// through two locks and two boxed futures on its way.
 struct RequestTransaction {
     pool: DatabaseConnection,
     /// The system pool, for the installation's counters ([`RequestDb::counters`]).
     system: DatabaseConnection,
     reach: Reach,
+    on_statement: Option<OnStatement>,
     /// The request has widened to the installation's rows ([`RequestDb::include_installation`]).
     installation: AtomicBool,
-    state: RwLock<State>,
-    /// A statement failed outside a savepoint: PostgreSQL has aborted the transaction, and a
-    /// `COMMIT` would quietly roll back what the request wrote before, so finishing fails.
+    /// One statement at a time on the connection (the request's fields run concurrently).
+    state: Mutex<State>,
+    /// A statement failed outside a savepoint (or a savepoint could not end): PostgreSQL has
+    /// aborted the transaction, and a `COMMIT` would quietly roll back what the request wrote
+    /// before, so finishing fails.
     failed: AtomicBool,
     /// Something other than a plain `SELECT` ran (a write, a savepoint): finishing commits and
     /// waits for it. A request that only read ends without a round trip of its own.
     wrote: AtomicBool,
+    /// Names the savepoints of [`RequestDb::begin_write`].
+    savepoints: AtomicU32,
+    /// Savepoints dropped before they ended (a write's work returned early): rolled back before
+    /// the next statement or the commit, as sqlx queues a dropped transaction's rollback.
+    abandoned: std::sync::Mutex<Vec<String>>,
 }
 
 enum State {
     NotBegun,
-    Open(DatabaseTransaction),
+    /// sqlx's transaction: dropped, it queues its `ROLLBACK`, which the connection's return to
+    /// the pool sends with its ping.
+    Open(sqlx::Transaction<'static, Postgres>),
     Finished,
 }
 
@@ -124,7 +158,13 @@ impl From<DatabaseConnection> for RequestDb {
 impl RequestDb {
     /// The handle for one request: on PostgreSQL a transaction on `pool` scoped to `reach`
     /// (end it with [`RequestDb::finish`]); on SQLite the pool. `system` is the system pool.
-    pub fn for_request(pool: DatabaseConnection, system: DatabaseConnection, reach: Reach) -> RequestDb {
+    /// `on_statement` is told of each statement run on the request's own connection.
+    pub fn for_request(
+        pool: DatabaseConnection,
+        system: DatabaseConnection,
+        reach: Reach,
+        on_statement: Option<OnStatement>,
+    ) -> RequestDb {
         if pool.get_database_backend() != DbBackend::Postgres {
             return RequestDb(Inner::Pool(pool));
         }
@@ -132,10 +172,13 @@ impl RequestDb {
             pool,
             system,
             reach,
+            on_statement,
             installation: AtomicBool::new(false),
-            state: RwLock::new(State::NotBegun),
+            state: Mutex::new(State::NotBegun),
             failed: AtomicBool::new(false),
             wrote: AtomicBool::new(false),
+            savepoints: AtomicU32::new(0),
+            abandoned: std::sync::Mutex::new(Vec::new()),
         })))
     }
 
@@ -165,7 +208,7 @@ impl RequestDb {
 
     async fn end(&self, next: State) -> Result<(), DbErr> {
         let Inner::Request(request) = &self.0 else { return Ok(()) };
-        let mut state = request.state.write().await;
+        let mut state = request.state.lock().await;
         if matches!(*state, State::Finished) {
             return Err(ended());
         }
@@ -173,10 +216,13 @@ impl RequestDb {
         let failed = request.failed.swap(false, Ordering::AcqRel);
         match std::mem::replace(&mut *state, next) {
             State::Open(txn) if wrote && failed => {
-                txn.rollback().await?;
+                txn.rollback().await.map_err(exec_err)?;
                 Err(DbErr::Custom("a statement of the request failed; what it wrote was rolled back".into()))
             }
-            State::Open(txn) if wrote => txn.commit().await,
+            State::Open(mut txn) if wrote => {
+                request.roll_back_abandoned(&mut txn).await?;
+                txn.commit().await.map_err(exec_err)
+            }
             // Only read: rolling back is committing. Dropped, the transaction queues its
             // `ROLLBACK`, which the connection's return to the pool sends with its ping.
             State::Open(txn) => {
@@ -198,9 +244,10 @@ impl RequestDb {
         {
             return Ok(false);
         }
-        let state = request.state.read().await;
-        if let State::Open(txn) = &*state {
-            scope(txn, request.reach()).await?;
+        let mut state = request.state.lock().await;
+        if let State::Open(txn) = &mut *state {
+            let statement = scope_statement(request.reach());
+            request.run(txn, &statement, async |conn| sql(&statement).execute(conn).await).await.map_err(exec_err)?;
         }
         Ok(true)
     }
@@ -221,18 +268,68 @@ impl RequestDb {
 
     /// A write transaction in the request's scope: a savepoint of the request's transaction,
     /// or on the pool [`db::begin_write`] (scoped, for a long-lived context on PostgreSQL).
-    pub async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
+    pub async fn begin_write(&self) -> Result<WriteTransaction, DbErr> {
         match &self.0 {
-            Inner::Pool(pool) => db::begin_write(pool).await,
+            Inner::Pool(pool) => Ok(db::begin_write(pool).await?.into()),
             Inner::Request(request) => {
                 request.wrote.store(true, Ordering::Release);
-                let state = request.open().await?;
-                match &*state {
-                    State::Open(txn) => txn.begin().await,
-                    _ => Err(ended()),
-                }
+                let name = format!("request_write_{}", request.savepoints.fetch_add(1, Ordering::Relaxed));
+                request.simple(&format!("SAVEPOINT {name}")).await?;
+                Ok(WriteTransaction(Write::Savepoint { request: request.clone(), name, ended: false }))
             }
-            Inner::EachStatement(pool, reach) => begin_scoped(pool, *reach).await,
+            Inner::EachStatement(pool, reach) => Ok(begin_scoped(pool, *reach).await?.into()),
+        }
+    }
+}
+
+/// A write transaction ([`crate::write`]): sea-orm's, or a savepoint of a request's transaction
+/// on PostgreSQL. End it with [`WriteTransaction::commit`] or [`WriteTransaction::rollback`].
+pub struct WriteTransaction(Write);
+
+enum Write {
+    /// Taken when it ends.
+    Orm(Option<DatabaseTransaction>),
+    Savepoint {
+        request: Arc<RequestTransaction>,
+        name: String,
+        ended: bool,
+    },
+}
+
+impl From<DatabaseTransaction> for WriteTransaction {
+    fn from(txn: DatabaseTransaction) -> Self {
+        WriteTransaction(Write::Orm(Some(txn)))
+    }
+}
+
+impl WriteTransaction {
+    pub async fn commit(mut self) -> Result<(), DbErr> {
+        match &mut self.0 {
+            Write::Orm(txn) => txn.take().ok_or_else(ended)?.commit().await,
+            Write::Savepoint { request, name, ended } => {
+                *ended = true;
+                request.end_savepoint(&format!("RELEASE SAVEPOINT {name}")).await
+            }
+        }
+    }
+
+    pub async fn rollback(mut self) -> Result<(), DbErr> {
+        match &mut self.0 {
+            Write::Orm(txn) => txn.take().ok_or_else(ended)?.rollback().await,
+            Write::Savepoint { request, name, ended } => {
+                *ended = true;
+                request.end_savepoint(&format!("ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}")).await
+            }
+        }
+    }
+}
+
+impl Drop for WriteTransaction {
+    /// A savepoint dropped before it ended is rolled back before the request's next statement
+    /// (sea-orm's transaction rolls back when dropped too).
+    fn drop(&mut self) {
+        if let Write::Savepoint { request, name, ended: false } = &mut self.0 {
+            request.abandoned.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(std::mem::take(name));
         }
     }
 }
@@ -260,56 +357,146 @@ impl RequestTransaction {
         }
     }
 
-    /// The state with the transaction begun (and scoped) if it was not.
-    async fn open(&self) -> Result<tokio::sync::RwLockReadGuard<'_, State>, DbErr> {
-        {
-            let state = self.state.read().await;
-            if !matches!(*state, State::NotBegun) {
-                return Ok(state);
+    /// The state, locked, with the transaction begun (and scoped) if it was not.
+    async fn open(&self) -> Result<MutexGuard<'_, State>, DbErr> {
+        let mut state = self.state.lock().await;
+        if matches!(*state, State::NotBegun) {
+            let reach = self.reach();
+            let started = Instant::now();
+            let begun =
+                self.pool.get_postgres_connection_pool().begin_with(sqlx::AssertSqlSafe(begin_scoped_sql(reach))).await;
+            // the log shows the scope as a statement of its own (the ceiling benchmark replays it)
+            self.tell(&scope_statement(reach), started.elapsed(), begun.is_err());
+            *state = State::Open(begun.map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?);
+        }
+        Ok(state)
+    }
+
+    /// Rolls back the savepoints dropped before they ended, in the order they were dropped
+    /// (an inner one before the one around it). When that fails, what the request wrote is
+    /// rolled back at its end.
+    async fn roll_back_abandoned(&self, txn: &mut sqlx::Transaction<'static, Postgres>) -> Result<(), DbErr> {
+        let names = std::mem::take(&mut *self.abandoned.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+        for name in names {
+            let rollback = format!("ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}");
+            if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(rollback)).execute(&mut **txn).await {
+                self.failed.store(true, Ordering::Release);
+                return Err(exec_err(e));
             }
         }
-        let mut state = self.state.write().await;
-        if matches!(*state, State::NotBegun) {
-            *state = State::Open(begin_scoped(&self.pool, self.reach()).await?);
-        }
-        Ok(state.downgrade())
+        Ok(())
     }
+
+    fn tell(&self, statement: &Statement, elapsed: Duration, failed: bool) {
+        if let Some(on_statement) = &self.on_statement {
+            on_statement(&sea_orm::metric::Info { elapsed, statement, failed });
+        }
+    }
+
+    /// Runs `statement` (with `query`, which runs it) on the request's connection, and tells of
+    /// it. A failure outside a savepoint marks the transaction failed.
+    async fn run<T>(
+        &self,
+        txn: &mut sqlx::Transaction<'static, Postgres>,
+        statement: &Statement,
+        query: impl AsyncFnOnce(&mut sqlx::PgConnection) -> Result<T, sqlx::Error>,
+    ) -> Result<T, sqlx::Error> {
+        let started = Instant::now();
+        let result = query(&mut **txn).await;
+        self.tell(statement, started.elapsed(), result.is_err());
+        result
+    }
+
+    /// A statement of the request: begins the transaction if need be. `in_savepoint`: its
+    /// failure is the savepoint's to roll back (else it marks the transaction failed).
+    async fn statement<T>(
+        &self,
+        statement: Statement,
+        reads: bool,
+        in_savepoint: bool,
+        to_err: fn(sqlx::Error) -> DbErr,
+        query: impl AsyncFnOnce(&Statement, &mut sqlx::PgConnection) -> Result<T, sqlx::Error>,
+    ) -> Result<T, DbErr> {
+        if !reads {
+            self.wrote.store(true, Ordering::Release);
+        }
+        // boxed: a statement's future is deep in every resolver's, and debug builds' stacks are
+        // small for it
+        let mut state = Box::pin(self.open()).await?;
+        let State::Open(txn) = &mut *state else { return Err(ended()) };
+        self.roll_back_abandoned(txn).await?;
+        let result = Box::pin(self.run(txn, &statement, async |conn| query(&statement, conn).await)).await;
+        if result.is_err() && !in_savepoint {
+            self.failed.store(true, Ordering::Release);
+        }
+        result.map_err(to_err)
+    }
+
+    async fn execute(&self, statement: Statement, in_savepoint: bool) -> Result<ExecResult, DbErr> {
+        self.statement(statement, false, in_savepoint, exec_err, async |s, conn| {
+            sql(s).execute(conn).await.map(ExecResult::from)
+        })
+        .await
+    }
+
+    async fn execute_unprepared(&self, text: &str, in_savepoint: bool) -> Result<ExecResult, DbErr> {
+        let statement = Statement::from_string(DbBackend::Postgres, text);
+        self.statement(statement, false, in_savepoint, exec_err, async |s, conn| {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(s.sql.clone())).execute(conn).await.map(ExecResult::from)
+        })
+        .await
+    }
+
+    async fn query_one(&self, statement: Statement, in_savepoint: bool) -> Result<Option<QueryResult>, DbErr> {
+        let reads = only_reads(&statement.sql);
+        self.statement(statement, reads, in_savepoint, query_err, async |s, conn| {
+            sql(s).fetch_optional(conn).await.map(|row| row.map(QueryResult::from))
+        })
+        .await
+    }
+
+    async fn query_all(&self, statement: Statement, in_savepoint: bool) -> Result<Vec<QueryResult>, DbErr> {
+        let reads = only_reads(&statement.sql);
+        self.statement(statement, reads, in_savepoint, query_err, async |s, conn| {
+            sql(s).fetch_all(conn).await.map(|rows| rows.into_iter().map(QueryResult::from).collect())
+        })
+        .await
+    }
+
+    /// A statement without values, in the simple protocol (savepoints).
+    async fn simple(&self, text: &str) -> Result<(), DbErr> {
+        self.execute_unprepared(text, false).await.map(|_| ())
+    }
+
+    /// Releases or rolls back a savepoint; when that fails the transaction is in a state
+    /// nobody knows, and what the request wrote is rolled back.
+    async fn end_savepoint(&self, text: &str) -> Result<(), DbErr> {
+        let ended = self.simple(text).await;
+        if ended.is_err() {
+            self.failed.store(true, Ordering::Release);
+        }
+        ended
+    }
+}
+
+/// The statement as sqlx runs it, its values bound as sea-orm binds them.
+fn sql(statement: &Statement) -> sqlx::query::Query<'_, Postgres, SqlxValues> {
+    let values = statement.values.clone().unwrap_or(sea_orm::sea_query::Values(Vec::new()));
+    sqlx::query_with(sqlx::AssertSqlSafe(statement.sql.as_str()), SqlxValues(values))
+}
+
+fn exec_err(e: sqlx::Error) -> DbErr {
+    DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e)))
+}
+
+fn query_err(e: sqlx::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::SqlxError(Arc::new(e)))
 }
 
 /// Whether `sql` only reads (a `SELECT` that locks nothing; the services' writes are never
 /// `SELECT`s, and their side effects, `pg_notify` say, run in write transactions).
 fn only_reads(sql: &str) -> bool {
     sql.get(..6).is_some_and(|head| head.eq_ignore_ascii_case("SELECT")) && !sql.contains(" FOR ")
-}
-
-/// Runs `$call` with `$conn` bound to where the statement goes; `$reads`: whether it only reads.
-macro_rules! dispatch {
-    ($self:ident, $reads:expr, $conn:ident => $call:expr) => {
-        match &$self.0 {
-            Inner::Pool($conn) => $call.await,
-            Inner::Request(request) => {
-                if !$reads {
-                    request.wrote.store(true, Ordering::Release);
-                }
-                let state = request.open().await?;
-                let State::Open($conn) = &*state else { return Err(ended()) };
-                let result = $call.await;
-                if result.is_err() {
-                    request.failed.store(true, Ordering::Release);
-                }
-                result
-            }
-            Inner::EachStatement(pool, reach) => {
-                let txn = begin_scoped(pool, *reach).await?;
-                let result = {
-                    let $conn = &txn;
-                    $call.await?
-                };
-                txn.commit().await?;
-                Ok(result)
-            }
-        }
-    };
 }
 
 #[async_trait::async_trait]
@@ -322,27 +509,106 @@ impl ConnectionTrait for RequestDb {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        dispatch!(self, false, conn => conn.execute_raw(stmt))
+        match &self.0 {
+            Inner::Pool(pool) => pool.execute_raw(stmt).await,
+            Inner::Request(request) => request.execute(stmt, false).await,
+            Inner::EachStatement(pool, reach) => {
+                on_its_own(pool, *reach, async |txn| txn.execute_raw(stmt).await).await
+            }
+        }
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        dispatch!(self, false, conn => conn.execute_unprepared(sql))
+        match &self.0 {
+            Inner::Pool(pool) => pool.execute_unprepared(sql).await,
+            Inner::Request(request) => request.execute_unprepared(sql, false).await,
+            Inner::EachStatement(pool, reach) => {
+                on_its_own(pool, *reach, async |txn| txn.execute_unprepared(sql).await).await
+            }
+        }
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        let reads = only_reads(&stmt.sql);
-        dispatch!(self, reads, conn => conn.query_one_raw(stmt))
+        match &self.0 {
+            Inner::Pool(pool) => pool.query_one_raw(stmt).await,
+            Inner::Request(request) => request.query_one(stmt, false).await,
+            Inner::EachStatement(pool, reach) => {
+                on_its_own(pool, *reach, async |txn| txn.query_one_raw(stmt).await).await
+            }
+        }
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        let reads = only_reads(&stmt.sql);
-        dispatch!(self, reads, conn => conn.query_all_raw(stmt))
+        match &self.0 {
+            Inner::Pool(pool) => pool.query_all_raw(stmt).await,
+            Inner::Request(request) => request.query_all(stmt, false).await,
+            Inner::EachStatement(pool, reach) => {
+                on_its_own(pool, *reach, async |txn| txn.query_all_raw(stmt).await).await
+            }
+        }
     }
 
     fn support_returning(&self) -> bool {
         match &self.0 {
             Inner::Pool(pool) | Inner::EachStatement(pool, _) => pool.support_returning(),
             Inner::Request(request) => request.pool.support_returning(),
+        }
+    }
+}
+
+/// A statement of a long-lived context: a scoped transaction of its own, committed.
+async fn on_its_own<T>(
+    pool: &DatabaseConnection,
+    reach: Reach,
+    statement: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T, DbErr>,
+) -> Result<T, DbErr> {
+    let txn = begin_scoped(pool, reach).await?;
+    let result = statement(&txn).await?;
+    txn.commit().await?;
+    Ok(result)
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTransaction {
+    fn get_database_backend(&self) -> DbBackend {
+        match &self.0 {
+            Write::Orm(txn) => txn.as_ref().map_or(DbBackend::Postgres, |t| t.get_database_backend()),
+            Write::Savepoint { .. } => DbBackend::Postgres,
+        }
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        match &self.0 {
+            Write::Orm(txn) => txn.as_ref().ok_or_else(ended)?.execute_raw(stmt).await,
+            Write::Savepoint { request, .. } => request.execute(stmt, true).await,
+        }
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        match &self.0 {
+            Write::Orm(txn) => txn.as_ref().ok_or_else(ended)?.execute_unprepared(sql).await,
+            Write::Savepoint { request, .. } => request.execute_unprepared(sql, true).await,
+        }
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        match &self.0 {
+            Write::Orm(txn) => txn.as_ref().ok_or_else(ended)?.query_one_raw(stmt).await,
+            Write::Savepoint { request, .. } => request.query_one(stmt, true).await,
+        }
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        match &self.0 {
+            Write::Orm(txn) => txn.as_ref().ok_or_else(ended)?.query_all_raw(stmt).await,
+            Write::Savepoint { request, .. } => request.query_all(stmt, true).await,
+        }
+    }
+
+    fn support_returning(&self) -> bool {
+        match &self.0 {
+            Write::Orm(txn) => txn.as_ref().is_some_and(|t| t.support_returning()),
+            Write::Savepoint { .. } => true,
         }
     }
 }

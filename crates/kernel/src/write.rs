@@ -14,37 +14,37 @@
 //! The transaction takes the write lock up front (`BEGIN IMMEDIATE` on SQLite; read committed on
 //! PostgreSQL, where row locks and conditional updates guard), see [`crate::db::begin_write`].
 
-use sea_orm::{DatabaseConnection, DatabaseTransaction};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::request_db::WriteTransaction;
 use crate::{AppResult, RequestContext, db, idempotency, live};
 
 /// Runs `work` in a write transaction on `db` and commits it (for work outside a request:
 /// commands, webhooks, the worker).
 pub async fn transaction<T>(
     db: &DatabaseConnection,
-    work: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
+    work: impl AsyncFnOnce(&WriteTransaction) -> AppResult<T>,
 ) -> AppResult<T> {
-    run(db::begin_write(db).await?, work).await
+    run(db::begin_write(db).await?.into(), work).await
 }
 
 /// Runs `work` in a write transaction of the request's database and commits it (on PostgreSQL
 /// a savepoint of the request's transaction, which the gateway commits with the answer).
 pub async fn write<T>(
     request: &RequestContext,
-    work: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
+    work: impl AsyncFnOnce(&WriteTransaction) -> AppResult<T>,
 ) -> AppResult<T> {
     run(request.db.begin_write().await?, work).await
 }
 
-async fn run<T>(
-    txn: DatabaseTransaction,
-    work: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
-) -> AppResult<T> {
+async fn run<T>(txn: WriteTransaction, work: impl AsyncFnOnce(&WriteTransaction) -> AppResult<T>) -> AppResult<T> {
     // the live events published on SQLite go out after the commit (on PostgreSQL the commit
     // itself sends them)
-    let (result, live_events) = live::collect(work(&txn)).await;
+    // boxed: a write's work is the deepest future of a request, and debug builds' stacks
+    // are small for it inline
+    let (result, live_events) = live::collect(Box::pin(work(&txn))).await;
     match result {
         Ok(result) => {
             txn.commit().await?;
@@ -80,7 +80,7 @@ impl<'a> Once<'a> {
 pub async fn write_once<T: Serialize + DeserializeOwned>(
     request: &RequestContext,
     once: Once<'_>,
-    work: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
+    work: impl AsyncFnOnce(&WriteTransaction) -> AppResult<T>,
 ) -> AppResult<T> {
     match once.key {
         None => write(request, work).await,

@@ -248,7 +248,10 @@ async fn an_orders_page_loads_its_catalogue_entries_in_one_statement() {
     let one = app.gql(one).tenant("essays").token(&admin).send().await;
     let four = app.gql(four).tenant("essays").token(&admin).send().await;
     let node = &four["data"]["orders"]["edges"][2]["node"];
-    assert!(["paperType", "subject", "academicLevel", "workType"].iter().all(|f| node[f]["code"].is_string()), "{four}");
+    assert!(
+        ["paperType", "subject", "academicLevel", "workType"].iter().all(|f| node[f]["code"].is_string()),
+        "{four}"
+    );
     assert_eq!(statements(&four), statements(&one), "{four}");
 }
 

@@ -33,7 +33,7 @@ fn viewer(tenant: Option<Uuid>, role: Role) -> Viewer {
 
 /// The handle a request of `viewer` under `tenant` works through, as the gateway builds it.
 fn request_db(app: &TestApp, tenant: Option<Uuid>, viewer: Option<&Viewer>) -> RequestDb {
-    RequestDb::for_request(app.state.requests_db.clone(), app.state.db.clone(), Reach::of(tenant, viewer))
+    RequestDb::for_request(app.state.requests_db.clone(), app.state.db.clone(), Reach::of(tenant, viewer), None)
 }
 
 async fn rows(db: &impl ConnectionTrait, sql: &str) -> Vec<Option<String>> {
@@ -280,8 +280,12 @@ async fn an_owner_role_migrates_and_a_runtime_role_serves_behind_the_wall() {
         tenancy::service::tenants::find_by_slug(&pools.system, "essays").await.unwrap().expect("a demo site").id;
 
     let client = viewer(Some(essays), Role::Client);
-    let db =
-        RequestDb::for_request(pools.requests.clone(), pools.system.clone(), Reach::of(Some(essays), Some(&client)));
+    let db = RequestDb::for_request(
+        pools.requests.clone(),
+        pools.system.clone(),
+        Reach::of(Some(essays), Some(&client)),
+        None,
+    );
     assert_eq!(rows(&db, "SELECT current_user::text").await, vec![Some(owned.runtime.clone())]);
     assert_eq!(tenants_seen(&db, "users").await, vec![Some(essays.to_string())]);
     // a superadmin's address is taken everywhere: asked through the wall, answered, and the
