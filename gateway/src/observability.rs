@@ -129,7 +129,9 @@ pub fn loggable_sql(statement: &sea_orm::Statement) -> String {
 
 /// Makes `db` count every statement into the process metrics and, when given, into `stats`.
 /// sea-orm keeps the callback per connection handle and passes it to the transactions it
-/// begins, so a per-request clone of the pool handle sees exactly that request's statements.
+/// begins, so a per-request clone of the pool handle sees exactly that request's statements
+/// (the tenant and session lookups; on PostgreSQL the request's own transaction tells
+/// [`statement_counter`]'s callback).
 pub fn count_statements(db: &mut DatabaseConnection, stats: Option<Arc<SqlStats>>) {
     let count = statement_counter(stats);
     db.set_metric_callback(move |info| count(info));

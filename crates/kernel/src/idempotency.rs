@@ -132,7 +132,8 @@ where
         }
         Err(err) => return Err(err.into()),
     }
-    // On failure the transaction is dropped, which rolls back the claim with the work.
+    // On failure the transaction is dropped, which rolls back the claim with the work (a
+    // request's savepoint before the request's next statement, or its end).
     // boxed: a write's work is the deepest future of a request, and debug builds' stacks
     // are small for it inline
     let (result, live_events) = crate::live::collect(Box::pin(work(&txn))).await;

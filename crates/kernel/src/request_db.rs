@@ -134,6 +134,9 @@ struct RequestTransaction {
     /// Something other than a plain `SELECT` ran (a write, a savepoint): finishing commits and
     /// waits for it. A request that only read ends without a round trip of its own.
     wrote: AtomicBool,
+    /// What the request wrote in a transaction it ended early ([`RequestDb::commit`]) was rolled
+    /// back: finishing fails.
+    lost: AtomicBool,
     /// Names the savepoints of [`RequestDb::begin_write`].
     savepoints: AtomicU32,
     /// Savepoints dropped before they ended (a write's work returned early): rolled back before
@@ -177,6 +180,7 @@ impl RequestDb {
             state: Mutex::new(State::NotBegun),
             failed: AtomicBool::new(false),
             wrote: AtomicBool::new(false),
+            lost: AtomicBool::new(false),
             savepoints: AtomicU32::new(0),
             abandoned: std::sync::Mutex::new(Vec::new()),
         })))
@@ -212,16 +216,18 @@ impl RequestDb {
         if matches!(*state, State::Finished) {
             return Err(ended());
         }
+        let finishing = matches!(next, State::Finished);
         let wrote = request.wrote.swap(false, Ordering::AcqRel);
-        let failed = request.failed.swap(false, Ordering::AcqRel);
-        match std::mem::replace(&mut *state, next) {
-            State::Open(txn) if wrote && failed => {
-                txn.rollback().await.map_err(exec_err)?;
-                Err(DbErr::Custom("a statement of the request failed; what it wrote was rolled back".into()))
-            }
+        let ending = match std::mem::replace(&mut *state, next) {
             State::Open(mut txn) if wrote => {
-                request.roll_back_abandoned(&mut txn).await?;
-                txn.commit().await.map_err(exec_err)
+                let abandoned = request.roll_back_abandoned(&mut txn).await;
+                if abandoned.is_err() || request.failed.load(Ordering::Acquire) {
+                    txn.rollback().await.map_err(exec_err)?;
+                    request.lost.store(true, Ordering::Release);
+                    Err(lost())
+                } else {
+                    txn.commit().await.map_err(exec_err)
+                }
             }
             // Only read: rolling back is committing. Dropped, the transaction queues its
             // `ROLLBACK`, which the connection's return to the pool sends with its ping.
@@ -230,7 +236,16 @@ impl RequestDb {
                 Ok(())
             }
             State::NotBegun | State::Finished => Ok(()),
+        };
+        // the next transaction starts clean
+        request.failed.store(false, Ordering::Release);
+        request.abandoned.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clear();
+        // What an earlier transaction of the request wrote was rolled back (ended early with
+        // `commit`): the request fails, though the field that wrote may have answered success.
+        if ending.is_ok() && finishing && request.lost.load(Ordering::Acquire) {
+            return Err(lost());
         }
+        ending
     }
 
     /// Widens the rest of a signed-out request to the installation's own rows as well as its
@@ -246,8 +261,13 @@ impl RequestDb {
         }
         let mut state = request.state.lock().await;
         if let State::Open(txn) = &mut *state {
+            request.roll_back_abandoned(txn).await?;
             let statement = scope_statement(request.reach());
-            request.run(txn, &statement, async |conn| sql(&statement).execute(conn).await).await.map_err(exec_err)?;
+            let scoped = request.run(txn, &statement, async |conn| sql(&statement).execute(conn).await).await;
+            if scoped.is_err() {
+                request.failed.store(true, Ordering::Release);
+            }
+            scoped.map_err(exec_err)?;
         }
         Ok(true)
     }
@@ -272,7 +292,6 @@ impl RequestDb {
         match &self.0 {
             Inner::Pool(pool) => Ok(db::begin_write(pool).await?.into()),
             Inner::Request(request) => {
-                request.wrote.store(true, Ordering::Release);
                 let name = format!("request_write_{}", request.savepoints.fetch_add(1, Ordering::Relaxed));
                 request.simple(&format!("SAVEPOINT {name}")).await?;
                 Ok(WriteTransaction(Write::Savepoint { request: request.clone(), name, ended: false }))
@@ -307,8 +326,9 @@ impl WriteTransaction {
         match &mut self.0 {
             Write::Orm(txn) => txn.take().ok_or_else(ended)?.commit().await,
             Write::Savepoint { request, name, ended } => {
+                request.end_savepoint(&format!("RELEASE SAVEPOINT {name}")).await?;
                 *ended = true;
-                request.end_savepoint(&format!("RELEASE SAVEPOINT {name}")).await
+                Ok(())
             }
         }
     }
@@ -317,8 +337,9 @@ impl WriteTransaction {
         match &mut self.0 {
             Write::Orm(txn) => txn.take().ok_or_else(ended)?.rollback().await,
             Write::Savepoint { request, name, ended } => {
+                request.end_savepoint(&format!("ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}")).await?;
                 *ended = true;
-                request.end_savepoint(&format!("ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}")).await
+                Ok(())
             }
         }
     }
@@ -340,6 +361,10 @@ async fn begin_scoped(pool: &DatabaseConnection, reach: Reach) -> Result<Databas
     let txn = pool.begin().await?;
     scope(&txn, reach).await?;
     Ok(txn)
+}
+
+fn lost() -> DbErr {
+    DbErr::Custom("a statement of the request failed; what it wrote was rolled back".into())
 }
 
 fn ended() -> DbErr {
@@ -367,7 +392,11 @@ impl RequestTransaction {
                 self.pool.get_postgres_connection_pool().begin_with(sqlx::AssertSqlSafe(begin_scoped_sql(reach))).await;
             // the log shows the scope as a statement of its own (the ceiling benchmark replays it)
             self.tell(&scope_statement(reach), started.elapsed(), begun.is_err());
-            *state = State::Open(begun.map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?);
+            *state = State::Open(begun.map_err(|e| match e {
+                sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout),
+                sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::ConnectionClosed),
+                e => DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))),
+            })?);
         }
         Ok(state)
     }
@@ -394,7 +423,7 @@ impl RequestTransaction {
     }
 
     /// Runs `statement` (with `query`, which runs it) on the request's connection, and tells of
-    /// it. A failure outside a savepoint marks the transaction failed.
+    /// it. (The caller marks the transaction failed when it must.)
     async fn run<T>(
         &self,
         txn: &mut sqlx::Transaction<'static, Postgres>,
@@ -417,12 +446,13 @@ impl RequestTransaction {
         to_err: fn(sqlx::Error) -> DbErr,
         query: impl AsyncFnOnce(&Statement, &mut sqlx::PgConnection) -> Result<T, sqlx::Error>,
     ) -> Result<T, DbErr> {
-        if !reads {
-            self.wrote.store(true, Ordering::Release);
-        }
         // boxed: a statement's future is deep in every resolver's, and debug builds' stacks are
         // small for it
         let mut state = Box::pin(self.open()).await?;
+        if !reads {
+            // under the lock: an early `commit` cannot take it for its own transaction
+            self.wrote.store(true, Ordering::Release);
+        }
         let State::Open(txn) = &mut *state else { return Err(ended()) };
         self.roll_back_abandoned(txn).await?;
         let result = Box::pin(self.run(txn, &statement, async |conn| query(&statement, conn).await)).await;
@@ -463,9 +493,18 @@ impl RequestTransaction {
         .await
     }
 
-    /// A statement without values, in the simple protocol (savepoints).
+    /// A savepoint's statement: how the request runs, not what it asks, so the metrics and the
+    /// log are not told of it (nor of `BEGIN` and `COMMIT`), as sea-orm's savepoints were not.
     async fn simple(&self, text: &str) -> Result<(), DbErr> {
-        self.execute_unprepared(text, false).await.map(|_| ())
+        let mut state = Box::pin(self.open()).await?;
+        let State::Open(txn) = &mut *state else { return Err(ended()) };
+        self.wrote.store(true, Ordering::Release);
+        self.roll_back_abandoned(txn).await?;
+        let result = sqlx::raw_sql(sqlx::AssertSqlSafe(text.to_owned())).execute(&mut **txn).await;
+        if result.is_err() {
+            self.failed.store(true, Ordering::Release);
+        }
+        result.map(|_| ()).map_err(exec_err)
     }
 
     /// Releases or rolls back a savepoint; when that fails the transaction is in a state

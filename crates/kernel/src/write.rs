@@ -1,5 +1,5 @@
 //! The one way anything is written: a closure run in one write transaction, committed when it
-//! returns `Ok`, rolled back (by dropping it) when it returns an error. Resolvers and commands
+//! returns `Ok`, rolled back when it returns an error. Resolvers and commands
 //! never open or commit a transaction themselves.
 //!
 //! ```ignore
@@ -52,8 +52,8 @@ async fn run<T>(txn: WriteTransaction, work: impl AsyncFnOnce(&WriteTransaction)
             Ok(result)
         }
         Err(e) => {
-            // rolled back here rather than by dropping it: dropping a savepoint whose connection
-            // another task of the request is using at that moment would panic in sea-orm
+            // rolled back here, at once (dropped, a request's savepoint would be rolled back
+            // only before its next statement, holding its locks until then)
             let _ = txn.rollback().await;
             Err(e)
         }

@@ -355,3 +355,50 @@ async fn a_superadmins_session_the_path_past_every_sites_wall_is_audited_as_it_s
     let chains = body["data"]["auditIntegrity"].as_array().unwrap_or_else(|| panic!("{body}"));
     assert!(chains.iter().all(|c| c["intact"] == true), "{body}");
 }
+
+/// A request's writes are savepoints of its one transaction: one whose work was dropped midway
+/// is rolled back alone, the request's other writes are kept; a statement that fails outside
+/// any savepoint loses what the request wrote, and the request fails even when it ended that
+/// transaction early and went on.
+#[tokio::test]
+async fn a_dropped_write_is_rolled_back_alone_and_a_failed_statement_fails_the_request() {
+    let app = TestApp::spawn().await;
+    if !on_postgres(&app) {
+        return;
+    }
+    let essays = tenant(&app, "essays").await;
+    let admin = viewer(Some(essays), Role::Admin);
+    let insert = |domain: &str| {
+        Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO tenant_domains (tenant_id, domain, created_at) VALUES ($1, $2, now())",
+            [essays.into(), domain.into()],
+        )
+    };
+    let domains =
+        async || rows(&app.db, "SELECT domain FROM tenant_domains WHERE domain LIKE '%.request.test' ORDER BY 1").await;
+
+    let db = request_db(&app, Some(essays), Some(&admin));
+    let kept = db.begin_write().await.unwrap();
+    kept.execute_raw(insert("kept-1.request.test")).await.unwrap();
+    kept.commit().await.unwrap();
+    {
+        let dropped = db.begin_write().await.unwrap();
+        dropped.execute_raw(insert("dropped.request.test")).await.unwrap();
+    }
+    let again = db.begin_write().await.unwrap();
+    again.execute_raw(insert("kept-2.request.test")).await.unwrap();
+    again.commit().await.unwrap();
+    db.finish().await.unwrap();
+    assert_eq!(domains().await, [Some("kept-1.request.test".into()), Some("kept-2.request.test".into())]);
+
+    let db = request_db(&app, Some(essays), Some(&admin));
+    let write = db.begin_write().await.unwrap();
+    write.execute_raw(insert("lost.request.test")).await.unwrap();
+    write.commit().await.unwrap();
+    assert!(db.query_all_raw(Statement::from_string(DbBackend::Postgres, "SELECT 1 / 0")).await.is_err());
+    assert!(db.commit().await.is_err(), "ending the transaction early reports the loss");
+    assert_eq!(rows(&db, "SELECT 'the request goes on'").await, [Some("the request goes on".into())]);
+    assert!(db.finish().await.is_err(), "and the request fails at its end");
+    assert_eq!(domains().await.len(), 2, "nothing of the failed transaction was kept");
+}
