@@ -76,7 +76,7 @@ async fn run(email: &str, query: &str, requests: usize) {
     let db = kernel::db::connect(&url).await.unwrap();
     Migrator::up(&db, None).await.unwrap();
     let clock = ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap());
-    seed::seed_scale(&db, Arc::new(clock.clone()), ORDERS).await.unwrap();
+    seed::seed_scale(&db, &db, Arc::new(clock.clone()), ORDERS).await.unwrap();
     let router = build_router(AppOptions {
         db: kernel::db::Pools::open(&url, &db).await.unwrap(),
         clock: Arc::new(clock),

@@ -134,7 +134,9 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::SeedDemo { scale, database, log } => {
             observability::init_logging(log.log_format);
-            let db = open_database(&database).await?.system;
+            let owner = connect(&database).await?;
+            migrate(&owner).await?;
+            let db = open_pools(&database, &owner).await?.system;
             housekeeping::purge(&db, SystemClock.now()).await.map_err(|e| e.to_string())?;
             let report = seed::seed_demo(&db, Arc::new(SystemClock)).await.map_err(|e| e.to_string())?;
             say(
@@ -142,7 +144,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 &format!("demo data: {} tenants and {} users created", report.tenants_created, report.users_created),
             );
             if let Some(orders) = scale {
-                let added = seed::seed_scale(&db, Arc::new(SystemClock), orders).await.map_err(|e| e.to_string())?;
+                let added =
+                    seed::seed_scale(&db, &owner, Arc::new(SystemClock), orders).await.map_err(|e| e.to_string())?;
                 say(log.log_format, &format!("benchmark data: {added} orders added to essays"));
             }
             Ok(())
