@@ -10,6 +10,12 @@
 #                                        why the cost moved)
 #   scripts/instructions.sh --profile    also prints where the instructions go (the functions
 #                                        with the most of their own, per request)
+#   scripts/instructions.sh --postgres   the server's own instructions per request on the
+#                                        PostgreSQL database DATABASE_URL names (seeded as
+#                                        `bench.sh orders` seeds it): the release server under
+#                                        callgrind, counted over HTTP after a warm-up, the
+#                                        database outside valgrind. Compare two builds with
+#                                        BENCH_BIN; no baseline (the count depends on the data)
 #
 # Needs valgrind (installed from Debian when missing). About two minutes after the release build
 # (each scenario runs RUNS times, 3 by default, and counts its cheapest run).
@@ -21,6 +27,39 @@ RUNS="${RUNS:-3}"
 BASELINE=scripts/instructions.baseline
 
 command -v valgrind >/dev/null || { echo "installing valgrind"; apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
+if [ "$MODE" = --postgres ]; then
+  [[ "${DATABASE_URL:-}" == postgres* ]] || { echo "--postgres needs DATABASE_URL (a database seeded by bench.sh orders)"; exit 2; }
+  [ -n "${BENCH_BIN:-}" ] || cargo build --release -q -p gateway
+  BIN="${BENCH_BIN:-${CARGO_TARGET_DIR:-target}/release/scriptorium}"
+  PORT="${BENCH_PORT:-18094}"
+  work=$(mktemp -d)
+  server=""
+  trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work"' EXIT
+  RUST_LOG=error SCRIPTORIUM_BIND="127.0.0.1:$PORT" valgrind --tool=callgrind \
+    --callgrind-out-file="$work/server.%p" "$BIN" serve >"$work/server.log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+  post() { curl -sf "http://127.0.0.1:$PORT/graphql" -H 'Content-Type: application/json' -H 'X-Tenant: essays' "$@"; }
+  token=$(post -d '{"query":"mutation { signIn(input: {email: \"admin@essays.test\", password: \"demo-password\"}) { token } }"}' |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["signIn"]["token"])')
+  for run in "viewer 100 { viewer { id email displayName role tenant { slug } } }" \
+    "orders 30 { orders(first: 50) { edges { node { id status total client { displayName } writer { displayName } timeline { kind actor { displayName } } } } } }"; do
+    read -r scenario requests query <<<"$run"
+    body=$(printf '%s' "$query" | python3 -c 'import json,sys; print(json.dumps({"query": sys.stdin.read()}))')
+    for _ in 1 2 3 4 5; do post -H "Authorization: Bearer $token" -d "$body" >/dev/null; done  # warm-up
+    callgrind_control -z "$server" >/dev/null 2>&1
+    for _ in $(seq 1 "$requests"); do
+      post -H "Authorization: Bearer $token" -d "$body" | grep -q '"errors"' && { echo "$scenario answered an error"; exit 1; }
+    done
+    callgrind_control -d "$server" >/dev/null 2>&1
+    sleep 1
+    dump=$(ls -t "$work"/server.*.* | head -1)
+    total=$(awk '/^(summary|totals):/ {print $2; exit}' "$dump")
+    echo "$scenario: $(( total / requests )) server instructions per request on PostgreSQL"
+    rm -f "$work"/server.*.*
+  done
+  exit 0
+fi
 cargo build --release -q -p gateway --example request_cost
 BIN="${CARGO_TARGET_DIR:-target}/release/examples/request_cost"
 work=$(mktemp -d)
