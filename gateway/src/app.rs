@@ -60,6 +60,9 @@ pub struct AppState {
     pub documents: DocumentCache,
     /// The subscribers of `/graphql/ws` and their feed of live events.
     pub live: Arc<kernel::live::LiveHub>,
+    /// What a request's own transaction tells of each statement when the request keeps no
+    /// statistics (the process metrics): built once, not per request.
+    pub statement_counter: kernel::request_db::OnStatement,
 }
 
 pub fn build_router(options: AppOptions) -> Router {
@@ -97,6 +100,7 @@ pub fn build_app(options: AppOptions) -> (Router, Arc<AppState>) {
         providers: options.providers,
         documents: DocumentCache::default(),
         live: kernel::live::LiveHub::new(&db_for_live),
+        statement_counter: crate::observability::statement_counter(None),
     });
 
     let graphql = if options.graphiql {

@@ -124,7 +124,14 @@ async fn prepare_and_execute(
     // to it), in one transaction committed below, before the answer leaves.
     let reach = Reach::of(tenant.as_ref().map(|t| t.id), viewer.as_ref());
     let request = RequestContext {
-        db: RequestDb::for_request(requests_db, state.db.clone(), reach, Some(statement_counter(stats.clone()))),
+        db: RequestDb::for_request(
+            requests_db,
+            state.db.clone(),
+            reach,
+            Some(
+                stats.as_ref().map_or_else(|| state.statement_counter.clone(), |s| statement_counter(Some(s.clone()))),
+            ),
+        ),
         clock: state.clock.clone(),
         tenant: scope,
         viewer,

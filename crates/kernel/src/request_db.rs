@@ -324,27 +324,33 @@ impl From<DatabaseTransaction> for WriteTransaction {
 }
 
 impl WriteTransaction {
-    pub async fn commit(mut self) -> Result<(), DbErr> {
-        match &mut self.0 {
-            Write::Orm(txn) => txn.take().ok_or_else(ended)?.commit().await,
-            Write::Savepoint { request, name, ended } => {
-                request.end_savepoint(&format!("RELEASE SAVEPOINT {name}")).await?;
-                *ended = true;
-                Ok(())
-            }
-        }
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.end(true).await
     }
 
-    pub async fn rollback(mut self) -> Result<(), DbErr> {
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.end(false).await
+    }
+
+    async fn end(mut self, keep: bool) -> Result<(), DbErr> {
         match &mut self.0 {
-            Write::Orm(txn) => txn.take().ok_or_else(ended)?.rollback().await,
+            Write::Orm(txn) => {
+                let txn = txn.take().ok_or_else(ended)?;
+                if keep { txn.commit().await } else { txn.rollback().await }
+            }
             Write::Savepoint { request, name, ended } => {
-                request.end_savepoint(&format!("ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}")).await?;
+                let sql = if keep { format!("RELEASE SAVEPOINT {name}") } else { rollback_to(name) };
+                request.end_savepoint(&sql).await?;
                 *ended = true;
                 Ok(())
             }
         }
     }
+}
+
+/// Undoes a savepoint's writes and ends it.
+fn rollback_to(savepoint: &str) -> String {
+    format!("ROLLBACK TO SAVEPOINT {savepoint}; RELEASE SAVEPOINT {savepoint}")
 }
 
 impl Drop for WriteTransaction {
@@ -409,8 +415,7 @@ impl RequestTransaction {
     async fn roll_back_abandoned(&self, txn: &mut sqlx::Transaction<'static, Postgres>) -> Result<(), DbErr> {
         let names = std::mem::take(&mut *self.abandoned.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
         for name in names {
-            let rollback = format!("ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}");
-            if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(rollback)).execute(&mut **txn).await {
+            if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(rollback_to(&name))).execute(&mut **txn).await {
                 self.failed.store(true, Ordering::Release);
                 return Err(exec_err(e));
             }
