@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use kernel::{AppError, RequestContext};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Statement};
 use uuid::Uuid;
 
 use crate::entity::user::{self, Entity as Users};
@@ -31,13 +31,12 @@ impl Loader<Uuid> for UserLoader {
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, PersonRow>, AppError> {
         // A primary-key lookup; the tenant wall is applied to the rows, because an OR of
         // tenant conditions in SQL turns the lookup into an index scan of the whole tenant.
-        let rows = Users::find()
+        let query = Users::find()
             .select_only()
             .columns([user::Column::Id, user::Column::TenantId, user::Column::DisplayName, user::Column::Role])
-            .filter(user::Column::Id.is_in(kernel::db::in_list(keys)))
-            .into_tuple::<(Uuid, Option<Uuid>, String, kernel::Role)>() // by position, as selected
-            .all(&self.db)
-            .await?;
+            .filter(user::Column::Id.is_in(kernel::db::in_list(keys)));
+        let rows: Vec<(Uuid, Option<Uuid>, String, kernel::Role)> =
+            kernel::row::all(&self.db, query.as_query()).await?;
         let mut found: HashMap<Uuid, PersonRow> = rows
             .into_iter()
             .filter(|(_, tenant_id, ..)| tenant_id.is_none() || *tenant_id == self.tenant)

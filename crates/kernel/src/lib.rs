@@ -14,6 +14,7 @@ pub mod live;
 pub mod money;
 pub mod pagination;
 pub mod request_db;
+pub mod row;
 pub mod time;
 pub mod validate;
 pub mod viewer;

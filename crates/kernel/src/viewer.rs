@@ -28,6 +28,8 @@ pub enum Role {
     Superadmin,
 }
 
+impl crate::row::TextEnum for Role {}
+
 impl Role {
     /// Staff and admins act on other people's data; clients only on their own.
     pub fn is_staff(self) -> bool {

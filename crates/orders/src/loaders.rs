@@ -6,7 +6,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use kernel::{AppError, RequestContext};
 use std::sync::Arc;
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 use uuid::Uuid;
 
 use crate::entity::order::OrderStatus;
@@ -92,15 +92,13 @@ impl Loader<Uuid> for OrderEventsLoader {
             Option<String>,
         );
         // decoded by position, in the order of the columns selected
-        let rows = order_event::Entity::find()
+        let query = order_event::Entity::find()
             .select_only()
             .columns([C::OrderId, C::At, C::Kind, C::ActorId, C::FromStatus, C::ToStatus, C::Note])
             .filter(C::OrderId.is_in(kernel::db::in_list(keys)))
             .filter(C::TenantId.eq(self.tenant))
-            .order_by_asc(C::Id)
-            .into_tuple::<Row>()
-            .all(&self.db)
-            .await?;
+            .order_by_asc(C::Id);
+        let rows: Vec<Row> = kernel::row::all(&self.db, query.as_query()).await?;
         let entries = rows.into_iter().map(|(order_id, at, kind, actor_id, from_status, to_status, note)| {
             TimelineEntry { order_id, at, kind, actor_id, from_status, to_status, note }
         });

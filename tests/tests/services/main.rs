@@ -12,5 +12,6 @@ mod ledger;
 mod lifecycle;
 mod live;
 mod notifications;
+mod row_decoding;
 mod throttle;
 mod timers;

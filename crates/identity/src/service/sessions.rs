@@ -5,7 +5,7 @@ use kernel::Reason;
 use kernel::context::no_tenant;
 use kernel::{AppError, AppResult, RequestContext, Role, TenantScope, Viewer, new_id};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -210,7 +210,7 @@ pub async fn authenticate(
     let unauthenticated = || AppError::unauthenticated("the session is invalid or has ended; sign in again");
     // Every request makes this lookup, so it reads only what a viewer is (no password hash, no
     // session bookkeeping), decoded by position.
-    let found = Sessions::find()
+    let query = Sessions::find()
         .select_only()
         .columns([session::Column::Id, session::Column::LastSeenAt])
         .columns([user::Column::Id, user::Column::TenantId, user::Column::Role, user::Column::Email])
@@ -219,9 +219,9 @@ pub async fn authenticate(
         .filter(session::Column::TokenHash.eq(token::digest(token_text)))
         .filter(session::Column::RevokedAt.is_null())
         .filter(session::Column::ExpiresAt.gt(now))
-        .into_tuple::<(Uuid, chrono::DateTime<chrono::Utc>, Uuid, Option<Uuid>, Role, String, String, bool)>()
-        .one(conn)
-        .await?;
+        .limit(1);
+    type Found = (Uuid, chrono::DateTime<chrono::Utc>, Uuid, Option<Uuid>, Role, String, String, bool);
+    let found: Option<Found> = kernel::row::one(conn, query.as_query()).await?;
     let Some((session_id, last_seen_at, user_id, tenant_id, role, email, display_name, two_factor)) = found else {
         return Err(unauthenticated());
     };

@@ -55,8 +55,9 @@ impl Model {
     /// A row that selected only `columns`, in that order (a list page's projection of what its
     /// query asks), as a model. The fields of the columns not read hold placeholders (nil ids,
     /// empty texts, zero amounts, the epoch) that nothing reads: the projection includes every
-    /// column a requested field needs. Decoded by position, without looking names up.
+    /// column a requested field needs. Decoded by position ([`kernel::row`]).
     pub fn from_columns(row: &sea_orm::QueryResult, columns: &[Column]) -> Result<Model, DbErr> {
+        use kernel::row::get;
         let epoch = DateTimeUtc::default(); // the epoch
         let mut m = Model {
             id: Uuid::nil(),
@@ -96,39 +97,39 @@ impl Model {
         for (i, column) in columns.iter().enumerate() {
             // exhaustive: a new column does not compile until it can be read here
             match column {
-                Column::Id => m.id = row.try_get_by_index(i)?,
-                Column::TenantId => m.tenant_id = row.try_get_by_index(i)?,
-                Column::ClientId => m.client_id = row.try_get_by_index(i)?,
-                Column::WriterId => m.writer_id = row.try_get_by_index(i)?,
-                Column::Topic => m.topic = row.try_get_by_index(i)?,
-                Column::PaperTypeId => m.paper_type_id = row.try_get_by_index(i)?,
-                Column::AcademicLevelId => m.academic_level_id = row.try_get_by_index(i)?,
-                Column::SubjectId => m.subject_id = row.try_get_by_index(i)?,
-                Column::WorkTypeId => m.work_type_id = row.try_get_by_index(i)?,
-                Column::Pages => m.pages = row.try_get_by_index(i)?,
-                Column::Slides => m.slides = row.try_get_by_index(i)?,
-                Column::Spacing => m.spacing = row.try_get_by_index(i)?,
-                Column::Deadline => m.deadline = row.try_get_by_index(i)?,
-                Column::WriterDeadline => m.writer_deadline = row.try_get_by_index(i)?,
+                Column::Id => m.id = get(row, i)?,
+                Column::TenantId => m.tenant_id = get(row, i)?,
+                Column::ClientId => m.client_id = get(row, i)?,
+                Column::WriterId => m.writer_id = get(row, i)?,
+                Column::Topic => m.topic = get(row, i)?,
+                Column::PaperTypeId => m.paper_type_id = get(row, i)?,
+                Column::AcademicLevelId => m.academic_level_id = get(row, i)?,
+                Column::SubjectId => m.subject_id = get(row, i)?,
+                Column::WorkTypeId => m.work_type_id = get(row, i)?,
+                Column::Pages => m.pages = get(row, i)?,
+                Column::Slides => m.slides = get(row, i)?,
+                Column::Spacing => m.spacing = get(row, i)?,
+                Column::Deadline => m.deadline = get(row, i)?,
+                Column::WriterDeadline => m.writer_deadline = get(row, i)?,
                 Column::ExtraServiceIds => m.extra_service_ids = row.try_get_by_index(i)?,
-                Column::WriterLevelId => m.writer_level_id = row.try_get_by_index(i)?,
-                Column::PreferredWriterId => m.preferred_writer_id = row.try_get_by_index(i)?,
-                Column::Instructions => m.instructions = row.try_get_by_index(i)?,
-                Column::CitationStyleId => m.citation_style_id = row.try_get_by_index(i)?,
-                Column::EnglishTypeId => m.english_type_id = row.try_get_by_index(i)?,
-                Column::ReferenceCount => m.reference_count = row.try_get_by_index(i)?,
-                Column::Tone => m.tone = row.try_get_by_index(i)?,
-                Column::Status => m.status = row.try_get_by_index(i)?,
-                Column::StatusBeforeHold => m.status_before_hold = row.try_get_by_index(i)?,
-                Column::PaymentStatus => m.payment_status = row.try_get_by_index(i)?,
-                Column::Currency => m.currency = row.try_get_by_index(i)?,
-                Column::TotalMinor => m.total_minor = row.try_get_by_index(i)?,
-                Column::WriterCompensationMinor => m.writer_compensation_minor = row.try_get_by_index(i)?,
-                Column::PaidMinor => m.paid_minor = row.try_get_by_index(i)?,
-                Column::RefundedMinor => m.refunded_minor = row.try_get_by_index(i)?,
-                Column::PlacedAt => m.placed_at = row.try_get_by_index(i)?,
-                Column::UpdatedAt => m.updated_at = row.try_get_by_index(i)?,
-                Column::CompletedAt => m.completed_at = row.try_get_by_index(i)?,
+                Column::WriterLevelId => m.writer_level_id = get(row, i)?,
+                Column::PreferredWriterId => m.preferred_writer_id = get(row, i)?,
+                Column::Instructions => m.instructions = get(row, i)?,
+                Column::CitationStyleId => m.citation_style_id = get(row, i)?,
+                Column::EnglishTypeId => m.english_type_id = get(row, i)?,
+                Column::ReferenceCount => m.reference_count = get(row, i)?,
+                Column::Tone => m.tone = get(row, i)?,
+                Column::Status => m.status = get(row, i)?,
+                Column::StatusBeforeHold => m.status_before_hold = get(row, i)?,
+                Column::PaymentStatus => m.payment_status = get(row, i)?,
+                Column::Currency => m.currency = get(row, i)?,
+                Column::TotalMinor => m.total_minor = get(row, i)?,
+                Column::WriterCompensationMinor => m.writer_compensation_minor = get(row, i)?,
+                Column::PaidMinor => m.paid_minor = get(row, i)?,
+                Column::RefundedMinor => m.refunded_minor = get(row, i)?,
+                Column::PlacedAt => m.placed_at = get(row, i)?,
+                Column::UpdatedAt => m.updated_at = get(row, i)?,
+                Column::CompletedAt => m.completed_at = get(row, i)?,
             }
         }
         Ok(m)
@@ -211,3 +212,7 @@ pub enum Spacing {
     #[sea_orm(string_value = "SINGLE")]
     Single,
 }
+
+impl kernel::row::TextEnum for OrderStatus {}
+impl kernel::row::TextEnum for PaymentStatus {}
+impl kernel::row::TextEnum for Spacing {}
