@@ -17,11 +17,13 @@ use uuid::Uuid;
 
 /// A value read from one cell of a row, by the column's position in the select list.
 pub trait Cell: Sized {
-    /// The cell at `index`; [`TryGetError::Null`] when it holds NULL.
-    fn read(row: &QueryResult, index: usize) -> Result<Self, TryGetError>;
-
     /// The cell at `index`, `None` when it holds NULL.
     fn read_optional(row: &QueryResult, index: usize) -> Result<Option<Self>, TryGetError>;
+
+    /// The cell at `index`; [`TryGetError::Null`] when it holds NULL.
+    fn read(row: &QueryResult, index: usize) -> Result<Self, TryGetError> {
+        Self::read_optional(row, index)?.ok_or_else(|| TryGetError::Null(index.to_string()))
+    }
 }
 
 /// An enum stored as its text value (sea-orm's `DeriveActiveEnum` with `rs_type = "String"`),
@@ -75,13 +77,6 @@ fn decode_pg<'r, T: Decode<'r, Postgres> + Type<Postgres>>(
 macro_rules! sqlx_cells {
     ($($t:ty),* $(,)?) => {$(
         impl Cell for $t {
-            fn read(row: &QueryResult, index: usize) -> Result<Self, TryGetError> {
-                match row.try_as_pg_row() {
-                    Some(pg) => decode_pg::<$t>(pg, index)?.ok_or_else(|| TryGetError::Null(index.to_string())),
-                    None => <$t as TryGetable>::try_get_by_index(row, index),
-                }
-            }
-
             fn read_optional(row: &QueryResult, index: usize) -> Result<Option<Self>, TryGetError> {
                 match row.try_as_pg_row() {
                     Some(pg) => decode_pg::<$t>(pg, index),
@@ -105,10 +100,6 @@ impl<T: Cell> Cell for Option<T> {
 }
 
 impl<E: TextEnum> Cell for E {
-    fn read(row: &QueryResult, index: usize) -> Result<Self, TryGetError> {
-        E::try_from_value(&String::read(row, index)?).map_err(TryGetError::DbErr)
-    }
-
     fn read_optional(row: &QueryResult, index: usize) -> Result<Option<Self>, TryGetError> {
         String::read_optional(row, index)?.map(|text| E::try_from_value(&text).map_err(TryGetError::DbErr)).transpose()
     }
