@@ -175,11 +175,14 @@ cat "$work/requests.lua" "$work/check.lua" >"$work/load.lua"
 # CPU seconds (user + system) of a process, and of every PostgreSQL process together.
 ticks=$(getconf CLK_TCK)
 cpu_of() { awk -v t="$ticks" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+busy_cpu() { awk -v t="$ticks" '/^cpu / { printf "%.3f", ($2 + $3 + $4 + $7 + $8 + $9) / t }' /proc/stat; }  # the whole machine
 pg_cpu() { local s=0 p; for p in $(pgrep -x postgres || pgrep postgres || true); do s=$(echo "$s + $(cpu_of "$p")" | bc); done; echo "$s"; }
 
 echo "scenario: $SCENARIO  backend: ${DATABASE_URL%%:*}  duration: ${DURATION}s  connections: $CONNECTIONS"
 server_before=$(cpu_of "$server"); pg_before=$(pg_cpu)
-wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$work/load.lua" "http://127.0.0.1:$PORT/graphql" >"$work/wrk.txt"
+# the load generator's own CPU (user + system seconds) competes for the same cores
+TIMEFORMAT='%U %S'
+{ time wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$work/load.lua" "http://127.0.0.1:$PORT/graphql" >"$work/wrk.txt"; } 2>"$work/wrk.cpu"
 server_after=$(cpu_of "$server"); pg_after=$(pg_cpu)
 grep -E "graphql errors|first error" "$work/wrk.txt" | cut -c1-300 || true
 if [ "$SCENARIO" = payments ]; then
@@ -193,16 +196,23 @@ wrk_errors=$(awk '/Non-2xx|Socket errors/' "$work/wrk.txt")
 rss=$(awk '/VmHWM/ {printf "%.1f MB", $2/1024}' "/proc/$server/status")
 per_request() { echo "scale=3; ($2 - $1) * 1000 / $requests" | bc; }
 echo "requests/s: $rps   p50: $p50   p99: $p99   server peak RSS: $rss"
-echo "CPU per request: server $(per_request "$server_before" "$server_after") ms   PostgreSQL $(per_request "$pg_before" "$pg_after") ms"
+echo "CPU per request: server $(per_request "$server_before" "$server_after") ms   PostgreSQL $(per_request "$pg_before" "$pg_after") ms   wrk $(per_request 0 "$(awk '{print $1 + $2}' "$work/wrk.cpu")") ms"
 stop_server
 
 # The ceiling: the same request's statements replayed by pgbench, prepared, over as many
 # connections for as long, on the same database.
 if [[ "$DATABASE_URL" == postgres* ]] && [ "$statements" -gt 0 ]; then
-  PGOPTIONS="${pg_options:-}" pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T "$DURATION" -f "$work/ceiling.sql" "$DATABASE_URL" >"$work/pgbench.txt" 2>&1 ||
+  busy_before=$(busy_cpu)
+  { time PGOPTIONS="${pg_options:-}" pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T "$DURATION" -f "$work/ceiling.sql" "$DATABASE_URL" >"$work/pgbench.txt" 2>&1; } 2>"$work/pgbench.cpu" ||
     { echo "pgbench failed:"; cat "$work/pgbench.txt"; exit 1; }
+  busy_after=$(busy_cpu)
   ceiling=$(awk '/^tps/ {print $3; exit}' "$work/pgbench.txt")
+  replayed=$(awk '/number of transactions actually processed/ {print $NF; exit}' "$work/pgbench.txt")
   echo "ceiling (pgbench, the request's $statements statements, prepared): $ceiling requests/s   server at $(echo "scale=1; $rps * 100 / $ceiling" | bc)% of it"
+  requests=$replayed
+  # pgbench's connections end with it, so PostgreSQL's share is the machine's less pgbench's
+  pgbench_cpu=$(awk '{print $1 + $2}' "$work/pgbench.cpu")
+  echo "CPU per replayed request: PostgreSQL $(per_request "$pgbench_cpu" "$(echo "$busy_after - $busy_before" | bc)") ms   pgbench $(per_request 0 "$pgbench_cpu") ms"
 fi
 [ -z "$wrk_errors" ] || { echo "wrk reported: $wrk_errors"; exit 1; }
 grep -q "graphql errors: 0 of" "$work/wrk.txt" || { echo "FAILED: some responses were errors"; exit 1; }
