@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 /// The internal crates whose tables are their own.
-const CRATES: [&str; 5] = ["kernel", "tenancy", "identity", "billing", "orders"];
+const CRATES: [&str; 8] = ["kernel", "jobs", "tenancy", "notifications", "identity", "billing", "orders", "writers"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {

@@ -5,7 +5,7 @@
 use minijinja::value::Serde;
 use minijinja::{Environment, UndefinedBehavior, Value as Jinja};
 use serde_json::{Map, Value, json};
-use tenancy::entity::tenant::Branding;
+use tenancy::service::tenants::Branding;
 
 const LAYOUT_HTML: &str = include_str!("../templates/layout.html");
 const LAYOUT_TEXT: &str = include_str!("../templates/layout.txt");

@@ -320,14 +320,13 @@ pub async fn revoke_all_of(
 /// Forgets the web-push browsers of sessions that have expired (sign-out and revocation forget
 /// theirs at once); answers how many. Run by the hourly housekeeping.
 pub async fn forget_push_of_expired(conn: &impl ConnectionTrait, now: chrono::DateTime<chrono::Utc>) -> AppResult<u64> {
-    use notifications::entity::push_subscription::{Column, Entity as Browsers};
     use sea_orm::QueryTrait;
     let expired = Sessions::find()
         .select_only()
         .column(session::Column::Id)
         .filter(session::Column::ExpiresAt.lt(now))
         .into_query();
-    Ok(Browsers::delete_many().filter(Column::SessionId.in_subquery(expired)).exec(conn).await?.rows_affected)
+    notifications::service::push::forget_sessions_in(conn, expired).await
 }
 
 /// Ends one of the viewer's own sessions; anyone else's (or an ended one) is `NOT_FOUND`.

@@ -335,6 +335,19 @@ pub async fn forget_sessions(conn: &impl ConnectionTrait, sessions: Vec<Uuid>) -
         .rows_affected)
 }
 
+/// Forgets the browsers registered by the sessions `sessions` selects (one id column): ended
+/// sessions, chosen by their owner's query; answers how many.
+pub async fn forget_sessions_in(
+    conn: &impl ConnectionTrait,
+    sessions: sea_orm::sea_query::SelectStatement,
+) -> AppResult<u64> {
+    Ok(Subscriptions::delete_many()
+        .filter(push_subscription::Column::SessionId.in_subquery(sessions))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
 /// The user's browsers (their ids), when a notification is written.
 pub(crate) async fn subscriptions_of(conn: &impl ConnectionTrait, tenant: Uuid, user: Uuid) -> AppResult<Vec<Uuid>> {
     Ok(Subscriptions::find()

@@ -10,7 +10,8 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::entity::tenant::{self, Branding, Entity as Tenants, FeatureToggles, TenantStatus};
+pub use crate::entity::tenant::Branding;
+use crate::entity::tenant::{self, Entity as Tenants, FeatureToggles, TenantStatus};
 use crate::entity::tenant_domain::{self, Entity as TenantDomains};
 use crate::service::audit::{self, Change};
 use crate::service::directory::normalize_host;
