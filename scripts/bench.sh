@@ -8,6 +8,8 @@
 #   scripts/bench.sh viewer [seconds] [connections]   authenticated `viewer` queries (a client)
 #   scripts/bench.sh orders [seconds] [connections]   `orders(first: 50)` with client, writer and
 #                                                     timeline, as an admin, over 100,000 orders
+#   scripts/bench.sh writers [seconds] [connections]  `writers(first: 50)` with level, record and
+#                                                     capacity, as an admin, over the same data
 #   scripts/bench.sh payments [seconds] [connections] `payOrderFromWallet` for distinct orders of
 #                                                     16 funded clients, then the ledger check
 #   scripts/bench.sh jobs [jobs] [workers] [producers]  the job queue (scripts/bench_jobs.sh):
@@ -58,6 +60,12 @@ case "$SCENARIO" in
     CHECK=timeline
     "$BIN" seed-demo --scale "$ORDERS"
     ;;
+  writers)
+    EMAIL=admin@essays.test
+    QUERY='{ writers(first: 50) { edges { node { displayName status level { code } stats { completedOrders activeOrders onTimeRate } capacityStatus { active limit takenToday acceptingNow } } } } }'
+    CHECK=capacityStatus
+    "$BIN" seed-demo --scale "$ORDERS"
+    ;;
   payments)
     EMAIL=admin@essays.test
     QUERY='{ ledgerIntegrity { balanced } }'
@@ -84,7 +92,7 @@ for i in range(n):
 print(doc + f" fragment F{n} on Query {{{fill} }}")')
     CHECK=QUERY_TOO_LARGE
     ;;
-  *) echo "unknown scenario: $SCENARIO (viewer, orders, payments, hostile or hostile-large)"; exit 2 ;;
+  *) echo "unknown scenario: $SCENARIO (viewer, orders, writers, payments, hostile or hostile-large)"; exit 2 ;;
 esac
 
 server=""

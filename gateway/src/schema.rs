@@ -9,6 +9,7 @@ use kernel::{Role, RoleGuard};
 use notifications::{NotificationsMutation, NotificationsQuery};
 use orders::{OrdersMutation, OrdersQuery};
 use tenancy::{SystemMutation, SystemQuery, TenancyMutation, TenancyQuery};
+use writers::{WritersMutation, WritersQuery};
 
 use crate::limits::QueryLimits;
 
@@ -56,6 +57,7 @@ pub struct Query(
     IdentityQuery,
     BillingQuery,
     OrdersQuery,
+    WritersQuery,
     JobsQuery,
     NotificationsQuery,
     DashboardQuery,
@@ -68,6 +70,7 @@ pub struct Mutation(
     IdentityMutation,
     BillingMutation,
     OrdersMutation,
+    WritersMutation,
     JobsMutation,
     NotificationsMutation,
 );

@@ -24,6 +24,7 @@ mod m20261206_000018_audit_chain;
 mod m20261206_000019_tenant_deletion;
 mod m20261206_000020_system_settings;
 pub mod m20261206_000021_row_level_security;
+mod m20261207_000022_writers;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000019_tenant_deletion::Migration),
             Box::new(m20261206_000020_system_settings::Migration),
             Box::new(m20261206_000021_row_level_security::Migration),
+            Box::new(m20261207_000022_writers::Migration),
         ]
     }
 }

@@ -74,6 +74,8 @@ pub enum Reason {
     // state
     InvalidTransition,
     Stale,
+    // the workforce
+    LevelLimit,
     // money
     InsufficientFunds,
     ExceedsPaid,

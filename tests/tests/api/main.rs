@@ -31,3 +31,4 @@ mod topups;
 mod transport;
 mod two_factor;
 mod walls;
+mod writers;

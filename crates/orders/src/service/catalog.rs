@@ -11,7 +11,8 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::entity::catalog_item::{self, CatalogKind, Entity as CatalogItems, ExtraPricing};
+pub use crate::entity::catalog_item::CatalogKind;
+use crate::entity::catalog_item::{self, Entity as CatalogItems, ExtraPricing};
 use crate::entity::pricing_settings::{self, Entity as PricingSettings};
 use crate::service::pricing::{MAX_MULTIPLIER, MAX_PERCENT, MAX_UNIT_PRICE, RATE_ONE};
 use tenancy::service::audit::{self, Change};
@@ -34,6 +35,40 @@ pub async fn list(conn: &impl ConnectionTrait, tenant: Uuid, entries: Entries) -
         query = query.filter(catalog_item::Column::Active.eq(true));
     }
     Ok(query.order_by_asc(catalog_item::Column::SortOrder).order_by_asc(catalog_item::Column::Code).all(conn).await?)
+}
+
+/// An entry as other contexts see it: what it is called, whether new orders may use it, and for
+/// a writer level what its writers earn per page and per slide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedEntry {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub active: bool,
+    pub pay_per_page_minor: i64,
+    pub pay_per_slide_minor: i64,
+}
+
+/// The tenant's entries of one list (`kind`), archived ones too, in display order.
+pub async fn entries_of(conn: &impl ConnectionTrait, tenant: Uuid, kind: CatalogKind) -> AppResult<Vec<NamedEntry>> {
+    let rows = CatalogItems::find()
+        .filter(catalog_item::Column::TenantId.eq(tenant))
+        .filter(catalog_item::Column::Kind.eq(kind))
+        .order_by_asc(catalog_item::Column::SortOrder)
+        .order_by_asc(catalog_item::Column::Code)
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|e| NamedEntry {
+            id: e.id,
+            code: e.code,
+            name: e.name,
+            active: e.active,
+            pay_per_page_minor: e.pay_per_page_minor,
+            pay_per_slide_minor: e.pay_per_slide_minor,
+        })
+        .collect())
 }
 
 /// The catalogue as the viewer may list it: admins (and superadmins) see archived entries too.

@@ -19,3 +19,4 @@ pub mod scale;
 pub mod spec;
 pub mod stats;
 pub mod timers;
+pub mod workload;

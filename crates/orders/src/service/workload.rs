@@ -1,0 +1,151 @@
+//! How busy writers are, from their orders: what they hold, what they took since a moment, what
+//! they completed and how much of it on time. The workforce context (`crates/writers`) asks this
+//! for capacity and statistics; it reads orders only through here.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use kernel::AppResult;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr, SubQueryStatement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use uuid::Uuid;
+
+use crate::entity::order::{self, Entity as Orders, OrderStatus};
+use crate::entity::order_event::{self, Entity as OrderEvents};
+use crate::service::lifecycle::OrderAction;
+
+/// The statuses in which an order is in a writer's hands and counts against their capacity:
+/// offered and waiting for their answer, being written, held, edited, disputed or revised.
+pub const IN_HAND: &[OrderStatus] = &[
+    OrderStatus::PendingAcceptance,
+    OrderStatus::InProgress,
+    OrderStatus::OnHold,
+    OrderStatus::UnderEditing,
+    OrderStatus::RevisionRequested,
+    OrderStatus::InRevision,
+    OrderStatus::Disputed,
+];
+
+/// The timeline steps by which a writer takes an order on (what a daily limit counts).
+const TAKING: &[OrderAction] = &[OrderAction::AcceptAssignment];
+
+/// One writer's load and record.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriterLoad {
+    /// Orders in hand (`IN_HAND`).
+    pub active: i64,
+    /// Orders taken on since the moment asked about.
+    pub taken_since: i64,
+    /// Orders completed (archived ones that had been completed too).
+    pub completed: i64,
+    /// Completed orders first submitted by the writer's deadline.
+    pub on_time: i64,
+}
+
+/// The load of each of `writers` (absent writers have none), in three statements whatever the
+/// number of writers or the length of their history.
+pub async fn writer_loads(
+    conn: &impl ConnectionTrait,
+    tenant: Uuid,
+    writers: &[Uuid],
+    since: DateTime<Utc>,
+) -> AppResult<HashMap<Uuid, WriterLoad>> {
+    let mut loads: HashMap<Uuid, WriterLoad> = HashMap::new();
+    if writers.is_empty() {
+        return Ok(loads);
+    }
+    let ids = kernel::db::in_list(writers);
+    let theirs =
+        || Orders::find().filter(order::Column::TenantId.eq(tenant)).filter(order::Column::WriterId.is_in(ids.clone()));
+    let by_status: Vec<(Uuid, OrderStatus, bool, i64)> = theirs()
+        .select_only()
+        .column(order::Column::WriterId)
+        .column(order::Column::Status)
+        .column_as(order::Column::CompletedAt.is_not_null(), "done")
+        .column_as(order::Column::Id.count(), "n")
+        .group_by(order::Column::WriterId)
+        .group_by(order::Column::Status)
+        .group_by(order::Column::CompletedAt.is_not_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for (writer, status, done, n) in by_status {
+        let load = loads.entry(writer).or_default();
+        if IN_HAND.contains(&status) {
+            load.active += n;
+        } else if done && matches!(status, OrderStatus::Completed | OrderStatus::Archived) {
+            load.completed += n;
+        }
+    }
+    // on time: a submission by the writer's deadline exists
+    let submitted_in_time = Query::select()
+        .expr(Expr::val(1))
+        .from_as(OrderEvents, Alias::new("e"))
+        .and_where(Expr::col((Alias::new("e"), order_event::Column::OrderId)).equals((Orders, order::Column::Id)))
+        .and_where(Expr::col((Alias::new("e"), order_event::Column::Kind)).eq(OrderAction::Submit.as_str()))
+        .and_where(
+            Expr::col((Alias::new("e"), order_event::Column::At))
+                .lte(Expr::col((Orders, order::Column::WriterDeadline))),
+        )
+        .to_owned();
+    let on_time: Vec<(Uuid, i64)> = theirs()
+        .select_only()
+        .column(order::Column::WriterId)
+        .column_as(order::Column::Id.count(), "n")
+        .filter(order::Column::Status.is_in([OrderStatus::Completed, OrderStatus::Archived]))
+        .filter(order::Column::CompletedAt.is_not_null())
+        .filter(Expr::exists(submitted_in_time))
+        .group_by(order::Column::WriterId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for (writer, n) in on_time {
+        loads.entry(writer).or_default().on_time = n;
+    }
+    let taken: Vec<(Uuid, i64)> = OrderEvents::find()
+        .select_only()
+        .column(order_event::Column::ActorId)
+        .column_as(order_event::Column::Id.count(), "n")
+        .filter(order_event::Column::TenantId.eq(tenant))
+        .filter(order_event::Column::ActorId.is_in(ids.clone()))
+        .filter(order_event::Column::Kind.is_in(TAKING.iter().map(|a| a.as_str())))
+        .filter(order_event::Column::At.gte(since))
+        .group_by(order_event::Column::ActorId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for (writer, n) in taken {
+        loads.entry(writer).or_default().taken_since = n;
+    }
+    Ok(loads)
+}
+
+/// A condition on a writer id column (`availableNow` filters writers by it in SQL): the
+/// writer's orders in hand are fewer than `limit`.
+pub fn in_hand_below(tenant: Uuid, writer: SimpleExpr, limit: SimpleExpr) -> SimpleExpr {
+    let held = Query::select()
+        .expr(Expr::col((Alias::new("h"), order::Column::Id)).count())
+        .from_as(Orders, Alias::new("h"))
+        .and_where(Expr::col((Alias::new("h"), order::Column::TenantId)).eq(tenant))
+        .and_where(Expr::col((Alias::new("h"), order::Column::WriterId)).eq(writer))
+        .and_where(
+            Expr::col((Alias::new("h"), order::Column::Status))
+                .is_in(IN_HAND.iter().map(sea_orm::ActiveEnum::to_value)),
+        )
+        .to_owned();
+    SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(held))).lt(limit)
+}
+
+/// A condition on a writer id column: the writer took on fewer than `limit` orders since
+/// `since` (what [`writer_loads`] counts as `taken_since`).
+pub fn taken_since_below(tenant: Uuid, writer: SimpleExpr, since: DateTime<Utc>, limit: SimpleExpr) -> SimpleExpr {
+    let taken = Query::select()
+        .expr(Expr::col((Alias::new("t"), order_event::Column::Id)).count())
+        .from_as(OrderEvents, Alias::new("t"))
+        .and_where(Expr::col((Alias::new("t"), order_event::Column::TenantId)).eq(tenant))
+        .and_where(Expr::col((Alias::new("t"), order_event::Column::ActorId)).eq(writer))
+        .and_where(Expr::col((Alias::new("t"), order_event::Column::Kind)).is_in(TAKING.iter().map(|a| a.as_str())))
+        .and_where(Expr::col((Alias::new("t"), order_event::Column::At)).gte(since))
+        .to_owned();
+    SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(taken))).lt(limit)
+}

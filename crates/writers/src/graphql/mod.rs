@@ -1,0 +1,21 @@
+//! Thin resolvers over the workforce services, one file a part of the API.
+
+mod levels;
+mod profiles;
+
+use async_graphql::MergedObject;
+use kernel::{Role, RoleGuard};
+
+pub use levels::WriterLevel;
+pub use profiles::WriterProfile;
+
+#[derive(MergedObject, Default)]
+pub struct WritersQuery(profiles::ProfileQuery, levels::LevelQuery);
+
+#[derive(MergedObject, Default)]
+pub struct WritersMutation(profiles::ProfileMutation, levels::LevelMutation);
+
+/// Who may call the admins' fields.
+const ADMINS: RoleGuard = RoleGuard::new(crate::service::levels::ADMINS);
+/// Who acts for themself as a writer.
+const WRITERS: RoleGuard = RoleGuard::new(&[Role::Writer]);

@@ -1,0 +1,359 @@
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
+use kernel::pagination::IdConnection;
+use kernel::{AppError, ContextExt, PageArgs, Paged, RequestContext, Role, RoleGuard, Timestamp, parse_id, write};
+
+use super::levels::WriterLevel;
+use crate::entity::writer_profile::WriterStatus;
+use crate::service::capacity::{self, Blackout, CapacityFields, Usage};
+use crate::service::profiles::{self, ProfileFields, WriterFilter, WriterRecord};
+
+use super::{ADMINS, WRITERS};
+
+/// Who reads a profile: the writer their own, staff any (the service decides which).
+const PROFILE_READERS: RoleGuard = RoleGuard::new(&[Role::Writer, Role::Support, Role::Admin, Role::Superadmin]);
+
+/// The fields of a profile that need the writer's level and orders: asked for any of them, a
+/// page reads them for all its writers at once.
+const USAGE_FIELDS: [&str; 4] = ["level", "stats", "capacity", "capacityStatus"];
+
+fn wants_usage(selection: async_graphql::Lookahead<'_>) -> bool {
+    USAGE_FIELDS.iter().any(|f| selection.field(f).exists())
+}
+
+fn ids(list: &[uuid::Uuid]) -> Vec<ID> {
+    list.iter().map(|id| ID(id.to_string())).collect()
+}
+
+/// A writer's workforce profile (the writer and staff).
+pub struct WriterProfile {
+    record: WriterRecord,
+    usage: Option<Arc<Usage>>,
+}
+
+impl WriterProfile {
+    /// Profiles for `records`, with their usage read in one batch when `selection` asks for it.
+    async fn many(
+        request: &RequestContext,
+        records: Vec<WriterRecord>,
+        selection: async_graphql::Lookahead<'_>,
+    ) -> Result<Vec<WriterProfile>> {
+        let mut usage = if wants_usage(selection) {
+            capacity::usage_of(&request.db, request, &records).await?
+        } else {
+            Default::default()
+        };
+        Ok(records
+            .into_iter()
+            .map(|record| WriterProfile { usage: usage.remove(&record.id).map(Arc::new), record })
+            .collect())
+    }
+
+    async fn one(ctx: &Context<'_>, record: WriterRecord) -> Result<WriterProfile> {
+        let mut found = Self::many(ctx.request(), vec![record], ctx.look_ahead()).await?;
+        found.pop().ok_or_else(|| AppError::internal("a profile went missing").into())
+    }
+
+    async fn usage(&self, ctx: &Context<'_>) -> Result<Arc<Usage>> {
+        if let Some(usage) = &self.usage {
+            return Ok(usage.clone());
+        }
+        let request = ctx.request();
+        let mut found = capacity::usage_of(&request.db, request, std::slice::from_ref(&self.record)).await?;
+        found.remove(&self.record.id).map(Arc::new).ok_or_else(|| AppError::internal("no usage for a writer").into())
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct WriterStats {
+    pub completed_orders: i64,
+    pub active_orders: i64,
+    /// Share (0 to 1) of completed orders first submitted by their deadline; null before the first.
+    pub on_time_rate: Option<f64>,
+}
+
+#[derive(SimpleObject)]
+pub struct WriterBlackout {
+    pub id: ID,
+    #[graphql(name = "from")]
+    pub starts_at: Timestamp,
+    /// The end, exclusive.
+    #[graphql(name = "to")]
+    pub ends_at: Timestamp,
+    pub reason: String,
+}
+
+impl From<Blackout> for WriterBlackout {
+    fn from(b: Blackout) -> Self {
+        WriterBlackout { id: ID(b.id.to_string()), starts_at: b.from.into(), ends_at: b.to.into(), reason: b.reason }
+    }
+}
+
+/// A writer's limits as they apply (their own, never above their level's), blackouts (current
+/// and upcoming) and preferences.
+#[derive(SimpleObject)]
+pub struct WriterCapacity {
+    pub max_active_orders: i32,
+    pub max_new_per_day: i32,
+    /// The level's ceiling for both limits.
+    pub level_max_active_orders: i32,
+    pub blackouts: Vec<WriterBlackout>,
+    pub preferred_subject_ids: Vec<ID>,
+    pub preferred_work_type_ids: Vec<ID>,
+    /// Accept an admin's offer at once when the order matches the preferences.
+    pub auto_accept: bool,
+}
+
+/// How much of a writer's capacity is used now.
+#[derive(SimpleObject)]
+pub struct CapacityStatus {
+    pub active: i64,
+    pub limit: i64,
+    /// `active / limit`.
+    pub utilization: f64,
+    pub available_slots: i64,
+    /// Orders taken on today (the tenant's day).
+    pub taken_today: i64,
+    pub daily_limit: i64,
+    /// Active, in no blackout, with a slot and the day's allowance free.
+    pub accepting_now: bool,
+    /// The current or next blackout.
+    pub next_blackout: Option<WriterBlackout>,
+}
+
+#[Object]
+impl WriterProfile {
+    /// The writer's user id.
+    async fn id(&self) -> ID {
+        ID(self.record.id.to_string())
+    }
+    async fn display_name(&self) -> &str {
+        &self.record.display_name
+    }
+    async fn bio(&self) -> &str {
+        &self.record.bio
+    }
+    /// Subjects (catalogue entries) the writer writes in.
+    async fn subject_ids(&self) -> Vec<ID> {
+        ids(&self.record.subject_ids)
+    }
+    async fn languages(&self) -> &[String] {
+        &self.record.languages
+    }
+    async fn status(&self) -> WriterStatus {
+        self.record.status
+    }
+    /// Why an admin set the status (a suspension's reason).
+    async fn status_reason(&self) -> Option<&str> {
+        self.record.status_reason.as_deref()
+    }
+    async fn joined_at(&self) -> Timestamp {
+        self.record.joined_at.into()
+    }
+    /// The writer's level; null while the tenant has none.
+    async fn level(&self, ctx: &Context<'_>) -> Result<Option<WriterLevel>> {
+        Ok(self.usage(ctx).await?.level.clone().map(WriterLevel))
+    }
+    async fn stats(&self, ctx: &Context<'_>) -> Result<WriterStats> {
+        let s = self.usage(ctx).await?.stats.clone();
+        Ok(WriterStats {
+            completed_orders: s.completed_orders,
+            active_orders: s.active_orders,
+            on_time_rate: s.on_time_rate,
+        })
+    }
+    async fn capacity(&self, ctx: &Context<'_>) -> Result<WriterCapacity> {
+        let c = self.usage(ctx).await?.capacity.clone();
+        Ok(WriterCapacity {
+            max_active_orders: c.max_active_orders,
+            max_new_per_day: c.max_new_per_day,
+            level_max_active_orders: c.level_max_active_orders,
+            blackouts: c.blackouts.into_iter().map(WriterBlackout::from).collect(),
+            preferred_subject_ids: ids(&c.preferred_subject_ids),
+            preferred_work_type_ids: ids(&c.preferred_work_type_ids),
+            auto_accept: c.auto_accept,
+        })
+    }
+    async fn capacity_status(&self, ctx: &Context<'_>) -> Result<CapacityStatus> {
+        let s = self.usage(ctx).await?.status.clone();
+        Ok(CapacityStatus {
+            active: s.active,
+            limit: s.limit,
+            utilization: s.utilization,
+            available_slots: s.available_slots,
+            taken_today: s.taken_today,
+            daily_limit: s.daily_limit,
+            accepting_now: s.accepting_now,
+            next_blackout: s.next_blackout.map(WriterBlackout::from),
+        })
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct WriterFilterInput {
+    pub level_id: Option<ID>,
+    pub status: Option<WriterStatus>,
+    pub subject_id: Option<ID>,
+    /// Writers who could take an order now (active, in no blackout, a slot free), or who could not.
+    pub available_now: Option<bool>,
+}
+
+/// What a writer says of themself; what is left out stays.
+#[derive(InputObject, Default)]
+pub struct WriterProfileInput {
+    pub bio: Option<String>,
+    pub subject_ids: Option<Vec<ID>>,
+    pub languages: Option<Vec<String>>,
+}
+
+/// A writer's capacity; what is left out stays. Limits between 1 and the level's; a limit set to
+/// null follows the level's again.
+#[derive(InputObject, Default)]
+pub struct WriterCapacityInput {
+    pub max_active_orders: MaybeUndefined<i32>,
+    pub max_new_per_day: MaybeUndefined<i32>,
+    pub preferred_subject_ids: Option<Vec<ID>>,
+    pub preferred_work_type_ids: Option<Vec<ID>>,
+    pub auto_accept: Option<bool>,
+}
+
+#[derive(InputObject)]
+pub struct WriterBlackoutInput {
+    pub from: Timestamp,
+    pub to: Timestamp,
+    #[graphql(default)]
+    pub reason: String,
+}
+
+fn parse_ids(field: &str, list: Option<Vec<ID>>) -> Result<Option<Vec<uuid::Uuid>>, AppError> {
+    list.map(|list| list.iter().map(|id| parse_id(field, id)).collect()).transpose()
+}
+
+#[derive(Default)]
+pub struct ProfileQuery;
+
+#[Object]
+impl ProfileQuery {
+    /// A writer's profile: the viewer's own without `writerId` (writers), or any writer's
+    /// (support and admins).
+    #[graphql(guard = "PROFILE_READERS")]
+    async fn writer_profile(&self, ctx: &Context<'_>, writer_id: Option<ID>) -> Result<WriterProfile> {
+        let request = ctx.request();
+        let writer = writer_id.map(|id| parse_id("writerId", &id)).transpose()?;
+        let record = profiles::get(&request.db, request, writer).await?;
+        WriterProfile::one(ctx, record).await
+    }
+
+    /// The tenant's writers by name, filtered (admins).
+    #[graphql(guard = "ADMINS")]
+    async fn writers(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<WriterFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<IdConnection<WriterProfile>> {
+        let request = ctx.request();
+        let page = PageArgs::of_field(ctx, first, after)?;
+        let f = filter.unwrap_or_default();
+        let filter = WriterFilter {
+            level: f.level_id.map(|id| parse_id("filter.levelId", &id)).transpose()?,
+            status: f.status,
+            subject: f.subject_id.map(|id| parse_id("filter.subjectId", &id)).transpose()?,
+            available_now: f.available_now,
+        };
+        let mut paged = profiles::list(&request.db, request, filter, page).await?;
+        let look = ctx.look_ahead();
+        let node = look.field("edges").field("node");
+        let selection = if node.exists() { node } else { look.field("nodes") };
+        let nodes = WriterProfile::many(request, std::mem::take(&mut paged.items), selection).await?;
+        let paged =
+            Paged { items: nodes, total: paged.total, has_previous: paged.has_previous, has_next: paged.has_next };
+        Ok(paged.into_connection(|p| p.record.id, |p| p))
+    }
+}
+
+#[derive(Default)]
+pub struct ProfileMutation;
+
+#[Object]
+impl ProfileMutation {
+    /// The viewer (a writer) changes their bio, subjects and languages.
+    #[graphql(guard = "WRITERS")]
+    async fn update_writer_profile(&self, ctx: &Context<'_>, input: WriterProfileInput) -> Result<WriterProfile> {
+        let request = ctx.request();
+        let fields = ProfileFields {
+            bio: input.bio,
+            subject_ids: parse_ids("input.subjectIds", input.subject_ids)?,
+            languages: input.languages,
+        };
+        let id = write(request, async |txn| profiles::update_own(txn, request, fields).await).await?;
+        WriterProfile::one(ctx, profiles::get(&request.db, request, Some(id)).await?).await
+    }
+
+    /// Puts a writer at a level (admins; audited).
+    #[graphql(guard = "ADMINS")]
+    async fn set_writer_level(
+        &self,
+        ctx: &Context<'_>,
+        writer_id: ID,
+        level_id: ID,
+        reason: Option<String>,
+    ) -> Result<WriterProfile> {
+        let request = ctx.request();
+        let writer = parse_id("writerId", &writer_id)?;
+        let level = parse_id("levelId", &level_id)?;
+        write(request, async |txn| profiles::set_level(txn, request, writer, level, reason.as_deref()).await).await?;
+        WriterProfile::one(ctx, profiles::get(&request.db, request, Some(writer)).await?).await
+    }
+
+    /// Changes whether a writer works (admins; audited; suspending needs a reason).
+    #[graphql(guard = "ADMINS")]
+    async fn set_writer_status(
+        &self,
+        ctx: &Context<'_>,
+        writer_id: ID,
+        status: WriterStatus,
+        reason: Option<String>,
+    ) -> Result<WriterProfile> {
+        let request = ctx.request();
+        let writer = parse_id("writerId", &writer_id)?;
+        write(request, async |txn| profiles::set_status(txn, request, writer, status, reason.as_deref()).await).await?;
+        WriterProfile::one(ctx, profiles::get(&request.db, request, Some(writer)).await?).await
+    }
+
+    /// The viewer (a writer) sets their limits (within their level's) and preferences.
+    #[graphql(guard = "WRITERS")]
+    async fn update_writer_capacity(&self, ctx: &Context<'_>, input: WriterCapacityInput) -> Result<WriterProfile> {
+        let request = ctx.request();
+        let fields = CapacityFields {
+            max_active_orders: input.max_active_orders.into(),
+            max_new_per_day: input.max_new_per_day.into(),
+            preferred_subject_ids: parse_ids("input.preferredSubjectIds", input.preferred_subject_ids)?,
+            preferred_work_type_ids: parse_ids("input.preferredWorkTypeIds", input.preferred_work_type_ids)?,
+            auto_accept: input.auto_accept,
+        };
+        let id = write(request, async |txn| capacity::update(txn, request, fields).await).await?;
+        WriterProfile::one(ctx, profiles::get(&request.db, request, Some(id)).await?).await
+    }
+
+    /// The viewer (a writer) takes no work due in `[from, to)`.
+    #[graphql(guard = "WRITERS")]
+    async fn add_writer_blackout(&self, ctx: &Context<'_>, input: WriterBlackoutInput) -> Result<WriterBlackout> {
+        let request = ctx.request();
+        let (from, to) = (input.from.into(), input.to.into());
+        let blackout =
+            write(request, async |txn| capacity::add_blackout(txn, request, from, to, &input.reason).await).await?;
+        Ok(blackout.into())
+    }
+
+    /// The viewer (a writer) removes one of their blackouts.
+    #[graphql(guard = "WRITERS")]
+    async fn remove_writer_blackout(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let request = ctx.request();
+        let id = parse_id("id", &id)?;
+        write(request, async |txn| capacity::remove_blackout(txn, request, id).await).await?;
+        Ok(true)
+    }
+}
