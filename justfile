@@ -41,6 +41,10 @@ bench-viewer *ARGS:
 bench-orders *ARGS:
     bash scripts/bench.sh orders {{ARGS}}
 
+# Load `writers(first: 50)` with levels, records and capacity as an admin, over the same data
+bench-writers *ARGS:
+    bash scripts/bench.sh writers {{ARGS}}
+
 # Load payOrderFromWallet for distinct orders of 16 funded clients, then check the ledger
 bench-payments *ARGS:
     bash scripts/bench.sh payments {{ARGS}}

@@ -69,6 +69,12 @@ fn to_catalog(from: impl IntoIden + 'static, col: impl IntoIden + 'static) -> Fo
 }
 
 #[derive(DeriveIden)]
+enum Orders {
+    Table,
+    FirstSubmittedAt,
+}
+
+#[derive(DeriveIden)]
 enum OrderEvents {
     Table,
     TenantId,
@@ -88,7 +94,8 @@ enum WriterBlackouts {
     CreatedAt,
 }
 
-/// Writers' profiles, level rules and blackouts (the workforce context, `crates/writers`), and
+/// Writers' profiles, level rules and blackouts (the workforce context, `crates/writers`), an
+/// order's first submission (a writer's on-time record), and
 /// `writer_directory`: every writer of a tenant (a `WRITER` user) with their profile or its
 /// defaults, so that a writer an admin has just created is listed before anyone edits a profile.
 #[async_trait::async_trait]
@@ -184,6 +191,27 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // whether a writer was on time is read from the order, not searched for in its timeline
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Orders::Table)
+                    .add_column(timestamp_with_time_zone_null(Orders::FirstSubmittedAt))
+                    .to_owned(),
+            )
+            .await?;
+        let db = manager.get_connection();
+        if db.get_database_backend() == DbBackend::Postgres {
+            // the backfill reads and writes every tenant's rows, behind the wall's FORCE
+            db.execute_unprepared("SELECT set_config('app.cross_tenant', 'on', true)").await?;
+        }
+        db.execute_unprepared(
+            "UPDATE orders SET first_submitted_at = (SELECT MIN(e.at) FROM order_events e \
+             WHERE e.order_id = orders.id AND e.kind = 'SUBMIT') \
+             WHERE status IN ('SUBMITTED', 'REVISION_REQUESTED', 'IN_REVISION', 'UNDER_EDITING', 'COMPLETED', \
+                              'DISPUTED', 'ARCHIVED', 'ON_HOLD', 'CANCELLED')",
+        )
+        .await?;
         // what a writer took on since a moment (a daily limit) is counted by actor
         manager
             .create_index(
@@ -196,7 +224,6 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        let db = manager.get_connection();
         // PostgreSQL runs a view with its owner's rights unless told otherwise; with the
         // invoker's, the users' and profiles' row-level security applies through it.
         let options = match db.get_database_backend() {
@@ -236,6 +263,9 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.get_connection().execute_unprepared("DROP VIEW writer_directory").await?;
         manager.drop_index(Index::drop().name("ix_order_events_actor").table(OrderEvents::Table).to_owned()).await?;
+        manager
+            .alter_table(Table::alter().table(Orders::Table).drop_column(Orders::FirstSubmittedAt).to_owned())
+            .await?;
         manager.drop_table(Table::drop().table(WriterBlackouts::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(WriterLevelRules::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(WriterProfiles::Table).to_owned()).await

@@ -374,3 +374,52 @@ async fn a_page_of_writers_costs_the_same_statements_whatever_its_length() {
     }
     assert_eq!(count(&app).await, two, "seven writers cost what two do");
 }
+
+#[tokio::test]
+async fn the_on_time_rate_counts_first_submissions_by_the_writers_deadline() {
+    let app = TestApp::spawn().await;
+    let cast = cast(&app).await;
+    let c = app.catalog("essays").await;
+    let client = app.sign_in("essays", "client@essays.test").await;
+    let act = "mutation($id: ID!, $a: OrderAction!) { performOrderAction(orderId: $id, action: $a) { status } }";
+    let assign = "mutation($id: ID!, $w: ID!) { assignWriter(orderId: $id, writerId: $w) { status } }";
+    let mut orders = Vec::new();
+    for topic in ["On time", "Late"] {
+        let spec = json!({
+            "topic": topic, "paperTypeId": c["essay"], "academicLevelId": c["undergraduate"], "subjectId": c["english"],
+            "workTypeId": c["writing"], "pages": 2, "deadline": app.in_hours(72),
+        });
+        let placed =
+            as_(&app, &client, "mutation($i: OrderSpecInput!) { placeOrder(input: $i) { id } }", json!({ "i": spec }))
+                .await;
+        let id = placed["data"]["placeOrder"]["id"].as_str().unwrap_or_else(|| panic!("{placed}")).to_owned();
+        as_(&app, &cast.admin, act, json!({ "id": id, "a": "MARK_PAID" })).await;
+        as_(&app, &cast.admin, assign, json!({ "id": id, "w": cast.writer_id })).await;
+        let accepted = as_(&app, &cast.writer, act, json!({ "id": id, "a": "ACCEPT_ASSIGNMENT" })).await;
+        assert_eq!(accepted["data"]["performOrderAction"]["status"], "IN_PROGRESS", "{accepted}");
+        orders.push(id);
+    }
+    let done = async |id: &str| {
+        let submitted = as_(&app, &cast.writer, act, json!({ "id": id, "a": "SUBMIT" })).await;
+        assert_eq!(submitted["data"]["performOrderAction"]["status"], "SUBMITTED", "{submitted}");
+        let approved = as_(&app, &client, act, json!({ "id": id, "a": "APPROVE" })).await;
+        assert_eq!(approved["data"]["performOrderAction"]["status"], "COMPLETED", "{approved}");
+    };
+    done(&orders[0]).await;
+    let stats = "{ writerProfile { stats { completedOrders activeOrders onTimeRate } } }";
+    let first = as_(&app, &cast.writer, stats, json!({})).await;
+    assert_eq!(
+        first["data"]["writerProfile"]["stats"],
+        json!({ "completedOrders": 1, "activeOrders": 1, "onTimeRate": 1.0 }),
+        "{first}"
+    );
+    // past the writer's deadline (before the client's): late
+    app.clock.advance(chrono::Duration::hours(66));
+    done(&orders[1]).await;
+    let both = as_(&app, &cast.writer, stats, json!({})).await;
+    assert_eq!(
+        both["data"]["writerProfile"]["stats"],
+        json!({ "completedOrders": 2, "activeOrders": 0, "onTimeRate": 0.5 }),
+        "{both}"
+    );
+}

@@ -39,6 +39,8 @@ pub struct Model {
     pub placed_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub completed_at: Option<DateTimeUtc>,
+    /// When the writer first submitted it (whether they were on time).
+    pub first_submitted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -93,6 +95,7 @@ impl Model {
             placed_at: epoch,
             updated_at: epoch,
             completed_at: None,
+            first_submitted_at: None,
         };
         for (i, column) in columns.iter().enumerate() {
             // exhaustive: a new column does not compile until it can be read here
@@ -130,6 +133,7 @@ impl Model {
                 Column::PlacedAt => m.placed_at = get(row, i)?,
                 Column::UpdatedAt => m.updated_at = get(row, i)?,
                 Column::CompletedAt => m.completed_at = get(row, i)?,
+                Column::FirstSubmittedAt => m.first_submitted_at = get(row, i)?,
             }
         }
         Ok(m)

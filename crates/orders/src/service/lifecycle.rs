@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use kernel::Reason;
 use kernel::live::{LiveEvent, Topic};
 use kernel::{AppError, AppResult, RequestContext, Role, Viewer, new_id};
-use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -261,6 +261,14 @@ pub async fn transition(
             update = set(update, order::Column::PaidMinor, Expr::col(order::Column::TotalMinor));
         }
         OrderAction::Approve => update = set(update, order::Column::CompletedAt, Expr::value(now)),
+        // the first submission decides whether the writer was on time; resubmissions keep it
+        OrderAction::Submit => {
+            update = set(
+                update,
+                order::Column::FirstSubmittedAt,
+                Expr::col(order::Column::FirstSubmittedAt).if_null(Expr::value(now)),
+            )
+        }
         OrderAction::Hold => update = set(update, order::Column::StatusBeforeHold, Expr::value(order.status)),
         OrderAction::Resume => {
             update = set(update, order::Column::StatusBeforeHold, Expr::value(Option::<OrderStatus>::None))

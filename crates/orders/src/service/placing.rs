@@ -75,6 +75,7 @@ pub fn order_row(
         placed_at: now,
         updated_at: now,
         completed_at: None,
+        first_submitted_at: None,
     })
 }
 

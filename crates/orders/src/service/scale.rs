@@ -120,6 +120,12 @@ pub async fn seed_orders(
                     placed_at: placed,
                     updated_at: placed,
                     completed_at: (status == OrderStatus::Completed).then_some(deadline),
+                    // submitted around the writer's deadline: mostly before it, some late
+                    first_submitted_at: matches!(
+                        status,
+                        OrderStatus::Submitted | OrderStatus::RevisionRequested | OrderStatus::Completed
+                    )
+                    .then(|| placed + (priced.writer_deadline - now) + Duration::hours(rng.random_range(-48..12))),
                     ..template
                 };
                 lines.extend(placing::line_rows(&order, priced));

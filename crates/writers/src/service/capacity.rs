@@ -91,8 +91,8 @@ fn limits(writer: &WriterRecord, rules: &Rules) -> (i32, i32) {
     (active, daily)
 }
 
-/// The usage of each of `writers` at `now`: six statements whatever their number (levels two,
-/// orders three, blackouts one).
+/// The usage of each of `writers` at `now`: five statements whatever their number (levels two,
+/// orders two, blackouts one).
 pub async fn usage_of(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
