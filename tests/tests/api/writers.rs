@@ -423,3 +423,57 @@ async fn the_on_time_rate_counts_first_submissions_by_the_writers_deadline() {
         "{both}"
     );
 }
+
+#[tokio::test]
+async fn a_writers_workload_counts_pages_due_and_recommends_within_their_pace() {
+    let app = TestApp::spawn().await;
+    let cast = cast(&app).await;
+    let c = app.catalog("essays").await;
+    let client = app.sign_in("essays", "client@essays.test").await;
+    let act = "mutation($id: ID!, $a: OrderAction!) { performOrderAction(orderId: $id, action: $a) { status } }";
+    let assign = "mutation($id: ID!, $w: ID!) { assignWriter(orderId: $id, writerId: $w) { status } }";
+    let query = "query($w: ID) { writerWorkload(writerId: $w) { activeOrders pagesDueNext24h pagesDueNext72h pagesDueNext7d capacityLeft pagesPerDay recommendedNewOrders } }";
+
+    let idle = as_(&app, &cast.writer, query, json!({})).await;
+    assert_eq!(
+        idle["data"]["writerWorkload"],
+        json!({ "activeOrders": 0, "pagesDueNext24h": 0, "pagesDueNext72h": 0, "pagesDueNext7d": 0, "capacityLeft": 3, "pagesPerDay": 0.0, "recommendedNewOrders": 3 }),
+        "{idle}"
+    );
+    // two orders of 2 and 3 pages, due to the writer in about 58 hours
+    let mut orders = Vec::new();
+    for pages in [2, 3] {
+        let spec = json!({
+            "topic": "Workload", "paperTypeId": c["essay"], "academicLevelId": c["undergraduate"], "subjectId": c["english"],
+            "workTypeId": c["writing"], "pages": pages, "deadline": app.in_hours(72),
+        });
+        let placed =
+            as_(&app, &client, "mutation($i: OrderSpecInput!) { placeOrder(input: $i) { id } }", json!({ "i": spec }))
+                .await;
+        let id = placed["data"]["placeOrder"]["id"].as_str().unwrap_or_else(|| panic!("{placed}")).to_owned();
+        as_(&app, &cast.admin, act, json!({ "id": id, "a": "MARK_PAID" })).await;
+        as_(&app, &cast.admin, assign, json!({ "id": id, "w": cast.writer_id })).await;
+        as_(&app, &cast.writer, act, json!({ "id": id, "a": "ACCEPT_ASSIGNMENT" })).await;
+        orders.push(id);
+    }
+    let busy = as_(&app, &cast.admin, query, json!({ "w": cast.writer_id })).await;
+    assert_eq!(
+        busy["data"]["writerWorkload"],
+        json!({ "activeOrders": 2, "pagesDueNext24h": 0, "pagesDueNext72h": 5, "pagesDueNext7d": 5, "capacityLeft": 1, "pagesPerDay": 0.0, "recommendedNewOrders": 1 }),
+        "no pace yet: the free slot: {busy}"
+    );
+    // a submission gives a pace: 2 pages in 30 days leave no room beside 3 pages due
+    let submitted = as_(&app, &cast.writer, act, json!({ "id": orders[0], "a": "SUBMIT" })).await;
+    assert_eq!(submitted["data"]["performOrderAction"]["status"], "SUBMITTED", "{submitted}");
+    let paced = as_(&app, &cast.writer, query, json!({})).await;
+    let w = &paced["data"]["writerWorkload"];
+    assert_eq!((w["activeOrders"].as_i64(), w["pagesDueNext72h"].as_i64()), (Some(1), Some(3)), "{paced}");
+    assert_eq!(w["recommendedNewOrders"], 0, "{paced}");
+    assert!((w["pagesPerDay"].as_f64().unwrap() - 2.0 / 30.0).abs() < 1e-9, "{paced}");
+
+    // the same walls as the profile
+    let other = as_(&app, &cast.other, query, json!({ "w": cast.writer_id })).await;
+    assert_eq!(code(&other), "NOT_FOUND", "{other}");
+    let refused = as_(&app, &client, query, json!({ "w": cast.writer_id })).await;
+    assert_eq!(code(&refused), "FORBIDDEN", "{refused}");
+}

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use kernel::AppResult;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr, SubQueryStatement};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SimpleExpr, SubQueryStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
@@ -129,4 +129,58 @@ pub fn taken_since_below(tenant: Uuid, writer: SimpleExpr, since: DateTime<Utc>,
         .and_where(Expr::col((Alias::new("t"), order_event::Column::At)).gte(since))
         .to_owned();
     SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(taken))).lt(limit)
+}
+
+/// The pages a writer has due, and how fast they have been writing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PagesDue {
+    /// Pages of the orders in hand due by the writer's deadline within 24 hours, 72 hours and 7
+    /// days (an order already past its deadline counts in each).
+    pub next_24h: i64,
+    pub next_72h: i64,
+    pub next_7d: i64,
+    /// Pages the writer first submitted in the last 30 days.
+    pub submitted_30d: i64,
+    /// Orders behind those pages.
+    pub orders_submitted_30d: i64,
+}
+
+/// What `writer` has due from `now` and submitted in the 30 days before it: two statements.
+pub async fn pages_due(
+    conn: &impl ConnectionTrait,
+    tenant: Uuid,
+    writer: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<PagesDue> {
+    let theirs =
+        || Orders::find().filter(order::Column::TenantId.eq(tenant)).filter(order::Column::WriterId.eq(writer));
+    let due_within = |hours: i64| {
+        Expr::case(
+            Expr::col(order::Column::WriterDeadline).lte(now + chrono::Duration::hours(hours)),
+            Expr::col(order::Column::Pages),
+        )
+        .finally(0)
+    };
+    let sum = |e: SimpleExpr| Expr::expr(Func::sum(e)).if_null(0);
+    let due: Option<(i64, i64, i64)> = theirs()
+        .select_only()
+        .column_as(sum(due_within(24).into()), "d1")
+        .column_as(sum(due_within(72).into()), "d3")
+        .column_as(sum(due_within(24 * 7).into()), "d7")
+        .filter(order::Column::Status.is_in(IN_HAND.iter().copied()))
+        .into_tuple()
+        .one(conn)
+        .await?;
+    let done: Option<(i64, i64)> = theirs()
+        .select_only()
+        .column_as(sum(Expr::col(order::Column::Pages)), "pages")
+        .column_as(order::Column::Id.count(), "n")
+        .filter(order::Column::FirstSubmittedAt.gt(now - chrono::Duration::days(30)))
+        .filter(order::Column::FirstSubmittedAt.lte(now))
+        .into_tuple()
+        .one(conn)
+        .await?;
+    let (next_24h, next_72h, next_7d) = due.unwrap_or_default();
+    let (submitted_30d, orders_submitted_30d) = done.unwrap_or_default();
+    Ok(PagesDue { next_24h, next_72h, next_7d, submitted_30d, orders_submitted_30d })
 }

@@ -122,6 +122,43 @@ pub struct CapacityStatus {
     pub next_blackout: Option<WriterBlackout>,
 }
 
+/// How loaded a writer is and how many new orders they should take now.
+#[derive(SimpleObject)]
+pub struct WriterWorkload {
+    pub active_orders: i64,
+    /// Pages of the orders in hand due by the writer's deadline within 24 hours (overdue ones too).
+    #[graphql(name = "pagesDueNext24h")]
+    pub pages_due_next_24h: i64,
+    #[graphql(name = "pagesDueNext72h")]
+    pub pages_due_next_72h: i64,
+    #[graphql(name = "pagesDueNext7d")]
+    pub pages_due_next_7d: i64,
+    /// Free slots.
+    pub capacity_left: i64,
+    /// Pages first submitted per day over the last 30 days.
+    pub pages_per_day: f64,
+    /// None while not accepting work; else the free slots and the day's allowance left, no more
+    /// than the writer's pace leaves room for in the next three days.
+    pub recommended_new_orders: i64,
+}
+
+impl WriterProfile {
+    async fn workload_of(&self, ctx: &Context<'_>) -> Result<WriterWorkload> {
+        let request = ctx.request();
+        let usage = self.usage(ctx).await?;
+        let w = capacity::workload(&request.db, request, &self.record, &usage).await?;
+        Ok(WriterWorkload {
+            active_orders: w.active_orders,
+            pages_due_next_24h: w.pages_due_next_24h,
+            pages_due_next_72h: w.pages_due_next_72h,
+            pages_due_next_7d: w.pages_due_next_7d,
+            capacity_left: w.capacity_left,
+            pages_per_day: w.pages_per_day,
+            recommended_new_orders: w.recommended_new_orders,
+        })
+    }
+}
+
 #[Object]
 impl WriterProfile {
     /// The writer's user id.
@@ -174,6 +211,10 @@ impl WriterProfile {
             preferred_work_type_ids: ids(&c.preferred_work_type_ids),
             auto_accept: c.auto_accept,
         })
+    }
+    /// Pages due and what to take next (two statements a writer: for one profile, not a list).
+    async fn workload(&self, ctx: &Context<'_>) -> Result<WriterWorkload> {
+        self.workload_of(ctx).await
     }
     async fn capacity_status(&self, ctx: &Context<'_>) -> Result<CapacityStatus> {
         let s = self.usage(ctx).await?.status.clone();
@@ -243,6 +284,18 @@ impl ProfileQuery {
         let writer = writer_id.map(|id| parse_id("writerId", &id)).transpose()?;
         let record = profiles::get(&request.db, request, writer).await?;
         WriterProfile::one(ctx, record).await
+    }
+
+    /// A writer's workload: the viewer's own without `writerId` (writers), or any writer's
+    /// (support and admins).
+    #[graphql(guard = "PROFILE_READERS")]
+    async fn writer_workload(&self, ctx: &Context<'_>, writer_id: Option<ID>) -> Result<WriterWorkload> {
+        let request = ctx.request();
+        let writer = writer_id.map(|id| parse_id("writerId", &id)).transpose()?;
+        let record = profiles::get(&request.db, request, writer).await?;
+        let usage = capacity::usage_of(&request.db, request, std::slice::from_ref(&record)).await?;
+        let profile = WriterProfile { usage: usage.into_values().next().map(Arc::new), record };
+        profile.workload_of(ctx).await
     }
 
     /// The tenant's writers by name, filtered (admins).

@@ -279,3 +279,96 @@ pub async fn remove_blackout(conn: &impl ConnectionTrait, request: &RequestConte
     }
     Ok(())
 }
+
+/// How loaded a writer is and how much more they should take.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    pub active_orders: i64,
+    pub pages_due_next_24h: i64,
+    pub pages_due_next_72h: i64,
+    pub pages_due_next_7d: i64,
+    /// Free slots (the limit less the orders in hand).
+    pub capacity_left: i64,
+    /// Pages first submitted per day over the last 30 days.
+    pub pages_per_day: f64,
+    pub recommended_new_orders: i64,
+}
+
+/// The writer's workload from their `usage` (the capacity status) and their orders: two
+/// statements.
+pub async fn workload(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    writer: &WriterRecord,
+    usage: &Usage,
+) -> AppResult<Workload> {
+    let due = workload::pages_due(conn, request.tenant()?.id, writer.id, request.now()).await?;
+    Ok(Workload {
+        active_orders: usage.status.active,
+        pages_due_next_24h: due.next_24h,
+        pages_due_next_72h: due.next_72h,
+        pages_due_next_7d: due.next_7d,
+        capacity_left: usage.status.available_slots,
+        pages_per_day: due.submitted_30d as f64 / 30.0,
+        recommended_new_orders: recommended(&usage.status, &due),
+    })
+}
+
+/// New orders to take: none while not accepting; else the free slots and the day's allowance
+/// left, and, once the writer has a pace (pages first submitted in the last 30 days), no more
+/// than the pages they would write in the next three days beyond what is due in them, at their
+/// average order's length.
+fn recommended(status: &CapacityStatus, due: &workload::PagesDue) -> i64 {
+    if !status.accepting_now {
+        return 0;
+    }
+    let slots = status.available_slots.min(status.daily_limit - status.taken_today).max(0);
+    if due.submitted_30d <= 0 || due.orders_submitted_30d <= 0 {
+        return slots;
+    }
+    // spare pages over three days = 3 * S / 30 - D; orders = spare / (S / N) = (3S - 30D) * N / 30S
+    let spare_x30 = due.submitted_30d.saturating_mul(3).saturating_sub(due.next_72h.saturating_mul(30));
+    if spare_x30 <= 0 {
+        return 0;
+    }
+    let by_pace = spare_x30.saturating_mul(due.orders_submitted_30d) / due.submitted_30d.saturating_mul(30);
+    slots.min(by_pace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(slots: i64, taken: i64, daily: i64) -> CapacityStatus {
+        CapacityStatus {
+            active: 3 - slots,
+            limit: 3,
+            utilization: 0.0,
+            available_slots: slots,
+            taken_today: taken,
+            daily_limit: daily,
+            accepting_now: true,
+            next_blackout: None,
+        }
+    }
+
+    fn due(next_72h: i64, submitted: i64, orders: i64) -> workload::PagesDue {
+        workload::PagesDue { next_72h, submitted_30d: submitted, orders_submitted_30d: orders, ..Default::default() }
+    }
+
+    #[test]
+    fn a_recommendation_stays_within_slots_the_day_and_the_pace() {
+        // no history: the free slots, within the day's allowance
+        assert_eq!(recommended(&status(3, 0, 3), &due(0, 0, 0)), 3);
+        assert_eq!(recommended(&status(3, 2, 3), &due(0, 0, 0)), 1);
+        // 60 pages in 12 orders over 30 days: 2 pages a day, 5 an order; 6 pages in three days
+        assert_eq!(recommended(&status(3, 0, 3), &due(0, 60, 12)), 1);
+        assert_eq!(recommended(&status(3, 0, 3), &due(6, 60, 12)), 0, "what is due fills the three days");
+        // a fast writer is held to their slots
+        assert_eq!(recommended(&status(2, 0, 3), &due(0, 3000, 300)), 2);
+        // not accepting: none
+        let mut away = status(3, 0, 3);
+        away.accepting_now = false;
+        assert_eq!(recommended(&away, &due(0, 0, 0)), 0);
+    }
+}
