@@ -29,6 +29,8 @@ pub fn registry(outlets: Outlets) -> Registry {
         .on(timers::AUTO_COMPLETE, timers::auto_complete)
         .on(timers::LATE_CHECK, timers::late_check)
         .on(tenancy::service::system::FLAG_CHANGE_JOB, tenancy::service::system::apply_scheduled)
+        .on(writers::service::badges::EVALUATE, writers::service::badges::evaluate)
+        .every(writers::service::badges::EVALUATE, chrono::Duration::hours(writers::service::badges::EVERY_HOURS))
 }
 
 /// A worker with this program's job kinds.

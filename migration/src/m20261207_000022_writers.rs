@@ -49,6 +49,16 @@ enum WriterLevelRules {
 }
 
 #[derive(DeriveIden)]
+enum WriterBadges {
+    Table,
+    Id,
+    TenantId,
+    WriterId,
+    Code,
+    AwardedAt,
+}
+
+#[derive(DeriveIden)]
 enum Users {
     Table,
     Id,
@@ -94,7 +104,7 @@ enum WriterBlackouts {
     CreatedAt,
 }
 
-/// Writers' profiles, level rules and blackouts (the workforce context, `crates/writers`), an
+/// Writers' profiles, level rules, blackouts and badges (the workforce context, `crates/writers`), an
 /// order's first submission (a writer's on-time record), and
 /// `writer_directory`: every writer of a tenant (a `WRITER` user) with their profile or its
 /// defaults, so that a writer an admin has just created is listed before anyone edits a profile.
@@ -191,6 +201,32 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // a badge is awarded once: the key decides it, whichever job run gets there first
+        manager
+            .create_table(
+                Table::create()
+                    .table(WriterBadges::Table)
+                    .col(pk_uuid(WriterBadges::Id))
+                    .col(uuid(WriterBadges::TenantId))
+                    .col(uuid(WriterBadges::WriterId))
+                    .col(string_len(WriterBadges::Code, 32))
+                    .col(timestamp_with_time_zone(WriterBadges::AwardedAt))
+                    .foreign_key(&mut to_user(WriterBadges::Table, WriterBadges::WriterId))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_writer_badges")
+                    .table(WriterBadges::Table)
+                    .col(WriterBadges::TenantId)
+                    .col(WriterBadges::WriterId)
+                    .col(WriterBadges::Code)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
         // whether a writer was on time is read from the order, not searched for in its timeline
         manager
             .alter_table(
@@ -253,7 +289,7 @@ impl MigrationTrait for Migration {
         ))
         .await?;
         if db.get_database_backend() == DbBackend::Postgres {
-            for table in ["writer_profiles", "writer_level_rules", "writer_blackouts"] {
+            for table in ["writer_profiles", "writer_level_rules", "writer_blackouts", "writer_badges"] {
                 protect(db, table).await?;
             }
         }
@@ -266,6 +302,7 @@ impl MigrationTrait for Migration {
         manager
             .alter_table(Table::alter().table(Orders::Table).drop_column(Orders::FirstSubmittedAt).to_owned())
             .await?;
+        manager.drop_table(Table::drop().table(WriterBadges::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(WriterBlackouts::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(WriterLevelRules::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(WriterProfiles::Table).to_owned()).await

@@ -4,6 +4,7 @@
 //! transaction, and checks that exactly what the guard allows happened.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod badges;
 mod common;
 mod discounts;
 mod idempotency;

@@ -184,3 +184,71 @@ pub async fn pages_due(
     let (submitted_30d, orders_submitted_30d) = done.unwrap_or_default();
     Ok(PagesDue { next_24h, next_72h, next_7d, submitted_30d, orders_submitted_30d })
 }
+
+/// How many orders to look back over for a writer's recent record (streaks).
+pub const RECENT: i64 = 10;
+
+/// A writer's completed orders in all, and how the most recent [`RECENT`] of them went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Record {
+    pub tenant: Uuid,
+    pub writer: Uuid,
+    pub completed: i64,
+    /// Of the most recent completed orders (at most `RECENT`): how many, how many first
+    /// submitted by the writer's deadline, and how many were sent back for revision.
+    pub recent: i64,
+    pub recent_on_time: i64,
+    pub recent_revised: i64,
+}
+
+/// The record of every writer who completed an order, on every site (for a job on the system
+/// pool): two statements, whatever the number of writers.
+pub async fn records(conn: &impl ConnectionTrait) -> AppResult<Vec<Record>> {
+    use sea_orm::Statement;
+    let backend = conn.get_database_backend();
+    // no bound values: the same text on both backends
+    let done = "writer_id IS NOT NULL AND completed_at IS NOT NULL AND status IN ('COMPLETED', 'ARCHIVED')";
+    let totals = conn
+        .query_all_raw(Statement::from_string(
+            backend,
+            format!(
+                "SELECT tenant_id, writer_id, COUNT(*) AS n FROM orders WHERE {done} GROUP BY tenant_id, writer_id"
+            ),
+        ))
+        .await?;
+    let recent = conn
+        .query_all_raw(Statement::from_string(
+            backend,
+            format!(
+                "SELECT o.writer_id, COUNT(*) AS n, \
+                 SUM(CASE WHEN o.first_submitted_at <= o.writer_deadline THEN 1 ELSE 0 END) AS on_time, \
+                 SUM(CASE WHEN EXISTS (SELECT 1 FROM revision_requests r WHERE r.order_id = o.id) THEN 1 ELSE 0 END) \
+                   AS revised \
+                 FROM (SELECT id, writer_id, first_submitted_at, writer_deadline, \
+                         ROW_NUMBER() OVER (PARTITION BY writer_id ORDER BY completed_at DESC, id DESC) AS rn \
+                       FROM orders WHERE {done}) o \
+                 WHERE o.rn <= {RECENT} GROUP BY o.writer_id"
+            ),
+        ))
+        .await?;
+    let mut recents: HashMap<Uuid, (i64, i64, i64)> = HashMap::new();
+    for row in recent {
+        let writer: Uuid = row.try_get_by_index(0)?;
+        recents.insert(writer, (row.try_get_by_index(1)?, row.try_get_by_index(2)?, row.try_get_by_index(3)?));
+    }
+    totals
+        .into_iter()
+        .map(|row| {
+            let writer: Uuid = row.try_get_by_index(1)?;
+            let (recent, recent_on_time, recent_revised) = recents.get(&writer).copied().unwrap_or_default();
+            Ok(Record {
+                tenant: row.try_get_by_index(0)?,
+                writer,
+                completed: row.try_get_by_index(2)?,
+                recent,
+                recent_on_time,
+                recent_revised,
+            })
+        })
+        .collect()
+}

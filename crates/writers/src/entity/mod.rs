@@ -1,6 +1,7 @@
 //! The workforce's tables, one file each, and `writer_directory`, the view every writer is
 //! listed through.
 
+pub mod writer_badge;
 pub mod writer_blackout;
 pub mod writer_directory;
 pub mod writer_level_rule;

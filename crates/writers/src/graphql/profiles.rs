@@ -6,6 +6,7 @@ use kernel::{AppError, ContextExt, PageArgs, Paged, RequestContext, Role, RoleGu
 
 use super::levels::WriterLevel;
 use crate::entity::writer_profile::WriterStatus;
+use crate::service::badges;
 use crate::service::capacity::{self, Blackout, CapacityFields, Usage};
 use crate::service::profiles::{self, ProfileFields, WriterFilter, WriterRecord};
 
@@ -16,7 +17,7 @@ const PROFILE_READERS: RoleGuard = RoleGuard::new(&[Role::Writer, Role::Support,
 
 /// The fields of a profile that need the writer's level and orders: asked for any of them, a
 /// page reads them for all its writers at once.
-const USAGE_FIELDS: [&str; 4] = ["level", "stats", "capacity", "capacityStatus"];
+const USAGE_FIELDS: [&str; 6] = ["level", "badges", "stats", "capacity", "capacityStatus", "workload"];
 
 fn wants_usage(selection: async_graphql::Lookahead<'_>) -> bool {
     USAGE_FIELDS.iter().any(|f| selection.field(f).exists())
@@ -122,6 +123,15 @@ pub struct CapacityStatus {
     pub next_blackout: Option<WriterBlackout>,
 }
 
+/// A badge a writer earned.
+#[derive(SimpleObject)]
+pub struct WriterBadge {
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub awarded_at: Timestamp,
+}
+
 /// How loaded a writer is and how many new orders they should take now.
 #[derive(SimpleObject)]
 pub struct WriterWorkload {
@@ -191,6 +201,22 @@ impl WriterProfile {
     /// The writer's level; null while the tenant has none.
     async fn level(&self, ctx: &Context<'_>) -> Result<Option<WriterLevel>> {
         Ok(self.usage(ctx).await?.level.clone().map(WriterLevel))
+    }
+    /// Badges earned, oldest first (awarded by an hourly job).
+    async fn badges(&self, ctx: &Context<'_>) -> Result<Vec<WriterBadge>> {
+        let usage = self.usage(ctx).await?;
+        Ok(usage
+            .badges
+            .iter()
+            .filter_map(|a| {
+                badges::badge(&a.code).map(|b| WriterBadge {
+                    code: b.code.to_owned(),
+                    name: b.name.to_owned(),
+                    description: b.description.to_owned(),
+                    awarded_at: a.awarded_at.into(),
+                })
+            })
+            .collect())
     }
     async fn stats(&self, ctx: &Context<'_>) -> Result<WriterStats> {
         let s = self.usage(ctx).await?.stats.clone();

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::entity::writer_blackout::{self, Entity as Blackouts};
 use crate::entity::writer_profile::{self, WriterStatus};
+use crate::service::badges;
 use crate::service::levels::{self, Level, Rules};
 use crate::service::profiles::{self, WriterRecord};
 
@@ -79,6 +80,7 @@ pub struct Stats {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Usage {
     pub level: Option<Level>,
+    pub badges: Vec<badges::Awarded>,
     pub capacity: Capacity,
     pub status: CapacityStatus,
     pub stats: Stats,
@@ -91,8 +93,8 @@ fn limits(writer: &WriterRecord, rules: &Rules) -> (i32, i32) {
     (active, daily)
 }
 
-/// The usage of each of `writers` at `now`: five statements whatever their number (levels two,
-/// orders two, blackouts one).
+/// The usage of each of `writers` at `now`: six statements whatever their number (levels two,
+/// orders two, badges one, blackouts one).
 pub async fn usage_of(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
@@ -107,6 +109,7 @@ pub async fn usage_of(
     let ids: Vec<Uuid> = writers.iter().map(|w| w.id).collect();
     let levels = levels::of_tenant(conn, tenant.id).await?;
     let loads = workload::writer_loads(conn, tenant.id, &ids, day_start).await?;
+    let mut badges = badges::of_writers(conn, tenant.id, &ids).await?;
     let mut blackouts: HashMap<Uuid, Vec<Blackout>> = HashMap::new();
     for row in Blackouts::find()
         .filter(writer_blackout::Column::TenantId.eq(tenant.id))
@@ -156,7 +159,7 @@ pub async fn usage_of(
                 preferred_work_type_ids: w.preferred_work_type_ids.clone(),
                 auto_accept: w.auto_accept,
             };
-            (w.id, Usage { level, capacity, status, stats })
+            (w.id, Usage { level, badges: badges.remove(&w.id).unwrap_or_default(), capacity, status, stats })
         })
         .collect())
 }
