@@ -477,3 +477,92 @@ async fn a_writers_workload_counts_pages_due_and_recommends_within_their_pace() 
     let refused = as_(&app, &client, query, json!({ "w": cast.writer_id })).await;
     assert_eq!(code(&refused), "FORBIDDEN", "{refused}");
 }
+
+#[tokio::test]
+async fn a_writers_calendar_shows_their_deadlines_and_blackouts_in_the_sites_time() {
+    let app = TestApp::spawn().await;
+    let cast = cast(&app).await;
+    let c = app.catalog("essays").await;
+    let client = app.sign_in("essays", "client@essays.test").await;
+    let act = "mutation($id: ID!, $a: OrderAction!) { performOrderAction(orderId: $id, action: $a) { status } }";
+    let spec = json!({
+        "topic": "Calendar", "paperTypeId": c["essay"], "academicLevelId": c["undergraduate"], "subjectId": c["english"],
+        "workTypeId": c["writing"], "pages": 2, "deadline": app.in_hours(72),
+    });
+    let placed =
+        as_(&app, &client, "mutation($i: OrderSpecInput!) { placeOrder(input: $i) { id } }", json!({ "i": spec }))
+            .await;
+    let order = placed["data"]["placeOrder"]["id"].as_str().unwrap_or_else(|| panic!("{placed}")).to_owned();
+    as_(&app, &cast.admin, act, json!({ "id": order, "a": "MARK_PAID" })).await;
+    let assign = "mutation($id: ID!, $w: ID!) { assignWriter(orderId: $id, writerId: $w) { status } }";
+    as_(&app, &cast.admin, assign, json!({ "id": order, "w": cast.writer_id })).await;
+    as_(&app, &cast.writer, act, json!({ "id": order, "a": "ACCEPT_ASSIGNMENT" })).await;
+    as_(
+        &app,
+        &cast.writer,
+        BLACKOUT,
+        json!({ "i": { "from": app.in_hours(100), "to": app.in_hours(120), "reason": "Conference" } }),
+    )
+    .await;
+    // another writer's blackout is not on this calendar
+    as_(
+        &app,
+        &cast.other,
+        BLACKOUT,
+        json!({ "i": { "from": app.in_hours(10), "to": app.in_hours(20), "reason": "Theirs" } }),
+    )
+    .await;
+
+    let query = "query($w: ID, $f: DateTime!, $t: DateTime!) { writerCalendar(writerId: $w, from: $f, to: $t) { timeZone events { kind title orderId startsAt endsAt startsAtLocal } } }";
+    let week = json!({ "f": app.in_hours(0), "t": app.in_hours(24 * 7) });
+    let own = as_(&app, &cast.writer, query, week.clone()).await;
+    let calendar = &own["data"]["writerCalendar"];
+    let kinds: Vec<&str> = calendar["events"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{own}"))
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["WRITER_DEADLINE", "CLIENT_DEADLINE", "BLACKOUT"], "soonest first: {own}");
+    let events = calendar["events"].as_array().unwrap();
+    assert_eq!(events[0]["title"], "Calendar");
+    assert_eq!(events[0]["orderId"], order.as_str());
+    assert_eq!(events[2]["title"], "Conference");
+    assert!(events[2]["orderId"].is_null());
+    // the local time is the same moment in the site's zone
+    let utc = chrono::DateTime::parse_from_rfc3339(events[1]["startsAt"].as_str().unwrap()).unwrap();
+    let local = chrono::DateTime::parse_from_rfc3339(events[1]["startsAtLocal"].as_str().unwrap()).unwrap();
+    assert_eq!(utc, local);
+    assert!(calendar["timeZone"].is_string());
+
+    // an open revision's deadline is on it too
+    as_(&app, &cast.writer, act, json!({ "id": order, "a": "SUBMIT" })).await;
+    let revise =
+        "mutation($id: ID!, $i: RevisionRequestInput!) { requestRevision(orderId: $id, input: $i) { status } }";
+    let input = json!({ "severity": "MINOR", "reason": "A citation is missing", "changes": [{ "section": "References", "description": "Cite the survey" }], "deadline": app.in_hours(30) });
+    let revised = as_(&app, &client, revise, json!({ "id": order, "i": input })).await;
+    assert!(revised["errors"].is_null(), "{revised}");
+    let after =
+        as_(&app, &cast.admin, query, json!({ "w": cast.writer_id, "f": app.in_hours(0), "t": app.in_hours(24 * 7) }))
+            .await;
+    let kinds: Vec<&str> = after["data"]["writerCalendar"]["events"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{after}"))
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["REVISION_DEADLINE", "WRITER_DEADLINE", "CLIENT_DEADLINE", "BLACKOUT"], "{after}");
+
+    // bad ranges, and the profile's walls
+    for (f, t) in [(48, 24), (0, 24 * 100)] {
+        let bad = as_(&app, &cast.writer, query, json!({ "f": app.in_hours(f), "t": app.in_hours(t) })).await;
+        assert_eq!((code(&bad), field(&bad)), ("BAD_USER_INPUT", "to"), "{bad}");
+    }
+    let theirs =
+        as_(&app, &cast.other, query, json!({ "w": cast.writer_id, "f": app.in_hours(0), "t": app.in_hours(24) }))
+            .await;
+    assert_eq!(code(&theirs), "NOT_FOUND", "{theirs}");
+    let refused =
+        as_(&app, &client, query, json!({ "w": cast.writer_id, "f": app.in_hours(0), "t": app.in_hours(24) })).await;
+    assert_eq!(code(&refused), "FORBIDDEN", "{refused}");
+}

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use kernel::AppResult;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SimpleExpr, SubQueryStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use crate::entity::order::{self, Entity as Orders, OrderStatus};
@@ -251,4 +251,101 @@ pub async fn records(conn: &impl ConnectionTrait) -> AppResult<Vec<Record>> {
             })
         })
         .collect()
+}
+
+/// Which deadline a calendar entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeadlineKind {
+    /// The writer's own deadline for an order in hand.
+    Writer,
+    /// The client's deadline for an order in hand or submitted.
+    Client,
+    /// A revision's deadline, while it is open.
+    Revision,
+}
+
+/// A deadline of one of a writer's orders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deadline {
+    pub kind: DeadlineKind,
+    pub order_id: Uuid,
+    pub topic: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The deadlines of `writer`'s orders in `[from, to)`, at most `limit`, soonest first: two
+/// statements.
+pub async fn deadlines(
+    conn: &impl ConnectionTrait,
+    tenant: Uuid,
+    writer: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: usize,
+) -> AppResult<Vec<Deadline>> {
+    use crate::entity::revision_request::{self, Entity as Revisions, RevisionStatus};
+    let within = |c: order::Column| Condition::all().add(c.gte(from)).add(c.lt(to));
+    let mut open: Vec<OrderStatus> = IN_HAND.to_vec();
+    open.push(OrderStatus::Submitted);
+    // id, topic, status, the writer's deadline, the client's
+    type Row = (Uuid, String, OrderStatus, DateTime<Utc>, DateTime<Utc>);
+    let rows: Vec<Row> = Orders::find()
+        .select_only()
+        .columns([
+            order::Column::Id,
+            order::Column::Topic,
+            order::Column::Status,
+            order::Column::WriterDeadline,
+            order::Column::Deadline,
+        ])
+        .filter(order::Column::TenantId.eq(tenant))
+        .filter(order::Column::WriterId.eq(writer))
+        .filter(order::Column::Status.is_in(open))
+        .filter(Condition::any().add(within(order::Column::WriterDeadline)).add(within(order::Column::Deadline)))
+        .limit(limit as u64)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let inside = |at: DateTime<Utc>| at >= from && at < to;
+    let mut found = Vec::new();
+    for (id, topic, status, writer_deadline, deadline) in rows {
+        if IN_HAND.contains(&status) && inside(writer_deadline) {
+            found.push(Deadline {
+                kind: DeadlineKind::Writer,
+                order_id: id,
+                topic: topic.clone(),
+                at: writer_deadline,
+            });
+        }
+        if inside(deadline) {
+            found.push(Deadline { kind: DeadlineKind::Client, order_id: id, topic, at: deadline });
+        }
+    }
+    let revisions: Vec<(Uuid, DateTime<Utc>, String)> = Revisions::find()
+        .select_only()
+        .column(revision_request::Column::OrderId)
+        .column(revision_request::Column::Deadline)
+        .column_as(Expr::col((Orders, order::Column::Topic)), "topic")
+        .join_rev(
+            sea_orm::JoinType::InnerJoin,
+            Orders::belongs_to(Revisions).from(order::Column::Id).to(revision_request::Column::OrderId).into(),
+        )
+        .filter(revision_request::Column::TenantId.eq(tenant))
+        .filter(order::Column::WriterId.eq(writer))
+        .filter(revision_request::Column::Status.is_in([RevisionStatus::Requested, RevisionStatus::InProgress]))
+        .filter(revision_request::Column::Deadline.gte(from))
+        .filter(revision_request::Column::Deadline.lt(to))
+        .limit(limit as u64)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    found.extend(revisions.into_iter().map(|(order_id, at, topic)| Deadline {
+        kind: DeadlineKind::Revision,
+        order_id,
+        topic,
+        at,
+    }));
+    found.sort_by_key(|d| (d.at, d.order_id));
+    found.truncate(limit);
+    Ok(found)
 }

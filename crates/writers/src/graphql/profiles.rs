@@ -7,6 +7,7 @@ use kernel::{AppError, ContextExt, PageArgs, Paged, RequestContext, Role, RoleGu
 use super::levels::WriterLevel;
 use crate::entity::writer_profile::WriterStatus;
 use crate::service::badges;
+use crate::service::calendar::{self, CalendarEventKind};
 use crate::service::capacity::{self, Blackout, CapacityFields, Usage};
 use crate::service::profiles::{self, ProfileFields, WriterFilter, WriterRecord};
 
@@ -121,6 +122,29 @@ pub struct CapacityStatus {
     pub accepting_now: bool,
     /// The current or next blackout.
     pub next_blackout: Option<WriterBlackout>,
+}
+
+/// One entry of a writer's calendar.
+#[derive(SimpleObject)]
+pub struct CalendarEntry {
+    pub kind: CalendarEventKind,
+    /// The order's topic, or the blackout's reason.
+    pub title: String,
+    pub order_id: Option<ID>,
+    pub starts_at: Timestamp,
+    /// A deadline ends when it starts; a blackout when it is over.
+    pub ends_at: Timestamp,
+    /// The same moments in the site's time zone, with its offset.
+    pub starts_at_local: String,
+    pub ends_at_local: String,
+}
+
+/// A writer's deadlines and blackouts in a range.
+#[derive(SimpleObject)]
+pub struct WriterCalendar {
+    /// The site's time zone, which the local times are in.
+    pub time_zone: String,
+    pub events: Vec<CalendarEntry>,
 }
 
 /// A badge a writer earned.
@@ -322,6 +346,39 @@ impl ProfileQuery {
         let usage = capacity::usage_of(&request.db, request, std::slice::from_ref(&record)).await?;
         let profile = WriterProfile { usage: usage.into_values().next().map(Arc::new), record };
         profile.workload_of(ctx).await
+    }
+
+    /// A writer's deadlines (their own, the clients', open revisions') and blackouts that touch
+    /// `[from, to)` (at most 92 days; 500 events), soonest first: the viewer's own without
+    /// `writerId` (writers), or any writer's (support and admins).
+    #[graphql(guard = "PROFILE_READERS")]
+    async fn writer_calendar(
+        &self,
+        ctx: &Context<'_>,
+        writer_id: Option<ID>,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<WriterCalendar> {
+        let request = ctx.request();
+        let writer = writer_id.map(|id| parse_id("writerId", &id)).transpose()?;
+        let events = calendar::events(&request.db, request, writer, from.into(), to.into()).await?;
+        let zone = request.tenant()?.time_zone;
+        let local = |at: chrono::DateTime<chrono::Utc>| at.with_timezone(&zone).to_rfc3339();
+        Ok(WriterCalendar {
+            time_zone: zone.name().to_owned(),
+            events: events
+                .into_iter()
+                .map(|e| CalendarEntry {
+                    kind: e.kind,
+                    title: e.title,
+                    order_id: e.order_id.map(|id| ID(id.to_string())),
+                    starts_at_local: local(e.starts_at),
+                    ends_at_local: local(e.ends_at),
+                    starts_at: e.starts_at.into(),
+                    ends_at: e.ends_at.into(),
+                })
+                .collect(),
+        })
     }
 
     /// The tenant's writers by name, filtered (admins).
