@@ -113,7 +113,8 @@ pub fn build_app(options: AppOptions) -> (Router, Arc<AppState>) {
         .route("/graphql/ws", get(crate::live::websocket))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
-        .route("/webhooks/stripe", axum::routing::post(webhooks::stripe));
+        .route("/webhooks/stripe", axum::routing::post(webhooks::stripe))
+        .route("/calendar/{file}", get(crate::calendar::feed));
     if options.metrics {
         router = router.route("/metrics", get(move || std::future::ready(metrics.render())));
     }

@@ -3,6 +3,7 @@
 //! codes, GraphiQL, health and metrics, and the command line.
 
 pub mod app;
+pub mod calendar;
 pub mod config;
 pub mod documents;
 pub mod graphiql;

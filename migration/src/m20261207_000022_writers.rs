@@ -58,6 +58,16 @@ enum WriterBadges {
     AwardedAt,
 }
 
+/// A writer's private calendar feed: the SHA-256 of its secret (the secret is shown once).
+#[derive(DeriveIden)]
+enum WriterCalendarFeeds {
+    Table,
+    WriterId,
+    TenantId,
+    SecretHash,
+    CreatedAt,
+}
+
 #[derive(DeriveIden)]
 enum Users {
     Table,
@@ -227,6 +237,27 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(WriterCalendarFeeds::Table)
+                    .col(pk_uuid(WriterCalendarFeeds::WriterId))
+                    .col(uuid(WriterCalendarFeeds::TenantId))
+                    .col(string_len(WriterCalendarFeeds::SecretHash, 64).unique_key())
+                    .col(timestamp_with_time_zone(WriterCalendarFeeds::CreatedAt))
+                    .foreign_key(&mut to_user(WriterCalendarFeeds::Table, WriterCalendarFeeds::WriterId))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_writer_calendar_feeds_tenant")
+                    .table(WriterCalendarFeeds::Table)
+                    .col(WriterCalendarFeeds::TenantId)
+                    .to_owned(),
+            )
+            .await?;
         // whether a writer was on time is read from the order, not searched for in its timeline
         manager
             .alter_table(
@@ -289,7 +320,9 @@ impl MigrationTrait for Migration {
         ))
         .await?;
         if db.get_database_backend() == DbBackend::Postgres {
-            for table in ["writer_profiles", "writer_level_rules", "writer_blackouts", "writer_badges"] {
+            for table in
+                ["writer_profiles", "writer_level_rules", "writer_blackouts", "writer_badges", "writer_calendar_feeds"]
+            {
                 protect(db, table).await?;
             }
         }
@@ -302,6 +335,7 @@ impl MigrationTrait for Migration {
         manager
             .alter_table(Table::alter().table(Orders::Table).drop_column(Orders::FirstSubmittedAt).to_owned())
             .await?;
+        manager.drop_table(Table::drop().table(WriterCalendarFeeds::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(WriterBadges::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(WriterBlackouts::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(WriterLevelRules::Table).to_owned()).await?;

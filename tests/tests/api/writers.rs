@@ -553,6 +553,30 @@ async fn a_writers_calendar_shows_their_deadlines_and_blackouts_in_the_sites_tim
         .collect();
     assert_eq!(kinds, ["REVISION_DEADLINE", "WRITER_DEADLINE", "CLIENT_DEADLINE", "BLACKOUT"], "{after}");
 
+    // the private feed for a calendar app: the same events, no session, the old address dead
+    // once rotated
+    let rotate = "mutation { rotateWriterCalendarFeed { path } }";
+    let first = as_(&app, &cast.writer, rotate, json!({})).await;
+    let old_path =
+        first["data"]["rotateWriterCalendarFeed"]["path"].as_str().unwrap_or_else(|| panic!("{first}")).to_owned();
+    let feed = app.http().get(app.url(&old_path)).send().await.unwrap();
+    assert_eq!(feed.status(), 200);
+    assert!(feed.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
+    let text = feed.text().await.unwrap();
+    assert!(text.starts_with("BEGIN:VCALENDAR") && text.contains("SUMMARY:Your deadline: Calendar"), "{text}");
+    assert!(text.contains("Revision due") && text.contains("Blackout: Conference"), "{text}");
+    assert!(!text.contains("Theirs"), "another writer's blackout: {text}");
+    let second = as_(&app, &cast.writer, rotate, json!({})).await;
+    let new_path = second["data"]["rotateWriterCalendarFeed"]["path"].as_str().unwrap().to_owned();
+    assert_ne!(new_path, old_path);
+    assert_eq!(app.http().get(app.url(&old_path)).send().await.unwrap().status(), 404);
+    assert_eq!(app.http().get(app.url(&new_path)).send().await.unwrap().status(), 200);
+    for path in ["/calendar/not-a-secret.ics", "/calendar/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.ics"] {
+        assert_eq!(app.http().get(app.url(path)).send().await.unwrap().status(), 404, "{path}");
+    }
+    let by_admin = as_(&app, &cast.admin, rotate, json!({})).await;
+    assert_eq!(code(&by_admin), "FORBIDDEN", "{by_admin}");
+
     // bad ranges, and the profile's walls
     for (f, t) in [(48, 24), (0, 24 * 100)] {
         let bad = as_(&app, &cast.writer, query, json!({ "f": app.in_hours(f), "t": app.in_hours(t) })).await;

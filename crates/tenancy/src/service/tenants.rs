@@ -10,8 +10,8 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-pub use crate::entity::tenant::Branding;
-use crate::entity::tenant::{self, Entity as Tenants, FeatureToggles, TenantStatus};
+use crate::entity::tenant::{self, Entity as Tenants, FeatureToggles};
+pub use crate::entity::tenant::{Branding, TenantStatus};
 use crate::entity::tenant_domain::{self, Entity as TenantDomains};
 use crate::service::audit::{self, Change};
 use crate::service::directory::normalize_host;

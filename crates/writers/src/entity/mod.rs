@@ -3,6 +3,7 @@
 
 pub mod writer_badge;
 pub mod writer_blackout;
+pub mod writer_calendar_feed;
 pub mod writer_directory;
 pub mod writer_level_rule;
 pub mod writer_profile;

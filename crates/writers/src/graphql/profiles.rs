@@ -147,6 +147,13 @@ pub struct WriterCalendar {
     pub events: Vec<CalendarEntry>,
 }
 
+/// A writer's private calendar feed.
+#[derive(SimpleObject)]
+pub struct WriterCalendarFeed {
+    /// Served on the site's host; whoever holds it reads the calendar, so keep it private.
+    pub path: String,
+}
+
 /// A badge a writer earned.
 #[derive(SimpleObject)]
 pub struct WriterBadge {
@@ -482,6 +489,15 @@ impl ProfileMutation {
         let blackout =
             write(request, async |txn| capacity::add_blackout(txn, request, from, to, &input.reason).await).await?;
         Ok(blackout.into())
+    }
+
+    /// The viewer (a writer) gets a new address for their calendar feed (iCalendar, for their own
+    /// calendar app); the old one stops answering. The address is shown this once.
+    #[graphql(guard = "WRITERS")]
+    async fn rotate_writer_calendar_feed(&self, ctx: &Context<'_>) -> Result<WriterCalendarFeed> {
+        let request = ctx.request();
+        let secret = write(request, async |txn| calendar::rotate_feed(txn, request).await).await?;
+        Ok(WriterCalendarFeed { path: format!("/calendar/{secret}.ics") })
     }
 
     /// The viewer (a writer) removes one of their blackouts.

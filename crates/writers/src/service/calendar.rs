@@ -4,10 +4,12 @@
 use chrono::{DateTime, Duration, Utc};
 use kernel::{AppError, AppResult, RequestContext};
 use orders::service::workload::{self, DeadlineKind};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::entity::writer_blackout::{self, Entity as Blackouts};
+use crate::entity::writer_calendar_feed::{self, Entity as Feeds};
 use crate::service::profiles;
 
 /// The longest range one asks for, and the most events it holds (a bounded list).
@@ -49,8 +51,18 @@ pub async fn events(
         return Err(AppError::bad_input("to", format!("a range spans at most {MAX_DAYS} days")));
     }
     let writer = profiles::get(conn, request, writer).await?;
-    let tenant = request.tenant()?.id;
-    let mut events: Vec<CalendarEvent> = workload::deadlines(conn, tenant, writer.id, from, to, MAX_EVENTS)
+    events_of(conn, request.tenant()?.id, writer.id, from, to).await
+}
+
+/// The events of the tenant's `writer` that touch `[from, to)` (no access check: the caller's).
+async fn events_of(
+    conn: &impl ConnectionTrait,
+    tenant: Uuid,
+    writer: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<Vec<CalendarEvent>> {
+    let mut events: Vec<CalendarEvent> = workload::deadlines(conn, tenant, writer, from, to, MAX_EVENTS)
         .await?
         .into_iter()
         .map(|d| CalendarEvent {
@@ -67,7 +79,7 @@ pub async fn events(
         .collect();
     let blackouts = Blackouts::find()
         .filter(writer_blackout::Column::TenantId.eq(tenant))
-        .filter(writer_blackout::Column::WriterId.eq(writer.id))
+        .filter(writer_blackout::Column::WriterId.eq(writer))
         .filter(writer_blackout::Column::StartsAt.lt(to))
         .filter(writer_blackout::Column::EndsAt.gt(from))
         .order_by_asc(writer_blackout::Column::StartsAt)
@@ -84,4 +96,79 @@ pub async fn events(
     events.sort_by_key(|e| (e.starts_at, e.ends_at));
     events.truncate(MAX_EVENTS);
     Ok(events)
+}
+
+/// How far back and ahead a calendar feed reaches.
+pub const FEED_DAYS_BACK: i64 = 7;
+
+/// The viewer (a writer) gets a new secret for their calendar feed; the old one stops answering.
+/// The secret is shown this once (only its SHA-256 is kept).
+pub async fn rotate_feed(conn: &impl ConnectionTrait, request: &RequestContext) -> AppResult<String> {
+    let viewer = request.require_role(&[kernel::Role::Writer])?;
+    let secret = identity::service::token::generate();
+    let row = writer_calendar_feed::Model {
+        writer_id: viewer.user_id,
+        tenant_id: request.tenant()?.id,
+        secret_hash: identity::service::token::digest(&secret),
+        created_at: request.now(),
+    };
+    Feeds::insert(writer_calendar_feed::ActiveModel::from(row))
+        .on_conflict(
+            OnConflict::column(writer_calendar_feed::Column::WriterId)
+                .update_columns([writer_calendar_feed::Column::SecretHash, writer_calendar_feed::Column::CreatedAt])
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(secret)
+}
+
+/// The feed of `secret` at `now` as iCalendar text, or `None` when no live writer of a live site
+/// holds it (on the system pool: the secret says whose it is). The writer's deadlines and
+/// blackouts from a week back to `MAX_DAYS` ahead.
+pub async fn feed(conn: &impl ConnectionTrait, secret: &str, now: DateTime<Utc>) -> AppResult<Option<String>> {
+    let Some(feed) = Feeds::find()
+        .filter(writer_calendar_feed::Column::SecretHash.eq(identity::service::token::digest(secret)))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let site = tenancy::service::tenants::find(conn, feed.tenant_id).await?;
+    if site.deleted_at.is_some() || site.status != tenancy::service::tenants::TenantStatus::Active {
+        return Ok(None);
+    }
+    // still a writer of the site
+    let Ok(writer) = profiles::find(conn, feed.tenant_id, feed.writer_id).await else { return Ok(None) };
+    let from = now - Duration::days(FEED_DAYS_BACK);
+    let events = events_of(conn, feed.tenant_id, writer.id, from, now + Duration::days(MAX_DAYS)).await?;
+    Ok(Some(ical(&site.name, &writer.display_name, &events, now)))
+}
+
+/// RFC 5545 text of `events`.
+fn ical(site: &str, writer: &str, events: &[CalendarEvent], now: DateTime<Utc>) -> String {
+    use icalendar::{Calendar, Component, Event, EventLike};
+    let mut calendar = Calendar::new();
+    calendar.name(&format!("{site}: {writer}"));
+    for e in events {
+        let (what, uid) = match (e.kind, e.order_id) {
+            (CalendarEventKind::WriterDeadline, Some(id)) => ("Your deadline", format!("writer-{id}")),
+            (CalendarEventKind::ClientDeadline, Some(id)) => ("Client deadline", format!("client-{id}")),
+            (CalendarEventKind::RevisionDeadline, Some(id)) => {
+                ("Revision due", format!("revision-{id}-{}", e.starts_at.timestamp()))
+            }
+            _ => ("Blackout", format!("blackout-{}-{}", e.starts_at.timestamp(), e.ends_at.timestamp())),
+        };
+        let summary = if e.title.is_empty() { what.to_owned() } else { format!("{what}: {}", e.title) };
+        calendar.push(
+            Event::new()
+                .uid(&format!("{uid}@scriptorium"))
+                .timestamp(now)
+                .summary(&summary)
+                .starts(e.starts_at)
+                .ends(e.ends_at)
+                .done(),
+        );
+    }
+    calendar.done().to_string()
 }
