@@ -462,14 +462,19 @@ async fn a_writers_workload_counts_pages_due_and_recommends_within_their_pace() 
         json!({ "activeOrders": 2, "pagesDueNext24h": 0, "pagesDueNext72h": 5, "pagesDueNext7d": 5, "capacityLeft": 1, "pagesPerDay": 0.0, "recommendedNewOrders": 1 }),
         "no pace yet: the free slot: {busy}"
     );
-    // a submission gives a pace: 2 pages in 30 days leave no room beside 3 pages due
+    // a submission gives a pace over the writer's first day: 2 pages a day, 6 in three days, 3
+    // of them due: room for one more order of 2 pages
     let submitted = as_(&app, &cast.writer, act, json!({ "id": orders[0], "a": "SUBMIT" })).await;
     assert_eq!(submitted["data"]["performOrderAction"]["status"], "SUBMITTED", "{submitted}");
     let paced = as_(&app, &cast.writer, query, json!({})).await;
     let w = &paced["data"]["writerWorkload"];
     assert_eq!((w["activeOrders"].as_i64(), w["pagesDueNext72h"].as_i64()), (Some(1), Some(3)), "{paced}");
-    assert_eq!(w["recommendedNewOrders"], 0, "{paced}");
-    assert!((w["pagesPerDay"].as_f64().unwrap() - 2.0 / 30.0).abs() < 1e-9, "{paced}");
+    assert_eq!(w["pagesPerDay"], 2.0, "{paced}");
+    assert_eq!(w["recommendedNewOrders"], 1, "{paced}");
+    // past the writer's deadline the work is due now
+    app.clock.advance(chrono::Duration::hours(60));
+    let overdue = as_(&app, &cast.writer, query, json!({})).await;
+    assert_eq!(overdue["data"]["writerWorkload"]["pagesDueNext24h"], 3, "{overdue}");
 
     // the same walls as the profile
     let other = as_(&app, &cast.other, query, json!({ "w": cast.writer_id })).await;
@@ -576,6 +581,11 @@ async fn a_writers_calendar_shows_their_deadlines_and_blackouts_in_the_sites_tim
     }
     let by_admin = as_(&app, &cast.admin, rotate, json!({})).await;
     assert_eq!(code(&by_admin), "FORBIDDEN", "{by_admin}");
+    // suspended, the writer's feed stops answering; reinstated, it answers again
+    as_(&app, &cast.admin, SET_STATUS, json!({ "w": cast.writer_id, "s": "SUSPENDED", "r": "review" })).await;
+    assert_eq!(app.http().get(app.url(&new_path)).send().await.unwrap().status(), 404);
+    as_(&app, &cast.admin, SET_STATUS, json!({ "w": cast.writer_id, "s": "ACTIVE" })).await;
+    assert_eq!(app.http().get(app.url(&new_path)).send().await.unwrap().status(), 200);
 
     // bad ranges, and the profile's walls
     for (f, t) in [(48, 24), (0, 24 * 100)] {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use kernel::AppResult;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SimpleExpr, SubQueryStatement};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::entity::order::{self, Entity as Orders, OrderStatus};
@@ -145,15 +145,27 @@ pub struct PagesDue {
     pub orders_submitted_30d: i64,
 }
 
-/// What `writer` has due from `now` and submitted in the 30 days before it: two statements.
+/// What each of `writers` has due from `now` and submitted in the 30 days before it (absent
+/// writers have nothing): two statements whatever their number.
 pub async fn pages_due(
     conn: &impl ConnectionTrait,
     tenant: Uuid,
-    writer: Uuid,
+    writers: &[Uuid],
     now: DateTime<Utc>,
-) -> AppResult<PagesDue> {
-    let theirs =
-        || Orders::find().filter(order::Column::TenantId.eq(tenant)).filter(order::Column::WriterId.eq(writer));
+) -> AppResult<HashMap<Uuid, PagesDue>> {
+    let mut found: HashMap<Uuid, PagesDue> = HashMap::new();
+    if writers.is_empty() {
+        return Ok(found);
+    }
+    let ids = kernel::db::in_list(writers);
+    let theirs = || {
+        Orders::find()
+            .select_only()
+            .column(order::Column::WriterId)
+            .filter(order::Column::TenantId.eq(tenant))
+            .filter(order::Column::WriterId.is_in(ids.clone()))
+            .group_by(order::Column::WriterId)
+    };
     let due_within = |hours: i64| {
         Expr::case(
             Expr::col(order::Column::WriterDeadline).lte(now + chrono::Duration::hours(hours)),
@@ -162,27 +174,31 @@ pub async fn pages_due(
         .finally(0)
     };
     let sum = |e: SimpleExpr| Expr::expr(Func::sum(e)).if_null(0);
-    let due: Option<(i64, i64, i64)> = theirs()
-        .select_only()
+    let due: Vec<(Uuid, i64, i64, i64)> = theirs()
         .column_as(sum(due_within(24).into()), "d1")
         .column_as(sum(due_within(72).into()), "d3")
         .column_as(sum(due_within(24 * 7).into()), "d7")
         .filter(order::Column::Status.is_in(IN_HAND.iter().copied()))
         .into_tuple()
-        .one(conn)
+        .all(conn)
         .await?;
-    let done: Option<(i64, i64)> = theirs()
-        .select_only()
+    for (writer, next_24h, next_72h, next_7d) in due {
+        let d = found.entry(writer).or_default();
+        (d.next_24h, d.next_72h, d.next_7d) = (next_24h, next_72h, next_7d);
+    }
+    let done: Vec<(Uuid, i64, i64)> = theirs()
         .column_as(sum(Expr::col(order::Column::Pages)), "pages")
         .column_as(order::Column::Id.count(), "n")
         .filter(order::Column::FirstSubmittedAt.gt(now - chrono::Duration::days(30)))
         .filter(order::Column::FirstSubmittedAt.lte(now))
         .into_tuple()
-        .one(conn)
+        .all(conn)
         .await?;
-    let (next_24h, next_72h, next_7d) = due.unwrap_or_default();
-    let (submitted_30d, orders_submitted_30d) = done.unwrap_or_default();
-    Ok(PagesDue { next_24h, next_72h, next_7d, submitted_30d, orders_submitted_30d })
+    for (writer, pages, orders) in done {
+        let d = found.entry(writer).or_default();
+        (d.submitted_30d, d.orders_submitted_30d) = (pages, orders);
+    }
+    Ok(found)
 }
 
 /// How many orders to look back over for a writer's recent record (streaks).
@@ -212,7 +228,9 @@ pub async fn records(conn: &impl ConnectionTrait) -> AppResult<Vec<Record>> {
         .query_all_raw(Statement::from_string(
             backend,
             format!(
-                "SELECT tenant_id, writer_id, COUNT(*) AS n FROM orders WHERE {done} GROUP BY tenant_id, writer_id"
+                // in key order: two runs inserting the same badges then lock them in the same order
+                "SELECT tenant_id, writer_id, COUNT(*) AS n FROM orders WHERE {done} \
+                 GROUP BY tenant_id, writer_id ORDER BY tenant_id, writer_id"
             ),
         ))
         .await?;
@@ -220,35 +238,28 @@ pub async fn records(conn: &impl ConnectionTrait) -> AppResult<Vec<Record>> {
         .query_all_raw(Statement::from_string(
             backend,
             format!(
-                "SELECT o.writer_id, COUNT(*) AS n, \
+                "SELECT o.tenant_id, o.writer_id, COUNT(*) AS n, \
                  SUM(CASE WHEN o.first_submitted_at <= o.writer_deadline THEN 1 ELSE 0 END) AS on_time, \
                  SUM(CASE WHEN EXISTS (SELECT 1 FROM revision_requests r WHERE r.order_id = o.id) THEN 1 ELSE 0 END) \
                    AS revised \
-                 FROM (SELECT id, writer_id, first_submitted_at, writer_deadline, \
-                         ROW_NUMBER() OVER (PARTITION BY writer_id ORDER BY completed_at DESC, id DESC) AS rn \
+                 FROM (SELECT id, tenant_id, writer_id, first_submitted_at, writer_deadline, \
+                         ROW_NUMBER() OVER (PARTITION BY tenant_id, writer_id ORDER BY completed_at DESC, id DESC) AS rn \
                        FROM orders WHERE {done}) o \
-                 WHERE o.rn <= {RECENT} GROUP BY o.writer_id"
+                 WHERE o.rn <= {RECENT} GROUP BY o.tenant_id, o.writer_id"
             ),
         ))
         .await?;
-    let mut recents: HashMap<Uuid, (i64, i64, i64)> = HashMap::new();
+    let mut recents: HashMap<(Uuid, Uuid), (i64, i64, i64)> = HashMap::new();
     for row in recent {
-        let writer: Uuid = row.try_get_by_index(0)?;
-        recents.insert(writer, (row.try_get_by_index(1)?, row.try_get_by_index(2)?, row.try_get_by_index(3)?));
+        let key = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+        recents.insert(key, (row.try_get_by_index(2)?, row.try_get_by_index(3)?, row.try_get_by_index(4)?));
     }
     totals
         .into_iter()
         .map(|row| {
-            let writer: Uuid = row.try_get_by_index(1)?;
-            let (recent, recent_on_time, recent_revised) = recents.get(&writer).copied().unwrap_or_default();
-            Ok(Record {
-                tenant: row.try_get_by_index(0)?,
-                writer,
-                completed: row.try_get_by_index(2)?,
-                recent,
-                recent_on_time,
-                recent_revised,
-            })
+            let (tenant, writer): (Uuid, Uuid) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+            let (recent, recent_on_time, recent_revised) = recents.get(&(tenant, writer)).copied().unwrap_or_default();
+            Ok(Record { tenant, writer, completed: row.try_get_by_index(2)?, recent, recent_on_time, recent_revised })
         })
         .collect()
 }
@@ -301,7 +312,19 @@ pub async fn deadlines(
         .filter(order::Column::TenantId.eq(tenant))
         .filter(order::Column::WriterId.eq(writer))
         .filter(order::Column::Status.is_in(open))
-        .filter(Condition::any().add(within(order::Column::WriterDeadline)).add(within(order::Column::Deadline)))
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(order::Column::Status.is_in(IN_HAND.iter().copied()))
+                        .add(within(order::Column::WriterDeadline)),
+                )
+                .add(within(order::Column::Deadline)),
+        )
+        // the soonest first, so that the limit keeps them (a writer's deadline comes before its
+        // order's client deadline)
+        .order_by_asc(order::Column::WriterDeadline)
+        .order_by_asc(order::Column::Id)
         .limit(limit as u64)
         .into_tuple()
         .all(conn)
@@ -335,6 +358,7 @@ pub async fn deadlines(
         .filter(revision_request::Column::Status.is_in([RevisionStatus::Requested, RevisionStatus::InProgress]))
         .filter(revision_request::Column::Deadline.gte(from))
         .filter(revision_request::Column::Deadline.lt(to))
+        .order_by_asc(revision_request::Column::Deadline)
         .limit(limit as u64)
         .into_tuple()
         .all(conn)

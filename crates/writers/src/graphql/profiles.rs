@@ -185,9 +185,8 @@ pub struct WriterWorkload {
 
 impl WriterProfile {
     async fn workload_of(&self, ctx: &Context<'_>) -> Result<WriterWorkload> {
-        let request = ctx.request();
         let usage = self.usage(ctx).await?;
-        let w = capacity::workload(&request.db, request, &self.record, &usage).await?;
+        let w = &usage.workload;
         Ok(WriterWorkload {
             active_orders: w.active_orders,
             pages_due_next_24h: w.pages_due_next_24h,
@@ -269,7 +268,7 @@ impl WriterProfile {
             auto_accept: c.auto_accept,
         })
     }
-    /// Pages due and what to take next (two statements a writer: for one profile, not a list).
+    /// Pages due and what to take next.
     async fn workload(&self, ctx: &Context<'_>) -> Result<WriterWorkload> {
         self.workload_of(ctx).await
     }

@@ -31,6 +31,7 @@ pub struct CalendarEvent {
     /// The order's topic, or the blackout's reason.
     pub title: String,
     pub order_id: Option<Uuid>,
+    pub blackout_id: Option<Uuid>,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
 }
@@ -73,6 +74,7 @@ async fn events_of(
             },
             title: d.topic,
             order_id: Some(d.order_id),
+            blackout_id: None,
             starts_at: d.at,
             ends_at: d.at,
         })
@@ -90,6 +92,7 @@ async fn events_of(
         kind: CalendarEventKind::Blackout,
         title: b.reason,
         order_id: None,
+        blackout_id: Some(b.id),
         starts_at: b.starts_at,
         ends_at: b.ends_at,
     }));
@@ -138,8 +141,11 @@ pub async fn feed(conn: &impl ConnectionTrait, secret: &str, now: DateTime<Utc>)
     if site.deleted_at.is_some() || site.status != tenancy::service::tenants::TenantStatus::Active {
         return Ok(None);
     }
-    // still a writer of the site
+    // still a writer of the site, and not suspended
     let Ok(writer) = profiles::find(conn, feed.tenant_id, feed.writer_id).await else { return Ok(None) };
+    if writer.status == crate::entity::writer_profile::WriterStatus::Suspended {
+        return Ok(None);
+    }
     let from = now - Duration::days(FEED_DAYS_BACK);
     let events = events_of(conn, feed.tenant_id, writer.id, from, now + Duration::days(MAX_DAYS)).await?;
     Ok(Some(ical(&site.name, &writer.display_name, &events, now)))
@@ -151,24 +157,23 @@ fn ical(site: &str, writer: &str, events: &[CalendarEvent], now: DateTime<Utc>) 
     let mut calendar = Calendar::new();
     calendar.name(&format!("{site}: {writer}"));
     for e in events {
-        let (what, uid) = match (e.kind, e.order_id) {
-            (CalendarEventKind::WriterDeadline, Some(id)) => ("Your deadline", format!("writer-{id}")),
-            (CalendarEventKind::ClientDeadline, Some(id)) => ("Client deadline", format!("client-{id}")),
-            (CalendarEventKind::RevisionDeadline, Some(id)) => {
+        let id = e.order_id.or(e.blackout_id).unwrap_or_default();
+        let (what, uid) = match e.kind {
+            CalendarEventKind::WriterDeadline => ("Your deadline", format!("writer-{id}")),
+            CalendarEventKind::ClientDeadline => ("Client deadline", format!("client-{id}")),
+            CalendarEventKind::RevisionDeadline => {
                 ("Revision due", format!("revision-{id}-{}", e.starts_at.timestamp()))
             }
-            _ => ("Blackout", format!("blackout-{}-{}", e.starts_at.timestamp(), e.ends_at.timestamp())),
+            CalendarEventKind::Blackout => ("Blackout", format!("blackout-{id}")),
         };
         let summary = if e.title.is_empty() { what.to_owned() } else { format!("{what}: {}", e.title) };
-        calendar.push(
-            Event::new()
-                .uid(&format!("{uid}@scriptorium"))
-                .timestamp(now)
-                .summary(&summary)
-                .starts(e.starts_at)
-                .ends(e.ends_at)
-                .done(),
-        );
+        let mut event = Event::new();
+        event.uid(&format!("{uid}@scriptorium")).timestamp(now).summary(&summary).starts(e.starts_at);
+        // a deadline is a moment (no end: RFC 5545 wants an end after the start); a blackout a stretch
+        if e.kind == CalendarEventKind::Blackout {
+            event.ends(e.ends_at);
+        }
+        calendar.push(event.done());
     }
     calendar.done().to_string()
 }

@@ -80,6 +80,7 @@ pub struct Stats {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Usage {
     pub level: Option<Level>,
+    pub workload: Workload,
     pub badges: Vec<badges::Awarded>,
     pub capacity: Capacity,
     pub status: CapacityStatus,
@@ -93,8 +94,8 @@ fn limits(writer: &WriterRecord, rules: &Rules) -> (i32, i32) {
     (active, daily)
 }
 
-/// The usage of each of `writers` at `now`: six statements whatever their number (levels two,
-/// orders two, badges one, blackouts one).
+/// The usage of each of `writers` at `now`: eight statements whatever their number (levels two,
+/// orders four, badges one, blackouts one).
 pub async fn usage_of(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
@@ -110,6 +111,7 @@ pub async fn usage_of(
     let levels = levels::of_tenant(conn, tenant.id).await?;
     let loads = workload::writer_loads(conn, tenant.id, &ids, day_start).await?;
     let mut badges = badges::of_writers(conn, tenant.id, &ids).await?;
+    let due = workload::pages_due(conn, tenant.id, &ids, now).await?;
     let mut blackouts: HashMap<Uuid, Vec<Blackout>> = HashMap::new();
     for row in Blackouts::find()
         .filter(writer_blackout::Column::TenantId.eq(tenant.id))
@@ -159,7 +161,9 @@ pub async fn usage_of(
                 preferred_work_type_ids: w.preferred_work_type_ids.clone(),
                 auto_accept: w.auto_accept,
             };
-            (w.id, Usage { level, badges: badges.remove(&w.id).unwrap_or_default(), capacity, status, stats })
+            let workload = workload_of(w, &status, &due.get(&w.id).copied().unwrap_or_default(), now);
+            let badges = badges.remove(&w.id).unwrap_or_default();
+            (w.id, Usage { level, workload, badges, capacity, status, stats })
         })
         .collect())
 }
@@ -297,31 +301,32 @@ pub struct Workload {
     pub recommended_new_orders: i64,
 }
 
-/// The writer's workload from their `usage` (the capacity status) and their orders: two
-/// statements.
-pub async fn workload(
-    conn: &impl ConnectionTrait,
-    request: &RequestContext,
+/// The writer's workload from their capacity status and the pages they have due and wrote.
+fn workload_of(
     writer: &WriterRecord,
-    usage: &Usage,
-) -> AppResult<Workload> {
-    let due = workload::pages_due(conn, request.tenant()?.id, writer.id, request.now()).await?;
-    Ok(Workload {
-        active_orders: usage.status.active,
+    status: &CapacityStatus,
+    due: &workload::PagesDue,
+    now: DateTime<Utc>,
+) -> Workload {
+    // a pace over the days the writer has been here, up to 30 (a new writer's first days count
+    // for what they are)
+    let days = (now - writer.joined_at).num_days().clamp(1, 30);
+    Workload {
+        active_orders: status.active,
         pages_due_next_24h: due.next_24h,
         pages_due_next_72h: due.next_72h,
         pages_due_next_7d: due.next_7d,
-        capacity_left: usage.status.available_slots,
-        pages_per_day: due.submitted_30d as f64 / 30.0,
-        recommended_new_orders: recommended(&usage.status, &due),
-    })
+        capacity_left: status.available_slots,
+        pages_per_day: due.submitted_30d as f64 / days as f64,
+        recommended_new_orders: recommended(status, due, days),
+    }
 }
 
 /// New orders to take: none while not accepting; else the free slots and the day's allowance
-/// left, and, once the writer has a pace (pages first submitted in the last 30 days), no more
-/// than the pages they would write in the next three days beyond what is due in them, at their
-/// average order's length.
-fn recommended(status: &CapacityStatus, due: &workload::PagesDue) -> i64 {
+/// left, and, once the writer has a pace (pages first submitted over the last `days`, at most
+/// 30), no more than the pages they would write in the next three days beyond what is due in
+/// them, at their average order's length.
+fn recommended(status: &CapacityStatus, due: &workload::PagesDue, days: i64) -> i64 {
     if !status.accepting_now {
         return 0;
     }
@@ -329,12 +334,13 @@ fn recommended(status: &CapacityStatus, due: &workload::PagesDue) -> i64 {
     if due.submitted_30d <= 0 || due.orders_submitted_30d <= 0 {
         return slots;
     }
-    // spare pages over three days = 3 * S / 30 - D; orders = spare / (S / N) = (3S - 30D) * N / 30S
-    let spare_x30 = due.submitted_30d.saturating_mul(3).saturating_sub(due.next_72h.saturating_mul(30));
-    if spare_x30 <= 0 {
+    // spare pages over three days = 3 * S / days - D; orders = spare / (S / N)
+    //                             = (3S - days * D) * N / (days * S)
+    let spare_x_days = due.submitted_30d.saturating_mul(3).saturating_sub(due.next_72h.saturating_mul(days));
+    if spare_x_days <= 0 {
         return 0;
     }
-    let by_pace = spare_x30.saturating_mul(due.orders_submitted_30d) / due.submitted_30d.saturating_mul(30);
+    let by_pace = spare_x_days.saturating_mul(due.orders_submitted_30d) / due.submitted_30d.saturating_mul(days);
     slots.min(by_pace)
 }
 
@@ -362,16 +368,18 @@ mod tests {
     #[test]
     fn a_recommendation_stays_within_slots_the_day_and_the_pace() {
         // no history: the free slots, within the day's allowance
-        assert_eq!(recommended(&status(3, 0, 3), &due(0, 0, 0)), 3);
-        assert_eq!(recommended(&status(3, 2, 3), &due(0, 0, 0)), 1);
+        assert_eq!(recommended(&status(3, 0, 3), &due(0, 0, 0), 30), 3);
+        assert_eq!(recommended(&status(3, 2, 3), &due(0, 0, 0), 30), 1);
         // 60 pages in 12 orders over 30 days: 2 pages a day, 5 an order; 6 pages in three days
-        assert_eq!(recommended(&status(3, 0, 3), &due(0, 60, 12)), 1);
-        assert_eq!(recommended(&status(3, 0, 3), &due(6, 60, 12)), 0, "what is due fills the three days");
+        assert_eq!(recommended(&status(3, 0, 3), &due(0, 60, 12), 30), 1);
+        assert_eq!(recommended(&status(3, 0, 3), &due(6, 60, 12), 30), 0, "what is due fills the three days");
         // a fast writer is held to their slots
-        assert_eq!(recommended(&status(2, 0, 3), &due(0, 3000, 300)), 2);
+        assert_eq!(recommended(&status(2, 0, 3), &due(0, 3000, 300), 30), 2);
+        // two pages on a first day: a pace of two a day, room for one more order of two pages
+        assert_eq!(recommended(&status(2, 1, 3), &due(3, 2, 1), 1), 1);
         // not accepting: none
         let mut away = status(3, 0, 3);
         away.accepting_now = false;
-        assert_eq!(recommended(&away, &due(0, 0, 0)), 0);
+        assert_eq!(recommended(&away, &due(0, 0, 0), 30), 0);
     }
 }
