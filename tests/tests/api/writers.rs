@@ -354,7 +354,7 @@ async fn capacity_status_counts_orders_in_hand_days_and_blackouts() {
 async fn a_page_of_writers_costs_the_same_statements_whatever_its_length() {
     let app = TestApp::spawn().await;
     let cast = cast(&app).await;
-    let query = "{ writers(first: 50) { edges { node { displayName level { code } stats { completedOrders } capacity { maxActiveOrders blackouts { from } } capacityStatus { active acceptingNow } } } } }";
+    let query = "{ writers(first: 50) { edges { node { displayName level { code } stats { completedOrders } capacity { maxActiveOrders blackouts { from } } capacityStatus { active acceptingNow } workload { pagesDueNext72h recommendedNewOrders } } } } }";
     let count = async |app: &TestApp| {
         let body = app.gql(query).tenant("essays").token(&cast.admin).send().await;
         assert!(body["errors"].is_null(), "{body}");

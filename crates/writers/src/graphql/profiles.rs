@@ -20,7 +20,7 @@ const PROFILE_READERS: RoleGuard = RoleGuard::new(&[Role::Writer, Role::Support,
 /// page reads them for all its writers at once.
 const USAGE_FIELDS: [&str; 6] = ["level", "badges", "stats", "capacity", "capacityStatus", "workload"];
 
-fn wants_usage(selection: async_graphql::Lookahead<'_>) -> bool {
+fn wants_usage(selection: &async_graphql::Lookahead<'_>) -> bool {
     USAGE_FIELDS.iter().any(|f| selection.field(f).exists())
 }
 
@@ -41,8 +41,8 @@ impl WriterProfile {
         records: Vec<WriterRecord>,
         selection: async_graphql::Lookahead<'_>,
     ) -> Result<Vec<WriterProfile>> {
-        let mut usage = if wants_usage(selection) {
-            capacity::usage_of(&request.db, request, &records).await?
+        let mut usage = if wants_usage(&selection) {
+            capacity::usage_of(&request.db, request, &records, selection.field("workload").exists()).await?
         } else {
             Default::default()
         };
@@ -62,7 +62,7 @@ impl WriterProfile {
             return Ok(usage.clone());
         }
         let request = ctx.request();
-        let mut found = capacity::usage_of(&request.db, request, std::slice::from_ref(&self.record)).await?;
+        let mut found = capacity::usage_of(&request.db, request, std::slice::from_ref(&self.record), true).await?;
         found.remove(&self.record.id).map(Arc::new).ok_or_else(|| AppError::internal("no usage for a writer").into())
     }
 }
@@ -185,8 +185,14 @@ pub struct WriterWorkload {
 
 impl WriterProfile {
     async fn workload_of(&self, ctx: &Context<'_>) -> Result<WriterWorkload> {
-        let usage = self.usage(ctx).await?;
-        let w = &usage.workload;
+        let mut usage = self.usage(ctx).await?;
+        if usage.workload.is_none() {
+            // prefetched without it (cannot happen when the selection asks for it)
+            let request = ctx.request();
+            let mut found = capacity::usage_of(&request.db, request, std::slice::from_ref(&self.record), true).await?;
+            usage = found.remove(&self.record.id).map(Arc::new).ok_or_else(|| AppError::internal("no usage"))?;
+        }
+        let Some(w) = &usage.workload else { return Err(AppError::internal("no workload").into()) };
         Ok(WriterWorkload {
             active_orders: w.active_orders,
             pages_due_next_24h: w.pages_due_next_24h,
@@ -349,7 +355,7 @@ impl ProfileQuery {
         let request = ctx.request();
         let writer = writer_id.map(|id| parse_id("writerId", &id)).transpose()?;
         let record = profiles::get(&request.db, request, writer).await?;
-        let usage = capacity::usage_of(&request.db, request, std::slice::from_ref(&record)).await?;
+        let usage = capacity::usage_of(&request.db, request, std::slice::from_ref(&record), true).await?;
         let profile = WriterProfile { usage: usage.into_values().next().map(Arc::new), record };
         profile.workload_of(ctx).await
     }

@@ -80,7 +80,8 @@ pub struct Stats {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Usage {
     pub level: Option<Level>,
-    pub workload: Workload,
+    /// Read only when asked for (`usage_of`'s `with_workload`).
+    pub workload: Option<Workload>,
     pub badges: Vec<badges::Awarded>,
     pub capacity: Capacity,
     pub status: CapacityStatus,
@@ -94,12 +95,13 @@ fn limits(writer: &WriterRecord, rules: &Rules) -> (i32, i32) {
     (active, daily)
 }
 
-/// The usage of each of `writers` at `now`: eight statements whatever their number (levels two,
-/// orders four, badges one, blackouts one).
+/// The usage of each of `writers` at `now`: six statements whatever their number (levels two,
+/// orders two, badges one, blackouts one), and two more `with_workload`.
 pub async fn usage_of(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
     writers: &[WriterRecord],
+    with_workload: bool,
 ) -> AppResult<HashMap<Uuid, Usage>> {
     if writers.is_empty() {
         return Ok(HashMap::new());
@@ -111,7 +113,8 @@ pub async fn usage_of(
     let levels = levels::of_tenant(conn, tenant.id).await?;
     let loads = workload::writer_loads(conn, tenant.id, &ids, day_start).await?;
     let mut badges = badges::of_writers(conn, tenant.id, &ids).await?;
-    let due = workload::pages_due(conn, tenant.id, &ids, now).await?;
+    // the pages due read every listed writer's orders again: only when asked
+    let due = if with_workload { workload::pages_due(conn, tenant.id, &ids, now).await? } else { HashMap::new() };
     let mut blackouts: HashMap<Uuid, Vec<Blackout>> = HashMap::new();
     for row in Blackouts::find()
         .filter(writer_blackout::Column::TenantId.eq(tenant.id))
@@ -161,7 +164,8 @@ pub async fn usage_of(
                 preferred_work_type_ids: w.preferred_work_type_ids.clone(),
                 auto_accept: w.auto_accept,
             };
-            let workload = workload_of(w, &status, &due.get(&w.id).copied().unwrap_or_default(), now);
+            let workload =
+                with_workload.then(|| workload_of(w, &status, &due.get(&w.id).copied().unwrap_or_default(), now));
             let badges = badges.remove(&w.id).unwrap_or_default();
             (w.id, Usage { level, workload, badges, capacity, status, stats })
         })
