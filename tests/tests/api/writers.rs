@@ -46,6 +46,28 @@ async fn as_(app: &TestApp, token: &str, query: &str, vars: Value) -> Value {
     app.gql(query).vars(vars).tenant("essays").token(token).send().await
 }
 
+const ACT: &str = "mutation($id: ID!, $a: OrderAction!) { performOrderAction(orderId: $id, action: $a) { status } }";
+const ASSIGN: &str = "mutation($id: ID!, $w: ID!) { assignWriter(orderId: $id, writerId: $w) { status } }";
+
+/// A paid order of `pages` due in 72 hours (the writer's in about 58), placed by the demo client,
+/// offered to the demo writer and accepted: in progress in their hands.
+async fn in_the_writers_hands(app: &TestApp, cast: &Cast, topic: &str, pages: i32) -> String {
+    let c = app.catalog("essays").await;
+    let client = app.sign_in("essays", "client@essays.test").await;
+    let spec = json!({
+        "topic": topic, "paperTypeId": c["essay"], "academicLevelId": c["undergraduate"], "subjectId": c["english"],
+        "workTypeId": c["writing"], "pages": pages, "deadline": app.in_hours(72),
+    });
+    let placed =
+        as_(app, &client, "mutation($i: OrderSpecInput!) { placeOrder(input: $i) { id } }", json!({ "i": spec })).await;
+    let id = placed["data"]["placeOrder"]["id"].as_str().unwrap_or_else(|| panic!("{placed}")).to_owned();
+    as_(app, &cast.admin, ACT, json!({ "id": id, "a": "MARK_PAID" })).await;
+    as_(app, &cast.admin, ASSIGN, json!({ "id": id, "w": cast.writer_id })).await;
+    let accepted = as_(app, &cast.writer, ACT, json!({ "id": id, "a": "ACCEPT_ASSIGNMENT" })).await;
+    assert_eq!(accepted["data"]["performOrderAction"]["status"], "IN_PROGRESS", "{accepted}");
+    id
+}
+
 #[tokio::test]
 async fn a_writer_keeps_their_profile_and_only_they_and_staff_read_it() {
     let app = TestApp::spawn().await;
@@ -269,19 +291,17 @@ async fn capacity_status_counts_orders_in_hand_days_and_blackouts() {
         as_(&app, &client, "mutation($i: OrderSpecInput!) { placeOrder(input: $i) { id } }", json!({ "i": spec }))
             .await;
     let order = placed["data"]["placeOrder"]["id"].as_str().unwrap_or_else(|| panic!("{placed}")).to_owned();
-    let act = "mutation($id: ID!, $a: OrderAction!) { performOrderAction(orderId: $id, action: $a) { status } }";
-    as_(&app, &cast.admin, act, json!({ "id": order, "a": "MARK_PAID" })).await;
+    as_(&app, &cast.admin, ACT, json!({ "id": order, "a": "MARK_PAID" })).await;
 
     let idle = as_(&app, &cast.writer, STATUS, json!({})).await;
     let status = &idle["data"]["writerProfile"]["capacityStatus"];
     assert_eq!((status["active"].as_i64(), status["acceptingNow"].as_bool()), (Some(0), Some(true)), "{idle}");
 
-    let assign = "mutation($id: ID!, $w: ID!) { assignWriter(orderId: $id, writerId: $w) { status } }";
-    as_(&app, &cast.admin, assign, json!({ "id": order, "w": cast.writer_id })).await;
+    as_(&app, &cast.admin, ASSIGN, json!({ "id": order, "w": cast.writer_id })).await;
     let offered = as_(&app, &cast.writer, STATUS, json!({})).await;
     assert_eq!(offered["data"]["writerProfile"]["capacityStatus"]["active"], 1, "an offer holds a slot: {offered}");
     assert_eq!(offered["data"]["writerProfile"]["capacityStatus"]["takenToday"], 0);
-    let accepted = as_(&app, &cast.writer, act, json!({ "id": order, "a": "ACCEPT_ASSIGNMENT" })).await;
+    let accepted = as_(&app, &cast.writer, ACT, json!({ "id": order, "a": "ACCEPT_ASSIGNMENT" })).await;
     assert_eq!(accepted["data"]["performOrderAction"]["status"], "IN_PROGRESS", "{accepted}");
     let working = as_(&app, &cast.writer, STATUS, json!({})).await;
     let status = &working["data"]["writerProfile"]["capacityStatus"];
@@ -379,30 +399,15 @@ async fn a_page_of_writers_costs_the_same_statements_whatever_its_length() {
 async fn the_on_time_rate_counts_first_submissions_by_the_writers_deadline() {
     let app = TestApp::spawn().await;
     let cast = cast(&app).await;
-    let c = app.catalog("essays").await;
     let client = app.sign_in("essays", "client@essays.test").await;
-    let act = "mutation($id: ID!, $a: OrderAction!) { performOrderAction(orderId: $id, action: $a) { status } }";
-    let assign = "mutation($id: ID!, $w: ID!) { assignWriter(orderId: $id, writerId: $w) { status } }";
     let mut orders = Vec::new();
     for topic in ["On time", "Late"] {
-        let spec = json!({
-            "topic": topic, "paperTypeId": c["essay"], "academicLevelId": c["undergraduate"], "subjectId": c["english"],
-            "workTypeId": c["writing"], "pages": 2, "deadline": app.in_hours(72),
-        });
-        let placed =
-            as_(&app, &client, "mutation($i: OrderSpecInput!) { placeOrder(input: $i) { id } }", json!({ "i": spec }))
-                .await;
-        let id = placed["data"]["placeOrder"]["id"].as_str().unwrap_or_else(|| panic!("{placed}")).to_owned();
-        as_(&app, &cast.admin, act, json!({ "id": id, "a": "MARK_PAID" })).await;
-        as_(&app, &cast.admin, assign, json!({ "id": id, "w": cast.writer_id })).await;
-        let accepted = as_(&app, &cast.writer, act, json!({ "id": id, "a": "ACCEPT_ASSIGNMENT" })).await;
-        assert_eq!(accepted["data"]["performOrderAction"]["status"], "IN_PROGRESS", "{accepted}");
-        orders.push(id);
+        orders.push(in_the_writers_hands(&app, &cast, topic, 2).await);
     }
     let done = async |id: &str| {
-        let submitted = as_(&app, &cast.writer, act, json!({ "id": id, "a": "SUBMIT" })).await;
+        let submitted = as_(&app, &cast.writer, ACT, json!({ "id": id, "a": "SUBMIT" })).await;
         assert_eq!(submitted["data"]["performOrderAction"]["status"], "SUBMITTED", "{submitted}");
-        let approved = as_(&app, &client, act, json!({ "id": id, "a": "APPROVE" })).await;
+        let approved = as_(&app, &client, ACT, json!({ "id": id, "a": "APPROVE" })).await;
         assert_eq!(approved["data"]["performOrderAction"]["status"], "COMPLETED", "{approved}");
     };
     done(&orders[0]).await;
@@ -428,10 +433,7 @@ async fn the_on_time_rate_counts_first_submissions_by_the_writers_deadline() {
 async fn a_writers_workload_counts_pages_due_and_recommends_within_their_pace() {
     let app = TestApp::spawn().await;
     let cast = cast(&app).await;
-    let c = app.catalog("essays").await;
     let client = app.sign_in("essays", "client@essays.test").await;
-    let act = "mutation($id: ID!, $a: OrderAction!) { performOrderAction(orderId: $id, action: $a) { status } }";
-    let assign = "mutation($id: ID!, $w: ID!) { assignWriter(orderId: $id, writerId: $w) { status } }";
     let query = "query($w: ID) { writerWorkload(writerId: $w) { activeOrders pagesDueNext24h pagesDueNext72h pagesDueNext7d capacityLeft pagesPerDay recommendedNewOrders } }";
 
     let idle = as_(&app, &cast.writer, query, json!({})).await;
@@ -443,18 +445,7 @@ async fn a_writers_workload_counts_pages_due_and_recommends_within_their_pace() 
     // two orders of 2 and 3 pages, due to the writer in about 58 hours
     let mut orders = Vec::new();
     for pages in [2, 3] {
-        let spec = json!({
-            "topic": "Workload", "paperTypeId": c["essay"], "academicLevelId": c["undergraduate"], "subjectId": c["english"],
-            "workTypeId": c["writing"], "pages": pages, "deadline": app.in_hours(72),
-        });
-        let placed =
-            as_(&app, &client, "mutation($i: OrderSpecInput!) { placeOrder(input: $i) { id } }", json!({ "i": spec }))
-                .await;
-        let id = placed["data"]["placeOrder"]["id"].as_str().unwrap_or_else(|| panic!("{placed}")).to_owned();
-        as_(&app, &cast.admin, act, json!({ "id": id, "a": "MARK_PAID" })).await;
-        as_(&app, &cast.admin, assign, json!({ "id": id, "w": cast.writer_id })).await;
-        as_(&app, &cast.writer, act, json!({ "id": id, "a": "ACCEPT_ASSIGNMENT" })).await;
-        orders.push(id);
+        orders.push(in_the_writers_hands(&app, &cast, "Workload", pages).await);
     }
     let busy = as_(&app, &cast.admin, query, json!({ "w": cast.writer_id })).await;
     assert_eq!(
@@ -464,7 +455,7 @@ async fn a_writers_workload_counts_pages_due_and_recommends_within_their_pace() 
     );
     // a submission gives a pace over the writer's first day: 2 pages a day, 6 in three days, 3
     // of them due: room for one more order of 2 pages
-    let submitted = as_(&app, &cast.writer, act, json!({ "id": orders[0], "a": "SUBMIT" })).await;
+    let submitted = as_(&app, &cast.writer, ACT, json!({ "id": orders[0], "a": "SUBMIT" })).await;
     assert_eq!(submitted["data"]["performOrderAction"]["status"], "SUBMITTED", "{submitted}");
     let paced = as_(&app, &cast.writer, query, json!({})).await;
     let w = &paced["data"]["writerWorkload"];
@@ -487,21 +478,8 @@ async fn a_writers_workload_counts_pages_due_and_recommends_within_their_pace() 
 async fn a_writers_calendar_shows_their_deadlines_and_blackouts_in_the_sites_time() {
     let app = TestApp::spawn().await;
     let cast = cast(&app).await;
-    let c = app.catalog("essays").await;
     let client = app.sign_in("essays", "client@essays.test").await;
-    let act = "mutation($id: ID!, $a: OrderAction!) { performOrderAction(orderId: $id, action: $a) { status } }";
-    let spec = json!({
-        "topic": "Calendar", "paperTypeId": c["essay"], "academicLevelId": c["undergraduate"], "subjectId": c["english"],
-        "workTypeId": c["writing"], "pages": 2, "deadline": app.in_hours(72),
-    });
-    let placed =
-        as_(&app, &client, "mutation($i: OrderSpecInput!) { placeOrder(input: $i) { id } }", json!({ "i": spec }))
-            .await;
-    let order = placed["data"]["placeOrder"]["id"].as_str().unwrap_or_else(|| panic!("{placed}")).to_owned();
-    as_(&app, &cast.admin, act, json!({ "id": order, "a": "MARK_PAID" })).await;
-    let assign = "mutation($id: ID!, $w: ID!) { assignWriter(orderId: $id, writerId: $w) { status } }";
-    as_(&app, &cast.admin, assign, json!({ "id": order, "w": cast.writer_id })).await;
-    as_(&app, &cast.writer, act, json!({ "id": order, "a": "ACCEPT_ASSIGNMENT" })).await;
+    let order = in_the_writers_hands(&app, &cast, "Calendar", 2).await;
     as_(
         &app,
         &cast.writer,
@@ -541,7 +519,7 @@ async fn a_writers_calendar_shows_their_deadlines_and_blackouts_in_the_sites_tim
     assert!(calendar["timeZone"].is_string());
 
     // an open revision's deadline is on it too
-    as_(&app, &cast.writer, act, json!({ "id": order, "a": "SUBMIT" })).await;
+    as_(&app, &cast.writer, ACT, json!({ "id": order, "a": "SUBMIT" })).await;
     let revise =
         "mutation($id: ID!, $i: RevisionRequestInput!) { requestRevision(orderId: $id, input: $i) { status } }";
     let input = json!({ "severity": "MINOR", "reason": "A citation is missing", "changes": [{ "section": "References", "description": "Cite the survey" }], "deadline": app.in_hours(30) });
