@@ -512,11 +512,25 @@ async fn a_writers_calendar_shows_their_deadlines_and_blackouts_in_the_sites_tim
     assert_eq!(events[0]["orderId"], order.as_str());
     assert_eq!(events[2]["title"], "Conference");
     assert!(events[2]["orderId"].is_null());
-    // the local time is the same moment in the site's zone
-    let utc = chrono::DateTime::parse_from_rfc3339(events[1]["startsAt"].as_str().unwrap()).unwrap();
-    let local = chrono::DateTime::parse_from_rfc3339(events[1]["startsAtLocal"].as_str().unwrap()).unwrap();
-    assert_eq!(utc, local);
-    assert!(calendar["timeZone"].is_string());
+    // the local time is the same moment in the site's zone: put the site in Berlin (UTC+1 in
+    // late November, when the test clock runs)
+    let root = app.sign_in("essays", "superadmin@scriptorium.test").await;
+    let site =
+        app.gql("{ tenant { id } }").tenant("essays").send().await["data"]["tenant"]["id"].as_str().unwrap().to_owned();
+    let moved = app
+        .gql("mutation($id: ID!) { updateTenant(id: $id, input: {timeZone: \"Europe/Berlin\"}) { timeZone } }")
+        .vars(json!({ "id": site }))
+        .token(&root)
+        .send()
+        .await;
+    assert_eq!(moved["data"]["updateTenant"]["timeZone"], "Europe/Berlin", "{moved}");
+    let berlin = as_(&app, &cast.writer, query, week.clone()).await;
+    assert_eq!(berlin["data"]["writerCalendar"]["timeZone"], "Europe/Berlin", "{berlin}");
+    let event = &berlin["data"]["writerCalendar"]["events"][1];
+    let utc = chrono::DateTime::parse_from_rfc3339(event["startsAt"].as_str().unwrap()).unwrap();
+    let local = chrono::DateTime::parse_from_rfc3339(event["startsAtLocal"].as_str().unwrap()).unwrap();
+    assert_eq!(utc, local, "the same moment");
+    assert_eq!(local.offset().local_minus_utc(), 3600, "{berlin}");
 
     // an open revision's deadline is on it too
     as_(&app, &cast.writer, ACT, json!({ "id": order, "a": "SUBMIT" })).await;
