@@ -45,6 +45,10 @@ bench-orders *ARGS:
 bench-writers *ARGS:
     bash scripts/bench.sh writers {{ARGS}}
 
+# Load availableOrders(first: 50) as a writer over the same data (the pool)
+bench-pool *ARGS:
+    bash scripts/bench.sh pool {{ARGS}}
+
 # Load payOrderFromWallet for distinct orders of 16 funded clients, then check the ledger
 bench-payments *ARGS:
     bash scripts/bench.sh payments {{ARGS}}

@@ -10,6 +10,8 @@
 #                                                     timeline, as an admin, over 100,000 orders
 #   scripts/bench.sh writers [seconds] [connections]  `writers(first: 50)` with level, record and
 #                                                     capacity, as an admin, over the same data
+#   scripts/bench.sh pool [seconds] [connections]     `availableOrders(first: 50)` as a writer (the
+#                                                     pool: the work and their pay), same data
 #   scripts/bench.sh payments [seconds] [connections] `payOrderFromWallet` for distinct orders of
 #                                                     16 funded clients, then the ledger check
 #   scripts/bench.sh jobs [jobs] [workers] [producers]  the job queue (scripts/bench_jobs.sh):
@@ -66,6 +68,12 @@ case "$SCENARIO" in
     CHECK=capacityStatus
     "$BIN" seed-demo --scale "$ORDERS"
     ;;
+  pool)
+    EMAIL=writer@essays.test
+    QUERY='{ availableOrders(first: 50) { edges { node { id topic pages writerDeadline pay subject { name } workType { name } } } } }'
+    CHECK=writerDeadline
+    "$BIN" seed-demo --scale "$ORDERS"
+    ;;
   payments)
     EMAIL=admin@essays.test
     QUERY='{ ledgerIntegrity { balanced } }'
@@ -92,7 +100,7 @@ for i in range(n):
 print(doc + f" fragment F{n} on Query {{{fill} }}")')
     CHECK=QUERY_TOO_LARGE
     ;;
-  *) echo "unknown scenario: $SCENARIO (viewer, orders, writers, payments, hostile or hostile-large)"; exit 2 ;;
+  *) echo "unknown scenario: $SCENARIO (viewer, orders, writers, pool, payments, hostile or hostile-large)"; exit 2 ;;
 esac
 
 server=""

@@ -15,7 +15,7 @@ use crate::limits::QueryLimits;
 
 /// The signed-in user: each context contributes its part.
 #[derive(MergedObject, Default)]
-pub struct Viewer(identity::ViewerPart, billing::ViewerPart, notifications::ViewerPart);
+pub struct Viewer(identity::ViewerPart, billing::ViewerPart, notifications::ViewerPart, writers::ViewerPart);
 
 /// A client's dashboard: each context contributes its part.
 #[derive(MergedObject, Default)]
@@ -77,7 +77,7 @@ pub struct Mutation(
 
 /// What `/graphql/ws` serves: live events, each context's.
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(orders::OrdersSubscription, notifications::InboxSubscription);
+pub struct Subscription(orders::OrdersSubscription, notifications::InboxSubscription, writers::WritersSubscription);
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 

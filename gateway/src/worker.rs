@@ -26,6 +26,7 @@ pub fn registry(outlets: Outlets) -> Registry {
             async move { notifications::service::delivery::deliver(run, &outlets).await }
         })
         .on(timers::OFFER_LAPSE, timers::lapse_offer)
+        .on(orders::service::preferred::PREFERRED_LAPSE, orders::service::preferred::lapse)
         .on(timers::AUTO_COMPLETE, timers::auto_complete)
         .on(timers::LATE_CHECK, timers::late_check)
         .on(tenancy::service::system::FLAG_CHANGE_JOB, tenancy::service::system::apply_scheduled)

@@ -25,6 +25,7 @@ mod m20261206_000019_tenant_deletion;
 mod m20261206_000020_system_settings;
 pub mod m20261206_000021_row_level_security;
 mod m20261207_000022_writers;
+mod m20261208_000023_getting_work;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000020_system_settings::Migration),
             Box::new(m20261206_000021_row_level_security::Migration),
             Box::new(m20261207_000022_writers::Migration),
+            Box::new(m20261208_000023_getting_work::Migration),
         ]
     }
 }

@@ -258,6 +258,25 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no {email} in {tenant}"))
     }
 
+    /// Lets every writer of `tenant` hold (and take on in a day) up to 100 orders: for tests that
+    /// give one writer more than a new writer's three. Every way to get work passes that gate.
+    pub async fn roomy_writer_levels(&self, tenant: &str) {
+        let admin = self.sign_in(tenant, &format!("admin@{tenant}.test")).await;
+        let levels = self.gql("{ writerLevels { id } }").tenant(tenant).token(&admin).send().await;
+        for level in levels["data"]["writerLevels"].as_array().unwrap_or_else(|| panic!("{levels}")) {
+            let set = self
+                .gql(
+                    "mutation($l: ID!) { updateWriterLevelRules(levelId: $l, input: { maxActiveOrders: 100 }) { id } }",
+                )
+                .vars(serde_json::json!({ "l": level["id"] }))
+                .tenant(tenant)
+                .token(&admin)
+                .send()
+                .await;
+            assert!(set["errors"].is_null(), "{set}");
+        }
+    }
+
     /// Posts a webhook to `/webhooks/stripe`, signed with `secret` at `timestamp`.
     pub async fn stripe_webhook(&self, payload: &Value, secret: &str, timestamp: i64) -> (u16, Value) {
         let body = serde_json::to_vec(payload).unwrap();

@@ -76,6 +76,12 @@ pub enum Reason {
     Stale,
     // the workforce
     LevelLimit,
+    WriterInactive,
+    Blackout,
+    CapacityFull,
+    DailyLimit,
+    SubjectNotAllowed,
+    RequestLimit,
     // money
     InsufficientFunds,
     ExceedsPaid,

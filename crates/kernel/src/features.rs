@@ -32,6 +32,8 @@ pub struct FeatureToggles {
     pub escalations: bool,
     pub class_orders: bool,
     pub special_orders: bool,
+    /// Writers may take orders from the pool themselves (where their level allows).
+    pub direct_take: bool,
 }
 
 impl Default for FeatureToggles {
@@ -57,6 +59,7 @@ impl Default for FeatureToggles {
             escalations: true,
             class_orders: true,
             special_orders: true,
+            direct_take: true,
         }
     }
 }
@@ -89,11 +92,12 @@ pub enum Feature {
     Escalations,
     ClassOrders,
     SpecialOrders,
+    DirectTake,
 }
 
 impl Feature {
     /// Every feature.
-    pub const ALL: [Feature; 12] = [
+    pub const ALL: [Feature; 13] = [
         Feature::MagicLinkLogin,
         Feature::PasswordReset,
         Feature::Messaging,
@@ -106,6 +110,7 @@ impl Feature {
         Feature::Escalations,
         Feature::ClassOrders,
         Feature::SpecialOrders,
+        Feature::DirectTake,
     ];
 
     fn bit(self) -> u32 {
@@ -122,6 +127,7 @@ impl Feature {
             Feature::Escalations => 9,
             Feature::ClassOrders => 10,
             Feature::SpecialOrders => 11,
+            Feature::DirectTake => 12,
         }
     }
 
@@ -140,6 +146,7 @@ impl Feature {
             Feature::Escalations => "escalations",
             Feature::ClassOrders => "class orders",
             Feature::SpecialOrders => "special orders",
+            Feature::DirectTake => "direct takes from the pool",
         }
     }
 }
@@ -182,6 +189,7 @@ impl FeatureToggles {
             Feature::Escalations => &mut self.escalations,
             Feature::ClassOrders => &mut self.class_orders,
             Feature::SpecialOrders => &mut self.special_orders,
+            Feature::DirectTake => &mut self.direct_take,
         }
     }
 
@@ -199,6 +207,7 @@ impl FeatureToggles {
             Feature::Escalations => self.escalations,
             Feature::ClassOrders => self.class_orders,
             Feature::SpecialOrders => self.special_orders,
+            Feature::DirectTake => self.direct_take,
         }
     }
 

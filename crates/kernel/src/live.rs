@@ -35,11 +35,13 @@ pub const MAX_SUBSCRIPTIONS_PER_CONNECTION: usize = 20;
 /// Events a subscriber may fall behind by before it is let go (see [`LiveHub::dispatch`]).
 const SUBSCRIBER_BUFFER: usize = 64;
 
-/// What an event is about: one order's timeline, or one user's notifications.
+/// What an event is about: one order's timeline, one user's notifications, or one writer's
+/// requests for orders.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Topic {
     Order(Uuid),
     User(Uuid),
+    OrderRequests(Uuid),
 }
 
 /// Something happened to `item` (an event, a notification) under `topic`, in `tenant`.
@@ -51,11 +53,13 @@ pub struct LiveEvent {
 }
 
 impl LiveEvent {
-    /// `o:<tenant>:<order>:<item>` or `u:<tenant>:<user>:<item>` (a NOTIFY payload).
+    /// `o:<tenant>:<order>:<item>`, `u:<tenant>:<user>:<item>` or `r:<tenant>:<writer>:<item>` (a
+    /// NOTIFY payload).
     fn encode(&self) -> String {
         let (kind, id) = match self.topic {
             Topic::Order(id) => ('o', id),
             Topic::User(id) => ('u', id),
+            Topic::OrderRequests(id) => ('r', id),
         };
         format!("{kind}:{}:{id}:{}", self.tenant, self.item)
     }
@@ -69,6 +73,7 @@ impl LiveEvent {
         let topic = match kind {
             "o" => Topic::Order(id),
             "u" => Topic::User(id),
+            "r" => Topic::OrderRequests(id),
             _ => return None,
         };
         parts.next().is_none().then_some(LiveEvent { tenant, topic, item })

@@ -57,6 +57,10 @@ pub enum NotificationKind {
     /// The site's admins: a writer did not answer an offer in time; the order is back in the pool.
     #[sea_orm(string_value = "OFFER_LAPSED")]
     OfferLapsed,
+    /// A writer: their request for an order was approved or rejected, or it expired (the order
+    /// went to another writer).
+    #[sea_orm(string_value = "ORDER_REQUEST_UPDATED")]
+    OrderRequestUpdated,
     /// The writer and the site's admins: the writer's deadline passed before the work was submitted.
     #[sea_orm(string_value = "ORDER_LATE")]
     OrderLate,
@@ -144,6 +148,7 @@ impl NotificationKind {
             OrderRefunded => templates!("order_refunded"),
             WalletCredited => templates!("wallet_credited"),
             OfferLapsed => templates!("offer_lapsed"),
+            OrderRequestUpdated => templates!("order_request_updated"),
             OrderLate => templates!("order_late"),
             LargeRefund => templates!("large_refund"),
             PasswordReset => templates!("password_reset"),
@@ -165,6 +170,7 @@ impl NotificationKind {
             OrderPlaced | OrderPaid | OrderOffered | OrderAccepted | OrderSubmitted | OrderCompleted | OfferLapsed
             | OrderLate => json!({ "order": order }),
             RevisionRequested => json!({ "order": order, "note": "Please cite two more sources." }),
+            OrderRequestUpdated => json!({ "order": order, "status": "rejected", "reason": "needs a senior writer" }),
             OrderRefunded => json!({ "order": order, "amount": "20.00", "destination": "to your wallet" }),
             LargeRefund => json!({ "order": order, "amount": "150.00", "by": "Demo Admin", "reason": "late delivery" }),
             WalletCredited => json!({ "amount": "50.00", "currency": "USD" }),
@@ -217,6 +223,6 @@ impl NotificationKind {
     /// Whether it may be sent to a writer: then its order data carries no money.
     pub fn reaches_writers(self) -> bool {
         use NotificationKind::*;
-        matches!(self, OrderOffered | RevisionRequested | OrderCompleted | OrderLate)
+        matches!(self, OrderOffered | RevisionRequested | OrderCompleted | OrderLate | OrderRequestUpdated)
     }
 }

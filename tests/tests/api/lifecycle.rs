@@ -30,6 +30,8 @@ struct Cast {
 }
 
 async fn cast(app: &TestApp) -> Cast {
+    // the demo writer gets an order in every status of a test
+    app.roomy_writer_levels("essays").await;
     Cast {
         client: app.sign_in("essays", "client@essays.test").await,
         writer: app.sign_in("essays", "writer@essays.test").await,

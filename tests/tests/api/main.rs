@@ -31,4 +31,5 @@ mod topups;
 mod transport;
 mod two_factor;
 mod walls;
+mod work;
 mod writers;

@@ -60,6 +60,7 @@ struct Site<'a> {
     client: String,
     admin: String,
     writer: String,
+    writer_token: String,
     catalog: std::collections::HashMap<String, String>,
     orders: Vec<String>,
     drafts: usize,
@@ -94,12 +95,19 @@ impl Site<'_> {
                 json!({ "id": id }),
             )
             .await;
-            self.send(
-                &admin,
-                "mutation($id: ID!, $w: ID!) { assignWriter(orderId: $id, writerId: $w) { id } }",
-                json!({ "id": id, "w": writer }),
-            )
-            .await;
+            if i.is_multiple_of(2) {
+                self.send(
+                    &admin,
+                    "mutation($id: ID!, $w: ID!) { assignWriter(orderId: $id, writerId: $w) { id } }",
+                    json!({ "id": id, "w": writer }),
+                )
+                .await;
+            } else {
+                // every other order stays in the pool, asked for by the writer
+                let token = self.writer_token.clone();
+                self.send(&token, "mutation($id: ID!) { requestOrder(orderId: $id) { id } }", json!({ "id": id }))
+                    .await;
+            }
             if i.is_multiple_of(5) {
                 self.send(
                     &admin,
@@ -176,10 +184,22 @@ async fn every_shipped_document_costs_the_same_statements_for_5_rows_as_for_50()
         client: app.sign_in("essays", "client@essays.test").await,
         admin: app.sign_in("essays", "admin@essays.test").await,
         writer: app.user_id("essays", "writer@essays.test").await,
+        writer_token: app.sign_in("essays", "writer@essays.test").await,
         catalog: app.catalog("essays").await,
         orders: Vec::new(),
         drafts: 0,
     };
+    // the demo writer is given 25 orders and asks for 25
+    app.roomy_writer_levels("essays").await;
+    let level = app.gql("{ writerLevels { id } }").tenant("essays").token(&site.admin).send().await;
+    for level in level["data"]["writerLevels"].as_array().unwrap() {
+        site.send(
+            &site.admin.clone(),
+            "mutation($l: ID!) { updateWriterLevelRules(levelId: $l, input: { maxOpenRequests: 100 }) { id } }",
+            json!({ "l": level["id"] }),
+        )
+        .await;
+    }
     let documents = shipped_documents();
     assert!(documents.iter().any(|(role, ..)| role == "admin") && documents.len() >= 8, "{documents:?}");
     let mut tokens = std::collections::HashMap::new();

@@ -300,7 +300,10 @@ async fn capacity_status_counts_orders_in_hand_days_and_blackouts() {
     as_(&app, &cast.admin, ASSIGN, json!({ "id": order, "w": cast.writer_id })).await;
     let offered = as_(&app, &cast.writer, STATUS, json!({})).await;
     assert_eq!(offered["data"]["writerProfile"]["capacityStatus"]["active"], 1, "an offer holds a slot: {offered}");
-    assert_eq!(offered["data"]["writerProfile"]["capacityStatus"]["takenToday"], 0);
+    assert_eq!(
+        offered["data"]["writerProfile"]["capacityStatus"]["takenToday"], 1,
+        "an offer counts for the day: {offered}"
+    );
     let accepted = as_(&app, &cast.writer, ACT, json!({ "id": order, "a": "ACCEPT_ASSIGNMENT" })).await;
     assert_eq!(accepted["data"]["performOrderAction"]["status"], "IN_PROGRESS", "{accepted}");
     let working = as_(&app, &cast.writer, STATUS, json!({})).await;

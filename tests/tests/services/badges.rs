@@ -27,9 +27,7 @@ async fn complete(world: &World, writer: &RequestContext, revised: bool) {
     let order = place(&client, &world.spec(&client, None).await).await.unwrap();
     perform(&admin, order.id, OrderAction::MarkPaid).await.unwrap();
     let writer_id = writer.viewer().unwrap().user_id;
-    kernel::write(&admin, async |txn| actions::assign_writer(txn, &admin, order.id, writer_id, None).await)
-        .await
-        .unwrap();
+    offer(&admin, order.id, writer_id).await.unwrap();
     perform(writer, order.id, OrderAction::AcceptAssignment).await.unwrap();
     perform(writer, order.id, OrderAction::Submit).await.unwrap();
     if revised {
@@ -71,6 +69,7 @@ async fn codes(world: &World, writer: &RequestContext) -> Vec<String> {
 #[tokio::test]
 async fn the_job_awards_what_a_record_earns_once() {
     let world = World::new().await;
+    world.roomy_writer_levels("essays").await;
     let writer = world.as_user("essays", "writer@essays.test").await;
     for _ in 0..10 {
         complete(&world, &writer, false).await;
@@ -101,6 +100,7 @@ async fn the_job_awards_what_a_record_earns_once() {
 #[tokio::test]
 async fn a_record_that_falls_short_earns_only_what_it_reached() {
     let world = World::new().await;
+    world.roomy_writer_levels("essays").await;
     let writer = world.as_user("essays", "writer@essays.test").await;
     // ten orders, the last sent back once: no streak without revisions
     for i in 0..10 {

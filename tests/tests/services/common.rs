@@ -50,12 +50,17 @@ impl World {
 
     /// A new client of the tenant `slug`, without a wallet yet.
     pub async fn new_client(&self, slug: &str, email: &str) -> RequestContext {
+        self.new_user(slug, email, Role::Client).await
+    }
+
+    /// A new user of the tenant `slug` in `role`.
+    pub async fn new_user(&self, slug: &str, email: &str, role: Role) -> RequestContext {
         let tenant = tenancy::service::tenants::find_by_slug(&self.db, slug).await.unwrap().unwrap().id;
         let user = identity::service::users::PreparedUser {
             email: email.to_owned(),
             email_normalized: email.to_owned(),
-            display_name: "Another Client".to_owned(),
-            role: Role::Client,
+            display_name: format!("New {role:?}"),
+            role,
             password_hash: "not-a-password-hash".to_owned(),
         };
         let now = self.clock.now();
@@ -66,6 +71,20 @@ impl World {
         .unwrap();
         assert!(created, "{email} is new");
         self.as_user(slug, email).await
+    }
+
+    /// Lets every writer of `slug` hold (and take on in a day) up to 100 orders, for tests that
+    /// give one writer more than a new writer's three.
+    pub async fn roomy_writer_levels(&self, slug: &str) {
+        let admin = self.as_user(slug, &format!("admin@{slug}.test")).await;
+        for level in writers::service::levels::list(&self.db, &admin).await.unwrap() {
+            let rules = writers::service::levels::RuleFields { max_active_orders: Some(100), ..Default::default() };
+            kernel::write(&admin, async |txn| {
+                writers::service::levels::update(txn, &admin, level.entry.id, rules).await
+            })
+            .await
+            .unwrap();
+        }
     }
 
     /// The rows of `table`.
@@ -142,6 +161,15 @@ impl World {
 /// `placeOrder` does).
 pub async fn place(request: &RequestContext, spec: &OrderSpec) -> AppResult<order::Model> {
     kernel::write(request, async |txn| orders::service::placing::place(txn, request, spec).await).await
+}
+
+/// An admin (`request`) offers the order to `writer` through the workforce's gate (as
+/// `assignWriter` does); answers the order as it is after.
+pub async fn offer(request: &RequestContext, order: Uuid, writer: Uuid) -> AppResult<order::Model> {
+    let handed =
+        kernel::write(request, async |txn| writers::service::work::offer(txn, request, order, writer, None).await)
+            .await?;
+    Ok(order::Entity::find_by_id(handed.id()).one(&request.db).await?.expect("the order offered"))
 }
 
 /// The error of a call that must fail.

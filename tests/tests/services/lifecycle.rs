@@ -55,10 +55,7 @@ async fn legal_transitions_move_the_order_write_their_event_and_move_the_money()
 
     // the writer it is offered to accepts it
     let writer_id = writer.viewer().unwrap().user_id;
-    let offered =
-        kernel::write(&admin, async |txn| actions::assign_writer(txn, &admin, order.id, writer_id, None).await)
-            .await
-            .unwrap();
+    let offered = offer(&admin, order.id, writer_id).await.unwrap();
     assert_eq!((offered.status, offered.writer_id), (OrderStatus::PendingAcceptance, Some(writer_id)));
     let accepted = perform(&writer, order.id, OrderAction::AcceptAssignment).await.unwrap();
     assert_eq!(accepted.status, OrderStatus::InProgress);
@@ -180,9 +177,7 @@ async fn racing_transitions_of_one_order_take_effect_once() {
     for round in 0..3 {
         let order = placed(&world, &client).await;
         perform(&admin, order.id, OrderAction::MarkPaid).await.unwrap();
-        kernel::write(&admin, async |txn| actions::assign_writer(txn, &admin, order.id, writer_id, None).await)
-            .await
-            .unwrap();
+        offer(&admin, order.id, writer_id).await.unwrap();
         let before = world.counts(&TRANSITION).await;
         let action =
             |i: usize| if i.is_multiple_of(2) { OrderAction::AcceptAssignment } else { OrderAction::DeclineAssignment };

@@ -16,3 +16,4 @@ mod notifications;
 mod row_decoding;
 mod throttle;
 mod timers;
+mod work;

@@ -42,9 +42,7 @@ impl Cast {
         let order = place(&self.client, &world.spec(&self.client, None).await).await.unwrap();
         perform(&self.admin, order.id, OrderAction::MarkPaid).await.unwrap();
         let writer = self.writer.viewer().unwrap().user_id;
-        kernel::write(&self.admin, async |txn| actions::assign_writer(txn, &self.admin, order.id, writer, None).await)
-            .await
-            .unwrap()
+        offer(&self.admin, order.id, writer).await.unwrap()
     }
 }
 

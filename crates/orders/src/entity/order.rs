@@ -41,6 +41,10 @@ pub struct Model {
     pub completed_at: Option<DateTimeUtc>,
     /// When the writer first submitted it (whether they were on time).
     pub first_submitted_at: Option<DateTimeUtc>,
+    /// When the order came into its writer's hands (what a writer's daily limit counts).
+    pub writer_assigned_at: Option<DateTimeUtc>,
+    /// The preferred-writer fee within the total (refunded when that writer lets it go).
+    pub preferred_fee_minor: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -96,6 +100,8 @@ impl Model {
             updated_at: epoch,
             completed_at: None,
             first_submitted_at: None,
+            writer_assigned_at: None,
+            preferred_fee_minor: 0,
         };
         for (i, column) in columns.iter().enumerate() {
             // exhaustive: a new column does not compile until it can be read here
@@ -134,6 +140,8 @@ impl Model {
                 Column::UpdatedAt => m.updated_at = get(row, i)?,
                 Column::CompletedAt => m.completed_at = get(row, i)?,
                 Column::FirstSubmittedAt => m.first_submitted_at = get(row, i)?,
+                Column::WriterAssignedAt => m.writer_assigned_at = get(row, i)?,
+                Column::PreferredFeeMinor => m.preferred_fee_minor = get(row, i)?,
             }
         }
         Ok(m)

@@ -19,6 +19,8 @@ pub struct Model {
     pub free_revision_days: i32,
     /// How long a writer has to answer an offer before it lapses back to the pool.
     pub acceptance_window_hours: i32,
+    /// How long a preferred writer has to take the order before it goes to the pool.
+    pub preferred_window_hours: i32,
     /// How long a submitted order waits for the client before it completes itself.
     pub auto_complete_days: i32,
     /// A refund of at least this (minor units) is told to every admin of the site; 0: never.

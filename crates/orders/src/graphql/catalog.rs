@@ -143,6 +143,11 @@ impl PricingSettings {
     async fn acceptance_window_hours(&self) -> i32 {
         self.0.acceptance_window_hours
     }
+    /// Hours a preferred writer has to take or decline a paid order naming them; then it goes
+    /// to the pool and the client gets the preferred-writer fee back.
+    async fn preferred_window_hours(&self) -> i32 {
+        self.0.preferred_window_hours
+    }
     /// Days a submitted order waits for the client's approval or revision request; then the
     /// system completes it (the writer is paid as on approval).
     async fn auto_complete_days(&self) -> i32 {
@@ -224,6 +229,7 @@ pub struct PricingSettingsInput {
     pub writer_deadline_percent: Option<Rate>,
     pub free_revision_days: Option<i32>,
     pub acceptance_window_hours: Option<i32>,
+    pub preferred_window_hours: Option<i32>,
     pub auto_complete_days: Option<i32>,
     pub large_refund: Option<Money>,
 }
@@ -273,6 +279,7 @@ impl CatalogMutation {
             writer_deadline_percent_e4: input.writer_deadline_percent.map(|r| r.0),
             free_revision_days: input.free_revision_days,
             acceptance_window_hours: input.acceptance_window_hours,
+            preferred_window_hours: input.preferred_window_hours,
             auto_complete_days: input.auto_complete_days,
             large_refund_minor: input.large_refund.map(|m| m.0),
         };

@@ -18,7 +18,7 @@ use async_graphql::MergedObject;
 pub use catalog::{CatalogEntry, OrderCatalog};
 pub use dashboard::ClientDashboardPart;
 pub use live::OrdersSubscription;
-pub use order::Order;
+pub use order::{Order, entry as catalog_entry};
 
 #[derive(MergedObject, Default)]
 pub struct OrdersQuery(

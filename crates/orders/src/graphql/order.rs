@@ -101,6 +101,12 @@ impl Order {
     }
 }
 
+impl From<crate::service::actions::HandedOver> for Order {
+    fn from(handed: crate::service::actions::HandedOver) -> Self {
+        Order::new(handed.0)
+    }
+}
+
 /// A list page resolves its orders inline (see [`Inline`]) when at most one asked field waits:
 /// what its page prefetched is at hand; the catalogue entries, revisions, and what was not
 /// prefetched load.
@@ -182,7 +188,8 @@ pub fn projection<'a>(nodes: impl IntoIterator<Item = SelectionField<'a>>) -> Ve
     columns
 }
 
-async fn entry(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<CatalogEntry>> {
+/// The catalogue entry `id` (batched per request).
+pub async fn entry(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<CatalogEntry>> {
     let Some(id) = id else { return Ok(None) };
     Ok(ctx.data_unchecked::<DataLoader<CatalogEntryLoader>>().load_one(id).await?.map(CatalogEntry))
 }

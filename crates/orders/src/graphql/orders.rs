@@ -210,18 +210,4 @@ impl OrderMutation {
         let id = parse_id("orderId", &order_id)?;
         Ok(Order::new(write(request, async |txn| actions::perform(txn, request, id, action, note).await).await?))
     }
-
-    /// Offers an AVAILABLE order to a writer, who accepts or declines (admins).
-    async fn assign_writer(
-        &self,
-        ctx: &Context<'_>,
-        order_id: ID,
-        writer_id: ID,
-        note: Option<String>,
-    ) -> Result<Order> {
-        let request = ctx.request();
-        let id = parse_id("orderId", &order_id)?;
-        let writer = parse_id("writerId", &writer_id)?;
-        Ok(Order::new(write(request, async |txn| actions::assign_writer(txn, request, id, writer, note).await).await?))
-    }
 }

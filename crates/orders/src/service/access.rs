@@ -7,15 +7,22 @@ use uuid::Uuid;
 
 use crate::entity::order::{self, Entity as Orders};
 
-/// Which orders a viewer may see: clients their own, writers those assigned to them, support
-/// and admins all of the tenant's; anyone else none.
+/// Which orders a viewer may see: clients their own, writers those assigned to them (and one
+/// waiting for them as its preferred writer), support and admins all of the tenant's; anyone
+/// else none. (Writers see the pool through [`super::pool`], without the client.)
 pub fn visible_to(request: &RequestContext) -> AppResult<Condition> {
     let viewer = request.viewer()?;
     let tenant = request.tenant()?.id;
     let scope = Condition::all().add(order::Column::TenantId.eq(tenant));
     Ok(match viewer.role {
         Role::Client => scope.add(order::Column::ClientId.eq(viewer.user_id)),
-        Role::Writer => scope.add(order::Column::WriterId.eq(viewer.user_id)),
+        Role::Writer => scope.add(
+            Condition::any().add(order::Column::WriterId.eq(viewer.user_id)).add(
+                Condition::all()
+                    .add(order::Column::PreferredWriterId.eq(viewer.user_id))
+                    .add(order::Column::Status.eq(order::OrderStatus::PendingPreferred)),
+            ),
+        ),
         Role::Support | Role::Admin | Role::Superadmin => scope,
         Role::Editor => scope.add(Expr::value(false)),
     })

@@ -1,7 +1,7 @@
 //! The lifecycle's entry points that take more than a note: paying from the wallet, assigning a
 //! writer, and the plain actions (`performOrderAction`).
 
-use kernel::{AppError, AppResult, RequestContext, Role};
+use kernel::{AppError, AppResult, RequestContext};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
@@ -18,13 +18,17 @@ pub async fn perform(
     action: OrderAction,
     note: Option<String>,
 ) -> AppResult<order::Model> {
-    if matches!(action, OrderAction::AssignWriter | OrderAction::RequestRevision | OrderAction::Pay) {
-        let mutation = match action {
-            OrderAction::AssignWriter => "assignWriter",
-            OrderAction::RequestRevision => "requestRevision",
-            _ => "payOrderFromWallet",
-        };
-        return Err(AppError::bad_input("action", format!("{} takes input: use {mutation}", action.as_str())));
+    let mutation = match action {
+        OrderAction::AssignWriter => Some("assignWriter"),
+        OrderAction::RequestRevision => Some("requestRevision"),
+        OrderAction::Pay => Some("payOrderFromWallet"),
+        // the ways to get work pass the workforce's gate
+        OrderAction::Take => Some("takeOrder"),
+        OrderAction::Give => Some("approveOrderRequest or assignWriter"),
+        _ => None,
+    };
+    if let Some(mutation) = mutation {
+        return Err(AppError::bad_input("action", format!("{} has its own mutation: use {mutation}", action.as_str())));
     }
     let order = find_visible(conn, request, id).await?;
     let settings = catalog::settings(conn, order.tenant_id).await?;
@@ -54,27 +58,39 @@ pub async fn pay_from_wallet(
     .await
 }
 
-/// Offers the order to a writer of the tenant (admins).
-pub async fn assign_writer(
+/// Hands the order to `writer` by `action`: `ASSIGN_WRITER` (an offer they answer), `GIVE` (theirs
+/// at once) or `TAKE` (the writer takes it), with the pay fixed as they get it. Only the
+/// workforce's gate calls this (`writers::service::work`), once it has admitted the writer under
+/// its lock; the move itself is the lifecycle's conditional update, so of two racing hand-overs
+/// of one order one wins and the other is `CONFLICT`.
+pub async fn hand_over(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
-    id: Uuid,
+    order: Uuid,
+    action: OrderAction,
     writer: Uuid,
+    compensation_minor: i64,
     note: Option<String>,
-) -> AppResult<order::Model> {
-    let order = find_visible(conn, request, id).await?;
-    if !identity::service::users::has_role_in_tenant(conn, order.tenant_id, writer, Role::Writer).await? {
-        return Err(AppError::bad_input("writerId", "not a writer of this site"));
+) -> AppResult<HandedOver> {
+    if !matches!(action, OrderAction::AssignWriter | OrderAction::Give | OrderAction::Take) {
+        return Err(AppError::internal(format!("{} does not hand an order over", action.as_str())));
     }
+    let order = super::pool::model(conn, request.tenant()?.id, order).await?;
     let settings = catalog::settings(conn, order.tenant_id).await?;
-    lifecycle::transition(
-        conn,
-        request,
-        &order,
-        OrderAction::AssignWriter,
-        note,
-        Effects { writer: Some(Some(writer)) },
-        settings.free_revision_days,
-    )
-    .await
+    let effects = Effects { writer: Some(Some(writer)), compensation_minor: Some(compensation_minor) };
+    let after =
+        lifecycle::transition(conn, request, &order, action, note, effects, settings.free_revision_days).await?;
+    Ok(HandedOver(after))
+}
+
+/// An order as a hand-over left it (the workforce answers it as an `Order`).
+pub struct HandedOver(pub(crate) order::Model);
+
+impl HandedOver {
+    pub fn id(&self) -> Uuid {
+        self.0.id
+    }
+    pub fn writer_id(&self) -> Option<Uuid> {
+        self.0.writer_id
+    }
 }

@@ -284,12 +284,14 @@ pub struct SettingsFields {
     pub writer_deadline_percent_e4: Option<i64>,
     pub free_revision_days: Option<i32>,
     pub acceptance_window_hours: Option<i32>,
+    pub preferred_window_hours: Option<i32>,
     pub auto_complete_days: Option<i32>,
     pub large_refund_minor: Option<i64>,
 }
 
 /// Defaults of the order timers (also the columns' defaults).
 pub const DEFAULT_ACCEPTANCE_WINDOW_HOURS: i32 = 24;
+pub const DEFAULT_PREFERRED_WINDOW_HOURS: i32 = 48;
 pub const DEFAULT_AUTO_COMPLETE_DAYS: i32 = 3;
 pub const DEFAULT_LARGE_REFUND_MINOR: i64 = 10_000;
 
@@ -311,6 +313,7 @@ pub async fn update_settings(
         writer_deadline_percent_e4: 800_000,
         free_revision_days: 14,
         acceptance_window_hours: DEFAULT_ACCEPTANCE_WINDOW_HOURS,
+        preferred_window_hours: DEFAULT_PREFERRED_WINDOW_HOURS,
         auto_complete_days: DEFAULT_AUTO_COMPLETE_DAYS,
         large_refund_minor: DEFAULT_LARGE_REFUND_MINOR,
         updated_at: request.now(),
@@ -325,11 +328,12 @@ pub async fn update_settings(
         writer_deadline_percent_e4: f.writer_deadline_percent_e4.unwrap_or(base.writer_deadline_percent_e4),
         free_revision_days: f.free_revision_days.unwrap_or(base.free_revision_days),
         acceptance_window_hours: f.acceptance_window_hours.unwrap_or(base.acceptance_window_hours),
+        preferred_window_hours: f.preferred_window_hours.unwrap_or(base.preferred_window_hours),
         auto_complete_days: f.auto_complete_days.unwrap_or(base.auto_complete_days),
         large_refund_minor: f.large_refund_minor.unwrap_or(base.large_refund_minor),
         updated_at: request.now(),
     };
-    let checks: [(&str, bool, &str); 10] = [
+    let checks: [(&str, bool, &str); 11] = [
         ("pricePerPage", (1..=MAX_UNIT_PRICE).contains(&next.price_per_page_minor), "between 0.01 and 10,000.00"),
         ("pricePerSlide", (0..=MAX_UNIT_PRICE).contains(&next.price_per_slide_minor), "between 0.00 and 10,000.00"),
         (
@@ -346,6 +350,7 @@ pub async fn update_settings(
         ),
         ("freeRevisionDays", (0..=365).contains(&next.free_revision_days), "between 0 and 365"),
         ("acceptanceWindowHours", (1..=720).contains(&next.acceptance_window_hours), "between 1 and 720"),
+        ("preferredWindowHours", (1..=720).contains(&next.preferred_window_hours), "between 1 and 720"),
         ("autoCompleteDays", (1..=60).contains(&next.auto_complete_days), "between 1 and 60"),
         ("largeRefund", (0..=MAX_UNIT_PRICE * 100).contains(&next.large_refund_minor), "between 0.00 and 1,000,000.00"),
     ];
@@ -366,7 +371,7 @@ pub async fn update_settings(
         json!({ "pricePerPageMinor": s.price_per_page_minor, "pricePerSlideMinor": s.price_per_slide_minor,
             "singleSpacingFactorE4": s.single_spacing_factor_e4, "technicalMultiplierE4": s.technical_multiplier_e4,
             "preferredWriterPercentE4": s.preferred_writer_percent_e4, "writerDeadlinePercentE4": s.writer_deadline_percent_e4,
-            "freeRevisionDays": s.free_revision_days, "acceptanceWindowHours": s.acceptance_window_hours,
+            "freeRevisionDays": s.free_revision_days, "acceptanceWindowHours": s.acceptance_window_hours, "preferredWindowHours": s.preferred_window_hours,
             "autoCompleteDays": s.auto_complete_days, "largeRefundMinor": s.large_refund_minor })
     };
     audit::record(

@@ -35,6 +35,7 @@ pub async fn seed(
         writer_deadline_percent_e4: 800_000,
         free_revision_days: 14,
         acceptance_window_hours: super::catalog::DEFAULT_ACCEPTANCE_WINDOW_HOURS,
+        preferred_window_hours: super::catalog::DEFAULT_PREFERRED_WINDOW_HOURS,
         auto_complete_days: super::catalog::DEFAULT_AUTO_COMPLETE_DAYS,
         large_refund_minor: super::catalog::DEFAULT_LARGE_REFUND_MINOR,
         updated_at: now,

@@ -30,6 +30,12 @@ pub enum OrderAction {
     Pay,
     MarkPaid,
     AssignWriter,
+    /// A writer takes the order: from the pool, or as the preferred writer it waits for
+    /// (`takeOrder`, through the workforce's gate).
+    Take,
+    /// An admin gives the order to a writer who starts at once: their approved request, or an
+    /// offer they accept automatically (through the workforce's gate).
+    Give,
     AcceptAssignment,
     DeclineAssignment,
     Submit,
@@ -55,6 +61,10 @@ enum Actor {
     Owner,
     /// The writer it is assigned to.
     AssignedWriter,
+    /// The writer the client asked for, while the order waits for them.
+    PreferredWriter,
+    /// Any writer of the tenant (the pool).
+    AnyWriter,
     Support,
     /// Admins, and superadmins acting in the tenant.
     Admin,
@@ -65,6 +75,8 @@ enum Target {
     To(OrderStatus),
     /// Back to where it was before `HOLD`.
     Previous,
+    /// Paid: to the preferred writer when the client asked for one, else to the pool.
+    Paid,
 }
 
 struct Rule {
@@ -87,13 +99,22 @@ const WORKING: &[OrderStatus] = &[
 
 /// The whole lifecycle. A transition not listed here does not exist (`CONFLICT`).
 const RULES: &[Rule] = &[
-    Rule { from: &[Unpaid], action: OrderAction::Pay, actors: &[Actor::Owner], to: Target::To(Available) },
+    Rule { from: &[Unpaid], action: OrderAction::Pay, actors: &[Actor::Owner], to: Target::Paid },
+    Rule { from: &[Unpaid], action: OrderAction::MarkPaid, actors: &[Actor::Admin, Actor::Support], to: Target::Paid },
+    Rule { from: &[Available], action: OrderAction::Take, actors: &[Actor::AnyWriter], to: Target::To(InProgress) },
     Rule {
-        from: &[Unpaid],
-        action: OrderAction::MarkPaid,
-        actors: &[Actor::Admin, Actor::Support],
+        from: &[PendingPreferred],
+        action: OrderAction::Take,
+        actors: &[Actor::PreferredWriter],
+        to: Target::To(InProgress),
+    },
+    Rule {
+        from: &[PendingPreferred],
+        action: OrderAction::DeclineAssignment,
+        actors: &[Actor::PreferredWriter],
         to: Target::To(Available),
     },
+    Rule { from: &[Available], action: OrderAction::Give, actors: &[Actor::Admin], to: Target::To(InProgress) },
     Rule {
         from: &[Available],
         action: OrderAction::AssignWriter,
@@ -167,6 +188,8 @@ fn acts_as(viewer: &Viewer, order: &order::Model, actor: Actor) -> bool {
     match actor {
         Actor::Owner => viewer.role == Role::Client && viewer.user_id == order.client_id,
         Actor::AssignedWriter => viewer.role == Role::Writer && order.writer_id == Some(viewer.user_id),
+        Actor::PreferredWriter => viewer.role == Role::Writer && order.preferred_writer_id == Some(viewer.user_id),
+        Actor::AnyWriter => viewer.role == Role::Writer,
         Actor::Support => viewer.role == Role::Support,
         Actor::Admin => matches!(viewer.role, Role::Admin | Role::Superadmin),
     }
@@ -199,6 +222,10 @@ pub fn available_actions(
         if rule.action == OrderAction::Pay && !features.is_on(kernel::Feature::Wallet) {
             continue;
         }
+        // an admin gives an order through a writer's request or auto-acceptance, not as a step
+        if rule.action == OrderAction::Give {
+            continue;
+        }
         if rule.from.contains(&order.status)
             && rule.actors.iter().any(|a| acts_as(viewer, order, *a))
             && precondition(order, rule.action, now, free_revision_days)
@@ -213,7 +240,10 @@ pub fn available_actions(
 /// What a transition changes besides the status.
 #[derive(Default)]
 pub struct Effects {
+    /// The order's writer from now (`Some(None)`: none); a writer set is one it came to now.
     pub writer: Option<Option<Uuid>>,
+    /// What the writer will earn, fixed as they get it (their level's pay mode).
+    pub compensation_minor: Option<i64>,
 }
 
 /// Applies `action` to the (already visible) order: `CONFLICT` when the table has no such
@@ -245,6 +275,8 @@ pub async fn transition(
     let to = match rule.to {
         Target::To(status) => status,
         Target::Previous => order.status_before_hold.unwrap_or(Available),
+        Target::Paid if order.preferred_writer_id.is_some() => PendingPreferred,
+        Target::Paid => Available,
     };
     let note = kernel::validate::optional_text("note", note.as_deref(), 2000)?;
 
@@ -274,18 +306,26 @@ pub async fn transition(
             update = set(update, order::Column::StatusBeforeHold, Expr::value(Option::<OrderStatus>::None))
         }
         OrderAction::DeclineAssignment => {
-            update = set(update, order::Column::WriterId, Expr::value(Option::<Uuid>::None))
+            update = set(update, order::Column::WriterId, Expr::value(Option::<Uuid>::None));
+            update = set(update, order::Column::WriterAssignedAt, Expr::value(Option::<DateTime<Utc>>::None));
         }
         _ => {}
     }
     if let Some(writer) = effects.writer {
         update = set(update, order::Column::WriterId, Expr::value(writer));
+        update = set(update, order::Column::WriterAssignedAt, Expr::value(writer.map(|_| now)));
+    }
+    if let Some(pay) = effects.compensation_minor {
+        update = set(update, order::Column::WriterCompensationMinor, Expr::value(pay));
     }
     if update.exec(conn).await?.rows_affected == 0 {
         return Err(AppError::conflict("the order changed meanwhile; reload it").with_reason(Reason::Stale));
     }
 
     post_money(conn, request, order, action).await?;
+    if order.status == PendingPreferred && to == Available {
+        super::preferred::refund_fee(conn, request, order).await?;
+    }
     match action {
         OrderAction::StartRevision => {
             Revisions::update_many()
@@ -449,6 +489,8 @@ mod tests {
             OrderAction::Pay,
             OrderAction::MarkPaid,
             OrderAction::AssignWriter,
+            OrderAction::Take,
+            OrderAction::Give,
             OrderAction::AcceptAssignment,
             OrderAction::DeclineAssignment,
             OrderAction::Submit,

@@ -11,6 +11,8 @@ pub mod lifecycle;
 pub mod listing;
 pub mod notices;
 pub mod placing;
+pub mod pool;
+pub mod preferred;
 pub mod presets;
 pub mod pricing;
 pub mod refunds;

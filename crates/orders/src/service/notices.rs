@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::entity::order;
+use crate::entity::order::{self, OrderStatus};
 use crate::entity::order_line::{self, Entity as OrderLines};
 use crate::service::lifecycle::OrderAction;
 
@@ -60,6 +60,21 @@ async fn tell(
     tell_of(conn, request.now(), order, &format!("order_event:{event}"), kind, who, data).await
 }
 
+/// Tells `who` of `kind` about the tenant's order `id`, once for `cause` (for the contexts above
+/// orders: the workforce tells writers of their requests).
+pub async fn tell_about(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    id: Uuid,
+    cause: &str,
+    kind: NotificationKind,
+    who: Uuid,
+    data: Value,
+) -> AppResult<()> {
+    let order = super::pool::model(conn, request.tenant()?.id, id).await?;
+    tell_of(conn, request.now(), &order, cause, kind, who, data).await
+}
+
 /// Tells `who` of `kind` for `order`, once for `cause`.
 pub(crate) async fn tell_of(
     conn: &impl ConnectionTrait,
@@ -101,9 +116,18 @@ pub async fn moved(
     use NotificationKind::*;
     let (client, writer) = (after.client_id, after.writer_id);
     let told: Vec<(NotificationKind, Uuid)> = match action {
-        OrderAction::Pay | OrderAction::MarkPaid => vec![(OrderPaid, client)],
+        OrderAction::Pay | OrderAction::MarkPaid => std::iter::once((OrderPaid, client))
+            .chain(
+                after
+                    .preferred_writer_id
+                    .filter(|_| after.status == OrderStatus::PendingPreferred)
+                    .map(|w| (OrderOffered, w)),
+            )
+            .collect(),
         OrderAction::AssignWriter => writer.map(|w| (OrderOffered, w)).into_iter().collect(),
-        OrderAction::AcceptAssignment => vec![(OrderAccepted, client)],
+        OrderAction::AcceptAssignment | OrderAction::Take => vec![(OrderAccepted, client)],
+        // the writer asked for it (a request approved: told as such) or auto-accepts it
+        OrderAction::Give => vec![(OrderAccepted, client)],
         OrderAction::Submit => vec![(OrderSubmitted, client)],
         OrderAction::RequestRevision => writer.map(|w| (RevisionRequested, w)).into_iter().collect(),
         OrderAction::Approve => {

@@ -76,6 +76,13 @@ pub fn order_row(
         updated_at: now,
         completed_at: None,
         first_submitted_at: None,
+        writer_assigned_at: None,
+        preferred_fee_minor: priced
+            .quote
+            .lines
+            .iter()
+            .find(|l| l.code == super::pricing::PREFERRED_WRITER_LINE)
+            .map_or(0, |l| l.amount.0),
     })
 }
 

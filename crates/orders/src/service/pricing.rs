@@ -14,6 +14,9 @@ use kernel::Money;
 
 pub use kernel::RATE_ONE;
 
+/// The code of the preferred-writer fee's line.
+pub const PREFERRED_WRITER_LINE: &str = "preferred_writer";
+
 /// The most an order may cost, and so the most any of its lines may be: 1,000,000.00.
 pub const MAX_ORDER_TOTAL: i64 = 100_000_000;
 
@@ -145,7 +148,11 @@ pub fn price(input: &PriceInput) -> Option<Quote> {
     }
     if let Some(rate) = input.preferred_writer_percent {
         let amount = percent_of(base, rate)?;
-        lines.push(Line { code: "preferred_writer".into(), label: "Preferred writer".into(), amount: Money(amount) });
+        lines.push(Line {
+            code: PREFERRED_WRITER_LINE.into(),
+            label: "Preferred writer".into(),
+            amount: Money(amount),
+        });
     }
     // Every line is at most MAX_ORDER_TOTAL and there are few, so these sums cannot overflow
     // an i128; the total is checked against the range once more.

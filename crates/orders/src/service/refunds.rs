@@ -31,30 +31,10 @@ pub async fn refund(
     let amount = billing::service::wallets::check_amount("amount", amount)?;
     let reason = validate::text("reason", reason, 500)?;
     let order = find_visible(conn, request, id).await?;
-    let guarded = Orders::update_many()
-        .col_expr(order::Column::RefundedMinor, Expr::col(order::Column::RefundedMinor).add(amount))
-        .col_expr(order::Column::UpdatedAt, Expr::value(request.now()))
-        .filter(order::Column::Id.eq(order.id))
-        .filter(Expr::col(order::Column::RefundedMinor).add(amount).lte(Expr::col(order::Column::PaidMinor)))
-        .exec(conn)
-        .await?;
-    if guarded.rows_affected == 0 {
-        return Err(AppError::bad_input(
-            "amount",
-            "a refund cannot exceed what was paid for the order and not yet refunded",
-        )
-        .with_reason(Reason::ExceedsPaid));
-    }
-    let after = Orders::find_by_id(order.id).one(conn).await?.ok_or_else(|| AppError::not_found("order"))?;
+    let (after, refund) = pay_back(conn, request, &order, amount, destination, &reason).await?;
     let full = after.refunded_minor >= after.paid_minor;
-    let payment = if full { PaymentStatus::Refunded } else { PaymentStatus::PartiallyRefunded };
-    Orders::update_many()
-        .col_expr(order::Column::PaymentStatus, Expr::value(payment))
-        .filter(order::Column::Id.eq(order.id))
-        .exec(conn)
-        .await?;
+    let payment = after.payment_status;
     let of = money_of(&order);
-    let refund = refunds::record(conn, request, &of, amount, destination, &reason).await?;
     let note = format!("{} refunded: {reason}", Money(amount));
     let event =
         lifecycle::record(conn, request, &after, "REFUND", Some(after.status), Some(after.status), Some(note)).await?;
@@ -97,6 +77,43 @@ pub async fn refund(
     })
     .await?;
     Ok(refund)
+}
+
+/// Pays `amount` of the order back (the caller has decided it may): the order row guards the
+/// sum (`refunded + amount <= paid`, in the database, so racing refunds cannot exceed it), its
+/// payment status follows, and billing records the money. Answers the order after and the refund.
+pub(crate) async fn pay_back(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    order: &order::Model,
+    amount: i64,
+    destination: RefundDestination,
+    reason: &str,
+) -> AppResult<(order::Model, RefundRecord)> {
+    let guarded = Orders::update_many()
+        .col_expr(order::Column::RefundedMinor, Expr::col(order::Column::RefundedMinor).add(amount))
+        .col_expr(order::Column::UpdatedAt, Expr::value(request.now()))
+        .filter(order::Column::Id.eq(order.id))
+        .filter(Expr::col(order::Column::RefundedMinor).add(amount).lte(Expr::col(order::Column::PaidMinor)))
+        .exec(conn)
+        .await?;
+    if guarded.rows_affected == 0 {
+        return Err(AppError::bad_input(
+            "amount",
+            "a refund cannot exceed what was paid for the order and not yet refunded",
+        )
+        .with_reason(Reason::ExceedsPaid));
+    }
+    let mut after = Orders::find_by_id(order.id).one(conn).await?.ok_or_else(|| AppError::not_found("order"))?;
+    let full = after.refunded_minor >= after.paid_minor;
+    after.payment_status = if full { PaymentStatus::Refunded } else { PaymentStatus::PartiallyRefunded };
+    Orders::update_many()
+        .col_expr(order::Column::PaymentStatus, Expr::value(after.payment_status))
+        .filter(order::Column::Id.eq(order.id))
+        .exec(conn)
+        .await?;
+    let refund = refunds::record(conn, request, &money_of(order), amount, destination, reason).await?;
+    Ok((after, refund))
 }
 
 /// The order as billing's intents take it.

@@ -118,6 +118,7 @@ pub async fn seed_orders(
                     payment_status: if paid { PaymentStatus::Paid } else { PaymentStatus::Unpaid },
                     paid_minor: if paid { priced.quote.total.0 } else { 0 },
                     placed_at: placed,
+                    writer_assigned_at: writer.map(|_| placed),
                     updated_at: placed,
                     completed_at: (status == OrderStatus::Completed).then_some(deadline),
                     // submitted around the writer's deadline: mostly before it, some late

@@ -29,7 +29,7 @@ pub const LATE_CHECK: &str = "orders.late_check";
 /// Statuses in which the writer owes the work.
 const WORKING: [OrderStatus; 2] = [OrderStatus::InProgress, OrderStatus::InRevision];
 
-async fn enqueue(
+pub(crate) async fn enqueue(
     conn: &impl ConnectionTrait,
     kind: &str,
     order: &order::Model,
@@ -61,7 +61,10 @@ pub async fn schedule(
             let days = catalog::settings(conn, after.tenant_id).await?.auto_complete_days;
             enqueue(conn, AUTO_COMPLETE, after, event, now + Duration::days(days.into()), now).await
         }
-        OrderAction::AcceptAssignment | OrderAction::StartRevision => {
+        OrderAction::Pay | OrderAction::MarkPaid if after.status == OrderStatus::PendingPreferred => {
+            super::preferred::schedule(conn, after, event, now).await
+        }
+        OrderAction::AcceptAssignment | OrderAction::Take | OrderAction::Give | OrderAction::StartRevision => {
             enqueue(conn, LATE_CHECK, after, event, Ord::max(after.writer_deadline, now), now).await
         }
         _ => Ok(()),
@@ -69,7 +72,7 @@ pub async fn schedule(
 }
 
 /// Whether `event` is still the order's latest change of status.
-async fn still(conn: &impl ConnectionTrait, order: Uuid, event: Uuid) -> AppResult<bool> {
+pub(crate) async fn still(conn: &impl ConnectionTrait, order: Uuid, event: Uuid) -> AppResult<bool> {
     let latest: Option<Uuid> = OrderEvents::find()
         .select_only()
         .column(order_event::Column::Id)
@@ -84,7 +87,7 @@ async fn still(conn: &impl ConnectionTrait, order: Uuid, event: Uuid) -> AppResu
 }
 
 /// The job's order and the move that scheduled it.
-fn target(run: &JobRun) -> AppResult<(Uuid, Uuid)> {
+pub(crate) fn target(run: &JobRun) -> AppResult<(Uuid, Uuid)> {
     let id = |key: &str| run.payload.get(key).and_then(|v| v.as_str()).and_then(|v| v.parse::<Uuid>().ok());
     match (id("order"), id("event")) {
         (Some(order), Some(event)) => Ok((order, event)),
@@ -94,7 +97,7 @@ fn target(run: &JobRun) -> AppResult<(Uuid, Uuid)> {
 
 /// A request of no one (the system) under the order's tenant, for the services that take one;
 /// none when the tenant is deleted (its timers then do nothing: its site is closed).
-async fn system(run: &JobRun, tenant: Uuid) -> AppResult<Option<RequestContext>> {
+pub(crate) async fn system(run: &JobRun, tenant: Uuid) -> AppResult<Option<RequestContext>> {
     let tenant = tenancy::service::tenants::find(&run.db, tenant).await?;
     if tenant.deleted_at.is_some() {
         return Ok(None);

@@ -11,8 +11,6 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 use uuid::Uuid;
 
 use crate::entity::order::{self, Entity as Orders, OrderStatus};
-use crate::entity::order_event::{self, Entity as OrderEvents};
-use crate::service::lifecycle::OrderAction;
 
 /// The statuses in which an order is in a writer's hands and counts against their capacity:
 /// offered and waiting for their answer, being written, held, edited, disputed or revised.
@@ -26,15 +24,13 @@ pub const IN_HAND: &[OrderStatus] = &[
     OrderStatus::Disputed,
 ];
 
-/// The timeline steps by which a writer takes an order on (what a daily limit counts).
-const TAKING: &[OrderAction] = &[OrderAction::AcceptAssignment];
-
 /// One writer's load and record.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WriterLoad {
     /// Orders in hand (`IN_HAND`).
     pub active: i64,
-    /// Orders taken on since the moment asked about.
+    /// Orders that came into their hands since the moment asked about (offered, given or taken)
+    /// and are still theirs.
     pub taken_since: i64,
     /// Orders completed (archived ones that had been completed too).
     pub completed: i64,
@@ -83,15 +79,12 @@ pub async fn writer_loads(
             load.on_time += on_time;
         }
     }
-    let taken: Vec<(Uuid, i64)> = OrderEvents::find()
+    let taken: Vec<(Uuid, i64)> = theirs()
         .select_only()
-        .column(order_event::Column::ActorId)
-        .column_as(order_event::Column::Id.count(), "n")
-        .filter(order_event::Column::TenantId.eq(tenant))
-        .filter(order_event::Column::ActorId.is_in(ids.clone()))
-        .filter(order_event::Column::Kind.is_in(TAKING.iter().map(|a| a.as_str())))
-        .filter(order_event::Column::At.gte(since))
-        .group_by(order_event::Column::ActorId)
+        .column(order::Column::WriterId)
+        .column_as(order::Column::Id.count(), "n")
+        .filter(order::Column::WriterAssignedAt.gte(since))
+        .group_by(order::Column::WriterId)
         .into_tuple()
         .all(conn)
         .await?;
@@ -117,16 +110,15 @@ pub fn in_hand_below(tenant: Uuid, writer: SimpleExpr, limit: SimpleExpr) -> Sim
     SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(held))).lt(limit)
 }
 
-/// A condition on a writer id column: the writer took on fewer than `limit` orders since
-/// `since` (what [`writer_loads`] counts as `taken_since`).
+/// A condition on a writer id column: fewer than `limit` orders came into the writer's hands
+/// since `since` (what [`writer_loads`] counts as `taken_since`).
 pub fn taken_since_below(tenant: Uuid, writer: SimpleExpr, since: DateTime<Utc>, limit: SimpleExpr) -> SimpleExpr {
     let taken = Query::select()
-        .expr(Expr::col((Alias::new("t"), order_event::Column::Id)).count())
-        .from_as(OrderEvents, Alias::new("t"))
-        .and_where(Expr::col((Alias::new("t"), order_event::Column::TenantId)).eq(tenant))
-        .and_where(Expr::col((Alias::new("t"), order_event::Column::ActorId)).eq(writer))
-        .and_where(Expr::col((Alias::new("t"), order_event::Column::Kind)).is_in(TAKING.iter().map(|a| a.as_str())))
-        .and_where(Expr::col((Alias::new("t"), order_event::Column::At)).gte(since))
+        .expr(Expr::col((Alias::new("t"), order::Column::Id)).count())
+        .from_as(Orders, Alias::new("t"))
+        .and_where(Expr::col((Alias::new("t"), order::Column::TenantId)).eq(tenant))
+        .and_where(Expr::col((Alias::new("t"), order::Column::WriterId)).eq(writer))
+        .and_where(Expr::col((Alias::new("t"), order::Column::WriterAssignedAt)).gte(since))
         .to_owned();
     SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(taken))).lt(limit)
 }
@@ -372,4 +364,24 @@ pub async fn deadlines(
     found.sort_by_key(|d| (d.at, d.order_id));
     found.truncate(limit);
     Ok(found)
+}
+
+/// The subjects of the orders `writer` completed (what a recommendation counts as done before),
+/// in one statement.
+pub async fn subjects_completed(
+    conn: &impl ConnectionTrait,
+    tenant: Uuid,
+    writer: Uuid,
+) -> AppResult<std::collections::HashSet<Uuid>> {
+    let subjects: Vec<Uuid> = Orders::find()
+        .select_only()
+        .column(order::Column::SubjectId)
+        .distinct()
+        .filter(order::Column::TenantId.eq(tenant))
+        .filter(order::Column::WriterId.eq(writer))
+        .filter(order::Column::CompletedAt.is_not_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(subjects.into_iter().collect())
 }

@@ -448,6 +448,7 @@ pub struct FeatureTogglesInput {
     pub escalations: Option<bool>,
     pub class_orders: Option<bool>,
     pub special_orders: Option<bool>,
+    pub direct_take: Option<bool>,
 }
 
 impl FeatureTogglesInput {
@@ -471,6 +472,7 @@ impl FeatureTogglesInput {
         set(&mut t.escalations, self.escalations);
         set(&mut t.class_orders, self.class_orders);
         set(&mut t.special_orders, self.special_orders);
+        set(&mut t.direct_take, self.direct_take);
         if let Some(types) = self.allowed_message_types {
             t.allowed_message_types = types;
         }

@@ -2,18 +2,20 @@
 
 mod levels;
 mod profiles;
+mod work;
 
 use async_graphql::MergedObject;
 use kernel::{Role, RoleGuard};
 
 pub use levels::WriterLevel;
 pub use profiles::WriterProfile;
+pub use work::{ViewerPart, WorkSubscription as WritersSubscription};
 
 #[derive(MergedObject, Default)]
-pub struct WritersQuery(profiles::ProfileQuery, levels::LevelQuery);
+pub struct WritersQuery(profiles::ProfileQuery, levels::LevelQuery, work::WorkQuery);
 
 #[derive(MergedObject, Default)]
-pub struct WritersMutation(profiles::ProfileMutation, levels::LevelMutation);
+pub struct WritersMutation(profiles::ProfileMutation, levels::LevelMutation, work::WorkMutation);
 
 /// Who may call the admins' fields.
 const ADMINS: RoleGuard = RoleGuard::new(crate::service::levels::ADMINS);

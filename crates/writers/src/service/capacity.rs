@@ -89,7 +89,7 @@ pub struct Usage {
 }
 
 /// The limits of a writer at `rules`.
-fn limits(writer: &WriterRecord, rules: &Rules) -> (i32, i32) {
+pub(crate) fn limits(writer: &WriterRecord, rules: &Rules) -> (i32, i32) {
     let active = writer.max_active_orders.map_or(rules.max_active_orders, |own| own.min(rules.max_active_orders));
     let daily = writer.max_new_per_day.map_or(active, |own| own.min(rules.max_active_orders));
     (active, daily)

@@ -3,5 +3,9 @@
 pub mod badges;
 pub mod calendar;
 pub mod capacity;
+pub mod gate;
 pub mod levels;
+pub mod pool;
 pub mod profiles;
+pub mod requests;
+pub mod work;
