@@ -49,6 +49,10 @@ bench-writers *ARGS:
 bench-pool *ARGS:
     bash scripts/bench.sh pool {{ARGS}}
 
+# Load writerDashboard as a writer with a few hundred orders of history, same data
+bench-dashboard *ARGS:
+    bash scripts/bench.sh dashboard {{ARGS}}
+
 # Load payOrderFromWallet for distinct orders of 16 funded clients, then check the ledger
 bench-payments *ARGS:
     bash scripts/bench.sh payments {{ARGS}}

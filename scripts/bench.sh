@@ -12,6 +12,8 @@
 #                                                     capacity, as an admin, over the same data
 #   scripts/bench.sh pool [seconds] [connections]     `availableOrders(first: 50)` as a writer (the
 #                                                     pool: the work and their pay), same data
+#   scripts/bench.sh dashboard [seconds] [connections] `writerDashboard` as a writer with a few hundred
+#                                                     orders of history, same data
 #   scripts/bench.sh payments [seconds] [connections] `payOrderFromWallet` for distinct orders of
 #                                                     16 funded clients, then the ledger check
 #   scripts/bench.sh jobs [jobs] [workers] [producers]  the job queue (scripts/bench_jobs.sh):
@@ -69,9 +71,16 @@ case "$SCENARIO" in
     "$BIN" seed-demo --scale "$ORDERS"
     ;;
   pool)
-    EMAIL=writer@essays.test
+    EMAIL=scale-writer-0@essays.test
     QUERY='{ availableOrders(first: 50) { edges { node { id topic pages writerDeadline pay subject { name } workType { name } } } } }'
     CHECK=writerDeadline
+    "$BIN" seed-demo --scale "$ORDERS"
+    ;;
+  dashboard)
+    EMAIL=scale-writer-0@essays.test
+    FROM=$(date -u +%Y-%m-%dT00:00:00Z); TO=$(date -u -d '+30 days' +%Y-%m-%dT00:00:00Z)
+    QUERY="{ writerDashboard { earnings { available pending thisMonth byMonth(last: 12) { month amount } } performance { completed onTimeRate revisionRate } queue { active inRevision dueSoon } requests { id } badges { code } level { current { code } next { code } progress { completedOrders eligible } } workload { activeOrders pagesDueNext7d recommendedNewOrders } capacityStatus { active limit acceptingNow } calendar(from: \"$FROM\", to: \"$TO\") { events { kind title } } } }"
+    CHECK=byMonth
     "$BIN" seed-demo --scale "$ORDERS"
     ;;
   payments)
@@ -100,7 +109,7 @@ for i in range(n):
 print(doc + f" fragment F{n} on Query {{{fill} }}")')
     CHECK=QUERY_TOO_LARGE
     ;;
-  *) echo "unknown scenario: $SCENARIO (viewer, orders, writers, pool, payments, hostile or hostile-large)"; exit 2 ;;
+  *) echo "unknown scenario: $SCENARIO (viewer, orders, writers, pool, dashboard, payments, hostile or hostile-large)"; exit 2 ;;
 esac
 
 server=""

@@ -94,6 +94,13 @@ impl MigrationTrait for Migration {
              WHERE writer_id IS NOT NULL",
         )
         .await?;
+        // an order placed earlier with a preferred writer has its fee among its frozen lines
+        db.execute_unprepared(
+            "UPDATE orders SET preferred_fee_minor = COALESCE((SELECT SUM(l.amount_minor) FROM order_lines l \
+             WHERE l.order_id = orders.id AND l.code = 'preferred_writer'), 0) \
+             WHERE preferred_writer_id IS NOT NULL",
+        )
+        .await?;
         manager.drop_index(Index::drop().name("ix_order_events_actor").table(OrderEvents::Table).to_owned()).await?;
         manager
             .create_index(

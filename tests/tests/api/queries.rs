@@ -214,6 +214,7 @@ async fn every_shipped_document_costs_the_same_statements_for_5_rows_as_for_50()
         let variables = json!({
             "id": site.orders[0], "orderId": site.orders[0], "input": spec(&app, &site.catalog, "Doc test"),
             "first": 50, "after": null, "filter": null, "idempotencyKey": null,
+            "from": app.in_hours(-24), "to": app.in_hours(24 * 30),
         });
         let mut run = Vec::new();
         for (role, name, document) in &documents {

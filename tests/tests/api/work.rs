@@ -114,7 +114,6 @@ async fn writers_see_the_work_and_their_pay_never_the_client_or_the_price() {
         .collect();
     assert!(ids.contains(&small.as_str()), "{pool}");
     assert!(!ids.contains(&large.as_str()), "{pool}");
-    assert!(ids.iter().all(|id| !id.is_empty()));
     let node = &pool["data"]["availableOrders"]["edges"][0]["node"];
     assert!(node["pay"].as_str().is_some_and(|p| p != "0.00"), "the writer sees their pay: {pool}");
 
@@ -337,6 +336,28 @@ async fn requests_are_approved_rejected_withdrawn_or_expire_and_stay_within_the_
         .map(|e| e["node"]["status"].as_str().unwrap())
         .collect();
     assert_eq!(statuses, ["WITHDRAWN", "REJECTED", "APPROVED"], "{mine}");
+    // an order cancelled under open requests: theirs expire when the writer next asks, and hold
+    // no slot (the limit is 2: D and E open, D cancelled, F accepted)
+    let d = site.paid(&app, "D", 2, None).await;
+    let e = site.paid(&app, "E", 2, None).await;
+    let f = site.paid(&app, "F", 2, None).await;
+    for id in [&d, &e] {
+        let asked = as_(&app, &site.writer, ASK, json!({ "id": id })).await;
+        assert!(asked["errors"].is_null(), "{asked}");
+    }
+    let cancelled = as_(&app, &site.admin, ACT, json!({ "id": d, "a": "CANCEL" })).await;
+    assert_eq!(cancelled["data"]["performOrderAction"]["status"], "CANCELLED", "{cancelled}");
+    let ask_f = as_(&app, &site.writer, ASK, json!({ "id": f })).await;
+    assert_eq!(ask_f["data"]["requestOrder"]["status"], "PENDING", "{ask_f}");
+    let expired = as_(&app, &site.writer, MY_REQUESTS, json!({ "s": "EXPIRED" })).await;
+    let gone = &expired["data"]["viewer"]["orderRequests"]["edges"][0]["node"];
+    assert_eq!(
+        (gone["orderId"].as_str(), gone["reason"].as_str()),
+        (Some(d.as_str()), Some("the order left the pool")),
+        "{expired}"
+    );
+    let _ = e;
+
     // a client has no requests to read
     let client = as_(&app, &site.client, "{ orderRequests(first: 5) { totalCount } }", json!({})).await;
     assert_eq!(code(&client), "FORBIDDEN", "{client}");
@@ -385,6 +406,21 @@ async fn an_order_waits_for_its_preferred_writer_and_goes_to_the_pool_with_the_f
     let refunded = wallet(&app).await;
     assert!(refunded > after_paying && refunded < before, "{before} → {after_paying} → {refunded}");
     assert_eq!(refunds_of(&app, &site, &declined).await, 1, "the fee, once");
+    let lines = as_(
+        &app,
+        &site.admin,
+        "query($id: ID!) { order(id: $id) { lines { code amount } refunds { amount } } }",
+        json!({ "id": declined }),
+    )
+    .await;
+    let order = &lines["data"]["order"];
+    let fee = order["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["code"] == "preferred_writer")
+        .map(|l| l["amount"].clone());
+    assert_eq!(fee, Some(order["refunds"][0]["amount"].clone()), "the refund is the preferred-writer fee: {lines}");
 
     // unanswered: the window passes, the worker releases it, once
     let lapsing = site.paid(&app, "Lapsing", 2, Some(&site.writer_id)).await;
@@ -469,7 +505,7 @@ async fn a_writer_hears_of_their_requests_live_and_by_notification_and_no_one_el
 
     // and in their notifications, once each
     let inbox = "{ viewer { notifications(first: 10) { edges { node { kind body } } } } }";
-    for (token, says) in [(&site.writer, "approved"), (&rival, "went to another writer")] {
+    for (token, says) in [(&site.writer, "approved"), (&rival, "the order went to a writer")] {
         let body = as_(&app, token, inbox, json!({})).await;
         let told: Vec<&Value> = body["data"]["viewer"]["notifications"]["edges"]
             .as_array()

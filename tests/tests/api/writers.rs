@@ -595,3 +595,69 @@ async fn a_writers_calendar_shows_their_deadlines_and_blackouts_in_the_sites_tim
         as_(&app, &client, query, json!({ "w": cast.writer_id, "f": app.in_hours(0), "t": app.in_hours(24) })).await;
     assert_eq!(code(&refused), "FORBIDDEN", "{refused}");
 }
+
+const DASHBOARD: &str = "query($from: DateTime!, $to: DateTime!) { writerDashboard { earnings { available pending thisMonth byMonth(last: 3) { month amount } } performance { completed onTimeRate revisionRate averageRating } queue { active inRevision dueSoon } requests { id } badges { code } level { current { code } next { code } progress { completedOrders completedOrdersNeeded eligible } } workload { activeOrders } capacityStatus { active limit } calendar(from: $from, to: $to) { events { kind } } } }";
+
+#[tokio::test]
+async fn a_writers_dashboard_adds_up_their_earnings_and_record_in_the_same_statements_however_long() {
+    let app = TestApp::spawn().await;
+    app.roomy_writer_levels("essays").await;
+    let cast = cast(&app).await;
+    let client = app.sign_in("essays", "client@essays.test").await;
+    let vars = json!({ "from": app.in_hours(-24), "to": app.in_hours(24 * 10) });
+    let statements = |body: &Value| body["extensions"]["sql"]["statements"].as_u64().unwrap();
+
+    let fresh = as_(&app, &cast.writer, DASHBOARD, vars.clone()).await;
+    assert!(fresh["errors"].is_null(), "{fresh}");
+    let d = &fresh["data"]["writerDashboard"];
+    assert_eq!(d["earnings"]["available"], "0.00", "{fresh}");
+    assert_eq!(d["earnings"]["byMonth"].as_array().unwrap().len(), 3, "every month, none skipped: {fresh}");
+    assert_eq!(d["performance"]["onTimeRate"], Value::Null);
+    assert_eq!(d["level"]["current"]["code"], "standard", "{fresh}");
+    assert_eq!(d["level"]["next"]["code"], "advanced", "{fresh}");
+
+    // one order completed, one in hand due in about 58 hours
+    let done = in_the_writers_hands(&app, &cast, "Done", 2).await;
+    as_(&app, &cast.writer, ACT, json!({ "id": done, "a": "SUBMIT" })).await;
+    let approved = as_(&app, &client, ACT, json!({ "id": done, "a": "APPROVE" })).await;
+    assert_eq!(approved["data"]["performOrderAction"]["status"], "COMPLETED", "{approved}");
+    in_the_writers_hands(&app, &cast, "In hand", 3).await;
+    let once = as_(&app, &cast.writer, DASHBOARD, vars.clone()).await;
+    let d = &once["data"]["writerDashboard"];
+    let compensation =
+        as_(&app, &cast.admin, "query($id: ID!) { order(id: $id) { writerCompensation } }", json!({ "id": done }))
+            .await;
+    let earned = compensation["data"]["order"]["writerCompensation"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{compensation}"))
+        .to_owned();
+    assert_eq!(d["earnings"]["available"], earned.as_str(), "{once}");
+    assert_eq!(d["earnings"]["thisMonth"], earned.as_str(), "{once}");
+    assert_eq!(d["earnings"]["byMonth"][2]["amount"], earned.as_str(), "this month is the last: {once}");
+    assert_ne!(d["earnings"]["pending"], "0.00", "the order in hand will pay: {once}");
+    assert_eq!(d["performance"]["completed"], 1);
+    assert_eq!(
+        (d["performance"]["onTimeRate"].as_f64(), d["performance"]["revisionRate"].as_f64()),
+        (Some(1.0), Some(0.0))
+    );
+    assert_eq!((d["queue"]["active"].as_i64(), d["queue"]["dueSoon"].as_i64()), (Some(1), Some(0)), "{once}");
+    assert_eq!(d["level"]["progress"]["completedOrders"], 1);
+
+    // four more completed: the same statements
+    for i in 0..4 {
+        let id = in_the_writers_hands(&app, &cast, &format!("More {i}"), 1).await;
+        as_(&app, &cast.writer, ACT, json!({ "id": id, "a": "SUBMIT" })).await;
+        as_(&app, &client, ACT, json!({ "id": id, "a": "APPROVE" })).await;
+    }
+    let later = as_(&app, &cast.writer, DASHBOARD, vars.clone()).await;
+    assert_eq!(later["data"]["writerDashboard"]["performance"]["completed"], 5, "{later}");
+    assert_eq!(statements(&later), statements(&once), "the dashboard's statements do not grow with the history");
+
+    // only the writer has one; another site's writer sees their own
+    let refused = as_(&app, &client, DASHBOARD, vars.clone()).await;
+    assert_eq!(code(&refused), "FORBIDDEN", "{refused}");
+    let elsewhere = app.sign_in("papers", "writer@papers.test").await;
+    let theirs = app.gql(DASHBOARD).vars(vars).tenant("papers").token(&elsewhere).send().await;
+    assert_eq!(theirs["data"]["writerDashboard"]["performance"]["completed"], 0, "{theirs}");
+    assert_eq!(theirs["data"]["writerDashboard"]["earnings"]["available"], "0.00", "{theirs}");
+}

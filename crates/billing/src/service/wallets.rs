@@ -157,3 +157,31 @@ pub async fn open_with(
     .await?;
     Ok(true)
 }
+
+/// A writer's earnings: what is credited now, and each change since `since` (when, how much:
+/// credits on completion, reversals on refunds), oldest first. Two statements, whatever the
+/// writer's history before `since`.
+pub async fn earnings_since(
+    conn: &impl ConnectionTrait,
+    tenant: Uuid,
+    writer: Uuid,
+    since: chrono::DateTime<chrono::Utc>,
+) -> AppResult<(i64, Vec<(chrono::DateTime<chrono::Utc>, i64)>)> {
+    use crate::entity::posting::{self, Entity as Postings};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    let Some(account) = of(conn, tenant, AccountKind::WriterEarnings, writer).await? else {
+        return Ok((0, Vec::new()));
+    };
+    let changes: Vec<(chrono::DateTime<chrono::Utc>, i64)> = Postings::find()
+        .select_only()
+        .column(posting::Column::CreatedAt)
+        .column(posting::Column::AmountMinor)
+        .filter(posting::Column::TenantId.eq(tenant))
+        .filter(posting::Column::AccountId.eq(account.id))
+        .filter(posting::Column::CreatedAt.gte(since))
+        .order_by_asc(posting::Column::CreatedAt)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok((account.balance_minor, changes))
+}

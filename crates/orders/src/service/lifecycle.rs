@@ -86,16 +86,10 @@ struct Rule {
     to: Target,
 }
 
-const WORKING: &[OrderStatus] = &[
-    Available,
-    PendingPreferred,
-    PendingAcceptance,
-    InProgress,
-    UnderEditing,
-    Submitted,
-    RevisionRequested,
-    InRevision,
-];
+/// What an admin may hold. Not an order waiting for its preferred writer: its window runs
+/// (a job releases it), and a hold would stop that timer for good.
+const WORKING: &[OrderStatus] =
+    &[Available, PendingAcceptance, InProgress, UnderEditing, Submitted, RevisionRequested, InRevision];
 
 /// The whole lifecycle. A transition not listed here does not exist (`CONFLICT`).
 const RULES: &[Rule] = &[

@@ -28,6 +28,7 @@ pub const COLUMNS: &[order::Column] = &[
     order::Column::Status,
     order::Column::PreferredWriterId,
     order::Column::TotalMinor,
+    order::Column::RefundedMinor,
     order::Column::WriterCompensationMinor,
 ];
 
@@ -50,6 +51,8 @@ pub struct PoolOrder {
     /// The writer it waits for (`PENDING_PREFERRED`), if it does.
     pub waiting_for: Option<Uuid>,
     pub total_minor: i64,
+    /// What was refunded of it (a preferred-writer fee given back, say).
+    pub refunded_minor: i64,
     /// The writer's pay per the order's own rates (as placed).
     pub compensation_minor: i64,
 }
@@ -70,6 +73,7 @@ impl From<order::Model> for PoolOrder {
             available: m.status == OrderStatus::Available,
             waiting_for: m.preferred_writer_id.filter(|_| m.status == OrderStatus::PendingPreferred),
             total_minor: m.total_minor,
+            refunded_minor: m.refunded_minor,
             compensation_minor: m.writer_compensation_minor,
         }
     }
@@ -166,6 +170,37 @@ pub async fn soonest(
 /// is theirs to decide.
 pub async fn find(conn: &impl ConnectionTrait, tenant: Uuid, id: Uuid) -> AppResult<PoolOrder> {
     Ok(model(conn, tenant, id).await?.into())
+}
+
+/// Locks the order's row until the transaction ends if it is in the pool (a request for it then
+/// cannot interleave with its hand-over: whichever comes second sees the first); false when it
+/// is not in the pool.
+pub async fn hold_if_available(conn: &impl ConnectionTrait, tenant: Uuid, id: Uuid) -> AppResult<bool> {
+    use sea_orm::sea_query::Expr;
+    let held = Orders::update_many()
+        .col_expr(order::Column::UpdatedAt, Expr::col(order::Column::UpdatedAt))
+        .filter(order::Column::Id.eq(id))
+        .filter(order::Column::TenantId.eq(tenant))
+        .filter(order::Column::Status.eq(OrderStatus::Available))
+        .exec(conn)
+        .await?;
+    Ok(held.rows_affected == 1)
+}
+
+/// Which of `ids` are in the pool now (one statement).
+pub async fn available_among(conn: &impl ConnectionTrait, tenant: Uuid, ids: &[Uuid]) -> AppResult<Vec<Uuid>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(Orders::find()
+        .select_only()
+        .column(order::Column::Id)
+        .filter(order::Column::TenantId.eq(tenant))
+        .filter(order::Column::Id.is_in(kernel::db::in_list(ids)))
+        .filter(order::Column::Status.eq(OrderStatus::Available))
+        .into_tuple()
+        .all(conn)
+        .await?)
 }
 
 pub(crate) async fn model(conn: &impl ConnectionTrait, tenant: Uuid, id: Uuid) -> AppResult<order::Model> {

@@ -33,6 +33,8 @@ pub async fn schedule(
 /// else outside) as the order leaves `PENDING_PREFERRED` for the pool; told on the timeline
 /// and to the client. Nothing when the order had no fee.
 pub async fn refund_fee(conn: &impl ConnectionTrait, request: &RequestContext, order: &order::Model) -> AppResult<()> {
+    // as it is now, within this move's transaction (a refund may have come meanwhile)
+    let order = &super::pool::model(conn, order.tenant_id, order.id).await?;
     let unrefunded = order.paid_minor.checked_sub(order.refunded_minor).unwrap_or(0);
     let fee = Ord::min(order.preferred_fee_minor, unrefunded);
     if fee <= 0 {

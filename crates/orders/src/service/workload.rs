@@ -385,3 +385,84 @@ pub async fn subjects_completed(
         .await?;
     Ok(subjects.into_iter().collect())
 }
+
+/// One writer's record and queue, as their dashboard shows it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriterRecord {
+    /// Completed orders (archived ones that had been completed too).
+    pub completed: i64,
+    /// Of those: first submitted by the writer's deadline, and sent back for revision at least once.
+    pub on_time: i64,
+    pub revised: i64,
+    /// Orders in hand, and of those sent back for revision or being revised.
+    pub active: i64,
+    pub in_revision: i64,
+    /// Orders in hand due by the writer's deadline before `due_by` (overdue ones too).
+    pub due_soon: i64,
+    /// What the writer will earn for the orders in hand or submitted, not yet credited.
+    pub pending_pay_minor: i64,
+}
+
+/// `writer`'s record and queue: one statement, whatever their history.
+pub async fn writer_record(
+    conn: &impl ConnectionTrait,
+    tenant: Uuid,
+    writer: Uuid,
+    due_by: DateTime<Utc>,
+) -> AppResult<WriterRecord> {
+    let list = |statuses: &[OrderStatus]| {
+        statuses.iter().map(|s| format!("'{}'", <&str>::from(*s))).collect::<Vec<_>>().join(", ")
+    };
+    let in_hand = list(IN_HAND);
+    let mut owed = IN_HAND.to_vec();
+    owed.push(OrderStatus::Submitted);
+    let owed = list(&owed);
+    let done = "\"orders\".\"completed_at\" IS NOT NULL AND \"orders\".\"status\" IN ('COMPLETED', 'ARCHIVED')";
+    // the statuses are this crate's own constants, written out (no bound values but the moment)
+    let count = |condition: String| Expr::cust(format!("SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"));
+    let revised = "EXISTS (SELECT 1 FROM \"revision_requests\" r WHERE r.\"order_id\" = \"orders\".\"id\")";
+    let due_soon = Expr::expr(Func::sum(
+        Expr::case(
+            Expr::col(order::Column::Status)
+                .is_in(IN_HAND.iter().copied())
+                .and(Expr::col(order::Column::WriterDeadline).lt(due_by)),
+            1,
+        )
+        .finally(0),
+    ));
+    type Row = (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+    let row: Option<Row> = Orders::find()
+        .select_only()
+        .column_as(count(done.to_owned()), "completed")
+        .column_as(
+            count(format!("{done} AND \"orders\".\"first_submitted_at\" <= \"orders\".\"writer_deadline\"")),
+            "on_time",
+        )
+        .column_as(count(format!("{done} AND {revised}")), "revised")
+        .column_as(count(format!("\"orders\".\"status\" IN ({in_hand})")), "active")
+        .column_as(count("\"orders\".\"status\" IN ('REVISION_REQUESTED', 'IN_REVISION')".to_owned()), "in_revision")
+        .column_as(due_soon, "due_soon")
+        .column_as(
+            Expr::cust(format!(
+                // a sum of BIGINT is NUMERIC on PostgreSQL: cast back
+                "CAST(SUM(CASE WHEN \"orders\".\"status\" IN ({owed}) \
+                 THEN \"orders\".\"writer_compensation_minor\" ELSE 0 END) AS BIGINT)"
+            )),
+            "pending",
+        )
+        .filter(order::Column::TenantId.eq(tenant))
+        .filter(order::Column::WriterId.eq(writer))
+        .into_tuple()
+        .one(conn)
+        .await?;
+    let (completed, on_time, revised, active, in_revision, due_soon, pending) = row.unwrap_or_default();
+    Ok(WriterRecord {
+        completed: completed.unwrap_or(0),
+        on_time: on_time.unwrap_or(0),
+        revised: revised.unwrap_or(0),
+        active: active.unwrap_or(0),
+        in_revision: in_revision.unwrap_or(0),
+        due_soon: due_soon.unwrap_or(0),
+        pending_pay_minor: pending.unwrap_or(0),
+    })
+}

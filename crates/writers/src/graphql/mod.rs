@@ -1,5 +1,6 @@
 //! Thin resolvers over the workforce services, one file a part of the API.
 
+mod dashboard;
 mod levels;
 mod profiles;
 mod work;
@@ -12,7 +13,7 @@ pub use profiles::WriterProfile;
 pub use work::{ViewerPart, WorkSubscription as WritersSubscription};
 
 #[derive(MergedObject, Default)]
-pub struct WritersQuery(profiles::ProfileQuery, levels::LevelQuery, work::WorkQuery);
+pub struct WritersQuery(profiles::ProfileQuery, levels::LevelQuery, work::WorkQuery, dashboard::WriterDashboardQuery);
 
 #[derive(MergedObject, Default)]
 pub struct WritersMutation(profiles::ProfileMutation, levels::LevelMutation, work::WorkMutation);

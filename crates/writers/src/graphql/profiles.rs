@@ -192,17 +192,91 @@ impl WriterProfile {
             let mut found = capacity::usage_of(&request.db, request, std::slice::from_ref(&self.record), true).await?;
             usage = found.remove(&self.record.id).map(Arc::new).ok_or_else(|| AppError::internal("no usage"))?;
         }
-        let Some(w) = &usage.workload else { return Err(AppError::internal("no workload").into()) };
-        Ok(WriterWorkload {
-            active_orders: w.active_orders,
-            pages_due_next_24h: w.pages_due_next_24h,
-            pages_due_next_72h: w.pages_due_next_72h,
-            pages_due_next_7d: w.pages_due_next_7d,
-            capacity_left: w.capacity_left,
-            pages_per_day: w.pages_per_day,
-            recommended_new_orders: w.recommended_new_orders,
-        })
+        workload_view(&usage)
     }
+}
+
+/// The GraphQL views of a writer's usage, shared by the profile and the dashboard.
+pub(super) fn workload_view(usage: &Usage) -> Result<WriterWorkload> {
+    let Some(w) = &usage.workload else { return Err(AppError::internal("no workload").into()) };
+    Ok(WriterWorkload {
+        active_orders: w.active_orders,
+        pages_due_next_24h: w.pages_due_next_24h,
+        pages_due_next_72h: w.pages_due_next_72h,
+        pages_due_next_7d: w.pages_due_next_7d,
+        capacity_left: w.capacity_left,
+        pages_per_day: w.pages_per_day,
+        recommended_new_orders: w.recommended_new_orders,
+    })
+}
+
+pub(super) fn badges_view(usage: &Usage) -> Vec<WriterBadge> {
+    usage
+        .badges
+        .iter()
+        .filter_map(|a| {
+            badges::badge(&a.code).map(|b| WriterBadge {
+                code: b.code.to_owned(),
+                name: b.name.to_owned(),
+                description: b.description.to_owned(),
+                awarded_at: a.awarded_at.into(),
+            })
+        })
+        .collect()
+}
+
+pub(super) fn capacity_view(usage: &Usage) -> WriterCapacity {
+    let c = usage.capacity.clone();
+    WriterCapacity {
+        max_active_orders: c.max_active_orders,
+        max_new_per_day: c.max_new_per_day,
+        level_max_active_orders: c.level_max_active_orders,
+        blackouts: c.blackouts.into_iter().map(WriterBlackout::from).collect(),
+        preferred_subject_ids: ids(&c.preferred_subject_ids),
+        preferred_work_type_ids: ids(&c.preferred_work_type_ids),
+        auto_accept: c.auto_accept,
+    }
+}
+
+pub(super) fn status_view(usage: &Usage) -> CapacityStatus {
+    let s = usage.status.clone();
+    CapacityStatus {
+        active: s.active,
+        limit: s.limit,
+        utilization: s.utilization,
+        available_slots: s.available_slots,
+        taken_today: s.taken_today,
+        daily_limit: s.daily_limit,
+        accepting_now: s.accepting_now,
+        next_blackout: s.next_blackout.map(WriterBlackout::from),
+    }
+}
+
+/// The writer's calendar in `[from, to)` (theirs, or `writer`'s for staff).
+pub(super) async fn calendar_view(
+    request: &RequestContext,
+    writer: Option<uuid::Uuid>,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<WriterCalendar> {
+    let events = calendar::events(&request.db, request, writer, from.into(), to.into()).await?;
+    let zone = request.tenant()?.time_zone;
+    let local = |at: chrono::DateTime<chrono::Utc>| at.with_timezone(&zone).to_rfc3339();
+    Ok(WriterCalendar {
+        time_zone: zone.name().to_owned(),
+        events: events
+            .into_iter()
+            .map(|e| CalendarEntry {
+                kind: e.kind,
+                title: e.title,
+                order_id: e.order_id.map(|id| ID(id.to_string())),
+                starts_at_local: local(e.starts_at),
+                ends_at_local: local(e.ends_at),
+                starts_at: e.starts_at.into(),
+                ends_at: e.ends_at.into(),
+            })
+            .collect(),
+    })
 }
 
 #[Object]
@@ -240,19 +314,7 @@ impl WriterProfile {
     }
     /// Badges earned, oldest first (awarded by an hourly job).
     async fn badges(&self, ctx: &Context<'_>) -> Result<Vec<WriterBadge>> {
-        let usage = self.usage(ctx).await?;
-        Ok(usage
-            .badges
-            .iter()
-            .filter_map(|a| {
-                badges::badge(&a.code).map(|b| WriterBadge {
-                    code: b.code.to_owned(),
-                    name: b.name.to_owned(),
-                    description: b.description.to_owned(),
-                    awarded_at: a.awarded_at.into(),
-                })
-            })
-            .collect())
+        Ok(badges_view(&*self.usage(ctx).await?))
     }
     async fn stats(&self, ctx: &Context<'_>) -> Result<WriterStats> {
         let s = self.usage(ctx).await?.stats.clone();
@@ -263,33 +325,14 @@ impl WriterProfile {
         })
     }
     async fn capacity(&self, ctx: &Context<'_>) -> Result<WriterCapacity> {
-        let c = self.usage(ctx).await?.capacity.clone();
-        Ok(WriterCapacity {
-            max_active_orders: c.max_active_orders,
-            max_new_per_day: c.max_new_per_day,
-            level_max_active_orders: c.level_max_active_orders,
-            blackouts: c.blackouts.into_iter().map(WriterBlackout::from).collect(),
-            preferred_subject_ids: ids(&c.preferred_subject_ids),
-            preferred_work_type_ids: ids(&c.preferred_work_type_ids),
-            auto_accept: c.auto_accept,
-        })
+        Ok(capacity_view(&*self.usage(ctx).await?))
     }
     /// Pages due and what to take next.
     async fn workload(&self, ctx: &Context<'_>) -> Result<WriterWorkload> {
         self.workload_of(ctx).await
     }
     async fn capacity_status(&self, ctx: &Context<'_>) -> Result<CapacityStatus> {
-        let s = self.usage(ctx).await?.status.clone();
-        Ok(CapacityStatus {
-            active: s.active,
-            limit: s.limit,
-            utilization: s.utilization,
-            available_slots: s.available_slots,
-            taken_today: s.taken_today,
-            daily_limit: s.daily_limit,
-            accepting_now: s.accepting_now,
-            next_blackout: s.next_blackout.map(WriterBlackout::from),
-        })
+        Ok(status_view(&*self.usage(ctx).await?))
     }
 }
 
@@ -371,26 +414,8 @@ impl ProfileQuery {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<WriterCalendar> {
-        let request = ctx.request();
         let writer = writer_id.map(|id| parse_id("writerId", &id)).transpose()?;
-        let events = calendar::events(&request.db, request, writer, from.into(), to.into()).await?;
-        let zone = request.tenant()?.time_zone;
-        let local = |at: chrono::DateTime<chrono::Utc>| at.with_timezone(&zone).to_rfc3339();
-        Ok(WriterCalendar {
-            time_zone: zone.name().to_owned(),
-            events: events
-                .into_iter()
-                .map(|e| CalendarEntry {
-                    kind: e.kind,
-                    title: e.title,
-                    order_id: e.order_id.map(|id| ID(id.to_string())),
-                    starts_at_local: local(e.starts_at),
-                    ends_at_local: local(e.ends_at),
-                    starts_at: e.starts_at.into(),
-                    ends_at: e.ends_at.into(),
-                })
-                .collect(),
-        })
+        calendar_view(ctx.request(), writer, from, to).await
     }
 
     /// The tenant's writers by name, filtered (admins).

@@ -37,12 +37,14 @@ pub async fn rules_of(conn: &impl ConnectionTrait, writer: &WriterRecord) -> App
 }
 
 /// What the writer earns for `order` under `rules`: per page (and slide) at the order's own
-/// rates, as placed, or their level's percent of its total.
+/// rates, as placed, or their level's percent of its total less what was refunded.
 pub fn pay(rules: &Rules, order: &PoolOrder) -> AppResult<i64> {
     match rules.pay_mode {
         PayMode::PerPage => Ok(order.compensation_minor),
         PayMode::Percent => {
-            i64::try_from(i128::from(order.total_minor) * i128::from(rules.pay_percent_e4) / PERCENT_100)
+            // of what the client keeps paid: a refunded fee is no one's to share
+            let kept = (i128::from(order.total_minor) - i128::from(order.refunded_minor)).max(0);
+            i64::try_from(kept * i128::from(rules.pay_percent_e4) / PERCENT_100)
                 .map_err(|_| AppError::internal("a writer's pay out of range"))
         }
     }

@@ -3,6 +3,7 @@
 pub mod badges;
 pub mod calendar;
 pub mod capacity;
+pub mod dashboard;
 pub mod gate;
 pub mod levels;
 pub mod pool;

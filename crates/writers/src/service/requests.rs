@@ -1,7 +1,9 @@
 //! Writers' requests for orders of the pool: a writer asks (at most their level's number of
 //! open requests, one per order), an admin approves (the order becomes the writer's through the
-//! gate) or rejects, the writer may withdraw; when the order goes to anyone by any way of the
-//! workforce, the requests still open for it expire.
+//! gate) or rejects, the writer may withdraw; when the order goes to a writer through the
+//! workforce (taken, given), the requests still open for it expire. A request whose order left
+//! the pool otherwise (offered, cancelled) stays pending but counts against no limit, and
+//! approving it is `CONFLICT`.
 
 use kernel::pagination::{Order, paginate};
 use kernel::{AppError, AppResult, PageArgs, Paged, Reason, RequestContext, Role, new_id, validate};
@@ -9,7 +11,7 @@ use orders::service::actions::{self, HandedOver};
 use orders::service::lifecycle::OrderAction;
 use orders::service::pool;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use kernel::live::{LiveEvent, Topic};
@@ -39,9 +41,6 @@ pub async fn request(
     if order.waiting_for.is_some() {
         return Err(AppError::not_found("order"));
     }
-    if !order.available {
-        return Err(gone());
-    }
     if writer.status != WriterStatus::Active {
         return Err(AppError::conflict("you are not active: no new work").with_reason(Reason::WriterInactive));
     }
@@ -49,13 +48,25 @@ pub async fn request(
     gate::allows(&writer, &rules, &order)?;
     // counted under the writer's gate, so racing requests cannot pass the limit together
     gate::lock(conn, &writer).await?;
-    let open = Requests::find()
+    // the order's row held to the end: a hand-over of it comes before this request (and this
+    // sees it gone) or after (and expires this request)
+    if !pool::hold_if_available(conn, tenant, order.id).await? {
+        return Err(gone());
+    }
+    let pending = Requests::find()
         .filter(writer_order_request::Column::TenantId.eq(tenant))
         .filter(writer_order_request::Column::WriterId.eq(writer.id))
         .filter(writer_order_request::Column::Status.eq(RequestStatus::Pending))
-        .count(conn)
+        .all(conn)
         .await?;
-    if open >= u64::try_from(rules.max_open_requests).unwrap_or(0) {
+    // those whose order left the pool otherwise (offered and accepted, cancelled) expire now:
+    // they hold no slot, and the writer's pending requests stay few
+    let orders: Vec<Uuid> = pending.iter().map(|r| r.order_id).collect();
+    let in_pool = pool::available_among(conn, tenant, &orders).await?;
+    let (open, stale): (Vec<_>, Vec<_>) = pending.into_iter().partition(|r| in_pool.contains(&r.order_id));
+    expire(conn, request, stale, "the order left the pool").await?;
+    let open = open.len();
+    if open >= usize::try_from(rules.max_open_requests).unwrap_or(0) {
         return Err(AppError::conflict(format!("you have {open} open requests, your level's limit"))
             .with_reason(Reason::RequestLimit));
     }
@@ -202,20 +213,30 @@ pub async fn expire_for(conn: &impl ConnectionTrait, request: &RequestContext, o
         .filter(writer_order_request::Column::Status.eq(RequestStatus::Pending))
         .all(conn)
         .await?;
-    if open.is_empty() {
+    expire(conn, request, open, "the order went to a writer").await
+}
+
+/// `rows` (pending requests, read under a lock that keeps them so) expire for `reason`; their
+/// writers are told.
+async fn expire(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    rows: Vec<OrderRequest>,
+    reason: &str,
+) -> AppResult<()> {
+    if rows.is_empty() {
         return Ok(());
     }
-    let reason = "the order went to a writer";
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     Requests::update_many()
         .col_expr(writer_order_request::Column::Status, Expr::value(RequestStatus::Expired))
         .col_expr(writer_order_request::Column::Reason, Expr::value(reason))
         .col_expr(writer_order_request::Column::DecidedAt, Expr::value(request.now()))
-        .filter(writer_order_request::Column::TenantId.eq(tenant))
-        .filter(writer_order_request::Column::OrderId.eq(order))
+        .filter(writer_order_request::Column::Id.is_in(kernel::db::in_list(&ids)))
         .filter(writer_order_request::Column::Status.eq(RequestStatus::Pending))
         .exec(conn)
         .await?;
-    for r in open {
+    for r in rows {
         let expired = OrderRequest {
             status: RequestStatus::Expired,
             reason: Some(reason.into()),

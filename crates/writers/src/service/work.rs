@@ -81,6 +81,9 @@ pub async fn offer(
         OrderAction::AssignWriter
     };
     let handed = actions::hand_over(conn, request, order.id, action, writer.id, pay, note).await?;
-    requests::expire_for(conn, request, order.id).await?;
+    // an offer may be declined or lapse back to the pool: the requests wait for that
+    if action == OrderAction::Give {
+        requests::expire_for(conn, request, order.id).await?;
+    }
     Ok(handed)
 }
