@@ -26,6 +26,7 @@ mod m20261206_000020_system_settings;
 pub mod m20261206_000021_row_level_security;
 mod m20261207_000022_writers;
 mod m20261208_000023_getting_work;
+mod m20261208_000024_writer_feedback;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000021_row_level_security::Migration),
             Box::new(m20261207_000022_writers::Migration),
             Box::new(m20261208_000023_getting_work::Migration),
+            Box::new(m20261208_000024_writer_feedback::Migration),
         ]
     }
 }

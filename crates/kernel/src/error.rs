@@ -82,6 +82,7 @@ pub enum Reason {
     DailyLimit,
     SubjectNotAllowed,
     RequestLimit,
+    NotCompleted,
     // money
     InsufficientFunds,
     ExceedsPaid,

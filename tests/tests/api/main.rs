@@ -8,6 +8,7 @@ mod billing;
 mod devices;
 mod discounts;
 mod drafts;
+mod feedback;
 mod housekeeping;
 mod identity;
 mod inputs;

@@ -32,3 +32,15 @@ pub fn visible_to(request: &RequestContext) -> AppResult<Condition> {
 pub async fn find_visible(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<order::Model> {
     Orders::find_by_id(id).filter(visible_to(request)?).one(conn).await?.ok_or_else(|| AppError::not_found("order"))
 }
+
+/// The writer of the viewer's completed order `id` (what feedback rates): `NOT_FOUND` when the
+/// viewer does not see the order, `CONFLICT` (`NOT_COMPLETED`) before it is completed.
+pub async fn completed_writer(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<Uuid> {
+    use crate::entity::order::OrderStatus;
+    let order = find_visible(conn, request, id).await?;
+    let done = order.completed_at.is_some() && matches!(order.status, OrderStatus::Completed | OrderStatus::Archived);
+    match order.writer_id {
+        Some(writer) if done => Ok(writer),
+        _ => Err(AppError::conflict("the order is not completed yet").with_reason(kernel::Reason::NotCompleted)),
+    }
+}

@@ -106,7 +106,7 @@ pub struct WriterPerformance {
     /// Shares from 0 to 1 of completed orders; null before the first.
     pub on_time_rate: Option<f64>,
     pub revision_rate: Option<f64>,
-    /// Null until clients rate the writer's work.
+    /// All ratings together, 1 to 5; null before the first or with writer feedback off.
     pub average_rating: Option<f64>,
 }
 
@@ -163,11 +163,12 @@ impl WriterDashboard {
     }
     async fn performance(&self, ctx: &Context<'_>) -> Result<WriterPerformance> {
         let p = self.performance_of(ctx).await?;
+        let request = ctx.request();
         Ok(WriterPerformance {
             completed: p.completed,
             on_time_rate: p.on_time_rate,
             revision_rate: p.revision_rate,
-            average_rating: None,
+            average_rating: crate::service::feedback::overall(&request.db, request, self.writer.id).await?,
         })
     }
     async fn queue(&self, ctx: &Context<'_>) -> Result<WriterQueue> {

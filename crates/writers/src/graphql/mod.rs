@@ -1,6 +1,7 @@
 //! Thin resolvers over the workforce services, one file a part of the API.
 
 mod dashboard;
+mod feedback;
 mod levels;
 mod profiles;
 mod work;
@@ -16,7 +17,12 @@ pub use work::{ViewerPart, WorkSubscription as WritersSubscription};
 pub struct WritersQuery(profiles::ProfileQuery, levels::LevelQuery, work::WorkQuery, dashboard::WriterDashboardQuery);
 
 #[derive(MergedObject, Default)]
-pub struct WritersMutation(profiles::ProfileMutation, levels::LevelMutation, work::WorkMutation);
+pub struct WritersMutation(
+    profiles::ProfileMutation,
+    levels::LevelMutation,
+    work::WorkMutation,
+    feedback::FeedbackMutation,
+);
 
 /// Who may call the admins' fields.
 const ADMINS: RoleGuard = RoleGuard::new(crate::service::levels::ADMINS);

@@ -327,6 +327,20 @@ impl WriterProfile {
     async fn capacity(&self, ctx: &Context<'_>) -> Result<WriterCapacity> {
         Ok(capacity_view(&*self.usage(ctx).await?))
     }
+    /// The writer's feedback in numbers (the `writerFeedback` feature).
+    async fn feedback_summary(&self, ctx: &Context<'_>) -> Result<super::feedback::FeedbackSummary> {
+        super::feedback::summary_of(ctx, self.record.id).await
+    }
+    /// The writer's feedback, newest first, private included (the writer and staff; the
+    /// `writerFeedback` feature).
+    async fn feedback(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<IdConnection<super::feedback::WriterFeedback>> {
+        super::feedback::page_of(ctx, self.record.id, first, after).await
+    }
     /// Pages due and what to take next.
     async fn workload(&self, ctx: &Context<'_>) -> Result<WriterWorkload> {
         self.workload_of(ctx).await

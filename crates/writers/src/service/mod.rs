@@ -4,6 +4,7 @@ pub mod badges;
 pub mod calendar;
 pub mod capacity;
 pub mod dashboard;
+pub mod feedback;
 pub mod gate;
 pub mod levels;
 pub mod pool;
