@@ -95,35 +95,46 @@ async fn a_client_rates_a_completed_orders_writer_once_and_the_averages_follow()
     }
     assert_eq!(app.count("writer_feedback").await, 0);
 
-    let left = as_(&app, &cast.client, LEAVE, json!({ "id": first, "i": ratings(5, 4, 3, 4, true) })).await;
+    let left = as_(&app, &cast.client, LEAVE, json!({ "id": first, "i": ratings(5, 4, 2, 1, true) })).await;
     assert_eq!(left["data"]["leaveWriterFeedback"]["quality"], 5, "{left}");
     let twice = as_(&app, &cast.client, LEAVE, json!({ "id": first, "i": ratings(1, 1, 1, 1, true) })).await;
     assert_eq!((code(&twice), reason(&twice)), ("CONFLICT", "DUPLICATE"), "{twice}");
-    as_(&app, &cast.client, LEAVE, json!({ "id": second, "i": ratings(3, 4, 5, 4, false) })).await;
+    as_(&app, &cast.client, LEAVE, json!({ "id": second, "i": ratings(4, 3, 5, 2, false) })).await;
 
     // the writer reads both (the private one too), with the averages
     let own = as_(&app, &cast.writer, SUMMARY, json!({})).await;
     let s = &own["data"]["writerProfile"]["feedbackSummary"];
     assert_eq!(s["count"], 2, "{own}");
-    assert_eq!(s["averages"]["quality"], 4.0);
-    assert_eq!(s["averages"]["timeliness"], 4.0);
-    assert_eq!(s["averages"]["overall"], 4.0, "{own}");
-    assert_eq!(s["last90Days"], 4.0);
+    // each column its own: (5+4)/2, (4+3)/2, (2+5)/2, (1+2)/2; all 26 points over 8 ratings
+    assert_eq!(s["averages"]["quality"], 4.5, "{own}");
+    assert_eq!(s["averages"]["communication"], 3.5);
+    assert_eq!(s["averages"]["timeliness"], 3.5);
+    assert_eq!(s["averages"]["followingInstructions"], 1.5);
+    assert_eq!(s["averages"]["overall"], 3.25, "{own}");
+    assert_eq!(s["last90Days"], 3.25);
     assert_eq!(s["previous90Days"], Value::Null);
     assert_eq!(own["data"]["writerProfile"]["feedback"]["totalCount"], 2);
     // staff too
     let staff = as_(&app, &cast.admin, SUMMARY, json!({ "w": cast.writer_id })).await;
     assert_eq!(staff["data"]["writerProfile"]["feedback"]["totalCount"], 2, "{staff}");
+    // no one else: another writer does not find the profile, a client may not read it
+    let created = as_(&app, &cast.admin, "mutation { createUser(input: { displayName: \"Other\", email: \"other@essays.test\", password: \"other-password-1\", role: WRITER }) { id } }", json!({})).await;
+    assert!(created["errors"].is_null(), "{created}");
+    let other = app.sign_in_with("essays", "other@essays.test", "other-password-1").await;
+    let nosy = as_(&app, &other, SUMMARY, json!({ "w": cast.writer_id })).await;
+    assert_eq!(code(&nosy), "NOT_FOUND", "{nosy}");
+    let client = as_(&app, &cast.client, SUMMARY, json!({ "w": cast.writer_id })).await;
+    assert_eq!(code(&client), "FORBIDDEN", "{client}");
     // the trend moves with time: 100 days on, both are the previous 90 days'
     app.clock.advance(chrono::Duration::days(100));
     let writer = app.sign_in("essays", "writer@essays.test").await;
     let later = as_(&app, &writer, SUMMARY, json!({})).await;
     let s = &later["data"]["writerProfile"]["feedbackSummary"];
-    assert_eq!((s["last90Days"].clone(), s["previous90Days"].clone()), (Value::Null, json!(4.0)), "{later}");
+    assert_eq!((s["last90Days"].clone(), s["previous90Days"].clone()), (Value::Null, json!(3.25)), "{later}");
 
     // and the dashboard's average rating
     let dashboard = as_(&app, &writer, "{ writerDashboard { performance { averageRating } } }", json!({})).await;
-    assert_eq!(dashboard["data"]["writerDashboard"]["performance"]["averageRating"], 4.0, "{dashboard}");
+    assert_eq!(dashboard["data"]["writerDashboard"]["performance"]["averageRating"], 3.25, "{dashboard}");
 }
 
 /// Every field of the schema about feedback, and how to ask for it with the feature off.
@@ -142,6 +153,9 @@ async fn with_writer_feedback_off_every_feedback_field_is_refused_and_nothing_is
     let app = TestApp::spawn().await;
     let cast = cast(&app).await;
     let done = order(&app, &cast, true).await;
+    let rated = order(&app, &cast, true).await;
+    let left = as_(&app, &cast.client, LEAVE, json!({ "id": rated, "i": ratings(5, 5, 5, 5, true) })).await;
+    assert!(left["errors"].is_null(), "{left}");
 
     // every field whose name speaks of feedback is in the table: a new one must be added, gated
     let types =
@@ -177,8 +191,8 @@ async fn with_writer_feedback_off_every_feedback_field_is_refused_and_nothing_is
         let body = as_(&app, token, query, json!({ "id": done })).await;
         assert_eq!((code(&body), reason(&body)), ("FORBIDDEN", "FEATURE_DISABLED"), "{name}: {body}");
     }
-    assert_eq!(app.count("writer_feedback").await, 0);
-    // the dashboard does not fail for it: it has no average
+    assert_eq!(app.count("writer_feedback").await, 1, "nothing written with the feature off");
+    // the dashboard does not fail for it, and shows no average (there is one)
     let dashboard = as_(&app, &cast.writer, "{ writerDashboard { performance { averageRating } } }", json!({})).await;
     assert_eq!(dashboard["data"]["writerDashboard"]["performance"]["averageRating"], Value::Null, "{dashboard}");
 }

@@ -377,7 +377,7 @@ async fn capacity_status_counts_orders_in_hand_days_and_blackouts() {
 async fn a_page_of_writers_costs_the_same_statements_whatever_its_length() {
     let app = TestApp::spawn().await;
     let cast = cast(&app).await;
-    let query = "{ writers(first: 50) { edges { node { displayName level { code } stats { completedOrders } capacity { maxActiveOrders blackouts { from } } capacityStatus { active acceptingNow } workload { pagesDueNext72h recommendedNewOrders } } } } }";
+    let query = "{ writers(first: 50) { edges { node { displayName level { code } stats { completedOrders } capacity { maxActiveOrders blackouts { from } } capacityStatus { active acceptingNow } workload { pagesDueNext72h recommendedNewOrders } feedbackSummary { count last90Days } } } } }";
     let count = async |app: &TestApp| {
         let body = app.gql(query).tenant("essays").token(&cast.admin).send().await;
         assert!(body["errors"].is_null(), "{body}");
@@ -634,7 +634,20 @@ async fn a_writers_dashboard_adds_up_their_earnings_and_record_in_the_same_state
     assert_eq!(d["earnings"]["available"], earned.as_str(), "{once}");
     assert_eq!(d["earnings"]["thisMonth"], earned.as_str(), "{once}");
     assert_eq!(d["earnings"]["byMonth"][2]["amount"], earned.as_str(), "this month is the last: {once}");
-    assert_ne!(d["earnings"]["pending"], "0.00", "the order in hand will pay: {once}");
+    let in_hand_pay = {
+        let body = as_(
+            &app,
+            &cast.admin,
+            "{ orders(first: 1, filter: { status: IN_PROGRESS }) { edges { node { writerCompensation } } } }",
+            json!({}),
+        )
+        .await;
+        body["data"]["orders"]["edges"][0]["node"]["writerCompensation"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{body}"))
+            .to_owned()
+    };
+    assert_eq!(d["earnings"]["pending"], in_hand_pay.as_str(), "the order in hand will pay its compensation: {once}");
     assert_eq!(d["performance"]["completed"], 1);
     assert_eq!(
         (d["performance"]["onTimeRate"].as_f64(), d["performance"]["revisionRate"].as_f64()),

@@ -8,7 +8,20 @@ use crate::service::catalog::{self, EntryFields, SettingsFields};
 const ADMINS: RoleGuard = RoleGuard::new(&[Role::Admin, Role::Superadmin]);
 
 /// One entry of the catalogue. Its pricing numbers are for admins.
+#[derive(Clone)]
 pub struct CatalogEntry(pub catalog_item::Model);
+
+/// The catalogue entries `ids`, read as one batch of the request's loader (for a page that has
+/// them at hand before its items resolve).
+pub async fn entries(
+    ctx: &Context<'_>,
+    ids: impl IntoIterator<Item = uuid::Uuid>,
+) -> Result<std::collections::HashMap<uuid::Uuid, CatalogEntry>> {
+    use async_graphql::dataloader::DataLoader;
+    let loader = ctx.data_unchecked::<DataLoader<crate::loaders::CatalogEntryLoader>>();
+    let found = loader.load_many(ids).await?;
+    Ok(found.into_iter().map(|(id, model)| (id, CatalogEntry(model))).collect())
+}
 
 #[Object]
 impl CatalogEntry {

@@ -15,10 +15,10 @@ mod timeline;
 
 use async_graphql::MergedObject;
 
-pub use catalog::{CatalogEntry, OrderCatalog};
+pub use catalog::{CatalogEntry, OrderCatalog, entries as catalog_entries};
 pub use dashboard::ClientDashboardPart;
 pub use live::OrdersSubscription;
-pub use order::{Order, entry as catalog_entry};
+pub use order::Order;
 
 #[derive(MergedObject, Default)]
 pub struct OrdersQuery(

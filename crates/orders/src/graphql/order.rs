@@ -188,8 +188,7 @@ pub fn projection<'a>(nodes: impl IntoIterator<Item = SelectionField<'a>>) -> Ve
     columns
 }
 
-/// The catalogue entry `id` (batched per request).
-pub async fn entry(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<CatalogEntry>> {
+async fn entry(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<CatalogEntry>> {
     let Some(id) = id else { return Ok(None) };
     Ok(ctx.data_unchecked::<DataLoader<CatalogEntryLoader>>().load_one(id).await?.map(CatalogEntry))
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, Object, Result, SimpleObject};
-use kernel::{AppError, ContextExt, Money, PageArgs, Rate, Timestamp};
+use kernel::{AppError, ContextExt, Money, PageArgs, Timestamp};
 use tokio::sync::OnceCell;
 
 use super::levels::WriterLevel;
@@ -125,13 +125,19 @@ pub struct WriterQueue {
 pub struct LevelProgress {
     pub completed_orders: i64,
     pub completed_orders_needed: i32,
+    /// Shares from 0 to 1, as the thresholds beside them.
     pub on_time_rate: Option<f64>,
-    pub on_time_rate_needed: Rate,
+    pub on_time_rate_needed: f64,
     pub revision_rate: Option<f64>,
-    pub max_revision_rate: Rate,
+    pub max_revision_rate: f64,
     /// Whether the writer reaches every threshold there is a record for (an admin still
     /// decides a promotion).
     pub eligible: bool,
+}
+
+/// A rate in ten-thousandths of a percent as a share from 0 to 1.
+fn share(rate_e4: i64) -> f64 {
+    rate_e4 as f64 / (100 * kernel::RATE_ONE) as f64
 }
 
 /// The writer's level, the next one up, and the way there.
@@ -196,9 +202,9 @@ impl WriterDashboard {
                 completed_orders: performance.completed,
                 completed_orders_needed: s.thresholds.completed_orders,
                 on_time_rate: performance.on_time_rate,
-                on_time_rate_needed: Rate(s.thresholds.on_time_rate_e4),
+                on_time_rate_needed: share(s.thresholds.on_time_rate_e4),
                 revision_rate: performance.revision_rate,
-                max_revision_rate: Rate(s.thresholds.max_revision_rate_e4),
+                max_revision_rate: share(s.thresholds.max_revision_rate_e4),
                 eligible: s.eligible,
             },
         })

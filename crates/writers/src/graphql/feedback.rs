@@ -136,7 +136,9 @@ impl FeedbackMutation {
 /// The feedback fields of a writer's profile.
 pub(super) async fn summary_of(ctx: &Context<'_>, writer: uuid::Uuid) -> Result<FeedbackSummary> {
     let request = ctx.request();
-    Ok(feedback::summary(&request.db, request, writer).await?.into())
+    let mut found = feedback::summaries(&request.db, request, &[writer]).await?;
+    let summary = found.remove(&writer).ok_or_else(|| kernel::AppError::internal("no feedback summary"))?;
+    Ok(summary.into())
 }
 
 pub(super) async fn page_of(

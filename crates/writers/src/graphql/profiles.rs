@@ -32,6 +32,8 @@ fn ids(list: &[uuid::Uuid]) -> Vec<ID> {
 pub struct WriterProfile {
     record: WriterRecord,
     usage: Option<Arc<Usage>>,
+    /// The feedback in numbers, read for a whole page when it asks for it.
+    feedback: Option<crate::service::feedback::Summary>,
 }
 
 impl WriterProfile {
@@ -46,9 +48,20 @@ impl WriterProfile {
         } else {
             Default::default()
         };
+        // read for the page at once; refused (the feature off), each profile's field says so
+        let mut feedback = if selection.field("feedbackSummary").exists() {
+            let ids: Vec<uuid::Uuid> = records.iter().map(|r| r.id).collect();
+            crate::service::feedback::summaries(&request.db, request, &ids).await.unwrap_or_default()
+        } else {
+            Default::default()
+        };
         Ok(records
             .into_iter()
-            .map(|record| WriterProfile { usage: usage.remove(&record.id).map(Arc::new), record })
+            .map(|record| WriterProfile {
+                usage: usage.remove(&record.id).map(Arc::new),
+                feedback: feedback.remove(&record.id),
+                record,
+            })
             .collect())
     }
 
@@ -329,6 +342,9 @@ impl WriterProfile {
     }
     /// The writer's feedback in numbers (the `writerFeedback` feature).
     async fn feedback_summary(&self, ctx: &Context<'_>) -> Result<super::feedback::FeedbackSummary> {
+        if let Some(summary) = self.feedback {
+            return Ok(summary.into());
+        }
         super::feedback::summary_of(ctx, self.record.id).await
     }
     /// The writer's feedback, newest first, private included (the writer and staff; the
@@ -412,9 +428,8 @@ impl ProfileQuery {
         let request = ctx.request();
         let writer = writer_id.map(|id| parse_id("writerId", &id)).transpose()?;
         let record = profiles::get(&request.db, request, writer).await?;
-        let usage = capacity::usage_of(&request.db, request, std::slice::from_ref(&record), true).await?;
-        let profile = WriterProfile { usage: usage.into_values().next().map(Arc::new), record };
-        profile.workload_of(ctx).await
+        let mut usage = capacity::usage_of(&request.db, request, std::slice::from_ref(&record), true).await?;
+        workload_view(&usage.remove(&record.id).ok_or_else(|| AppError::internal("no usage for a writer"))?)
     }
 
     /// A writer's deadlines (their own, the clients', open revisions') and blackouts that touch

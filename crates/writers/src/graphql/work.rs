@@ -1,9 +1,12 @@
 //! Getting work: the pool as a writer sees it, recommendations, taking, offering, and requests.
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, InputObject, Lookahead, Object, Result, SimpleObject};
 use kernel::pagination::IdConnection;
-use kernel::{ContextExt, Money, PageArgs, RoleGuard, Timestamp, parse_id, write};
-use orders::graphql::{CatalogEntry, Order, catalog_entry};
+use kernel::{ContextExt, Inline, Money, PageArgs, Paged, RoleGuard, Timestamp, WaitsOnIo, parse_id, write};
+use orders::graphql::{CatalogEntry, Order, catalog_entries};
 
 use crate::entity::writer_order_request::{Model as OrderRequestRow, RequestStatus};
 use crate::service::pool::{self, Offered, WorkFilter};
@@ -16,8 +19,34 @@ const REQUEST_READERS: RoleGuard =
     RoleGuard::new(&[kernel::Role::Writer, kernel::Role::Admin, kernel::Role::Superadmin]);
 
 /// An order a writer could get, as writers are shown it: the work, its deadline and their pay —
-/// never the client or what the client pays.
-pub struct AvailableOrder(Offered);
+/// never the client or what the client pays. A page has its catalogue entries at hand (one
+/// batch), so its orders resolve inline.
+pub struct AvailableOrder(Offered, Arc<Entries>);
+
+type Entries = HashMap<uuid::Uuid, CatalogEntry>;
+
+impl WaitsOnIo for AvailableOrder {}
+
+/// The orders with the catalogue entries their selection asks for, read in one batch.
+async fn with_entries(ctx: &Context<'_>, offered: Vec<Offered>, node: Lookahead<'_>) -> Result<Vec<AvailableOrder>> {
+    let wanted = ["paperType", "academicLevel", "subject", "workType"].iter().any(|f| node.field(f).exists());
+    let entries = if wanted {
+        let ids = offered
+            .iter()
+            .flat_map(|o| [o.order.paper_type_id, o.order.academic_level_id, o.order.subject_id, o.order.work_type_id]);
+        catalog_entries(ctx, ids.collect::<HashSet<_>>()).await?
+    } else {
+        HashMap::new()
+    };
+    let entries = Arc::new(entries);
+    Ok(offered.into_iter().map(|o| AvailableOrder(o, entries.clone())).collect())
+}
+
+impl AvailableOrder {
+    fn entry(&self, id: uuid::Uuid) -> Option<CatalogEntry> {
+        self.1.get(&id).cloned()
+    }
+}
 
 #[Object]
 impl AvailableOrder {
@@ -27,17 +56,17 @@ impl AvailableOrder {
     async fn topic(&self) -> &str {
         &self.0.order.topic
     }
-    async fn paper_type(&self, ctx: &Context<'_>) -> Result<Option<CatalogEntry>> {
-        catalog_entry(ctx, Some(self.0.order.paper_type_id)).await
+    async fn paper_type(&self) -> Option<CatalogEntry> {
+        self.entry(self.0.order.paper_type_id)
     }
-    async fn academic_level(&self, ctx: &Context<'_>) -> Result<Option<CatalogEntry>> {
-        catalog_entry(ctx, Some(self.0.order.academic_level_id)).await
+    async fn academic_level(&self) -> Option<CatalogEntry> {
+        self.entry(self.0.order.academic_level_id)
     }
-    async fn subject(&self, ctx: &Context<'_>) -> Result<Option<CatalogEntry>> {
-        catalog_entry(ctx, Some(self.0.order.subject_id)).await
+    async fn subject(&self) -> Option<CatalogEntry> {
+        self.entry(self.0.order.subject_id)
     }
-    async fn work_type(&self, ctx: &Context<'_>) -> Result<Option<CatalogEntry>> {
-        catalog_entry(ctx, Some(self.0.order.work_type_id)).await
+    async fn work_type(&self) -> Option<CatalogEntry> {
+        self.entry(self.0.order.work_type_id)
     }
     async fn pages(&self) -> i32 {
         self.0.order.pages
@@ -63,8 +92,10 @@ pub struct RecommendedOrder(Offered);
 
 #[Object]
 impl RecommendedOrder {
-    async fn order(&self) -> AvailableOrder {
-        AvailableOrder(self.0.clone())
+    async fn order(&self, ctx: &Context<'_>) -> Result<AvailableOrder> {
+        let node = ctx.look_ahead();
+        let mut found = with_entries(ctx, vec![self.0.clone()], node).await?;
+        found.pop().ok_or_else(|| kernel::AppError::internal("a recommendation went missing").into())
     }
     /// Higher fits better.
     async fn fit(&self) -> i32 {
@@ -153,7 +184,7 @@ impl WorkQuery {
         filter: Option<AvailableOrdersFilter>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<IdConnection<AvailableOrder>> {
+    ) -> Result<IdConnection<Inline<AvailableOrder>>> {
         let request = ctx.request();
         let page = PageArgs::of_field(ctx, first, after)?;
         let f = filter.unwrap_or_default();
@@ -166,8 +197,14 @@ impl WorkQuery {
             pages_max: f.pages_max,
             deadline_before: f.deadline_before.map(Into::into),
         };
-        let paged = pool::available(&request.db, request, filter, page).await?;
-        Ok(paged.into_connection(|o| o.order.id, AvailableOrder))
+        let mut paged = pool::available(&request.db, request, filter, page).await?;
+        let look = ctx.look_ahead();
+        let node = look.field("edges").field("node");
+        let node = if node.exists() { node } else { look.field("nodes") };
+        let orders = with_entries(ctx, std::mem::take(&mut paged.items), node).await?;
+        let paged =
+            Paged { items: orders, total: paged.total, has_previous: paged.has_previous, has_next: paged.has_next };
+        Ok(paged.into_connection(|o| o.0.order.id, Inline))
     }
 
     /// The orders of the pool that fit the viewer (a writer) best (at most `first`, 1 to 50).

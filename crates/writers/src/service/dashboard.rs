@@ -73,7 +73,13 @@ fn month_start(at: DateTime<Utc>, zone: chrono_tz::Tz, back: u32) -> DateTime<Ut
     let (year, month) = (months.div_euclid(12), months.rem_euclid(12) as u32 + 1);
     let first =
         chrono::NaiveDate::from_ymd_opt(year, month, 1).unwrap_or_default().and_hms_opt(0, 0, 0).unwrap_or_default();
-    first.and_local_timezone(zone).earliest().map_or(at, |d| d.with_timezone(&Utc))
+    // a midnight the clocks skip (a zone that starts summer time at 00:00) begins at the first
+    // hour that exists
+    first
+        .and_local_timezone(zone)
+        .earliest()
+        .or_else(|| (first + Duration::hours(1)).and_local_timezone(zone).earliest())
+        .map_or(at, |d| d.with_timezone(&Utc))
 }
 
 /// The writer's earnings over the last `months` months (1 to `MAX_MONTHS`, this one included).
@@ -109,7 +115,8 @@ pub struct Standing {
     pub current: Option<Level>,
     pub next: Option<Level>,
     pub thresholds: Thresholds,
-    /// Whether every threshold with a record is reached (ratings count once there are any).
+    /// Whether the completed-orders, on-time and revision thresholds are reached (ratings are
+    /// not counted yet: an admin weighs them).
     pub eligible: bool,
 }
 

@@ -4,6 +4,8 @@
 //! writer's totals grow in the same transaction, in the database. The writer and staff read
 //! all of it; public feedback is what a portfolio may show.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use kernel::pagination::{Order, paginate};
 use kernel::{AppError, AppResult, Feature, PageArgs, Paged, RequestContext, Role, new_id, validate};
@@ -148,13 +150,14 @@ pub async fn overall(conn: &impl ConnectionTrait, request: &RequestContext, writ
     Ok(totals(conn, request.tenant()?.id, writer).await?.map(|(_, a)| a.overall))
 }
 
-/// How many, and the averages (one statement).
-async fn totals(conn: &impl ConnectionTrait, tenant: Uuid, writer: Uuid) -> AppResult<Option<(i64, Averages)>> {
-    let found = Totals::find_by_id(writer).filter(writer_feedback_total::Column::TenantId.eq(tenant)).one(conn).await?;
-    let Some(t) = found.filter(|t| t.count > 0) else { return Ok(None) };
+/// Feedback in numbers from a writer's running totals.
+fn averages_of(t: &writer_feedback_total::Model) -> Option<(i64, Averages)> {
+    if t.count <= 0 {
+        return None;
+    }
     let n = t.count as f64;
     let sum = t.quality_sum + t.communication_sum + t.timeliness_sum + t.following_instructions_sum;
-    Ok(Some((
+    Some((
         t.count,
         Averages {
             quality: t.quality_sum as f64 / n,
@@ -163,27 +166,64 @@ async fn totals(conn: &impl ConnectionTrait, tenant: Uuid, writer: Uuid) -> AppR
             following_instructions: t.following_instructions_sum as f64 / n,
             overall: sum as f64 / (4.0 * n),
         },
-    )))
+    ))
 }
 
-/// The writer's feedback in numbers: the totals (one statement) and the 90-day trend (one).
-pub async fn summary(conn: &impl ConnectionTrait, request: &RequestContext, writer: Uuid) -> AppResult<Summary> {
-    readable(conn, request, writer).await?;
+/// How many, and the averages (one statement).
+async fn totals(conn: &impl ConnectionTrait, tenant: Uuid, writer: Uuid) -> AppResult<Option<(i64, Averages)>> {
+    let found = Totals::find_by_id(writer).filter(writer_feedback_total::Column::TenantId.eq(tenant)).one(conn).await?;
+    Ok(found.as_ref().and_then(averages_of))
+}
+
+/// The feedback in numbers of each of `writers` (the viewer's own, or any for staff): two
+/// statements whatever their number.
+pub async fn summaries(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    writers: &[Uuid],
+) -> AppResult<HashMap<Uuid, Summary>> {
+    request.require_feature(Feature::WriterFeedback)?;
+    let viewer = request.viewer()?;
+    match viewer.role {
+        Role::Writer if writers.iter().all(|w| *w == viewer.user_id) => {}
+        Role::Writer => return Err(AppError::not_found("writer")),
+        role if profiles::STAFF.contains(&role) => {}
+        _ => return Err(AppError::forbidden("only writers and staff read writer profiles")),
+    }
+    let mut found: HashMap<Uuid, Summary> =
+        writers.iter().map(|w| (*w, Summary { count: 0, averages: None, recent: None, before: None })).collect();
+    if writers.is_empty() {
+        return Ok(found);
+    }
     let tenant = request.tenant()?.id;
-    let found = totals(conn, tenant, writer).await?;
+    let ids = kernel::db::in_list(writers);
+    for t in Totals::find()
+        .filter(writer_feedback_total::Column::TenantId.eq(tenant))
+        .filter(writer_feedback_total::Column::WriterId.is_in(ids.clone()))
+        .all(conn)
+        .await?
+    {
+        if let (Some(summary), Some((count, averages))) = (found.get_mut(&t.writer_id), averages_of(&t)) {
+            (summary.count, summary.averages) = (count, Some(averages));
+        }
+    }
     let split = request.now() - Duration::days(TREND_DAYS);
-    let (recent, before) = trend(conn, tenant, writer, split - Duration::days(TREND_DAYS), split).await?;
-    Ok(Summary { count: found.map_or(0, |(n, _)| n), averages: found.map(|(_, a)| a), recent, before })
+    for (writer, recent, before) in trends(conn, tenant, &ids, split - Duration::days(TREND_DAYS), split).await? {
+        if let Some(summary) = found.get_mut(&writer) {
+            (summary.recent, summary.before) = (recent, before);
+        }
+    }
+    Ok(found)
 }
 
-/// The overall average of the feedback from `split` on, and from `from` to `split`.
-async fn trend(
+/// Each writer's overall average from `split` on, and from `from` to `split` (one statement).
+async fn trends(
     conn: &impl ConnectionTrait,
     tenant: Uuid,
-    writer: Uuid,
+    writers: &[Uuid],
     from: DateTime<Utc>,
     split: DateTime<Utc>,
-) -> AppResult<(Option<f64>, Option<f64>)> {
+) -> AppResult<Vec<(Uuid, Option<f64>, Option<f64>)>> {
     use writer_feedback::Column as F;
     let points = || {
         Expr::col(F::Quality)
@@ -191,31 +231,33 @@ async fn trend(
             .add(Expr::col(F::Timeliness))
             .add(Expr::col(F::FollowingInstructions))
     };
-    // bound values only inside the aggregates: the same statement on both backends
+    // bound values only inside the aggregates, grouped by a plain column: the same statement on
+    // both backends
     let sum = |recent: bool, value: Expr| {
         let when = if recent { Expr::col(F::CreatedAt).gte(split) } else { Expr::col(F::CreatedAt).lt(split) };
         Expr::expr(Func::sum(Expr::case(when, value).finally(0)))
     };
-    // points and count of the recent span, then of the one before
-    type Sums = (Option<i64>, Option<i64>, Option<i64>, Option<i64>);
-    let row: Option<Sums> = Feedback::find()
+    // the writer, then points and count of the recent span, then of the one before
+    type Sums = (Uuid, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+    let rows: Vec<Sums> = Feedback::find()
         .select_only()
+        .column(F::WriterId)
         .column_as(sum(true, points()), "recent_points")
         .column_as(sum(true, Expr::val(1)), "recent_n")
         .column_as(sum(false, points()), "before_points")
         .column_as(sum(false, Expr::val(1)), "before_n")
         .filter(F::TenantId.eq(tenant))
-        .filter(F::WriterId.eq(writer))
+        .filter(F::WriterId.is_in(writers.to_vec()))
         .filter(F::CreatedAt.gte(from))
+        .group_by(F::WriterId)
         .into_tuple()
-        .one(conn)
+        .all(conn)
         .await?;
-    let (rp, rn, bp, bn) = row.unwrap_or_default();
     let average = |points: Option<i64>, n: Option<i64>| match (points, n) {
         (Some(p), Some(n)) if n > 0 => Some(p as f64 / (4.0 * n as f64)),
         _ => None,
     };
-    Ok((average(rp, rn), average(bp, bn)))
+    Ok(rows.into_iter().map(|(w, rp, rn, bp, bn)| (w, average(rp, rn), average(bp, bn))).collect())
 }
 
 /// The writer's feedback, newest first, private included (the writer and staff).
