@@ -27,6 +27,7 @@ pub mod m20261206_000021_row_level_security;
 mod m20261207_000022_writers;
 mod m20261208_000023_getting_work;
 mod m20261208_000024_writer_feedback;
+mod m20261208_000025_portfolios;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000022_writers::Migration),
             Box::new(m20261208_000023_getting_work::Migration),
             Box::new(m20261208_000024_writer_feedback::Migration),
+            Box::new(m20261208_000025_portfolios::Migration),
         ]
     }
 }

@@ -18,6 +18,7 @@ mod links;
 mod live;
 mod money_invariants;
 mod notifications;
+mod portfolio;
 mod pricing;
 mod push;
 mod queries;

@@ -3,6 +3,7 @@
 mod dashboard;
 mod feedback;
 mod levels;
+mod portfolio;
 mod profiles;
 mod work;
 
@@ -14,7 +15,13 @@ pub use profiles::WriterProfile;
 pub use work::{ViewerPart, WorkSubscription as WritersSubscription};
 
 #[derive(MergedObject, Default)]
-pub struct WritersQuery(profiles::ProfileQuery, levels::LevelQuery, work::WorkQuery, dashboard::WriterDashboardQuery);
+pub struct WritersQuery(
+    profiles::ProfileQuery,
+    levels::LevelQuery,
+    work::WorkQuery,
+    dashboard::WriterDashboardQuery,
+    portfolio::PortfolioQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct WritersMutation(
@@ -22,6 +29,7 @@ pub struct WritersMutation(
     levels::LevelMutation,
     work::WorkMutation,
     feedback::FeedbackMutation,
+    portfolio::PortfolioMutation,
 );
 
 /// Who may call the admins' fields.

@@ -8,6 +8,7 @@ pub mod feedback;
 pub mod gate;
 pub mod levels;
 pub mod pool;
+pub mod portfolio;
 pub mod profiles;
 pub mod requests;
 pub mod work;

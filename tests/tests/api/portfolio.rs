@@ -1,0 +1,165 @@
+//! Writers' portfolios (the `portfolios` feature): opt-in, shown as the writer chooses, with
+//! samples, record and public feedback; never a client's name, an order id or private feedback.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+use tests::{TestApp, code, field};
+
+const PORTFOLIO: &str = "query($w: ID!) { writerPortfolio(writerId: $w) { writerId displayName visibility bio specialties samples { title excerpt } stats { completedOrders onTimeRate averageRating } badges { code } reviews { quality comment } } }";
+const UPDATE: &str =
+    "mutation($i: WriterPortfolioInput!) { updateWriterPortfolio(input: $i) { visibility bio specialties } }";
+const SAMPLE: &str = "mutation($i: PortfolioSampleInput!) { addPortfolioSample(input: $i) { id title } }";
+const ACT: &str = "mutation($id: ID!, $a: OrderAction!) { performOrderAction(orderId: $id, action: $a) { status } }";
+
+async fn as_(app: &TestApp, token: Option<&str>, query: &str, vars: Value) -> Value {
+    let request = app.gql(query).vars(vars).tenant("essays");
+    match token {
+        Some(token) => request.token(token).send().await,
+        None => request.send().await,
+    }
+}
+
+#[tokio::test]
+async fn a_portfolio_is_shown_as_the_writer_chooses_and_never_names_a_client_or_an_order() {
+    let app = TestApp::spawn().await;
+    app.roomy_writer_levels("essays").await;
+    let writer = app.sign_in("essays", "writer@essays.test").await;
+    let writer_id = app.user_id("essays", "writer@essays.test").await;
+    let client = app.sign_in("essays", "client@essays.test").await;
+    let admin = app.sign_in("essays", "admin@essays.test").await;
+    let w = json!({ "w": writer_id });
+
+    // not opted in: no one finds it, not even the writer
+    for token in [Some(writer.as_str()), Some(admin.as_str()), None] {
+        let none = as_(&app, token, PORTFOLIO, w.clone()).await;
+        assert_eq!(code(&none), "NOT_FOUND", "{none}");
+    }
+
+    // opted in, private: the writer and staff only
+    let opted = as_(
+        &app,
+        Some(&writer),
+        UPDATE,
+        json!({ "i": { "bio": "Ten years of essays", "specialties": ["History", "Economics"] } }),
+    )
+    .await;
+    assert_eq!(opted["data"]["updateWriterPortfolio"]["visibility"], "PRIVATE", "{opted}");
+    let bad = as_(&app, Some(&writer), SAMPLE, json!({ "i": { "title": " ", "excerpt": "text" } })).await;
+    assert_eq!((code(&bad), field(&bad)), ("BAD_USER_INPUT", "input.title"), "{bad}");
+    let sample = as_(
+        &app,
+        Some(&writer),
+        SAMPLE,
+        json!({ "i": { "title": "On lighthouses", "excerpt": "Coase argued that lighthouses..." } }),
+    )
+    .await;
+    assert!(sample["errors"].is_null(), "{sample}");
+    assert_eq!(code(&as_(&app, Some(&client), PORTFOLIO, w.clone()).await), "NOT_FOUND");
+    assert_eq!(code(&as_(&app, None, PORTFOLIO, w.clone()).await), "NOT_FOUND");
+    let staff = as_(&app, Some(&admin), PORTFOLIO, w.clone()).await;
+    assert_eq!(staff["data"]["writerPortfolio"]["bio"], "Ten years of essays", "{staff}");
+
+    // a completed order with public and private feedback from its client
+    let c = app.catalog("essays").await;
+    let spec = json!({ "topic": "A client's secret topic", "paperTypeId": c["essay"], "academicLevelId": c["undergraduate"], "subjectId": c["english"], "workTypeId": c["writing"], "pages": 2, "deadline": app.in_hours(72) });
+    let mut orders = Vec::new();
+    for _ in 0..2 {
+        let placed = as_(
+            &app,
+            Some(&client),
+            "mutation($i: OrderSpecInput!) { placeOrder(input: $i) { id } }",
+            json!({ "i": spec }),
+        )
+        .await;
+        let id = placed["data"]["placeOrder"]["id"].as_str().unwrap_or_else(|| panic!("{placed}")).to_owned();
+        as_(&app, Some(&admin), ACT, json!({ "id": id, "a": "MARK_PAID" })).await;
+        as_(
+            &app,
+            Some(&admin),
+            "mutation($id: ID!, $w: ID!) { assignWriter(orderId: $id, writerId: $w) { id } }",
+            json!({ "id": id, "w": writer_id }),
+        )
+        .await;
+        as_(&app, Some(&writer), ACT, json!({ "id": id, "a": "ACCEPT_ASSIGNMENT" })).await;
+        as_(&app, Some(&writer), ACT, json!({ "id": id, "a": "SUBMIT" })).await;
+        as_(&app, Some(&client), ACT, json!({ "id": id, "a": "APPROVE" })).await;
+        orders.push(id);
+    }
+    let leave = "mutation($id: ID!, $i: WriterFeedbackInput!) { leaveWriterFeedback(orderId: $id, input: $i) { id } }";
+    let public = as_(&app, Some(&client), leave, json!({ "id": orders[0], "i": { "quality": 5, "communication": 5, "timeliness": 5, "followingInstructions": 5, "comment": "Superb work", "public": true } })).await;
+    assert!(public["errors"].is_null(), "{public}");
+    as_(&app, Some(&client), leave, json!({ "id": orders[1], "i": { "quality": 1, "communication": 1, "timeliness": 1, "followingInstructions": 1, "comment": "PRIVATE-COMPLAINT", "public": false } })).await;
+
+    // public: anyone on the site's host, signed out too
+    as_(&app, Some(&writer), UPDATE, json!({ "i": { "visibility": "PUBLIC" } })).await;
+    let shown = as_(&app, None, PORTFOLIO, w.clone()).await;
+    let p = &shown["data"]["writerPortfolio"];
+    assert_eq!(p["stats"]["completedOrders"], 2, "{shown}");
+    assert_eq!(p["stats"]["averageRating"], 3.0, "the average counts every rating: {shown}");
+    assert_eq!(p["reviews"].as_array().map(Vec::len), Some(1), "only public feedback: {shown}");
+    assert_eq!(p["reviews"][0]["comment"], "Superb work");
+    assert_eq!(p["samples"][0]["title"], "On lighthouses");
+    // the privacy filter, by what it shows: no client, no order, no private feedback
+    let text = shown.to_string();
+    for secret in
+        ["Demo Client", "client@essays.test", "A client's secret topic", "PRIVATE-COMPLAINT", &orders[0], &orders[1]]
+    {
+        assert!(!text.contains(secret), "{secret} leaked: {shown}");
+    }
+    // and field by field: a new field of a portfolio's types must be decided here
+    let expected: &[(&str, &[&str])] = &[
+        (
+            "WriterPortfolio",
+            &["writerId", "displayName", "visibility", "bio", "specialties", "samples", "stats", "badges", "reviews"],
+        ),
+        ("PortfolioSample", &["id", "title", "subjectId", "workTypeId", "excerpt", "createdAt"]),
+        ("PortfolioStats", &["completedOrders", "onTimeRate", "averageRating"]),
+        ("PortfolioBadge", &["code", "name", "awardedAt"]),
+        (
+            "PortfolioReview",
+            &["quality", "communication", "timeliness", "followingInstructions", "comment", "createdAt"],
+        ),
+    ];
+    for (name, fields) in expected {
+        let body = app
+            .gql("query($n: String!) { __type(name: $n) { fields { name } } }")
+            .vars(json!({ "n": name }))
+            .tenant("essays")
+            .token(&admin)
+            .send()
+            .await;
+        let have: BTreeSet<&str> = body["data"]["__type"]["fields"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"))
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(have, fields.iter().copied().collect::<BTreeSet<_>>(), "{name}");
+    }
+
+    // clients only: signed in (any role), not signed out
+    as_(&app, Some(&writer), UPDATE, json!({ "i": { "visibility": "CLIENTS" } })).await;
+    assert_eq!(code(&as_(&app, None, PORTFOLIO, w.clone()).await), "NOT_FOUND");
+    assert!(as_(&app, Some(&client), PORTFOLIO, w.clone()).await["errors"].is_null());
+    // another site never sees it
+    let papers = app.sign_in("papers", "client@papers.test").await;
+    let elsewhere = app.gql(PORTFOLIO).vars(w.clone()).tenant("papers").token(&papers).send().await;
+    assert_eq!(code(&elsewhere), "NOT_FOUND", "{elsewhere}");
+
+    // opted out: gone for everyone
+    as_(&app, Some(&writer), "mutation { withdrawWriterPortfolio }", json!({})).await;
+    assert_eq!(code(&as_(&app, Some(&admin), PORTFOLIO, w.clone()).await), "NOT_FOUND");
+
+    // the feature off: every portfolio field refused
+    as_(&app, Some(&admin), "mutation { updateTenantFeatureToggles(input: { portfolios: false }) { id } }", json!({}))
+        .await;
+    for (token, query, vars) in [
+        (Some(writer.as_str()), UPDATE, json!({ "i": { "bio": "b" } })),
+        (Some(writer.as_str()), SAMPLE, json!({ "i": { "title": "t", "excerpt": "e" } })),
+        (None, PORTFOLIO, w.clone()),
+    ] {
+        let body = as_(&app, token, query, vars).await;
+        assert_eq!(body["errors"][0]["extensions"]["reason"], "FEATURE_DISABLED", "{query}: {body}");
+    }
+}
