@@ -47,6 +47,9 @@ async fn a_portfolio_is_shown_as_the_writer_chooses_and_never_names_a_client_or_
     assert_eq!(opted["data"]["updateWriterPortfolio"]["visibility"], "PRIVATE", "{opted}");
     let bad = as_(&app, Some(&writer), SAMPLE, json!({ "i": { "title": " ", "excerpt": "text" } })).await;
     assert_eq!((code(&bad), field(&bad)), ("BAD_USER_INPUT", "input.title"), "{bad}");
+    let bad = as_(&app, Some(&writer), UPDATE, json!({ "i": { "bio": "changed", "specialties": ["ok", " "] } })).await;
+    assert_eq!((code(&bad), field(&bad)), ("BAD_USER_INPUT", "input.specialties"), "{bad}");
+    assert_eq!(app.count("portfolio_samples").await, 0, "nothing written on bad input");
     let sample = as_(
         &app,
         Some(&writer),
@@ -89,14 +92,19 @@ async fn a_portfolio_is_shown_as_the_writer_chooses_and_never_names_a_client_or_
     let leave = "mutation($id: ID!, $i: WriterFeedbackInput!) { leaveWriterFeedback(orderId: $id, input: $i) { id } }";
     let public = as_(&app, Some(&client), leave, json!({ "id": orders[0], "i": { "quality": 5, "communication": 5, "timeliness": 5, "followingInstructions": 5, "comment": "Superb work", "public": true } })).await;
     assert!(public["errors"].is_null(), "{public}");
-    as_(&app, Some(&client), leave, json!({ "id": orders[1], "i": { "quality": 1, "communication": 1, "timeliness": 1, "followingInstructions": 1, "comment": "PRIVATE-COMPLAINT", "public": false } })).await;
+    let private = as_(&app, Some(&client), leave, json!({ "id": orders[1], "i": { "quality": 1, "communication": 1, "timeliness": 1, "followingInstructions": 1, "comment": "PRIVATE-COMPLAINT", "public": false } })).await;
+    assert!(private["errors"].is_null(), "{private}");
 
     // public: anyone on the site's host, signed out too
     as_(&app, Some(&writer), UPDATE, json!({ "i": { "visibility": "PUBLIC" } })).await;
     let shown = as_(&app, None, PORTFOLIO, w.clone()).await;
     let p = &shown["data"]["writerPortfolio"];
     assert_eq!(p["stats"]["completedOrders"], 2, "{shown}");
-    assert_eq!(p["stats"]["averageRating"], 3.0, "the average counts every rating: {shown}");
+    assert_eq!(
+        p["stats"]["averageRating"], 5.0,
+        "the average of public ratings only (the private 1s stay private): {shown}"
+    );
+    assert_eq!(p["badges"], json!([]), "no badge before the hourly job: {shown}");
     assert_eq!(p["reviews"].as_array().map(Vec::len), Some(1), "only public feedback: {shown}");
     assert_eq!(p["reviews"][0]["comment"], "Superb work");
     assert_eq!(p["samples"][0]["title"], "On lighthouses");
@@ -138,10 +146,32 @@ async fn a_portfolio_is_shown_as_the_writer_chooses_and_never_names_a_client_or_
         assert_eq!(have, fields.iter().copied().collect::<BTreeSet<_>>(), "{name}");
     }
 
-    // clients only: signed in (any role), not signed out
+    // the bio was left as it was by the refused update
+    assert_eq!(p["bio"], "Ten years of essays");
+
+    // clients only: the site's signed-in clients, not signed-out visitors nor other writers
     as_(&app, Some(&writer), UPDATE, json!({ "i": { "visibility": "CLIENTS" } })).await;
     assert_eq!(code(&as_(&app, None, PORTFOLIO, w.clone()).await), "NOT_FOUND");
     assert!(as_(&app, Some(&client), PORTFOLIO, w.clone()).await["errors"].is_null());
+    let created = as_(&app, Some(&admin), "mutation { createUser(input: { displayName: \"Rival\", email: \"rival@essays.test\", password: \"rival-password-1\", role: WRITER }) { id } }", json!({})).await;
+    assert!(created["errors"].is_null(), "{created}");
+    let rival = app.sign_in_with("essays", "rival@essays.test", "rival-password-1").await;
+    assert_eq!(code(&as_(&app, Some(&rival), PORTFOLIO, w.clone()).await), "NOT_FOUND");
+    // a rival cannot remove the writer's sample
+    let sample_id = sample["data"]["addPortfolioSample"]["id"].as_str().unwrap().to_owned();
+    let remove = "mutation($id: ID!) { removePortfolioSample(id: $id) }";
+    assert_eq!(code(&as_(&app, Some(&rival), remove, json!({ "id": sample_id })).await), "NOT_FOUND");
+    assert_eq!(app.count("portfolio_samples").await, 1);
+
+    // a suspended writer's portfolio is shown to staff only
+    as_(&app, Some(&writer), UPDATE, json!({ "i": { "visibility": "PUBLIC" } })).await;
+    let suspend =
+        "mutation($w: ID!) { setWriterStatus(writerId: $w, status: SUSPENDED, reason: \"review\") { status } }";
+    as_(&app, Some(&admin), suspend, w.clone()).await;
+    assert_eq!(code(&as_(&app, None, PORTFOLIO, w.clone()).await), "NOT_FOUND");
+    assert!(as_(&app, Some(&admin), PORTFOLIO, w.clone()).await["errors"].is_null());
+    let reinstate = "mutation($w: ID!) { setWriterStatus(writerId: $w, status: ACTIVE) { status } }";
+    as_(&app, Some(&admin), reinstate, w.clone()).await;
     // another site never sees it
     let papers = app.sign_in("papers", "client@papers.test").await;
     let elsewhere = app.gql(PORTFOLIO).vars(w.clone()).tenant("papers").token(&papers).send().await;
@@ -157,6 +187,8 @@ async fn a_portfolio_is_shown_as_the_writer_chooses_and_never_names_a_client_or_
     for (token, query, vars) in [
         (Some(writer.as_str()), UPDATE, json!({ "i": { "bio": "b" } })),
         (Some(writer.as_str()), SAMPLE, json!({ "i": { "title": "t", "excerpt": "e" } })),
+        (Some(writer.as_str()), remove, json!({ "id": sample_id })),
+        (Some(writer.as_str()), "mutation { withdrawWriterPortfolio }", json!({})),
         (None, PORTFOLIO, w.clone()),
     ] {
         let body = as_(&app, token, query, vars).await;

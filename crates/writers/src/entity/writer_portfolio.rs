@@ -24,7 +24,7 @@ pub enum Visibility {
     /// The writer and staff only.
     #[sea_orm(string_value = "PRIVATE")]
     Private,
-    /// Anyone signed in to the site.
+    /// The site's clients (signed in), besides the writer and staff.
     #[sea_orm(string_value = "CLIENTS")]
     Clients,
     /// Anyone, signed in or not, on the site's host.

@@ -40,7 +40,7 @@ pub struct PortfolioStats {
     pub completed_orders: i64,
     /// Shares from 0 to 1; null before the first completed order.
     pub on_time_rate: Option<f64>,
-    /// All ratings together, 1 to 5; null before the first (or with writer feedback off).
+    /// The public ratings together, 1 to 5; null before the first (or with writer feedback off).
     pub average_rating: Option<f64>,
 }
 

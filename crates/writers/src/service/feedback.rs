@@ -273,3 +273,26 @@ pub async fn list(
         .filter(writer_feedback::Column::WriterId.eq(writer));
     paginate(conn, query, writer_feedback::Column::Id, Order::newest_first(), page).await
 }
+
+/// The overall average of `writer`'s public feedback (what a portfolio may show): one statement.
+pub async fn public_average(conn: &impl ConnectionTrait, tenant: Uuid, writer: Uuid) -> AppResult<Option<f64>> {
+    use writer_feedback::Column as F;
+    let points = Expr::col(F::Quality)
+        .add(Expr::col(F::Communication))
+        .add(Expr::col(F::Timeliness))
+        .add(Expr::col(F::FollowingInstructions));
+    let row: Option<(Option<i64>, i64)> = Feedback::find()
+        .select_only()
+        .column_as(Expr::expr(Func::sum(points)), "points")
+        .column_as(F::Id.count(), "n")
+        .filter(F::TenantId.eq(tenant))
+        .filter(F::WriterId.eq(writer))
+        .filter(F::Public.eq(true))
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(match row {
+        Some((Some(points), n)) if n > 0 => Some(points as f64 / (4.0 * n as f64)),
+        _ => None,
+    })
+}

@@ -12,8 +12,9 @@ use uuid::Uuid;
 use crate::entity::portfolio_sample::{self, Entity as Samples, Model as Sample};
 use crate::entity::writer_feedback::{self, Entity as Feedback};
 use crate::entity::writer_portfolio::{self, Entity as Portfolios, Visibility};
+use crate::entity::writer_profile::WriterStatus;
 use crate::service::badges::{self, Awarded};
-use crate::service::profiles::{self, STAFF};
+use crate::service::profiles::{self, STAFF, WriterRecord};
 use orders::service::catalog::CatalogKind;
 
 pub const MAX_SAMPLES: u64 = 20;
@@ -50,13 +51,19 @@ pub struct Portfolio {
 }
 
 /// Whether the viewer (none: signed out) may see a portfolio of `writer` shown to `visibility`.
-fn may_see(request: &RequestContext, writer: Uuid, visibility: Visibility) -> bool {
+/// The writer and staff always may; a suspended writer's portfolio is shown to no one else.
+fn may_see(request: &RequestContext, writer: &WriterRecord, visibility: Visibility) -> bool {
     let viewer = request.viewer.as_ref();
-    let own_or_staff = viewer.is_some_and(|v| v.user_id == writer || STAFF.contains(&v.role));
+    if viewer.is_some_and(|v| v.user_id == writer.id || STAFF.contains(&v.role)) {
+        return true;
+    }
+    if writer.status == WriterStatus::Suspended {
+        return false;
+    }
     match visibility {
         Visibility::Public => true,
-        Visibility::Clients => viewer.is_some(),
-        Visibility::Private => own_or_staff,
+        Visibility::Clients => viewer.is_some_and(|v| v.role == Role::Client),
+        Visibility::Private => false,
     }
 }
 
@@ -71,10 +78,13 @@ pub async fn get(conn: &impl ConnectionTrait, request: &RequestContext, writer: 
         .one(conn)
         .await?
         .ok_or_else(not_found)?;
-    if !may_see(request, writer, row.visibility) {
+    let record = match profiles::find(conn, tenant.id, writer).await {
+        Err(e) if e.code == kernel::ErrorCode::NotFound => return Err(not_found()),
+        found => found?,
+    };
+    if !may_see(request, &record, row.visibility) {
         return Err(not_found());
     }
-    let record = profiles::find(conn, tenant.id, writer).await.map_err(|_| not_found())?;
     let samples = Samples::find()
         .filter(portfolio_sample::Column::TenantId.eq(tenant.id))
         .filter(portfolio_sample::Column::WriterId.eq(writer))
@@ -84,8 +94,9 @@ pub async fn get(conn: &impl ConnectionTrait, request: &RequestContext, writer: 
         .await?;
     let done = orders::service::workload::writer_record(conn, tenant.id, writer, request.now()).await?;
     let feedback_on = tenant.features.is_on(Feature::WriterFeedback);
+    // of public feedback only: an average over private ratings would tell them
     let average_rating =
-        if feedback_on { crate::service::feedback::overall(conn, request, writer).await? } else { None };
+        if feedback_on { crate::service::feedback::public_average(conn, tenant.id, writer).await? } else { None };
     let reviews = if feedback_on {
         Feedback::find()
             .filter(writer_feedback::Column::TenantId.eq(tenant.id))
