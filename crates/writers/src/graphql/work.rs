@@ -87,23 +87,22 @@ impl AvailableOrder {
     }
 }
 
-/// An order of the pool ranked for the viewer.
-pub struct RecommendedOrder(Offered);
+/// An order of the pool ranked for the viewer (the list reads its catalogue entries in one
+/// batch, as a page of the pool does).
+pub struct RecommendedOrder(AvailableOrder);
 
 #[Object]
 impl RecommendedOrder {
-    async fn order(&self, ctx: &Context<'_>) -> Result<AvailableOrder> {
-        let node = ctx.look_ahead();
-        let mut found = with_entries(ctx, vec![self.0.clone()], node).await?;
-        found.pop().ok_or_else(|| kernel::AppError::internal("a recommendation went missing").into())
+    async fn order(&self) -> AvailableOrder {
+        AvailableOrder(self.0.0.clone(), self.0.1.clone())
     }
     /// Higher fits better.
     async fn fit(&self) -> i32 {
-        self.0.fit
+        self.0.0.fit
     }
     /// Why: PREFERRED_SUBJECT, PREFERRED_WORK_TYPE, DONE_BEFORE, TIME_ENOUGH or TIGHT_DEADLINE.
     async fn reasons(&self) -> Vec<&'static str> {
-        self.0.reasons.clone()
+        self.0.0.reasons.clone()
     }
 }
 
@@ -216,7 +215,8 @@ impl WorkQuery {
         }
         let request = ctx.request();
         let ranked = pool::recommended(&request.db, request, first as usize).await?;
-        Ok(ranked.into_iter().map(RecommendedOrder).collect())
+        let node = ctx.look_ahead().field("order");
+        Ok(with_entries(ctx, ranked, node).await?.into_iter().map(RecommendedOrder).collect())
     }
 
     /// Order requests, newest first: a writer's own; admins the site's, optionally for one order
