@@ -356,7 +356,6 @@ async fn requests_are_approved_rejected_withdrawn_or_expire_and_stay_within_the_
         (Some(d.as_str()), Some("the order left the pool")),
         "{expired}"
     );
-    let _ = e;
 
     // a client has no requests to read
     let client = as_(&app, &site.client, "{ orderRequests(first: 5) { totalCount } }", json!({})).await;
@@ -435,6 +434,10 @@ async fn an_order_waits_for_its_preferred_writer_and_goes_to_the_pool_with_the_f
         as_(&app, &site.admin, "query($id: ID!) { order(id: $id) { timeline { kind } } }", json!({ "id": lapsing }))
             .await;
     assert!(timeline.to_string().contains("PREFERRED_LAPSED"), "{timeline}");
+    // the fees given back are in the books as the orders show them: ledgerIntegrity's order
+    // invariant (paid less refunded equals what the ledger holds) holds for both
+    let integrity = as_(&app, &site.admin, "{ ledgerIntegrity { balanced mismatches } }", json!({})).await;
+    assert_eq!(integrity["data"]["ledgerIntegrity"], json!({ "balanced": true, "mismatches": [] }), "{integrity}");
 }
 
 #[tokio::test]
