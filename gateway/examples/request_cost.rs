@@ -89,6 +89,14 @@ async fn run(email: &str, query: &str, requests: usize) {
         tenant_cache_ttl: Duration::from_secs(3600),
         providers: billing::service::topups::Providers(None),
         push: notifications::WebPush::off(),
+        files: Arc::new(
+            orders::service::files::FileStore::open(
+                &folder.path().join("files").to_string_lossy(),
+                None,
+                orders::service::files::store::DEFAULT_MAX_FILE_BYTES,
+            )
+            .unwrap(),
+        ),
     })
     .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
 

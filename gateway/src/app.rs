@@ -40,6 +40,8 @@ pub struct AppOptions {
     pub providers: Providers,
     /// Web push (browsers register with its public key).
     pub push: notifications::WebPush,
+    /// Where order files are kept, and the key of their download URLs.
+    pub files: Arc<orders::service::files::FileStore>,
 }
 
 pub struct AppState {
@@ -63,6 +65,8 @@ pub struct AppState {
     /// What a request's own transaction tells of each statement when the request keeps no
     /// statistics (the process metrics): built once, not per request.
     pub statement_counter: kernel::request_db::OnStatement,
+    /// Order files (uploads are read to its size limit; downloads come from it).
+    pub files: Arc<orders::service::files::FileStore>,
 }
 
 pub fn build_router(options: AppOptions) -> Router {
@@ -84,6 +88,7 @@ pub fn build_app(options: AppOptions) -> (Router, Arc<AppState>) {
         .data(options.identity.clone())
         .data(options.providers.clone())
         .data(options.push)
+        .data(options.files.clone())
         .data(schema::money_invariants())
         .finish();
     let db_for_live = db.clone();
@@ -101,6 +106,7 @@ pub fn build_app(options: AppOptions) -> (Router, Arc<AppState>) {
         documents: DocumentCache::default(),
         live: kernel::live::LiveHub::new(&db_for_live),
         statement_counter: crate::observability::statement_counter(None),
+        files: options.files,
     });
 
     let graphql = if options.graphiql {
@@ -114,7 +120,8 @@ pub fn build_app(options: AppOptions) -> (Router, Arc<AppState>) {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/webhooks/stripe", axum::routing::post(webhooks::stripe))
-        .route("/calendar/{file}", get(crate::calendar::feed));
+        .route("/calendar/{file}", get(crate::calendar::feed))
+        .route("/files/{id}", get(crate::files::download));
     if options.metrics {
         router = router.route("/metrics", get(move || std::future::ready(metrics.render())));
     }

@@ -163,6 +163,20 @@ pub struct Settings {
     /// sign-ins by city and country; without one a sign-in's place is its address's network.
     #[arg(long, env = "SCRIPTORIUM_GEOIP_DB")]
     pub geoip_db: Option<std::path::PathBuf>,
+
+    /// Where order files are kept: a folder, or `s3://bucket/prefix` for any S3-compatible store
+    /// (credentials, region and endpoint from the `AWS_*` variables).
+    #[arg(long, env = "SCRIPTORIUM_FILES", default_value = "data/files")]
+    pub files: String,
+
+    /// The key (32 bytes or more) that signs file download URLs; servers sharing a site share it.
+    /// Without one each start picks its own, and URLs handed out before a restart stop working.
+    #[arg(long, env = "SCRIPTORIUM_FILE_URL_KEY", hide_env_values = true, value_parser = secret)]
+    pub file_url_key: Option<SecretString>,
+
+    /// The largest file an upload may carry, in MiB.
+    #[arg(long, env = "SCRIPTORIUM_UPLOAD_MAX_MB", default_value_t = 25)]
+    pub upload_max_mb: u64,
 }
 
 /// The settings as a log line shows them: every value, secrets and database passwords hidden.
@@ -185,6 +199,9 @@ impl std::fmt::Debug for Settings {
             .field("public_url", &self.public_url)
             .field("session_days", &self.session_days)
             .field("geoip_db", &self.geoip_db)
+            .field("files", &redact(&self.files))
+            .field("file_url_key", &configured(&self.file_url_key))
+            .field("upload_max_mb", &self.upload_max_mb)
             .finish()
     }
 }
@@ -211,6 +228,17 @@ impl Settings {
             Some(path) => identity::service::location::Locator::open(&path.to_string_lossy()),
             None => Ok(identity::service::location::Locator::default()),
         }
+    }
+
+    /// The store of order files these settings name; one that cannot be opened stops the start.
+    pub fn file_store(&self) -> Result<std::sync::Arc<orders::service::files::FileStore>, String> {
+        let key = self.file_url_key.as_ref().map(|k| k.expose_secret().as_bytes());
+        let max = self
+            .upload_max_mb
+            .checked_mul(1024 * 1024)
+            .filter(|m| *m > 0)
+            .ok_or("SCRIPTORIUM_UPLOAD_MAX_MB must be 1 or more")?;
+        Ok(std::sync::Arc::new(orders::service::files::FileStore::open(&self.files, key, max)?))
     }
 
     /// The payment provider these settings configure, if any.

@@ -6,6 +6,7 @@ pub mod app;
 pub mod calendar;
 pub mod config;
 pub mod documents;
+pub mod files;
 pub mod graphiql;
 pub mod housekeeping;
 pub mod inputs;

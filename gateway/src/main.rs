@@ -38,7 +38,7 @@ enum Command {
         #[arg(long)]
         no_worker: bool,
         #[command(flatten)]
-        settings: Settings,
+        settings: Box<Settings>,
     },
     /// Run the background jobs only (any number of workers and servers may share a database).
     Worker {
@@ -170,7 +170,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             say(log.log_format, &format!("superadmin {email} created"));
             Ok(())
         }
-        Command::Serve { demo, no_worker, settings } => serve(demo, !no_worker, settings).await,
+        Command::Serve { demo, no_worker, settings } => serve(demo, !no_worker, *settings).await,
         Command::Worker { database, log, mail } => {
             observability::init_logging(log.log_format);
             let outlets = mail.outlets()?;
@@ -252,6 +252,7 @@ async fn serve(demo: bool, with_worker: bool, settings: Settings) -> Result<(), 
     // an SMTP URL or VAPID key that does not parse stops the start, before anything is served
     let outlets = settings.mail.outlets()?;
     let locator = settings.locator()?;
+    let files = settings.file_store()?;
     let pools = open_database(&settings.database).await?;
     let db = pools.system.clone();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -285,6 +286,7 @@ async fn serve(demo: bool, with_worker: bool, settings: Settings) -> Result<(), 
         tenant_cache_ttl: Duration::from_secs(5),
         providers: settings.providers(),
         push: outlets.push,
+        files,
     });
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await

@@ -70,12 +70,12 @@ async fn prepare_and_execute(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, Refusal> {
-    let batch = read_batch(headers, body).await?;
-    let (is_batch, operations) = match batch {
-        BatchRequest::Single(r) => (false, vec![r]),
-        BatchRequest::Batch(rs) => (true, rs),
+    // JSON is read and measured before anything is looked up, so garbage costs no query; an
+    // upload (a multipart request) is read only once its sender is known to be signed in
+    let pending = match Upload::from(headers)? {
+        None => Pending::Admitted(admit_batch(read_batch(headers, body).await?, state)?),
+        Some(upload) => Pending::Upload(upload, body),
     };
-    let (operations, names) = admit(operations, &state.documents, state.introspection)?;
 
     // Every statement of this request, the tenant and session lookups included, goes through
     // this handle, so `extensions.sql` counts them all.
@@ -114,6 +114,15 @@ async fn prepare_and_execute(
         None => None,
     };
     refuse_suspended(tenant.as_deref(), viewer.as_ref()).map_err(|e| (StatusCode::OK, e))?;
+    let (is_batch, operations, names) = match pending {
+        Pending::Admitted(admitted) => admitted,
+        Pending::Upload(upload, body) => {
+            if viewer.is_none() {
+                return Err((StatusCode::OK, AppError::unauthenticated("sign in to upload files")));
+            }
+            admit_batch(upload.read(body, state.files.max_file_bytes).await?, state)?
+        }
+    };
     let operations = if must_enrol(scope.as_ref(), viewer.as_ref()) {
         operations.into_iter().map(enrolment_only).collect()
     } else {
@@ -187,6 +196,83 @@ async fn prepare_and_execute(
     Ok(http)
 }
 
+/// A request's operations once read and measured (whether it was a batch, each operation's
+/// verdict, their names for the log).
+type AdmittedBatch = (bool, Vec<Admitted>, OperationNames);
+
+enum Pending {
+    Admitted(AdmittedBatch),
+    Upload(Upload, Body),
+}
+
+fn admit_batch(batch: BatchRequest, state: &AppState) -> Result<AdmittedBatch, Refusal> {
+    let (is_batch, operations) = match batch {
+        BatchRequest::Single(r) => (false, vec![r]),
+        BatchRequest::Batch(rs) => (true, rs),
+    };
+    let (operations, names) = admit(operations, &state.documents, state.introspection)?;
+    Ok((is_batch, operations, names))
+}
+
+/// A GraphQL multipart request (files with their operations), as its headers announce it.
+struct Upload {
+    content_type: String,
+}
+
+impl Upload {
+    /// The upload `headers` announce, if they announce one. A browser form can post multipart
+    /// across sites with the user's cookie, so one that relies on the cookie must carry a header
+    /// no form can set (`Apollo-Require-Preflight`, as Apollo's clients send); a bearer token is
+    /// proof enough (and one with neither is refused as anonymous below).
+    fn from(headers: &HeaderMap) -> Result<Option<Upload>, Refusal> {
+        let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if !content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
+            return Ok(None);
+        }
+        let preflighted = headers.contains_key("apollo-require-preflight")
+            || !matches!(credentials(headers), Some(Credential::Cookie(_)));
+        if !preflighted {
+            return Err((
+                StatusCode::BAD_REQUEST,
+                AppError::bad_input(
+                    "Content-Type",
+                    "a multipart request signed in by cookie needs the header Apollo-Require-Preflight",
+                )
+                .with_reason(Reason::UnsupportedMediaType),
+            ));
+        }
+        Ok(Some(Upload { content_type: content_type.to_owned() }))
+    }
+
+    /// Reads the parts (the GraphQL multipart request spec): each file streams to a temporary
+    /// file, none larger than `max_file_bytes`, at most ten; the operations are bounded as JSON's.
+    async fn read(self, body: Body, max_file_bytes: u64) -> Result<BatchRequest, Refusal> {
+        use futures::TryStreamExt;
+        let max_file = usize::try_from(max_file_bytes).unwrap_or(usize::MAX);
+        let options = async_graphql::http::MultipartOptions::default()
+            .max_file_size(max_file)
+            .max_num_files(orders::service::files::MAX_FILES_PER_REQUEST);
+        let reader = body.into_data_stream().map_err(std::io::Error::other).into_async_read();
+        let batch = async_graphql::http::receive_batch_body(Some(self.content_type), reader, options).await.map_err(
+            |e| match e {
+                async_graphql::ParseRequestError::PayloadTooLarge => (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    AppError::bad_input(
+                        "files",
+                        format!("a file is larger than {} MiB", max_file_bytes / (1024 * 1024)),
+                    )
+                    .with_reason(Reason::FileTooLarge),
+                ),
+                other => (
+                    StatusCode::BAD_REQUEST,
+                    AppError::bad_input("body", format!("invalid multipart request: {other}")),
+                ),
+            },
+        )?;
+        bounded(batch)
+    }
+}
+
 /// Reads and parses the body: at most 1 MiB of JSON, at most ten operations.
 async fn read_batch(headers: &HeaderMap, body: Body) -> Result<BatchRequest, Refusal> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -195,8 +281,11 @@ async fn read_batch(headers: &HeaderMap, body: Body) -> Result<BatchRequest, Ref
     if !content_type.to_ascii_lowercase().starts_with("application/json") {
         return Err((
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::bad_input("Content-Type", "send the request as application/json")
-                .with_reason(Reason::UnsupportedMediaType),
+            AppError::bad_input(
+                "Content-Type",
+                "send the request as application/json (multipart/form-data to upload files)",
+            )
+            .with_reason(Reason::UnsupportedMediaType),
         ));
     }
     let bytes = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
@@ -211,6 +300,11 @@ async fn read_batch(headers: &HeaderMap, body: Body) -> Result<BatchRequest, Ref
             AppError::bad_input("body", format!("invalid JSON request: {e}")).with_reason(Reason::InvalidJson),
         )
     })?;
+    bounded(batch)
+}
+
+/// A batch of one to ten operations.
+fn bounded(batch: BatchRequest) -> Result<BatchRequest, Refusal> {
     if let BatchRequest::Batch(operations) = &batch
         && (operations.is_empty() || operations.len() > MAX_BATCH)
     {

@@ -28,6 +28,7 @@ mod m20261207_000022_writers;
 mod m20261208_000023_getting_work;
 mod m20261208_000024_writer_feedback;
 mod m20261208_000025_portfolios;
+mod m20261209_000026_order_files;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000023_getting_work::Migration),
             Box::new(m20261208_000024_writer_feedback::Migration),
             Box::new(m20261208_000025_portfolios::Migration),
+            Box::new(m20261209_000026_order_files::Migration),
         ]
     }
 }

@@ -73,7 +73,12 @@ pub struct TestApp {
     /// The server's own state (its pools: `requests_db` is what requests' work runs on).
     pub state: Arc<gateway::app::AppState>,
     _database: Option<TestDatabase>,
+    /// The folder order files are kept in (a replica shares it, as servers share a bucket).
+    pub files: Arc<tempfile::TempDir>,
 }
+
+/// The largest upload the test servers take (small, so a test can go past it cheaply).
+pub const TEST_UPLOAD_MAX_BYTES: u64 = 1024 * 1024;
 
 pub mod db;
 pub mod mail;
@@ -94,14 +99,15 @@ impl TestApp {
         let db = database.db.clone();
         let clock = db::start_clock();
         let url = database.url.clone();
-        Self::serve(db, url, clock, Some(database), configure).await
+        let files = Arc::new(tempfile::tempdir().expect("a folder for files"));
+        Self::serve(db, url, clock, Some(database), files, configure).await
     }
 
     /// A second gateway on this one's database (its own pool and live events feed), as another
     /// replica would be.
     pub async fn replica(&self) -> TestApp {
         let db = kernel::db::connect(&self.database_url).await.expect("a second pool");
-        Self::serve(db, self.database_url.clone(), self.clock.clone(), None, |_| {}).await
+        Self::serve(db, self.database_url.clone(), self.clock.clone(), None, self.files.clone(), |_| {}).await
     }
 
     async fn serve(
@@ -109,6 +115,7 @@ impl TestApp {
         database_url: String,
         clock: ManualClock,
         database: Option<TestDatabase>,
+        files: Arc<tempfile::TempDir>,
         configure: impl FnOnce(&mut AppOptions),
     ) -> TestApp {
         let stripe = FakeStripe::spawn().await;
@@ -134,6 +141,14 @@ impl TestApp {
             tenant_cache_ttl: Duration::from_secs(5),
             providers: billing::service::topups::Providers(Some(Arc::new(provider))),
             push: notifications::WebPush::off(),
+            files: Arc::new(
+                orders::service::files::FileStore::open(
+                    &files.path().to_string_lossy(),
+                    Some(b"the test servers' file URL key, 32+ bytes"),
+                    TEST_UPLOAD_MAX_BYTES,
+                )
+                .expect("the file store"),
+            ),
         };
         configure(&mut options);
         let (router, state) = gateway::build_app(options);
@@ -143,7 +158,18 @@ impl TestApp {
             axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
         });
         let http = reqwest::Client::builder().build().unwrap();
-        TestApp { addr, db, clock, stripe, http, database_url, live: state.live.clone(), state, _database: database }
+        TestApp {
+            addr,
+            db,
+            clock,
+            stripe,
+            http,
+            database_url,
+            live: state.live.clone(),
+            state,
+            _database: database,
+            files,
+        }
     }
 
     /// Waits until this gateway feeds `n` subscriptions (a client cannot know when the server
@@ -178,6 +204,7 @@ impl TestApp {
             ip: None,
             cookie: None,
             headers: Vec::new(),
+            files: Vec::new(),
         }
     }
 
@@ -332,6 +359,7 @@ pub struct Gql<'a> {
     ip: Option<String>,
     cookie: Option<String>,
     headers: Vec<(&'static str, String)>,
+    files: Vec<(String, Vec<u8>)>,
 }
 
 impl Gql<'_> {
@@ -368,12 +396,22 @@ impl Gql<'_> {
         self
     }
 
+    /// Sends the request as a GraphQL multipart request with these files (name, content) as
+    /// the variable `files` (a list), as a browser's upload client would.
+    pub fn files(mut self, files: Vec<(&str, Vec<u8>)>) -> Self {
+        self.files = files.into_iter().map(|(name, bytes)| (name.to_owned(), bytes)).collect();
+        self
+    }
+
     pub async fn response(self) -> reqwest::Response {
-        let mut request = self
-            .app
-            .http
-            .post(self.app.url("/graphql"))
-            .json(&json!({ "query": self.query, "variables": self.variables }));
+        let operations = json!({ "query": self.query, "variables": self.variables });
+        let request = self.app.http.post(self.app.url("/graphql"));
+        let mut request = if self.files.is_empty() {
+            request.json(&operations)
+        } else {
+            let (content_type, body) = multipart(operations, &self.files);
+            request.header("Content-Type", content_type).body(body)
+        };
         if let Some(t) = &self.tenant {
             request = request.header("X-Tenant", t);
         }
@@ -398,6 +436,33 @@ impl Gql<'_> {
     pub async fn send(self) -> Value {
         self.response().await.json().await.unwrap()
     }
+}
+
+/// A GraphQL multipart request (github.com/jaydenseric/graphql-multipart-request-spec): the
+/// operations with `variables.files` set to one null per file, the map, then the files.
+pub fn multipart(mut operations: Value, files: &[(String, Vec<u8>)]) -> (String, Vec<u8>) {
+    const BOUNDARY: &str = "scriptorium-test-boundary-7d9f";
+    operations["variables"]["files"] = Value::Array(vec![Value::Null; files.len()]);
+    let map: serde_json::Map<String, Value> =
+        (0..files.len()).map(|i| (i.to_string(), json!([format!("variables.files.{i}")]))).collect();
+    let mut body = Vec::new();
+    let mut part = |headers: String, content: &[u8]| {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n{headers}\r\n\r\n").as_bytes());
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    };
+    part("Content-Disposition: form-data; name=\"operations\"".into(), operations.to_string().as_bytes());
+    part("Content-Disposition: form-data; name=\"map\"".into(), Value::Object(map).to_string().as_bytes());
+    for (i, (name, content)) in files.iter().enumerate() {
+        part(
+            format!(
+                "Content-Disposition: form-data; name=\"{i}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream"
+            ),
+            content,
+        );
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
 }
 
 /// The `extensions.code` of the first error, or "" when there is none.

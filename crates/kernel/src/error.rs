@@ -71,6 +71,10 @@ pub enum Reason {
     PricingNotConfigured,
     Duplicate,
     IdempotencyKeyReused,
+    // files
+    FileTooLarge,
+    FileTypeRefused,
+    TooManyFiles,
     // state
     InvalidTransition,
     Stale,

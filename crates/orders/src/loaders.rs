@@ -57,6 +57,21 @@ by_order_loader!(
     /// An order's revision requests, oldest first.
     RevisionsLoader, revision_request, revision_request::Column::OrderId, revision_request::Column::Id, |tenant| revision_request::Column::TenantId.eq(tenant));
 
+/// An order's files, oldest first.
+pub struct OrderFilesLoader {
+    db: kernel::RequestDb,
+    tenant: Uuid,
+}
+
+impl Loader<Uuid> for OrderFilesLoader {
+    type Value = Vec<crate::entity::order_file::Model>;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, AppError> {
+        crate::service::files::of_orders(&self.db, self.tenant, keys).await
+    }
+}
+
 /// What an order's timeline shows of one event: all the events loader reads (a page's
 /// timelines are its biggest read, so no ids or tenant it never shows).
 #[derive(Clone, Debug)]
@@ -178,6 +193,7 @@ pub fn attach(request: async_graphql::Request, ctx: &RequestContext) -> async_gr
         .data(DataLoader::new(OrderLinesLoader { db: db(), tenant }, tokio::spawn))
         .data(DataLoader::new(OrderEventsLoader { db: db(), tenant }, tokio::spawn))
         .data(DataLoader::new(RevisionsLoader { db: db(), tenant }, tokio::spawn))
+        .data(DataLoader::new(OrderFilesLoader { db: db(), tenant }, tokio::spawn))
         .data(DataLoader::new(CatalogEntryLoader { db: db(), tenant }, tokio::spawn))
         .data(DataLoader::new(SettingsLoader { db: db() }, tokio::spawn))
         .data(DataLoader::new(PricingContextLoader { db: db() }, tokio::spawn))

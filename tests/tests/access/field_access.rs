@@ -58,6 +58,7 @@ const ORDER_FIELDS: &[(&str, Readers)] = &[
     ("deadline", Readers::Everyone),
     ("englishType", Readers::Everyone),
     ("extraServices", Readers::Everyone),
+    ("files", Readers::Everyone),
     ("id", Readers::Everyone),
     ("instructions", Readers::Everyone),
     ("isLate", Readers::Everyone),

@@ -9,6 +9,7 @@ mod devices;
 mod discounts;
 mod drafts;
 mod feedback;
+mod files;
 mod housekeeping;
 mod identity;
 mod inputs;

@@ -44,6 +44,10 @@ impl OrderDraft {
         let Some(context) = context else { return Ok(None) };
         Ok(spec::estimate(&context, &self.0.spec, ctx.request().now()))
     }
+    /// Instruction files attached to it (they go to the order when it is placed).
+    async fn files(&self, ctx: &Context<'_>) -> Result<Vec<super::files::OrderFile>> {
+        super::files::of_draft(ctx, self).await
+    }
     async fn created_at(&self) -> Timestamp {
         self.0.created_at.into()
     }
@@ -106,7 +110,11 @@ impl DraftMutation {
     async fn delete_order_draft(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let request = ctx.request();
         let id = parse_id("id", &id)?;
-        write(request, async |txn| drafts::delete(txn, request, id).await).await?;
+        let stored = write(request, async |txn| drafts::delete(txn, request, id).await).await?;
+        let store = ctx.data_unchecked::<Arc<crate::service::files::FileStore>>();
+        for key in stored {
+            store.delete(&key).await;
+        }
         Ok(true)
     }
 

@@ -5,6 +5,7 @@
 mod catalog;
 mod dashboard;
 mod drafts;
+mod files;
 mod live;
 mod order;
 mod orders;
@@ -17,6 +18,7 @@ use async_graphql::MergedObject;
 
 pub use catalog::{CatalogEntry, OrderCatalog, entries as catalog_entries};
 pub use dashboard::ClientDashboardPart;
+pub use files::OrderFile;
 pub use live::OrdersSubscription;
 pub use order::Order;
 
@@ -36,4 +38,5 @@ pub struct OrdersMutation(
     revisions::RevisionMutation,
     drafts::DraftMutation,
     presets::PresetMutation,
+    files::FileMutation,
 );

@@ -116,7 +116,7 @@ impl WaitsOnIo for Order {
         let missing = |has: fn(&Prefetched) -> bool| !page.is_some_and(has);
         match field {
             "paperType" | "academicLevel" | "subject" | "workType" | "writerLevel" | "citationStyle"
-            | "englishType" | "extraServices" | "revisions" => true,
+            | "englishType" | "extraServices" | "revisions" | "files" => true,
             "client" | "writer" | "preferredWriter" => missing(|p| p.people.is_some()),
             "timeline" => missing(|p| p.events.is_some()),
             "lines" => missing(|p| p.lines.is_some()),
@@ -136,7 +136,7 @@ impl WaitsOnIo for Order {
 fn columns_of(field: &str) -> Option<&'static [order::Column]> {
     use order::Column as C;
     Some(match field {
-        "__typename" | "id" | "status" | "lines" | "timeline" | "revisions" | "payments" | "refunds" => &[],
+        "__typename" | "id" | "status" | "lines" | "timeline" | "revisions" | "payments" | "refunds" | "files" => &[],
         "topic" => &[C::Topic],
         "paymentStatus" => &[C::PaymentStatus],
         "total" => &[C::TotalMinor],
@@ -325,6 +325,16 @@ impl Order {
             .collect())
     }
     /// Revision requests, oldest first.
+    /// Its files: instructions, and the work as delivered (a version per submission), oldest
+    /// first; `kind` keeps one kind, `versions: LATEST` the newest delivery only.
+    async fn files(
+        &self,
+        ctx: &Context<'_>,
+        kind: Option<crate::entity::order_file::OrderFileKind>,
+        versions: Option<super::files::FileVersionFilter>,
+    ) -> Result<Vec<super::files::OrderFile>> {
+        super::files::of_order(ctx, self.0.id, kind, versions).await
+    }
     async fn revisions(&self, ctx: &Context<'_>) -> Result<Vec<RevisionRequest>> {
         let revisions =
             ctx.data_unchecked::<DataLoader<RevisionsLoader>>().load_one(self.0.id).await?.unwrap_or_default();

@@ -99,18 +99,23 @@ pub async fn list(
     paginate(conn, query, order_draft::Column::Id, Order::newest_first(), page).await
 }
 
-pub async fn delete(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<()> {
+/// Deletes the draft and its files' rows; returns the files' storage keys, whose bytes the
+/// caller removes once this has been written.
+pub async fn delete(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<Vec<String>> {
     request.require_feature(Feature::Drafts)?;
     let draft = own(conn, request, id).await?;
+    let keys = super::files::delete_of_draft(conn, draft.tenant_id, draft.id).await?;
     Drafts::delete_by_id(draft.id).exec(conn).await?;
-    Ok(())
+    Ok(keys)
 }
 
-/// Places the draft as an order and removes the draft, in the caller's transaction. A draft
+/// Places the draft as an order (its files become the order's) and removes the draft, in the
+/// caller's transaction. A draft
 /// missing fields is `BAD_USER_INPUT` naming them.
 pub async fn convert(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<order::Model> {
     let draft = get(conn, request, id).await?;
     let order = placing::place(conn, request, &draft.spec).await?;
+    super::files::move_to_order(conn, draft.tenant_id, draft.id, order.id).await?;
     Drafts::delete_by_id(draft.id).exec(conn).await?;
     Ok(order)
 }

@@ -1,0 +1,158 @@
+//! Files of orders and drafts: attaching instructions, submitting the work, and the files as an
+//! order shows them, each with a download URL good for a few minutes.
+
+use std::sync::Arc;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Enum, ID, Object, Result, Upload};
+use identity::Person;
+use kernel::{ContextExt, Inline, Timestamp, parse_id, write};
+
+use super::drafts::OrderDraft;
+use super::order::{Order, id};
+use crate::entity::order_file::{self, OrderFileKind};
+use crate::loaders::OrderFilesLoader;
+use crate::service::files::{self, FileStore, Incoming};
+
+/// A file of an order or a draft.
+pub struct OrderFile(pub order_file::Model);
+
+#[Object]
+impl OrderFile {
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Bytes.
+    async fn size(&self) -> i64 {
+        self.0.size_bytes
+    }
+    /// What the content is, as read from it.
+    async fn content_type(&self) -> &str {
+        &self.0.content_type
+    }
+    async fn kind(&self) -> OrderFileKind {
+        self.0.kind
+    }
+    /// The submission a deliverable came with (1 for the first); 0 for instructions.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn uploaded_by(&self, ctx: &Context<'_>) -> Result<Option<Inline<Person>>> {
+        Person::load(ctx, Some(self.0.uploaded_by)).await
+    }
+    async fn uploaded_at(&self) -> Timestamp {
+        self.0.uploaded_at.into()
+    }
+    /// Where to download it (a path on this API's host): signed, it needs no session, and works
+    /// for 15 minutes; ask again for a fresh one.
+    async fn url(&self, ctx: &Context<'_>) -> String {
+        files::url_for(ctx.data_unchecked::<Arc<FileStore>>(), ctx.request(), &self.0)
+    }
+    /// SHA-256 of the content (hex), to check a download against.
+    async fn sha256(&self) -> &str {
+        &self.0.sha256
+    }
+}
+
+/// Which of an order's files.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum FileVersionFilter {
+    /// The deliverable's newest version only (with every instruction file unless `kind` says).
+    Latest,
+    All,
+}
+
+/// An order's files, oldest first (`kind`: only those; `versions: LATEST`: of the deliverable,
+/// its newest version only).
+pub async fn of_order(
+    ctx: &Context<'_>,
+    order: uuid::Uuid,
+    kind: Option<OrderFileKind>,
+    versions: Option<FileVersionFilter>,
+) -> Result<Vec<OrderFile>> {
+    let rows = ctx.data_unchecked::<DataLoader<OrderFilesLoader>>().load_one(order).await?.unwrap_or_default();
+    let latest = match versions {
+        Some(FileVersionFilter::Latest) => {
+            rows.iter().filter(|f| f.kind == OrderFileKind::Deliverable).map(|f| f.version).max()
+        }
+        _ => None,
+    };
+    Ok(rows
+        .into_iter()
+        .filter(|f| kind.is_none_or(|k| f.kind == k))
+        .filter(|f| f.kind != OrderFileKind::Deliverable || latest.is_none_or(|v| f.version == v))
+        .map(OrderFile)
+        .collect())
+}
+
+/// A draft's files, oldest first.
+pub async fn of_draft(ctx: &Context<'_>, draft: &OrderDraft) -> Result<Vec<OrderFile>> {
+    let request = ctx.request();
+    Ok(files::of_draft(&request.db, draft.0.tenant_id, draft.0.id).await?.into_iter().map(OrderFile).collect())
+}
+
+/// The uploads of `files`, each named by its variable (`files.0`...) for errors.
+fn incoming(ctx: &Context<'_>, uploads: Vec<Upload>) -> Result<Vec<Incoming>> {
+    uploads
+        .into_iter()
+        .enumerate()
+        .map(|(i, upload)| {
+            let value =
+                upload.value(ctx).map_err(|e| kernel::AppError::bad_input(format!("files.{i}"), e.to_string()))?;
+            Ok(Incoming { field: format!("files.{i}"), name: value.filename, content: value.content })
+        })
+        .collect()
+}
+
+#[derive(Default)]
+pub struct FileMutation;
+
+#[Object]
+impl FileMutation {
+    /// Attaches instruction files to an order (its client, its writer, support, admins; not once
+    /// it is completed or cancelled). Sent as a GraphQL multipart request: at most 10 files, each
+    /// within the size limit, of an accepted type (read from the content) named as what it is.
+    async fn attach_order_files(&self, ctx: &Context<'_>, order_id: ID, files: Vec<Upload>) -> Result<Vec<OrderFile>> {
+        let request = ctx.request();
+        let order = parse_id("orderId", &order_id)?;
+        let store = ctx.data_unchecked::<Arc<FileStore>>();
+        let uploads = incoming(ctx, files)?;
+        let rows =
+            write(request, async |txn| files::attach_to_order(txn, request, store, order, uploads).await).await?;
+        Ok(rows.into_iter().map(OrderFile).collect())
+    }
+
+    /// Attaches instruction files to one of the client's drafts; placing the draft takes them to
+    /// the order.
+    async fn attach_draft_files(&self, ctx: &Context<'_>, draft_id: ID, files: Vec<Upload>) -> Result<Vec<OrderFile>> {
+        let request = ctx.request();
+        let draft = parse_id("draftId", &draft_id)?;
+        let store = ctx.data_unchecked::<Arc<FileStore>>();
+        let uploads = incoming(ctx, files)?;
+        let rows =
+            write(request, async |txn| files::attach_to_draft(txn, request, store, draft, uploads).await).await?;
+        Ok(rows.into_iter().map(OrderFile).collect())
+    }
+
+    /// The writer delivers the work: the files become the deliverable's next version and the
+    /// order is SUBMITTED, in one step (a refused file, or a move that is not possible, stores
+    /// nothing).
+    async fn submit_order_work(
+        &self,
+        ctx: &Context<'_>,
+        order_id: ID,
+        files: Vec<Upload>,
+        note: Option<String>,
+    ) -> Result<Order> {
+        let request = ctx.request();
+        let order = parse_id("orderId", &order_id)?;
+        let store = ctx.data_unchecked::<Arc<FileStore>>();
+        let uploads = incoming(ctx, files)?;
+        let after =
+            write(request, async |txn| files::submit_work(txn, request, store, order, note, uploads).await).await?;
+        Ok(Order::new(after))
+    }
+}

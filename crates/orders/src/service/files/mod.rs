@@ -1,0 +1,375 @@
+//! Files of orders: instructions the client, the writer or staff attach (to an order, or to a
+//! draft until it is placed), and the work the writer delivers, a version per submission. Every
+//! upload is checked (size, type by content, name agreeing) before anything is stored or
+//! written; the bytes go to the [`FileStore`], a row records them; downloads are signed URLs
+//! handed only to those who see the order.
+
+pub mod kinds;
+pub mod store;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use kernel::{AppError, AppResult, Reason, RequestContext, Role, new_id};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use uuid::Uuid;
+
+pub use store::FileStore;
+
+use crate::entity::order::{self, Entity as Orders, OrderStatus};
+use crate::entity::order_file::{self, Entity as Files, OrderFileKind};
+use crate::service::access::find_visible;
+use crate::service::lifecycle::OrderAction;
+use crate::service::{actions, drafts};
+
+/// The most files one request may bring.
+pub const MAX_FILES_PER_REQUEST: usize = 10;
+/// The most files an order (or a draft) may hold: its `files` list stays a short one.
+pub const MAX_FILES_PER_ORDER: u64 = 100;
+const MAX_NAME_CHARS: usize = 200;
+
+/// An upload as the transport received it: the variable it came in (for errors), the name the
+/// browser gave, and its content in a temporary file.
+pub struct Incoming {
+    pub field: String,
+    pub name: String,
+    pub content: std::fs::File,
+}
+
+/// An upload that passed the checks: its clean name and its sniffed type.
+struct Checked {
+    name: String,
+    content_type: &'static str,
+    content: std::fs::File,
+}
+
+/// Attaches instruction files to an order: its client, its writer, support and admins may, until
+/// the order is closed. Returns the new files.
+pub async fn attach_to_order(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    store: &FileStore,
+    order_id: Uuid,
+    uploads: Vec<Incoming>,
+) -> AppResult<Vec<order_file::Model>> {
+    let viewer = request.viewer()?;
+    let order = find_visible(conn, request, order_id).await?;
+    let party = order.client_id == viewer.user_id
+        || order.writer_id == Some(viewer.user_id)
+        || matches!(viewer.role, Role::Support | Role::Admin | Role::Superadmin);
+    if !party {
+        return Err(AppError::forbidden("only the order's client, its writer and staff attach files to it"));
+    }
+    if matches!(order.status, OrderStatus::Completed | OrderStatus::Cancelled) {
+        return Err(AppError::conflict(format!(
+            "the order is {}: files can no longer be attached",
+            <&str>::from(order.status)
+        ))
+        .with_reason(Reason::InvalidTransition));
+    }
+    let checked = check_all(store, uploads).await?;
+    lock_order(conn, &order).await?;
+    let owner = Owner::Order(order.id);
+    room_for(conn, order.tenant_id, owner, checked.len()).await?;
+    save(conn, request, store, order.tenant_id, owner, OrderFileKind::Instructions, 0, checked).await
+}
+
+/// Attaches instruction files to one of the client's drafts (the `drafts` feature); they move to
+/// the order when the draft is placed.
+pub async fn attach_to_draft(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    store: &FileStore,
+    draft_id: Uuid,
+    uploads: Vec<Incoming>,
+) -> AppResult<Vec<order_file::Model>> {
+    let draft = drafts::get(conn, request, draft_id).await?;
+    let checked = check_all(store, uploads).await?;
+    let owner = Owner::Draft(draft.id);
+    room_for(conn, draft.tenant_id, owner, checked.len()).await?;
+    save(conn, request, store, draft.tenant_id, owner, OrderFileKind::Instructions, 0, checked).await
+}
+
+/// The writer submits the work: the files become the next version of the deliverable and the
+/// order moves on (`SUBMIT`, as `performOrderAction` would) in one transaction. At least one
+/// file; a refused one stops everything.
+pub async fn submit_work(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    store: &FileStore,
+    order_id: Uuid,
+    note: Option<String>,
+    uploads: Vec<Incoming>,
+) -> AppResult<order::Model> {
+    let checked = check_all(store, uploads).await?;
+    // the move is conditional on the order's status: of two submissions at once one wins, and
+    // its row stays locked until commit, so the version below is read after the other's
+    let after = actions::perform(conn, request, order_id, OrderAction::Submit, note).await?;
+    let latest: Option<i32> = Files::find()
+        .select_only()
+        .column_as(order_file::Column::Version.max(), "v")
+        .filter(order_file::Column::TenantId.eq(after.tenant_id))
+        .filter(order_file::Column::OrderId.eq(after.id))
+        .filter(order_file::Column::Kind.eq(OrderFileKind::Deliverable))
+        .into_tuple::<Option<i32>>()
+        .one(conn)
+        .await?
+        .flatten();
+    let version = latest.unwrap_or(0).checked_add(1).ok_or_else(|| AppError::internal("version overflow"))?;
+    save(conn, request, store, after.tenant_id, Owner::Order(after.id), OrderFileKind::Deliverable, version, checked)
+        .await?;
+    Ok(after)
+}
+
+/// A file's download as the gateway serves it.
+pub struct Download {
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+    pub body: futures::stream::BoxStream<'static, object_store::Result<bytes::Bytes>>,
+}
+
+/// The file a signed URL names, if the signature is good, not expired, and the file is the
+/// tenant's (the host's site): anything else is `None` (a 404, which tells nothing).
+pub async fn download(
+    conn: &impl ConnectionTrait,
+    store: &FileStore,
+    tenant: Uuid,
+    file: Uuid,
+    expires: i64,
+    signature: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Download>> {
+    if expires <= now.timestamp() || !store.verify(tenant, file, expires, signature) {
+        return Ok(None);
+    }
+    let Some(row) = Files::find_by_id(file).filter(order_file::Column::TenantId.eq(tenant)).one(conn).await? else {
+        return Ok(None);
+    };
+    let body = store.get(&row.storage_key).await.map_err(AppError::internal)?;
+    Ok(Some(Download {
+        name: row.name,
+        content_type: row.content_type,
+        size: u64::try_from(row.size_bytes).unwrap_or_default(),
+        body,
+    }))
+}
+
+/// A download URL (path and query) for a file the viewer sees, valid for [`store::URL_TTL`].
+pub fn url_for(store: &FileStore, request: &RequestContext, file: &order_file::Model) -> String {
+    store.download_path(file.tenant_id, file.id, request.now() + store::URL_TTL)
+}
+
+/// The files of `orders` (of one tenant), oldest first.
+pub async fn of_orders(
+    conn: &impl ConnectionTrait,
+    tenant: Uuid,
+    orders: &[Uuid],
+) -> AppResult<HashMap<Uuid, Vec<order_file::Model>>> {
+    let rows = Files::find()
+        .filter(order_file::Column::TenantId.eq(tenant))
+        .filter(order_file::Column::OrderId.is_in(kernel::db::in_list(orders)))
+        .order_by_asc(order_file::Column::UploadedAt)
+        .order_by_asc(order_file::Column::Id)
+        .all(conn)
+        .await?;
+    let mut by_order: HashMap<Uuid, Vec<order_file::Model>> = HashMap::new();
+    for row in rows {
+        if let Some(order) = row.order_id {
+            by_order.entry(order).or_default().push(row);
+        }
+    }
+    Ok(by_order)
+}
+
+/// The files of one of the viewer's drafts, oldest first.
+pub async fn of_draft(conn: &impl ConnectionTrait, tenant: Uuid, draft: Uuid) -> AppResult<Vec<order_file::Model>> {
+    Ok(Files::find()
+        .filter(order_file::Column::TenantId.eq(tenant))
+        .filter(order_file::Column::DraftId.eq(draft))
+        .order_by_asc(order_file::Column::UploadedAt)
+        .order_by_asc(order_file::Column::Id)
+        .limit(MAX_FILES_PER_ORDER)
+        .all(conn)
+        .await?)
+}
+
+/// A placed draft's files become its order's (in the placing transaction).
+pub async fn move_to_order(conn: &impl ConnectionTrait, tenant: Uuid, draft: Uuid, order: Uuid) -> AppResult<()> {
+    Files::update_many()
+        .col_expr(order_file::Column::OrderId, Expr::value(order))
+        .col_expr(order_file::Column::DraftId, Expr::value(Option::<Uuid>::None))
+        .filter(order_file::Column::TenantId.eq(tenant))
+        .filter(order_file::Column::DraftId.eq(draft))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// A deleted draft's files go with it; their stored bytes are returned for removal once the
+/// deletion has committed.
+pub async fn delete_of_draft(conn: &impl ConnectionTrait, tenant: Uuid, draft: Uuid) -> AppResult<Vec<String>> {
+    let keys: Vec<String> = Files::find()
+        .select_only()
+        .column(order_file::Column::StorageKey)
+        .filter(order_file::Column::TenantId.eq(tenant))
+        .filter(order_file::Column::DraftId.eq(draft))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Files::delete_many()
+        .filter(order_file::Column::TenantId.eq(tenant))
+        .filter(order_file::Column::DraftId.eq(draft))
+        .exec(conn)
+        .await?;
+    Ok(keys)
+}
+
+#[derive(Clone, Copy)]
+enum Owner {
+    Order(Uuid),
+    Draft(Uuid),
+}
+
+/// Checks every upload before anything is stored: `BAD_USER_INPUT` on the first bad one, naming
+/// its variable (`files.1`), with reason `FILE_TOO_LARGE` or `FILE_TYPE_REFUSED`.
+async fn check_all(store: &FileStore, uploads: Vec<Incoming>) -> AppResult<Vec<Checked>> {
+    if uploads.is_empty() {
+        return Err(AppError::bad_input("files", "at least one file"));
+    }
+    if uploads.len() > MAX_FILES_PER_REQUEST {
+        return Err(AppError::bad_input("files", format!("at most {MAX_FILES_PER_REQUEST} files at once"))
+            .with_reason(Reason::TooManyFiles));
+    }
+    let mut checked = Vec::with_capacity(uploads.len());
+    for upload in uploads {
+        checked.push(check(store, upload).await?);
+    }
+    Ok(checked)
+}
+
+async fn check(store: &FileStore, upload: Incoming) -> AppResult<Checked> {
+    let Incoming { field, name, content } = upload;
+    let bad = |message: String| AppError::bad_input(field.clone(), message);
+    // a browser may send a path; only its last part is the name
+    let name = name.rsplit(['/', '\\']).next().unwrap_or_default().trim().to_owned();
+    let name = kernel::validate::optional_text(&field, Some(&name), MAX_NAME_CHARS)?.unwrap_or_default();
+    if name.is_empty() {
+        return Err(bad("the file has no name".into()));
+    }
+    let mut file = tokio::fs::File::from_std(content);
+    let size = file.metadata().await.map_err(AppError::internal)?.len();
+    if size > store.max_file_bytes {
+        return Err(bad(format!("{name} is larger than {} MiB", store.max_file_bytes / (1024 * 1024)))
+            .with_reason(Reason::FileTooLarge));
+    }
+    if size == 0 {
+        return Err(bad(format!("{name} is empty")).with_reason(Reason::FileTypeRefused));
+    }
+    let mut head = Vec::with_capacity(kinds::HEAD_BYTES);
+    (&mut file).take(kinds::HEAD_BYTES as u64).read_to_end(&mut head).await.map_err(AppError::internal)?;
+    file.rewind().await.map_err(AppError::internal)?;
+    let Some(kind) = kinds::sniff(&head) else {
+        return Err(bad(format!(
+            "{name}: this type of file is not accepted (documents, spreadsheets, slides, images, text, ZIP)"
+        ))
+        .with_reason(Reason::FileTypeRefused));
+    };
+    let extension = kinds::extension(&name);
+    if !extension.as_deref().is_some_and(|e| kind.extensions.contains(&e)) {
+        return Err(bad(format!("{name} is {}: name it .{}", kind.label, kind.extensions[0]))
+            .with_reason(Reason::FileTypeRefused));
+    }
+    Ok(Checked { name, content_type: kind.mime, content: file.into_std().await })
+}
+
+/// Takes the order's row for the rest of the transaction (a touch, which PostgreSQL locks and
+/// SQLite serialises), so two uploads cannot both pass the count below.
+async fn lock_order(conn: &impl ConnectionTrait, order: &order::Model) -> AppResult<()> {
+    Orders::update_many()
+        .col_expr(order::Column::UpdatedAt, Expr::col(order::Column::UpdatedAt))
+        .filter(order::Column::Id.eq(order.id))
+        .filter(order::Column::TenantId.eq(order.tenant_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+async fn room_for(conn: &impl ConnectionTrait, tenant: Uuid, owner: Owner, adding: usize) -> AppResult<()> {
+    let held = Files::find().filter(order_file::Column::TenantId.eq(tenant));
+    let held = match owner {
+        Owner::Order(id) => held.filter(order_file::Column::OrderId.eq(id)),
+        Owner::Draft(id) => held.filter(order_file::Column::DraftId.eq(id)),
+    }
+    .count(conn)
+    .await?;
+    if held.saturating_add(adding as u64) > MAX_FILES_PER_ORDER {
+        return Err(AppError::conflict(format!("an order holds at most {MAX_FILES_PER_ORDER} files ({held} now)"))
+            .with_reason(Reason::TooManyFiles));
+    }
+    Ok(())
+}
+
+/// Stores each checked upload and records it. A file stored before a later one fails is
+/// removed again, so a failed request leaves no bytes behind (its rows roll back with it).
+#[allow(clippy::too_many_arguments)]
+async fn save(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    store: &FileStore,
+    tenant: Uuid,
+    owner: Owner,
+    kind: OrderFileKind,
+    version: i32,
+    checked: Vec<Checked>,
+) -> AppResult<Vec<order_file::Model>> {
+    let viewer = request.viewer()?.user_id;
+    let now = request.now();
+    let mut rows = Vec::with_capacity(checked.len());
+    for upload in checked {
+        let id = new_id();
+        let key = FileStore::new_key(tenant, id);
+        let stored = match store.put(&key, upload.content).await {
+            Ok(stored) => stored,
+            Err(e) => {
+                for row in &rows {
+                    let row: &order_file::Model = row;
+                    store.delete(&row.storage_key).await;
+                }
+                return Err(AppError::internal(format!("storing a file: {e}")));
+            }
+        };
+        rows.push(order_file::Model {
+            id,
+            tenant_id: tenant,
+            order_id: match owner {
+                Owner::Order(order) => Some(order),
+                Owner::Draft(_) => None,
+            },
+            draft_id: match owner {
+                Owner::Draft(draft) => Some(draft),
+                Owner::Order(_) => None,
+            },
+            kind,
+            version,
+            name: upload.name,
+            content_type: upload.content_type.to_owned(),
+            size_bytes: i64::try_from(stored.size).map_err(AppError::internal)?,
+            sha256: stored.sha256,
+            storage_key: key,
+            uploaded_by: viewer,
+            uploaded_at: now,
+        });
+    }
+    let inserted =
+        Files::insert_many(rows.iter().cloned().map(order_file::ActiveModel::from)).exec_without_returning(conn).await;
+    if let Err(e) = inserted {
+        for row in &rows {
+            store.delete(&row.storage_key).await;
+        }
+        return Err(e.into());
+    }
+    Ok(rows)
+}
