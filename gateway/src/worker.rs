@@ -32,6 +32,11 @@ pub fn registry(outlets: Outlets) -> Registry {
         .on(tenancy::service::system::FLAG_CHANGE_JOB, tenancy::service::system::apply_scheduled)
         .on(writers::service::badges::EVALUATE, writers::service::badges::evaluate)
         .every(writers::service::badges::EVALUATE, chrono::Duration::hours(writers::service::badges::EVERY_HOURS))
+        .on(writers::service::promotions::EVALUATE, writers::service::promotions::evaluate)
+        .every(
+            writers::service::promotions::EVALUATE,
+            chrono::Duration::hours(writers::service::promotions::EVERY_HOURS),
+        )
 }
 
 /// A worker with this program's job kinds.

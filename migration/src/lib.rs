@@ -29,6 +29,7 @@ mod m20261208_000023_getting_work;
 mod m20261208_000024_writer_feedback;
 mod m20261208_000025_portfolios;
 mod m20261209_000026_order_files;
+mod m20261209_000027_level_proposals;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000024_writer_feedback::Migration),
             Box::new(m20261208_000025_portfolios::Migration),
             Box::new(m20261209_000026_order_files::Migration),
+            Box::new(m20261209_000027_level_proposals::Migration),
         ]
     }
 }

@@ -131,6 +131,15 @@ fn recipes() -> Vec<Recipe> {
             writes: false,
         },
         Recipe {
+            field: "Mutation.attachDraftFiles",
+            who: Who::Client,
+            query: "mutation($id: ID!, $files: [Upload!]!) { attachDraftFiles(draftId: $id, files: $files) { id } }",
+            vars: |f| json!({ "id": f.draft, "files": ["brief.pdf"] }),
+            at: &["attachDraftFiles"],
+            also: &[],
+            writes: true,
+        },
+        Recipe {
             field: "Mutation.saveOrderDraft",
             who: Who::Client,
             query: "mutation($t: String!) { saveOrderDraft(input: {topic: $t}) { id } }",
@@ -387,6 +396,7 @@ const TABLES: &[&str] = &[
     "tenants",
     "users",
     "order_drafts",
+    "order_files",
     "order_presets",
     "orders",
     "order_lines",
@@ -493,6 +503,19 @@ async fn fixture(app: &TestApp, cast: &Cast, catalog: &HashMap<String, String>, 
     Fixture { n, client_id: cast.client_id.clone(), draft, preset, unpaid, paid, top_up, reset_token, magic_token }
 }
 
+/// Sends a recipe's operation; one whose variables name `files` (file names) is an upload (a
+/// multipart request) with a small PDF as each.
+async fn call(app: &TestApp, token: &str, query: &str, vars: Value) -> Value {
+    const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n";
+    let names: Vec<String> =
+        vars["files"].as_array().into_iter().flatten().filter_map(|n| n.as_str().map(str::to_owned)).collect();
+    if names.is_empty() {
+        return send(app, token, query, vars).await;
+    }
+    let files = names.iter().map(|n| (n.as_str(), PDF.to_vec())).collect();
+    app.gql(query).vars(vars).tenant(TENANT).token(token).files(files).send().await
+}
+
 /// Calls `recipe` with `toggle` off, then on; returns what was wrong.
 async fn check(
     app: &TestApp,
@@ -511,7 +534,7 @@ async fn check(
 
     set_toggle(app, &cast.admin, toggle, false).await;
     let before = snapshot(app).await;
-    let body = send(app, token, recipe.query, vars.clone()).await;
+    let body = call(app, token, recipe.query, vars.clone()).await;
     let after = snapshot(app).await;
     let errors = body["errors"].as_array().map_or(0, Vec::len);
     if errors != 1
@@ -537,7 +560,7 @@ async fn check(
     // on again, the same call (same idempotency key) works: the refusal is the toggle's
     set_toggle(app, &cast.admin, toggle, true).await;
     let before = snapshot(app).await;
-    let body = send(app, token, recipe.query, vars).await;
+    let body = call(app, token, recipe.query, vars).await;
     let after = snapshot(app).await;
     if !body["errors"].is_null() || at(&body["data"], recipe.at).is_null() {
         wrong.push(format!("{} ({toggle} on): the recipe should succeed: {body}", recipe.field));

@@ -21,6 +21,7 @@ mod money_invariants;
 mod notifications;
 mod portfolio;
 mod pricing;
+mod promotions;
 mod push;
 mod queries;
 mod query_cost;

@@ -8,6 +8,7 @@ pub mod writer_calendar_feed;
 pub mod writer_directory;
 pub mod writer_feedback;
 pub mod writer_feedback_total;
+pub mod writer_level_proposal;
 pub mod writer_level_rule;
 pub mod writer_order_request;
 pub mod writer_portfolio;

@@ -5,6 +5,7 @@ mod feedback;
 mod levels;
 mod portfolio;
 mod profiles;
+mod promotions;
 mod work;
 
 use async_graphql::MergedObject;
@@ -21,6 +22,7 @@ pub struct WritersQuery(
     work::WorkQuery,
     dashboard::WriterDashboardQuery,
     portfolio::PortfolioQuery,
+    promotions::PromotionQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -30,6 +32,7 @@ pub struct WritersMutation(
     work::WorkMutation,
     feedback::FeedbackMutation,
     portfolio::PortfolioMutation,
+    promotions::PromotionMutation,
 );
 
 /// Who may call the admins' fields.

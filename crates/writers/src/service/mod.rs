@@ -10,5 +10,6 @@ pub mod levels;
 pub mod pool;
 pub mod portfolio;
 pub mod profiles;
+pub mod promotions;
 pub mod requests;
 pub mod work;
