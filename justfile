@@ -66,6 +66,11 @@ bench-jobs *ARGS:
 bench-mail *ARGS:
     bash scripts/bench.sh mail {{ARGS}}
 
+# Order files: n uploads of m MB, p at a time, then their downloads (`just bench-files 40 20 4`);
+# MB/s both ways, the server's peak memory, and the disk's own copy rate
+bench-files *ARGS:
+    bash scripts/bench.sh files {{ARGS}}
+
 # Subscriptions on two gateways over one PostgreSQL (`DATABASE_URL=postgres://.../db just bench-live 1000 2000`):
 # commit-to-subscriber latency and memory per open subscription
 bench-live *ARGS:

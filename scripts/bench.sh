@@ -23,6 +23,8 @@
 #   scripts/bench.sh live [subs] [events]              subscriptions on two gateways over one
 #                                                     PostgreSQL (scripts/bench_live.sh):
 #                                                     commit-to-subscriber latency, memory
+#   scripts/bench.sh files [n] [megabytes] [parallel] order files (scripts/bench_files.sh): n
+#                                                     uploads and their downloads, MB/s and memory
 #   scripts/bench.sh hostile [seconds] [connections]  a 60-level doubling fragment document
 #                                                     (2^60 fields expanded, ~2 KB), refused
 #   scripts/bench.sh hostile-large [s] [c]            the same at the 32 KiB document limit: 100
@@ -36,10 +38,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCENARIO="${1:-viewer}"
-# the job queue, e-mail and subscriptions are measured by their own scripts
+# the job queue, e-mail, subscriptions and files are measured by their own scripts
 if [ "$SCENARIO" = jobs ]; then shift; exec bash scripts/bench_jobs.sh "$@"; fi
 if [ "$SCENARIO" = mail ]; then shift; exec bash scripts/bench_mail.sh "$@"; fi
 if [ "$SCENARIO" = live ]; then shift; exec bash scripts/bench_live.sh "$@"; fi
+if [ "$SCENARIO" = files ]; then shift; exec bash scripts/bench_files.sh "$@"; fi
 DURATION="${2:-20}"
 CONNECTIONS="${3:-32}"
 PORT="${BENCH_PORT:-18090}"

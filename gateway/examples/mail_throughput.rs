@@ -52,11 +52,21 @@ async fn main() {
 
     let settings = WorkerSettings { poll: Duration::from_millis(20), ..WorkerSettings::default() };
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    // the worker's store of order files (this run stores none)
+    let files = Arc::new(
+        orders::service::files::FileStore::open(
+            &std::env::temp_dir().join("scriptorium-bench-files").to_string_lossy(),
+            None,
+            1 << 20,
+        )
+        .unwrap(),
+    );
     let mut handles = Vec::new();
     for _ in 0..workers {
         let db = kernel::db::connect(&url).await.unwrap();
         let mailer = Mailer::new(Some(&smtp), std::env::temp_dir()).unwrap();
-        let worker = Worker::new(db, Arc::new(SystemClock), gateway::worker::registry(mailer.into()), settings);
+        let worker =
+            Worker::new(db, Arc::new(SystemClock), gateway::worker::registry(mailer.into(), files.clone()), settings);
         let mut stopped = stopped.clone();
         handles.push(tokio::spawn(worker.run(async move {
             let _ = stopped.wait_for(|s| *s).await;

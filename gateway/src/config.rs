@@ -164,6 +164,14 @@ pub struct Settings {
     #[arg(long, env = "SCRIPTORIUM_GEOIP_DB")]
     pub geoip_db: Option<std::path::PathBuf>,
 
+    #[command(flatten)]
+    pub files: FileArgs,
+}
+
+/// Where order files are kept and how they are handed out (`serve`, and `worker`, which sweeps
+/// the store).
+#[derive(Args, Clone)]
+pub struct FileArgs {
     /// Where order files are kept: a folder, or `s3://bucket/prefix` for any S3-compatible store
     /// (credentials, region and endpoint from the `AWS_*` variables).
     #[arg(long, env = "SCRIPTORIUM_FILES", default_value = "data/files")]
@@ -177,6 +185,19 @@ pub struct Settings {
     /// The largest file an upload may carry, in MiB.
     #[arg(long, env = "SCRIPTORIUM_UPLOAD_MAX_MB", default_value_t = 25)]
     pub upload_max_mb: u64,
+}
+
+impl FileArgs {
+    /// The store of order files these settings name; one that cannot be opened stops the start.
+    pub fn store(&self) -> Result<std::sync::Arc<orders::service::files::FileStore>, String> {
+        let key = self.file_url_key.as_ref().map(|k| k.expose_secret().as_bytes());
+        let max = self
+            .upload_max_mb
+            .checked_mul(1024 * 1024)
+            .filter(|m| *m > 0)
+            .ok_or("SCRIPTORIUM_UPLOAD_MAX_MB must be 1 or more")?;
+        Ok(std::sync::Arc::new(orders::service::files::FileStore::open(&self.files, key, max)?))
+    }
 }
 
 /// The settings as a log line shows them: every value, secrets and database passwords hidden.
@@ -199,9 +220,9 @@ impl std::fmt::Debug for Settings {
             .field("public_url", &self.public_url)
             .field("session_days", &self.session_days)
             .field("geoip_db", &self.geoip_db)
-            .field("files", &redact(&self.files))
-            .field("file_url_key", &configured(&self.file_url_key))
-            .field("upload_max_mb", &self.upload_max_mb)
+            .field("files", &redact(&self.files.files))
+            .field("file_url_key", &configured(&self.files.file_url_key))
+            .field("upload_max_mb", &self.files.upload_max_mb)
             .finish()
     }
 }
@@ -228,17 +249,6 @@ impl Settings {
             Some(path) => identity::service::location::Locator::open(&path.to_string_lossy()),
             None => Ok(identity::service::location::Locator::default()),
         }
-    }
-
-    /// The store of order files these settings name; one that cannot be opened stops the start.
-    pub fn file_store(&self) -> Result<std::sync::Arc<orders::service::files::FileStore>, String> {
-        let key = self.file_url_key.as_ref().map(|k| k.expose_secret().as_bytes());
-        let max = self
-            .upload_max_mb
-            .checked_mul(1024 * 1024)
-            .filter(|m| *m > 0)
-            .ok_or("SCRIPTORIUM_UPLOAD_MAX_MB must be 1 or more")?;
-        Ok(std::sync::Arc::new(orders::service::files::FileStore::open(&self.files, key, max)?))
     }
 
     /// The payment provider these settings configure, if any.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use gateway::config::{DatabaseArgs, DeliveryArgs, LogArgs, LogFormat, Settings, redact};
+use gateway::config::{DatabaseArgs, DeliveryArgs, FileArgs, LogArgs, LogFormat, Settings, redact};
 use gateway::{AppOptions, build_router, housekeeping, metrics_router, observability, schema, seed};
 use identity::IdentitySettings;
 use jobs::WorkerSettings;
@@ -48,6 +48,8 @@ enum Command {
         log: LogArgs,
         #[command(flatten)]
         mail: DeliveryArgs,
+        #[command(flatten)]
+        files: FileArgs,
     },
     /// Print a new VAPID key pair for web push (set SCRIPTORIUM_VAPID_PRIVATE_KEY to the private
     /// key; browsers subscribe with the public one, which the API also answers).
@@ -171,11 +173,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Serve { demo, no_worker, settings } => serve(demo, !no_worker, *settings).await,
-        Command::Worker { database, log, mail } => {
+        Command::Worker { database, log, mail, files } => {
             observability::init_logging(log.log_format);
             let outlets = mail.outlets()?;
+            let files = files.store()?;
             let db = open_database(&database).await?.system;
-            gateway::worker::worker(db, Arc::new(SystemClock), outlets, WorkerSettings::default())
+            gateway::worker::worker(db, Arc::new(SystemClock), outlets, files, WorkerSettings::default())
                 .run(shutdown_signal())
                 .await;
             Ok(())
@@ -252,7 +255,7 @@ async fn serve(demo: bool, with_worker: bool, settings: Settings) -> Result<(), 
     // an SMTP URL or VAPID key that does not parse stops the start, before anything is served
     let outlets = settings.mail.outlets()?;
     let locator = settings.locator()?;
-    let files = settings.file_store()?;
+    let files = settings.files.store()?;
     let pools = open_database(&settings.database).await?;
     let db = pools.system.clone();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -264,7 +267,13 @@ async fn serve(demo: bool, with_worker: bool, settings: Settings) -> Result<(), 
     // the embedded worker stops when the server has answered its last request
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = with_worker.then(|| {
-        let worker = gateway::worker::worker(db.clone(), clock.clone(), outlets.clone(), WorkerSettings::default());
+        let worker = gateway::worker::worker(
+            db.clone(),
+            clock.clone(),
+            outlets.clone(),
+            files.clone(),
+            WorkerSettings::default(),
+        );
         tokio::spawn(worker.run(async {
             let _ = worker_stopped.await;
         }))

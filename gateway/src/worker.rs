@@ -6,6 +6,7 @@ use std::sync::Arc;
 use jobs::{JobRun, Registry, Worker, WorkerSettings};
 use kernel::Clock;
 use notifications::Outlets;
+use orders::service::files::{FileStore, sweep};
 use orders::service::timers;
 use sea_orm::DatabaseConnection;
 
@@ -15,8 +16,8 @@ use crate::housekeeping;
 pub const HOUSEKEEPING: &str = "housekeeping.purge";
 
 /// Every job kind this program runs, and the periodic ones; notifications leave through
-/// `outlets` (e-mail, web push).
-pub fn registry(outlets: Outlets) -> Registry {
+/// `outlets` (e-mail, web push); `files` is the store the sweep of unreferenced bytes lists.
+pub fn registry(outlets: Outlets, files: Arc<FileStore>) -> Registry {
     let outlets = Arc::new(outlets);
     Registry::default()
         .on(HOUSEKEEPING, |run: JobRun| async move { housekeeping::purge(&run.db, run.clock.now()).await.map(|_| ()) })
@@ -37,9 +38,20 @@ pub fn registry(outlets: Outlets) -> Registry {
             writers::service::promotions::EVALUATE,
             chrono::Duration::hours(writers::service::promotions::EVERY_HOURS),
         )
+        .on(sweep::SWEEP, move |run: JobRun| {
+            let files = files.clone();
+            async move { sweep::run(run, &files).await }
+        })
+        .every(sweep::SWEEP, chrono::Duration::hours(sweep::EVERY_HOURS))
 }
 
 /// A worker with this program's job kinds.
-pub fn worker(db: DatabaseConnection, clock: Arc<dyn Clock>, outlets: Outlets, settings: WorkerSettings) -> Worker {
-    Worker::new(db, clock, registry(outlets), settings)
+pub fn worker(
+    db: DatabaseConnection,
+    clock: Arc<dyn Clock>,
+    outlets: Outlets,
+    files: Arc<FileStore>,
+    settings: WorkerSettings,
+) -> Worker {
+    Worker::new(db, clock, registry(outlets, files), settings)
 }

@@ -438,6 +438,15 @@ impl Gql<'_> {
     }
 }
 
+/// A file store in a scratch folder, for workers that need one in tests that store no file.
+pub fn scratch_files() -> Arc<orders::service::files::FileStore> {
+    let folder = std::env::temp_dir().join("scriptorium-test-files");
+    Arc::new(
+        orders::service::files::FileStore::open(&folder.to_string_lossy(), None, TEST_UPLOAD_MAX_BYTES)
+            .expect("the scratch file store"),
+    )
+}
+
 /// A GraphQL multipart request (github.com/jaydenseric/graphql-multipart-request-spec): the
 /// operations with `variables.files` set to one null per file, the map, then the files.
 pub fn multipart(mut operations: Value, files: &[(String, Vec<u8>)]) -> (String, Vec<u8>) {

@@ -21,7 +21,7 @@ impl Mail {
         let worker = Worker::new(
             app.db.clone(),
             Arc::new(app.clock.clone()),
-            gateway::worker::registry(mailer.into()),
+            gateway::worker::registry(mailer.into(), app.state.files.clone()),
             WorkerSettings::default(),
         );
         Mail { sink, worker }

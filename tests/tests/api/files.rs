@@ -375,3 +375,93 @@ async fn a_drafts_files_go_to_its_order() {
     );
     assert_eq!(app.count_where("SELECT COUNT(*) AS n FROM order_files WHERE draft_id IS NOT NULL").await, 0);
 }
+
+#[tokio::test]
+async fn an_instruction_file_is_removed_by_who_attached_it_and_delivered_work_stays() {
+    const REMOVE: &str = "mutation($id: ID!) { removeOrderFile(id: $id) }";
+    const TIMELINE: &str = "query($id: ID!) { order(id: $id) { timeline { kind note } } }";
+    let app = TestApp::spawn().await;
+    let cast = cast(&app).await;
+    let order = in_progress(&app, &cast).await;
+    let attached = upload(&app, &cast.client, ATTACH, json!({ "id": order }), vec![("brief.pdf", PDF.to_vec())]).await;
+    let brief = &attached["data"]["attachOrderFiles"][0];
+    let (brief_id, brief_url) = (brief["id"].as_str().unwrap().to_owned(), brief["url"].as_str().unwrap().to_owned());
+    let by_writer =
+        upload(&app, &cast.writer, ATTACH, json!({ "id": order }), vec![("outline.pdf", PDF.to_vec())]).await;
+    let outline_id = by_writer["data"]["attachOrderFiles"][0]["id"].as_str().unwrap_or_else(|| panic!("{by_writer}"));
+    // the timeline (and so the order's subscribers) tells of each attachment
+    let timeline = as_(&app, &cast.writer, TIMELINE, json!({ "id": order })).await;
+    let attachments: Vec<&Value> = timeline["data"]["order"]["timeline"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{timeline}"))
+        .iter()
+        .filter(|e| e["kind"] == "FILES_ATTACHED")
+        .map(|e| &e["note"])
+        .collect();
+    assert_eq!(attachments, [&json!("brief.pdf"), &json!("outline.pdf")]);
+
+    // not the uploader, nor staff: refused; another site: no such file; nothing removed
+    let body = as_(&app, &cast.writer, REMOVE, json!({ "id": brief_id })).await;
+    assert_eq!(code(&body), "FORBIDDEN", "{body}");
+    let papers = app.sign_in("papers", "client@papers.test").await;
+    let body = app.gql(REMOVE).vars(json!({ "id": brief_id })).tenant("papers").token(&papers).send().await;
+    assert_eq!(code(&body), "NOT_FOUND", "{body}");
+    assert_eq!((app.count("order_files").await, stored_objects(&app)), (2, 2));
+
+    // the client removes their brief: the row, the bytes and the URL are gone, the timeline says so
+    let body = as_(&app, &cast.client, REMOVE, json!({ "id": brief_id })).await;
+    assert_eq!(body["data"]["removeOrderFile"], true, "{body}");
+    assert_eq!((app.count("order_files").await, stored_objects(&app)), (1, 1));
+    assert_eq!(download(&app, &brief_url, "essays").await.status(), 404);
+    let timeline = as_(&app, &cast.client, TIMELINE, json!({ "id": order })).await;
+    let last = timeline["data"]["order"]["timeline"].as_array().unwrap().last().cloned().unwrap();
+    assert_eq!(last, json!({ "kind": "FILE_REMOVED", "note": "brief.pdf" }));
+    let again = as_(&app, &cast.client, REMOVE, json!({ "id": brief_id })).await;
+    assert_eq!(code(&again), "NOT_FOUND", "{again}");
+
+    // delivered work stays, whoever asks
+    let done = upload(&app, &cast.writer, SUBMIT, json!({ "id": order }), vec![("essay.pdf", PDF.to_vec())]).await;
+    assert!(done["errors"].is_null(), "{done}");
+    let work = as_(&app, &cast.client, FILES, json!({ "id": order, "k": "DELIVERABLE" })).await;
+    let work_id = work["data"]["order"]["files"][0]["id"].as_str().unwrap_or_else(|| panic!("{work}")).to_owned();
+    for token in [&cast.writer, &cast.admin] {
+        let body = as_(&app, token, REMOVE, json!({ "id": work_id })).await;
+        assert_eq!(code(&body), "CONFLICT", "{body}");
+    }
+    assert_eq!((app.count("order_files").await, stored_objects(&app)), (2, 2));
+    // staff remove anyone's instructions while the order is open
+    let body = as_(&app, &cast.admin, REMOVE, json!({ "id": outline_id })).await;
+    assert_eq!(body["data"]["removeOrderFile"], true, "{body}");
+    assert_eq!((app.count("order_files").await, stored_objects(&app)), (1, 1));
+}
+
+#[tokio::test]
+async fn the_sweep_removes_stored_bytes_no_file_names_once_they_are_old_enough() {
+    use orders::service::files::{FileStore, sweep};
+    let app = TestApp::spawn().await;
+    let cast = cast(&app).await;
+    let order = in_progress(&app, &cast).await;
+    let kept = upload(&app, &cast.client, ATTACH, json!({ "id": order }), vec![("brief.pdf", PDF.to_vec())]).await;
+    let kept_url = kept["data"]["attachOrderFiles"][0]["url"].as_str().unwrap_or_else(|| panic!("{kept}")).to_owned();
+    // bytes a failed request left behind: stored, never recorded
+    let store = app.state.files.clone();
+    let site = as_(&app, &cast.client, "{ tenant { id } }", json!({})).await;
+    let tenant =
+        uuid::Uuid::parse_str(site["data"]["tenant"]["id"].as_str().unwrap_or_else(|| panic!("{site}"))).unwrap();
+    let orphan = std::env::temp_dir().join(format!("orphan-{}", uuid::Uuid::now_v7()));
+    std::fs::write(&orphan, PDF).unwrap();
+    store.put(&FileStore::new_key(tenant, uuid::Uuid::now_v7()), std::fs::File::open(&orphan).unwrap()).await.unwrap();
+    std::fs::remove_file(&orphan).unwrap();
+    assert_eq!(stored_objects(&app), 2);
+
+    // young bytes stay: their request may still be running
+    let now = chrono::Utc::now();
+    assert_eq!(sweep::sweep(&app.db, &store, now).await.unwrap(), 0);
+    assert_eq!(stored_objects(&app), 2);
+    // past the grace, the unnamed bytes go and the file's stay
+    let later = now + sweep::GRACE + chrono::Duration::minutes(1);
+    assert_eq!(sweep::sweep(&app.db, &store, later).await.unwrap(), 1);
+    assert_eq!(stored_objects(&app), 1);
+    assert_eq!(download(&app, &kept_url, "essays").await.status(), 200);
+    assert_eq!(sweep::sweep(&app.db, &store, later).await.unwrap(), 0, "nothing twice");
+}

@@ -40,7 +40,7 @@ async fn ok(app: &TestApp, token: &str, query: &str, vars: Value) -> Value {
 }
 
 fn worker(app: &TestApp, mailer: Mailer) -> Worker {
-    let registry: Registry = gateway::worker::registry(mailer.into());
+    let registry: Registry = gateway::worker::registry(mailer.into(), app.state.files.clone());
     Worker::new(app.db.clone(), Arc::new(app.clock.clone()), registry, WorkerSettings::default())
 }
 

@@ -146,7 +146,7 @@ async fn propose(app: &TestApp) -> promotions::Proposed {
 /// Runs every due job, the periodic ones of the hour among them, until none is left.
 async fn run_worker(app: &TestApp) {
     let mailer = Mailer::new(None, std::env::temp_dir().join("scriptorium-test-mail")).unwrap();
-    let registry = gateway::worker::registry(mailer.into());
+    let registry = gateway::worker::registry(mailer.into(), app.state.files.clone());
     let worker = Worker::new(app.db.clone(), Arc::new(app.clock.clone()), registry, WorkerSettings::default());
     while worker.poll().await.unwrap().claimed > 0 {}
 }

@@ -33,7 +33,7 @@ fn worker(app: &TestApp, push: &WebPush, mail: &tempfile::TempDir) -> Worker {
     Worker::new(
         app.db.clone(),
         Arc::new(app.clock.clone()),
-        gateway::worker::registry(outlets),
+        gateway::worker::registry(outlets, app.state.files.clone()),
         WorkerSettings::default(),
     )
 }

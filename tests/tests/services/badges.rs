@@ -88,7 +88,7 @@ async fn the_job_awards_what_a_record_earns_once() {
     let worker = Worker::new(
         world.db.clone(),
         Arc::new(world.clock.clone()),
-        gateway::worker::registry(mailer.into()),
+        gateway::worker::registry(mailer.into(), tests::scratch_files()),
         WorkerSettings::default(),
     );
     let ran = worker.poll().await.unwrap();

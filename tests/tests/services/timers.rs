@@ -51,7 +51,7 @@ fn worker(world: &World) -> Worker {
     Worker::new(
         world.db.clone(),
         Arc::new(world.clock.clone()),
-        gateway::worker::registry(mailer.into()),
+        gateway::worker::registry(mailer.into(), tests::scratch_files()),
         WorkerSettings::default(),
     )
 }

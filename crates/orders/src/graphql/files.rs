@@ -137,6 +137,17 @@ impl FileMutation {
         Ok(rows.into_iter().map(OrderFile).collect())
     }
 
+    /// Removes an instruction file from an order (while it is open) or a draft: who attached it,
+    /// support and admins may. Delivered work is not removed (`CONFLICT`): a new submission is
+    /// its next version.
+    async fn remove_order_file(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let request = ctx.request();
+        let file = parse_id("id", &id)?;
+        let key = write(request, async |txn| files::remove(txn, request, file).await).await?;
+        ctx.data_unchecked::<Arc<FileStore>>().delete(&key).await;
+        Ok(true)
+    }
+
     /// The writer delivers the work: the files become the deliverable's next version and the
     /// order is SUBMITTED, in one step (a refused file, or a move that is not possible, stores
     /// nothing).

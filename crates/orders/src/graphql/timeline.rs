@@ -19,7 +19,8 @@ impl TimelineEvent {
     async fn at(&self) -> Timestamp {
         self.0.at.into()
     }
-    /// `PLACED`, or the action taken (`MARK_PAID`, `SUBMIT`, ...).
+    /// `PLACED`, the action taken (`MARK_PAID`, `SUBMIT`, ...), `REFUND`, or a change of its
+    /// instruction files (`FILES_ATTACHED`, `FILE_REMOVED`, the names in `note`).
     async fn kind(&self) -> &str {
         &self.0.kind
     }

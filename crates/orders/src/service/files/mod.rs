@@ -6,11 +6,12 @@
 
 pub mod kinds;
 pub mod store;
+pub mod sweep;
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use kernel::{AppError, AppResult, Reason, RequestContext, Role, new_id};
+use kernel::{AppError, AppResult, ErrorCode, Reason, RequestContext, Role, new_id};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
@@ -21,7 +22,7 @@ pub use store::FileStore;
 use crate::entity::order::{self, Entity as Orders, OrderStatus};
 use crate::entity::order_file::{self, Entity as Files, OrderFileKind};
 use crate::service::access::find_visible;
-use crate::service::lifecycle::OrderAction;
+use crate::service::lifecycle::{self, OrderAction};
 use crate::service::{actions, drafts};
 
 /// The most files one request may bring.
@@ -62,18 +63,74 @@ pub async fn attach_to_order(
     if !party {
         return Err(AppError::forbidden("only the order's client, its writer and staff attach files to it"));
     }
-    if matches!(order.status, OrderStatus::Completed | OrderStatus::Cancelled) {
-        return Err(AppError::conflict(format!(
-            "the order is {}: files can no longer be attached",
-            <&str>::from(order.status)
-        ))
-        .with_reason(Reason::InvalidTransition));
-    }
+    still_open(&order, "attached")?;
     let checked = check_all(store, uploads).await?;
     lock_order(conn, &order).await?;
     let owner = Owner::Order(order.id);
     room_for(conn, order.tenant_id, owner, checked.len()).await?;
-    save(conn, request, store, order.tenant_id, owner, OrderFileKind::Instructions, 0, checked).await
+    let rows = save(conn, request, store, order.tenant_id, owner, OrderFileKind::Instructions, 0, checked).await?;
+    // the timeline says so, and the order's subscribers (its writer) hear of it
+    let names = rows.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ");
+    let recorded = lifecycle::record(conn, request, &order, "FILES_ATTACHED", None, None, Some(names)).await;
+    if let Err(e) = recorded {
+        forget(store, &rows).await;
+        return Err(e);
+    }
+    Ok(rows)
+}
+
+/// Removes an instruction file from an order or a draft: its uploader, support and admins may,
+/// while the order is open. A deliverable stays (it is what was delivered; a new submission
+/// supersedes it). Returns the storage key, whose bytes the caller removes once this has been
+/// written; an order's timeline records the removal.
+pub async fn remove(conn: &impl ConnectionTrait, request: &RequestContext, file_id: Uuid) -> AppResult<String> {
+    let viewer = request.viewer()?;
+    let tenant = request.tenant()?.id;
+    let file = Files::find_by_id(file_id)
+        .filter(order_file::Column::TenantId.eq(tenant))
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::not_found("file"))?;
+    // the file is found only through what the viewer sees: its order, or their own draft
+    // (a draft is its client's alone: to anyone else, as to someone not seeing the order, the
+    // file does not exist; a switched-off feature and a failing database still say so)
+    let hidden = |e: AppError| match (e.code, e.reason) {
+        (ErrorCode::NotFound, _) | (ErrorCode::Forbidden, None) => AppError::not_found("file"),
+        _ => e,
+    };
+    let order = match (file.order_id, file.draft_id) {
+        (Some(order), _) => Some(find_visible(conn, request, order).await.map_err(hidden)?),
+        (None, Some(draft)) => {
+            drafts::get(conn, request, draft).await.map_err(hidden)?;
+            None
+        }
+        (None, None) => return Err(AppError::not_found("file")),
+    };
+    if file.kind == OrderFileKind::Deliverable {
+        return Err(AppError::conflict("delivered work stays with the order: submit a new version instead")
+            .with_reason(Reason::InvalidTransition));
+    }
+    let staff = matches!(viewer.role, Role::Support | Role::Admin | Role::Superadmin);
+    if file.uploaded_by != viewer.user_id && !staff {
+        return Err(AppError::forbidden("only who attached a file, support and admins remove it"));
+    }
+    if let Some(order) = &order {
+        still_open(order, "removed")?;
+        lock_order(conn, order).await?;
+    }
+    // conditional on the row still being there: of two removals at once, one removes it
+    let removed = Files::delete_many()
+        .filter(order_file::Column::Id.eq(file.id))
+        .filter(order_file::Column::TenantId.eq(tenant))
+        .exec(conn)
+        .await?;
+    if removed.rows_affected == 0 {
+        return Err(AppError::not_found("file"));
+    }
+    if let Some(order) = &order {
+        lifecycle::record(conn, request, order, "FILE_REMOVED", None, None, Some(file.name.clone())).await?;
+    }
+    Ok(file.storage_key)
 }
 
 /// Attaches instruction files to one of the client's drafts (the `drafts` feature); they move to
@@ -227,6 +284,25 @@ pub async fn delete_of_draft(conn: &impl ConnectionTrait, tenant: Uuid, draft: U
     Ok(keys)
 }
 
+/// Files change only while the order is open.
+fn still_open(order: &order::Model, what: &str) -> AppResult<()> {
+    if matches!(order.status, OrderStatus::Completed | OrderStatus::Cancelled | OrderStatus::Archived) {
+        return Err(AppError::conflict(format!(
+            "the order is {}: files can no longer be {what}",
+            <&str>::from(order.status)
+        ))
+        .with_reason(Reason::InvalidTransition));
+    }
+    Ok(())
+}
+
+/// Removes the stored bytes of files whose rows will not be written.
+async fn forget(store: &FileStore, rows: &[order_file::Model]) {
+    for row in rows {
+        store.delete(&row.storage_key).await;
+    }
+}
+
 #[derive(Clone, Copy)]
 enum Owner {
     Order(Uuid),
@@ -334,10 +410,7 @@ async fn save(
         let stored = match store.put(&key, upload.content).await {
             Ok(stored) => stored,
             Err(e) => {
-                for row in &rows {
-                    let row: &order_file::Model = row;
-                    store.delete(&row.storage_key).await;
-                }
+                forget(store, &rows).await;
                 return Err(AppError::internal(format!("storing a file: {e}")));
             }
         };
@@ -366,9 +439,7 @@ async fn save(
     let inserted =
         Files::insert_many(rows.iter().cloned().map(order_file::ActiveModel::from)).exec_without_returning(conn).await;
     if let Err(e) = inserted {
-        for row in &rows {
-            store.delete(&row.storage_key).await;
-        }
+        forget(store, &rows).await;
         return Err(e.into());
     }
     Ok(rows)

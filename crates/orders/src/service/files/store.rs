@@ -116,6 +116,34 @@ impl FileStore {
         }
     }
 
+    /// The stored files last written before `before`, as (key, file id); objects that are not
+    /// files (keys of another shape) are left out.
+    pub fn written_before(&self, before: DateTime<Utc>) -> BoxStream<'static, object_store::Result<(String, Uuid)>> {
+        use futures::StreamExt;
+        self.store
+            .list(Some(&Path::from("tenants")))
+            .filter_map(move |listed| {
+                std::future::ready(match listed {
+                    Err(e) => Some(Err(e)),
+                    Ok(meta) if meta.last_modified >= before => None,
+                    Ok(meta) => {
+                        let key = meta.location.to_string();
+                        let file =
+                            key.strip_prefix("tenants/").and_then(
+                                |rest| match rest.split('/').collect::<Vec<_>>()[..] {
+                                    [tenant, "files", file] if Uuid::parse_str(tenant).is_ok() => {
+                                        Uuid::parse_str(file).ok()
+                                    }
+                                    _ => None,
+                                },
+                            );
+                        file.map(|file| Ok((key, file)))
+                    }
+                })
+            })
+            .boxed()
+    }
+
     /// The path and query of a download URL for `file` of `tenant`, valid until `expires`.
     pub fn download_path(&self, tenant: Uuid, file: Uuid, expires: DateTime<Utc>) -> String {
         let expires = expires.timestamp();
