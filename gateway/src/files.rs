@@ -1,5 +1,5 @@
 //! `GET /files/<id>?expires=..&signature=..`: a file's bytes, for whoever holds a URL the API
-//! signed (handed only to those who see the order, good for minutes). The URL names the file;
+//! signed (handed only to those who see the order or the portfolio, good for minutes). The URL names the file;
 //! the host names the site, and a file of another site, a bad or expired signature and a
 //! missing file all answer the same 404. The body streams from the store.
 
@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::TryStreamExt;
 use kernel::AppError;
+use orders::service::files;
 use serde::Deserialize;
 
 use crate::app::AppState;
@@ -36,22 +37,24 @@ pub async fn download(
         Ok(_) => return gone(),
         Err(err) => return error_response(StatusCode::INTERNAL_SERVER_ERROR, err),
     };
-    let found = orders::service::files::download(
-        &state.db,
-        &state.files,
-        tenant.id,
-        id,
-        signed.expires,
-        &signed.signature,
-        state.clock.now(),
-    )
-    .await;
+    if !files::signed(&state.files, tenant.id, id, signed.expires, &signed.signature, state.clock.now()) {
+        return gone();
+    }
+    // an order's file, or a portfolio sample's
+    let found = match files::find(&state.db, tenant.id, id).await {
+        Ok(None) => writers::service::portfolio::sample_file(&state.db, tenant.id, id).await,
+        found => found,
+    };
     let file = match found {
         Ok(Some(file)) => file,
         Ok(None) => return gone(),
         Err(err) => return error_response(StatusCode::INTERNAL_SERVER_ERROR, err),
     };
-    let mut response = Body::from_stream(file.body.map_err(std::io::Error::other)).into_response();
+    let body = match state.files.get(&file.storage_key).await {
+        Ok(body) => body,
+        Err(err) => return error_response(StatusCode::INTERNAL_SERVER_ERROR, AppError::internal(err)),
+    };
+    let mut response = Body::from_stream(body.map_err(std::io::Error::other)).into_response();
     let headers = response.headers_mut();
     let mut set = |name: header::HeaderName, value: &str| {
         if let Ok(value) = HeaderValue::from_str(value) {
@@ -59,7 +62,7 @@ pub async fn download(
         }
     };
     set(header::CONTENT_TYPE, &file.content_type);
-    set(header::CONTENT_LENGTH, &file.size.to_string());
+    set(header::CONTENT_LENGTH, &file.size_bytes.to_string());
     set(header::CONTENT_DISPOSITION, &attachment(&file.name));
     // the type is the one read from the content: a browser must not guess another
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");

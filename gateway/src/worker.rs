@@ -40,7 +40,11 @@ pub fn registry(outlets: Outlets, files: Arc<FileStore>) -> Registry {
         )
         .on(sweep::SWEEP, move |run: JobRun| {
             let files = files.clone();
-            async move { sweep::run(run, &files).await }
+            async move {
+                let now = run.clock.now();
+                sweep::sweep(&run.db, &files, now).await?;
+                writers::service::portfolio::sweep(&run.db, &files, now).await.map(|_| ())
+            }
         })
         .every(sweep::SWEEP, chrono::Duration::hours(sweep::EVERY_HOURS))
 }

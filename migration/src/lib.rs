@@ -30,6 +30,7 @@ mod m20261208_000024_writer_feedback;
 mod m20261208_000025_portfolios;
 mod m20261209_000026_order_files;
 mod m20261209_000027_level_proposals;
+mod m20261210_000028_portfolio_sample_files;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000025_portfolios::Migration),
             Box::new(m20261209_000026_order_files::Migration),
             Box::new(m20261209_000027_level_proposals::Migration),
+            Box::new(m20261210_000028_portfolio_sample_files::Migration),
         ]
     }
 }

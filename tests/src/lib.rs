@@ -205,6 +205,7 @@ impl TestApp {
             cookie: None,
             headers: Vec::new(),
             files: Vec::new(),
+            file_variable: None,
         }
     }
 
@@ -360,6 +361,8 @@ pub struct Gql<'a> {
     cookie: Option<String>,
     headers: Vec<(&'static str, String)>,
     files: Vec<(String, Vec<u8>)>,
+    /// The variable a single file goes in (`file`), instead of the list `files`.
+    file_variable: Option<String>,
 }
 
 impl Gql<'_> {
@@ -403,13 +406,21 @@ impl Gql<'_> {
         self
     }
 
+    /// Sends the request as a GraphQL multipart request with one file (name, content) as the
+    /// variable `variable` (a single `Upload`).
+    pub fn file(mut self, variable: &str, name: &str, content: Vec<u8>) -> Self {
+        self.files = vec![(name.to_owned(), content)];
+        self.file_variable = Some(variable.to_owned());
+        self
+    }
+
     pub async fn response(self) -> reqwest::Response {
         let operations = json!({ "query": self.query, "variables": self.variables });
         let request = self.app.http.post(self.app.url("/graphql"));
         let mut request = if self.files.is_empty() {
             request.json(&operations)
         } else {
-            let (content_type, body) = multipart(operations, &self.files);
+            let (content_type, body) = multipart(operations, &self.files, self.file_variable.as_deref());
             request.header("Content-Type", content_type).body(body)
         };
         if let Some(t) = &self.tenant {
@@ -448,12 +459,20 @@ pub fn scratch_files() -> Arc<orders::service::files::FileStore> {
 }
 
 /// A GraphQL multipart request (github.com/jaydenseric/graphql-multipart-request-spec): the
-/// operations with `variables.files` set to one null per file, the map, then the files.
-pub fn multipart(mut operations: Value, files: &[(String, Vec<u8>)]) -> (String, Vec<u8>) {
+/// operations with `variables.files` set to one null per file (or, with `single`, that variable
+/// set to null for the one file), the map, then the files.
+pub fn multipart(mut operations: Value, files: &[(String, Vec<u8>)], single: Option<&str>) -> (String, Vec<u8>) {
     const BOUNDARY: &str = "scriptorium-test-boundary-7d9f";
-    operations["variables"]["files"] = Value::Array(vec![Value::Null; files.len()]);
-    let map: serde_json::Map<String, Value> =
-        (0..files.len()).map(|i| (i.to_string(), json!([format!("variables.files.{i}")]))).collect();
+    let map: serde_json::Map<String, Value> = match single {
+        Some(variable) => {
+            operations["variables"][variable] = Value::Null;
+            std::iter::once(("0".to_owned(), json!([format!("variables.{variable}")]))).collect()
+        }
+        None => {
+            operations["variables"]["files"] = Value::Array(vec![Value::Null; files.len()]);
+            (0..files.len()).map(|i| (i.to_string(), json!([format!("variables.files.{i}")]))).collect()
+        }
+    };
     let mut body = Vec::new();
     let mut part = |headers: String, content: &[u8]| {
         body.extend_from_slice(format!("--{BOUNDARY}\r\n{headers}\r\n\r\n").as_bytes());

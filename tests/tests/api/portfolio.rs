@@ -121,7 +121,9 @@ async fn a_portfolio_is_shown_as_the_writer_chooses_and_never_names_a_client_or_
             "WriterPortfolio",
             &["writerId", "displayName", "visibility", "bio", "specialties", "samples", "stats", "badges", "reviews"],
         ),
-        ("PortfolioSample", &["id", "title", "subjectId", "workTypeId", "excerpt", "createdAt"]),
+        ("PortfolioSample", &["id", "title", "subjectId", "workTypeId", "excerpt", "createdAt", "file"]),
+        // the writer's own upload: its name and a signed URL, nothing of an order
+        ("PortfolioFile", &["name", "size", "contentType", "url"]),
         ("PortfolioStats", &["completedOrders", "onTimeRate", "averageRating"]),
         ("PortfolioBadge", &["code", "name", "awardedAt"]),
         (
@@ -194,4 +196,70 @@ async fn a_portfolio_is_shown_as_the_writer_chooses_and_never_names_a_client_or_
         let body = as_(&app, token, query, vars).await;
         assert_eq!(body["errors"][0]["extensions"]["reason"], "FEATURE_DISABLED", "{query}: {body}");
     }
+}
+
+#[tokio::test]
+async fn a_sample_may_be_an_uploaded_file_downloaded_by_whoever_sees_the_portfolio() {
+    const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n";
+    const WITH_FILE: &str = "mutation($i: PortfolioSampleInput!, $file: Upload) { addPortfolioSample(input: $i, file: $file) { id excerpt file { name size contentType url } } }";
+    let app = TestApp::spawn().await;
+    let writer = app.sign_in("essays", "writer@essays.test").await;
+    let writer_id = app.user_id("essays", "writer@essays.test").await;
+    let opted = as_(&app, Some(&writer), UPDATE, json!({ "i": { "visibility": "PUBLIC" } })).await;
+    assert!(opted["errors"].is_null(), "{opted}");
+    let send = |vars: Value, file: Option<(&'static str, Vec<u8>)>| {
+        let request = app.gql(WITH_FILE).vars(vars).tenant("essays").token(&writer);
+        let request = match file {
+            Some((name, content)) => request.file("file", name, content),
+            None => request,
+        };
+        request.send()
+    };
+
+    // neither text nor file, or a refused file: nothing written, nothing stored
+    let empty = send(json!({ "i": { "title": "Nothing" } }), None).await;
+    assert_eq!((code(&empty), field(&empty)), ("BAD_USER_INPUT", "input.excerpt"), "{empty}");
+    let exe = send(json!({ "i": { "title": "A program" } }), Some(("essay.pdf", b"MZ\x90\0\x03\0\0\0".to_vec()))).await;
+    assert_eq!((code(&exe), field(&exe)), ("BAD_USER_INPUT", "file"), "{exe}");
+    assert_eq!(app.count("portfolio_samples").await, 0);
+
+    // a file only: downloadable, signed out, on the site's host
+    let added = send(json!({ "i": { "title": "On lighthouses" } }), Some(("lighthouses.pdf", PDF.to_vec()))).await;
+    let sample = &added["data"]["addPortfolioSample"];
+    assert_eq!(sample["excerpt"], "", "{added}");
+    assert_eq!(sample["file"]["name"], "lighthouses.pdf");
+    assert_eq!(sample["file"]["contentType"], "application/pdf");
+    let shown = as_(
+        &app,
+        None,
+        "query($w: ID!) { writerPortfolio(writerId: $w) { samples { file { url } } } }",
+        json!({ "w": writer_id }),
+    )
+    .await;
+    let url = shown["data"]["writerPortfolio"]["samples"][0]["file"]["url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{shown}"))
+        .to_owned();
+    let download = app.http().get(app.url(&url)).header("X-Tenant", "essays").send().await.unwrap();
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.bytes().await.unwrap().to_vec(), PDF);
+    // never on another site
+    let elsewhere = app.http().get(app.url(&url)).header("X-Tenant", "papers").send().await.unwrap();
+    assert_eq!(elsewhere.status(), 404);
+
+    // removed: the row, the bytes and the URL go
+    let id = sample["id"].as_str().unwrap();
+    let removed =
+        as_(&app, Some(&writer), "mutation($id: ID!) { removePortfolioSample(id: $id) }", json!({ "id": id })).await;
+    assert_eq!(removed["data"]["removePortfolioSample"], true, "{removed}");
+    assert_eq!(app.count("portfolio_samples").await, 0);
+    let after = app.http().get(app.url(&url)).header("X-Tenant", "essays").send().await.unwrap();
+    assert_eq!(after.status(), 404);
+    assert_eq!(walk(app.files.path()), 0, "no bytes left");
+}
+
+fn walk(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum())
+        .unwrap_or(0)
 }

@@ -96,15 +96,13 @@ pub async fn of_draft(ctx: &Context<'_>, draft: &OrderDraft) -> Result<Vec<Order
 
 /// The uploads of `files`, each named by its variable (`files.0`...) for errors.
 fn incoming(ctx: &Context<'_>, uploads: Vec<Upload>) -> Result<Vec<Incoming>> {
-    uploads
-        .into_iter()
-        .enumerate()
-        .map(|(i, upload)| {
-            let value =
-                upload.value(ctx).map_err(|e| kernel::AppError::bad_input(format!("files.{i}"), e.to_string()))?;
-            Ok(Incoming { field: format!("files.{i}"), name: value.filename, content: value.content })
-        })
-        .collect()
+    uploads.into_iter().enumerate().map(|(i, upload)| incoming_one(ctx, &format!("files.{i}"), upload)).collect()
+}
+
+/// One upload, named by its variable `field` for errors (also for other contexts' uploads).
+pub fn incoming_one(ctx: &Context<'_>, field: &str, upload: Upload) -> Result<Incoming> {
+    let value = upload.value(ctx).map_err(|e| kernel::AppError::bad_input(field, e.to_string()))?;
+    Ok(Incoming { field: field.to_owned(), name: value.filename, content: value.content })
 }
 
 #[derive(Default)]

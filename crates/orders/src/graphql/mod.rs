@@ -18,7 +18,7 @@ use async_graphql::MergedObject;
 
 pub use catalog::{CatalogEntry, OrderCatalog, entries as catalog_entries};
 pub use dashboard::ClientDashboardPart;
-pub use files::OrderFile;
+pub use files::{OrderFile, incoming_one};
 pub use live::OrdersSubscription;
 pub use order::Order;
 

@@ -1,14 +1,17 @@
 //! Writers' portfolios: the writer keeps theirs; the site's visitors read it as the writer
 //! chose. No field here names a client or an order, or carries private feedback.
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use std::sync::Arc;
+
+use async_graphql::{ComplexObject, Context, ID, InputObject, Object, Result, SimpleObject, Upload};
 use kernel::{ContextExt, Timestamp, parse_id, write};
+use orders::service::files::{self, FileStore};
 
 use super::WRITERS;
 use crate::entity::portfolio_sample::Model as SampleRow;
 use crate::entity::writer_portfolio::Visibility;
 use crate::service::badges;
-use crate::service::portfolio::{self, Portfolio, PortfolioFields, Review};
+use crate::service::portfolio::{self, NewSample, Portfolio, PortfolioFields, Review};
 
 /// A writer's portfolio.
 #[derive(SimpleObject)]
@@ -26,13 +29,44 @@ pub struct WriterPortfolio {
 }
 
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct PortfolioSample {
     pub id: ID,
     pub title: String,
     pub subject_id: Option<ID>,
     pub work_type_id: Option<ID>,
+    /// The text of the sample ("" for a file only).
     pub excerpt: String,
     pub created_at: Timestamp,
+    #[graphql(skip)]
+    row: SampleRow,
+}
+
+/// A sample's uploaded file.
+#[derive(SimpleObject)]
+pub struct PortfolioFile {
+    pub name: String,
+    /// Bytes.
+    pub size: i64,
+    /// What the content is, as read from it.
+    pub content_type: String,
+    /// Where to download it (a path on this API's host): signed, it needs no session, and works
+    /// for 15 minutes; ask again for a fresh one.
+    pub url: String,
+}
+
+#[ComplexObject]
+impl PortfolioSample {
+    /// The sample's uploaded file, if it has one.
+    async fn file(&self, ctx: &Context<'_>) -> Option<PortfolioFile> {
+        let s = &self.row;
+        Some(PortfolioFile {
+            name: s.file_name.clone()?,
+            size: s.file_size_bytes?,
+            content_type: s.file_content_type.clone()?,
+            url: files::url_of(ctx.data_unchecked::<Arc<FileStore>>(), ctx.request(), s.tenant_id, s.id),
+        })
+    }
 }
 
 #[derive(SimpleObject)]
@@ -65,11 +99,12 @@ impl From<SampleRow> for PortfolioSample {
     fn from(s: SampleRow) -> Self {
         PortfolioSample {
             id: ID(s.id.to_string()),
-            title: s.title,
+            title: s.title.clone(),
             subject_id: s.subject_id.map(|id| ID(id.to_string())),
             work_type_id: s.work_type_id.map(|id| ID(id.to_string())),
-            excerpt: s.excerpt,
+            excerpt: s.excerpt.clone(),
             created_at: s.created_at.into(),
+            row: s,
         }
     }
 }
@@ -129,8 +164,8 @@ pub struct PortfolioSampleInput {
     pub title: String,
     pub subject_id: Option<ID>,
     pub work_type_id: Option<ID>,
-    /// The text of the sample (at most 5,000 characters).
-    pub excerpt: String,
+    /// The text of the sample (at most 5,000 characters); a sample is its text, a file, or both.
+    pub excerpt: Option<String>,
 }
 
 #[derive(Default)]
@@ -170,16 +205,22 @@ impl PortfolioMutation {
         Ok(true)
     }
 
-    /// The viewer (a writer) adds a sample of their work (at most 20).
+    /// The viewer (a writer) adds a sample of their work (at most 20): its text, a file (a
+    /// GraphQL multipart request; checked as order files are), or both.
     #[graphql(guard = "WRITERS")]
-    async fn add_portfolio_sample(&self, ctx: &Context<'_>, input: PortfolioSampleInput) -> Result<PortfolioSample> {
+    async fn add_portfolio_sample(
+        &self,
+        ctx: &Context<'_>,
+        input: PortfolioSampleInput,
+        file: Option<Upload>,
+    ) -> Result<PortfolioSample> {
         let request = ctx.request();
         let subject = input.subject_id.map(|id| parse_id("input.subjectId", &id)).transpose()?;
         let work_type = input.work_type_id.map(|id| parse_id("input.workTypeId", &id)).transpose()?;
-        let sample = write(request, async |txn| {
-            portfolio::add_sample(txn, request, &input.title, subject, work_type, &input.excerpt).await
-        })
-        .await?;
+        let file = file.map(|f| orders::graphql::incoming_one(ctx, "file", f)).transpose()?;
+        let store = ctx.data_unchecked::<Arc<FileStore>>();
+        let sample = NewSample { title: &input.title, subject, work_type, excerpt: input.excerpt.as_deref() };
+        let sample = write(request, async |txn| portfolio::add_sample(txn, request, store, sample, file).await).await?;
         Ok(sample.into())
     }
 
@@ -188,7 +229,10 @@ impl PortfolioMutation {
     async fn remove_portfolio_sample(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let request = ctx.request();
         let id = parse_id("id", &id)?;
-        write(request, async |txn| portfolio::remove_sample(txn, request, id).await).await?;
+        let stored = write(request, async |txn| portfolio::remove_sample(txn, request, id).await).await?;
+        if let Some(key) = stored {
+            ctx.data_unchecked::<Arc<FileStore>>().delete(&key).await;
+        }
         Ok(true)
     }
 }

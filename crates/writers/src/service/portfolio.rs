@@ -6,7 +6,10 @@
 use chrono::{DateTime, Utc};
 use kernel::{AppError, AppResult, Feature, RequestContext, Role, new_id, validate};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use uuid::Uuid;
 
 use crate::entity::portfolio_sample::{self, Entity as Samples, Model as Sample};
@@ -16,6 +19,7 @@ use crate::entity::writer_profile::WriterStatus;
 use crate::service::badges::{self, Awarded};
 use crate::service::profiles::{self, STAFF, WriterRecord};
 use orders::service::catalog::CatalogKind;
+use orders::service::files::{self, FileStore, Incoming, StoredFile, sweep};
 
 pub const MAX_SAMPLES: u64 = 20;
 pub const MAX_SPECIALTIES: usize = 20;
@@ -200,24 +204,39 @@ pub async fn withdraw(conn: &impl ConnectionTrait, request: &RequestContext) -> 
     Ok(())
 }
 
+/// A sample as the writer sends it.
+pub struct NewSample<'a> {
+    pub title: &'a str,
+    pub subject: Option<Uuid>,
+    pub work_type: Option<Uuid>,
+    pub excerpt: Option<&'a str>,
+}
+
+/// The file store's area of portfolio samples' files (the key's id is the sample's).
+pub const SAMPLE_FILES: &str = "portfolio";
+
 /// The viewer (a writer) adds a sample: a title, optionally its subject and work type (entries
-/// of the site's catalogue), and a text excerpt; at most `MAX_SAMPLES`.
+/// of the site's catalogue), a text excerpt, an uploaded file (checked as order files are), or
+/// both; at most `MAX_SAMPLES`. A refused sample stores nothing.
 pub async fn add_sample(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
-    title: &str,
-    subject: Option<Uuid>,
-    work_type: Option<Uuid>,
-    excerpt: &str,
+    store: &FileStore,
+    input: NewSample<'_>,
+    file: Option<Incoming>,
 ) -> AppResult<Sample> {
     request.require_feature(Feature::Portfolios)?;
     let viewer = request.require_role(&[Role::Writer])?;
     let tenant = request.tenant()?.id;
-    let title = validate::name("input.title", title, 300)?;
-    let excerpt = validate::text("input.excerpt", excerpt, MAX_EXCERPT)?;
-    for (field, id, kind) in
-        [("input.subjectId", subject, CatalogKind::Subject), ("input.workTypeId", work_type, CatalogKind::WorkType)]
-    {
+    let title = validate::name("input.title", input.title, 300)?;
+    let excerpt = validate::optional_text("input.excerpt", input.excerpt, MAX_EXCERPT)?;
+    if excerpt.is_none() && file.is_none() {
+        return Err(AppError::bad_input("input.excerpt", "a sample is its text, a file, or both"));
+    }
+    for (field, id, kind) in [
+        ("input.subjectId", input.subject, CatalogKind::Subject),
+        ("input.workTypeId", input.work_type, CatalogKind::WorkType),
+    ] {
         if let Some(id) = id {
             profiles::catalogue_ids(conn, tenant, field, &[id], kind).await?;
         }
@@ -232,32 +251,94 @@ pub async fn add_sample(
     if held >= MAX_SAMPLES {
         return Err(AppError::bad_input("input", format!("at most {MAX_SAMPLES} samples")));
     }
+    let id = new_id();
+    let stored = match file {
+        Some(file) => Some(files::store_one(store, tenant, SAMPLE_FILES, id, file).await?),
+        None => None,
+    };
     let sample = Sample {
-        id: new_id(),
+        id,
         tenant_id: tenant,
         writer_id: viewer.user_id,
         title,
-        subject_id: subject,
-        work_type_id: work_type,
-        excerpt,
+        subject_id: input.subject,
+        work_type_id: input.work_type,
+        excerpt: excerpt.unwrap_or_default(),
         created_at: request.now(),
+        file_name: stored.as_ref().map(|f| f.name.clone()),
+        file_content_type: stored.as_ref().map(|f| f.content_type.clone()),
+        file_size_bytes: stored.as_ref().map(|f| f.size_bytes),
+        file_sha256: stored.as_ref().map(|f| f.sha256.clone()),
+        file_key: stored.as_ref().map(|f| f.storage_key.clone()),
     };
-    Samples::insert(portfolio_sample::ActiveModel::from(sample.clone())).exec_without_returning(conn).await?;
+    let inserted =
+        Samples::insert(portfolio_sample::ActiveModel::from(sample.clone())).exec_without_returning(conn).await;
+    if let Err(e) = inserted {
+        if let Some(stored) = &stored {
+            store.delete(&stored.storage_key).await;
+        }
+        return Err(e.into());
+    }
     Ok(sample)
 }
 
-/// The viewer (a writer) removes one of their samples (another's is `NOT_FOUND`).
-pub async fn remove_sample(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<()> {
+/// The viewer (a writer) removes one of their samples (another's is `NOT_FOUND`); answers the
+/// key of its file's bytes, which the caller removes once this has been written.
+pub async fn remove_sample(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    id: Uuid,
+) -> AppResult<Option<String>> {
     request.require_feature(Feature::Portfolios)?;
     let viewer = request.require_role(&[Role::Writer])?;
-    let gone = Samples::delete_many()
-        .filter(portfolio_sample::Column::Id.eq(id))
-        .filter(portfolio_sample::Column::TenantId.eq(request.tenant()?.id))
-        .filter(portfolio_sample::Column::WriterId.eq(viewer.user_id))
-        .exec(conn)
+    let tenant = request.tenant()?.id;
+    let mine = portfolio_sample::Column::TenantId
+        .eq(tenant)
+        .and(portfolio_sample::Column::WriterId.eq(viewer.user_id))
+        .and(portfolio_sample::Column::Id.eq(id));
+    let key: Option<Option<String>> = Samples::find()
+        .select_only()
+        .column(portfolio_sample::Column::FileKey)
+        .filter(mine.clone())
+        .into_tuple()
+        .one(conn)
         .await?;
-    if gone.rows_affected == 0 {
-        return Err(AppError::not_found("sample"));
+    let gone = Samples::delete_many().filter(mine).exec(conn).await?;
+    match key {
+        Some(key) if gone.rows_affected > 0 => Ok(key),
+        _ => Err(AppError::not_found("sample")),
     }
-    Ok(())
+}
+
+/// The file of sample `id` of `tenant`, as a download serves it.
+pub async fn sample_file(conn: &impl ConnectionTrait, tenant: Uuid, id: Uuid) -> AppResult<Option<StoredFile>> {
+    let sample = Samples::find_by_id(id).filter(portfolio_sample::Column::TenantId.eq(tenant)).one(conn).await?;
+    Ok(sample.and_then(|s| {
+        Some(StoredFile {
+            name: s.file_name?,
+            content_type: s.file_content_type?,
+            size_bytes: s.file_size_bytes?,
+            sha256: s.file_sha256?,
+            storage_key: s.file_key?,
+        })
+    }))
+}
+
+/// Removes the samples' stored bytes no sample names (see `orders::service::files::sweep`).
+pub async fn sweep(db: &DatabaseConnection, store: &FileStore, now: DateTime<Utc>) -> AppResult<u64> {
+    sweep::sweep_area(store, SAMPLE_FILES, now, |ids| {
+        let db = db.clone();
+        async move {
+            let known: Vec<Uuid> = Samples::find()
+                .select_only()
+                .column(portfolio_sample::Column::Id)
+                .filter(portfolio_sample::Column::Id.is_in(kernel::db::in_list(&ids)))
+                .filter(portfolio_sample::Column::FileKey.is_not_null())
+                .into_tuple()
+                .all(&db)
+                .await?;
+            Ok(known.into_iter().collect())
+        }
+    })
+    .await
 }

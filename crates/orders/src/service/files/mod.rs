@@ -180,43 +180,64 @@ pub async fn submit_work(
     Ok(after)
 }
 
-/// A file's download as the gateway serves it.
-pub struct Download {
+/// A stored file as a download serves it: its name, its type, its size and where its bytes are
+/// (an order's file, or another context's, such as a portfolio sample's).
+pub struct StoredFile {
     pub name: String,
     pub content_type: String,
-    pub size: u64,
-    pub body: futures::stream::BoxStream<'static, object_store::Result<bytes::Bytes>>,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub storage_key: String,
 }
 
-/// The file a signed URL names, if the signature is good, not expired, and the file is the
-/// tenant's (the host's site): anything else is `None` (a 404, which tells nothing).
-pub async fn download(
-    conn: &impl ConnectionTrait,
-    store: &FileStore,
-    tenant: Uuid,
-    file: Uuid,
-    expires: i64,
-    signature: &str,
-    now: DateTime<Utc>,
-) -> AppResult<Option<Download>> {
-    if expires <= now.timestamp() || !store.verify(tenant, file, expires, signature) {
-        return Ok(None);
-    }
-    let Some(row) = Files::find_by_id(file).filter(order_file::Column::TenantId.eq(tenant)).one(conn).await? else {
-        return Ok(None);
-    };
-    let body = store.get(&row.storage_key).await.map_err(AppError::internal)?;
-    Ok(Some(Download {
+/// Whether a download URL's signature is the store's for `file` of `tenant` and not expired.
+pub fn signed(store: &FileStore, tenant: Uuid, file: Uuid, expires: i64, signature: &str, now: DateTime<Utc>) -> bool {
+    expires > now.timestamp() && store.verify(tenant, file, expires, signature)
+}
+
+/// The order file `file` of `tenant`, if there is one.
+pub async fn find(conn: &impl ConnectionTrait, tenant: Uuid, file: Uuid) -> AppResult<Option<StoredFile>> {
+    let row = Files::find_by_id(file).filter(order_file::Column::TenantId.eq(tenant)).one(conn).await?;
+    Ok(row.map(|row| StoredFile {
         name: row.name,
         content_type: row.content_type,
-        size: u64::try_from(row.size_bytes).unwrap_or_default(),
-        body,
+        size_bytes: row.size_bytes,
+        sha256: row.sha256,
+        storage_key: row.storage_key,
     }))
+}
+
+/// One upload that belongs to another context (a portfolio sample): checked as an order's files
+/// are, stored under that context's `area` of the store with the owner's `id`. The caller
+/// records it, and removes the bytes (`store.delete`) when its own write fails.
+pub async fn store_one(
+    store: &FileStore,
+    tenant: Uuid,
+    area: &str,
+    id: Uuid,
+    upload: Incoming,
+) -> AppResult<StoredFile> {
+    let checked = check(store, upload).await?;
+    let key = FileStore::key_in(area, tenant, id);
+    let stored =
+        store.put(&key, checked.content).await.map_err(|e| AppError::internal(format!("storing a file: {e}")))?;
+    Ok(StoredFile {
+        name: checked.name,
+        content_type: checked.content_type.to_owned(),
+        size_bytes: i64::try_from(stored.size).map_err(AppError::internal)?,
+        sha256: stored.sha256,
+        storage_key: key,
+    })
 }
 
 /// A download URL (path and query) for a file the viewer sees, valid for [`store::URL_TTL`].
 pub fn url_for(store: &FileStore, request: &RequestContext, file: &order_file::Model) -> String {
-    store.download_path(file.tenant_id, file.id, request.now() + store::URL_TTL)
+    url_of(store, request, file.tenant_id, file.id)
+}
+
+/// A download URL for stored file `id` of `tenant` (an order's, or a portfolio sample's).
+pub fn url_of(store: &FileStore, request: &RequestContext, tenant: Uuid, id: Uuid) -> String {
+    store.download_path(tenant, id, request.now() + store::URL_TTL)
 }
 
 /// The files of `orders` (of one tenant), oldest first.

@@ -18,6 +18,8 @@ use uuid::Uuid;
 
 /// The largest upload by default (`SCRIPTORIUM_UPLOAD_MAX_MB`).
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 25 * 1024 * 1024;
+/// The store's area of order files.
+pub const ORDER_FILES: &str = "files";
 /// How long a download URL works once the API has handed it out.
 pub const URL_TTL: Duration = Duration::minutes(15);
 
@@ -71,9 +73,15 @@ impl FileStore {
         Ok(FileStore { store, chunk_bytes, signing_key: key.into(), max_file_bytes })
     }
 
-    /// The key of a new object of `tenant`.
+    /// The key of a new order file of `tenant`.
     pub fn new_key(tenant: Uuid, file: Uuid) -> String {
-        format!("tenants/{tenant}/files/{file}")
+        Self::key_in(ORDER_FILES, tenant, file)
+    }
+
+    /// The key of an object of `tenant` in `area` (each context that stores files has its own,
+    /// which its sweep lists).
+    pub fn key_in(area: &str, tenant: Uuid, id: Uuid) -> String {
+        format!("tenants/{tenant}/{area}/{id}")
     }
 
     /// Streams `content` into the object `key`, a chunk at a time, hashing as it goes.
@@ -116,10 +124,21 @@ impl FileStore {
         }
     }
 
-    /// The stored files last written before `before`, as (key, file id); objects that are not
-    /// files (keys of another shape) are left out.
-    pub fn written_before(&self, before: DateTime<Utc>) -> BoxStream<'static, object_store::Result<(String, Uuid)>> {
+    /// The objects of `area` last written before `before`, as (key, id); keys of another shape
+    /// are left out.
+    pub fn written_before(
+        &self,
+        area: &'static str,
+        before: DateTime<Utc>,
+    ) -> BoxStream<'static, object_store::Result<(String, Uuid)>> {
         use futures::StreamExt;
+        let id_of = move |key: &str| {
+            let parts: Vec<&str> = key.split('/').collect();
+            match parts[..] {
+                ["tenants", tenant, a, id] if a == area && Uuid::parse_str(tenant).is_ok() => Uuid::parse_str(id).ok(),
+                _ => None,
+            }
+        };
         self.store
             .list(Some(&Path::from("tenants")))
             .filter_map(move |listed| {
@@ -128,16 +147,7 @@ impl FileStore {
                     Ok(meta) if meta.last_modified >= before => None,
                     Ok(meta) => {
                         let key = meta.location.to_string();
-                        let file =
-                            key.strip_prefix("tenants/").and_then(
-                                |rest| match rest.split('/').collect::<Vec<_>>()[..] {
-                                    [tenant, "files", file] if Uuid::parse_str(tenant).is_ok() => {
-                                        Uuid::parse_str(file).ok()
-                                    }
-                                    _ => None,
-                                },
-                            );
-                        file.map(|file| Ok((key, file)))
+                        id_of(&key).map(|id| Ok((key, id)))
                     }
                 })
             })
