@@ -110,11 +110,7 @@ impl DraftMutation {
     async fn delete_order_draft(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let request = ctx.request();
         let id = parse_id("id", &id)?;
-        let stored = write(request, async |txn| drafts::delete(txn, request, id).await).await?;
-        let store = ctx.data_unchecked::<Arc<crate::service::files::FileStore>>();
-        for key in stored {
-            store.delete(&key).await;
-        }
+        super::files::remove_stored(ctx, async |txn| drafts::delete(txn, request, id).await).await?;
         Ok(true)
     }
 

@@ -6,13 +6,14 @@ use std::sync::Arc;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, ID, Object, Result, Upload};
 use identity::Person;
-use kernel::{ContextExt, Inline, Timestamp, parse_id, write};
+use kernel::{ContextExt, Inline, Timestamp, WriteTransaction, parse_id, write};
 
 use super::drafts::OrderDraft;
 use super::order::{Order, id};
 use crate::entity::order_file::{self, OrderFileKind};
 use crate::loaders::OrderFilesLoader;
-use crate::service::files::{self, FileStore, Incoming};
+use crate::service::files::store::ORDER_FILES;
+use crate::service::files::{self, FileStore, Incoming, Staged};
 
 /// A file of an order or a draft.
 pub struct OrderFile(pub order_file::Model);
@@ -105,6 +106,48 @@ pub fn incoming_one(ctx: &Context<'_>, field: &str, upload: Upload) -> Result<In
     Ok(Incoming { field: field.to_owned(), name: value.filename, content: value.content })
 }
 
+/// Stores `uploads` (checked) with no transaction open, then records them with `record` in one
+/// write, committed before the answer; when anything fails, the stored bytes are removed again.
+pub async fn upload<T>(
+    ctx: &Context<'_>,
+    area: &str,
+    uploads: Vec<Incoming>,
+    record: impl AsyncFnOnce(&WriteTransaction, &Staged) -> kernel::AppResult<T>,
+) -> Result<T> {
+    let request = ctx.request();
+    let store = ctx.data_unchecked::<Arc<FileStore>>();
+    let tenant = request.tenant()?.id;
+    // no connection (nor a lock) is held while the bytes travel
+    request.db.commit().await?;
+    let staged = files::stage(store, area, tenant, uploads).await?;
+    let recorded = async {
+        let done = write(request, async |txn| record(txn, &staged).await).await?;
+        request.db.commit().await?;
+        Ok::<_, kernel::AppError>(done)
+    }
+    .await;
+    if recorded.is_err() {
+        staged.discard(store).await;
+    }
+    Ok(recorded?)
+}
+
+/// Runs `remove`, which answers the storage keys of what it removed, commits, then removes those
+/// bytes: a removal that did not commit leaves the file whole.
+pub async fn remove_stored(
+    ctx: &Context<'_>,
+    remove: impl AsyncFnOnce(&WriteTransaction) -> kernel::AppResult<Vec<String>>,
+) -> Result<()> {
+    let request = ctx.request();
+    let keys = write(request, remove).await?;
+    request.db.commit().await?;
+    let store = ctx.data_unchecked::<Arc<FileStore>>();
+    for key in keys {
+        store.delete(&key).await;
+    }
+    Ok(())
+}
+
 #[derive(Default)]
 pub struct FileMutation;
 
@@ -116,10 +159,11 @@ impl FileMutation {
     async fn attach_order_files(&self, ctx: &Context<'_>, order_id: ID, files: Vec<Upload>) -> Result<Vec<OrderFile>> {
         let request = ctx.request();
         let order = parse_id("orderId", &order_id)?;
-        let store = ctx.data_unchecked::<Arc<FileStore>>();
         let uploads = incoming(ctx, files)?;
-        let rows =
-            write(request, async |txn| files::attach_to_order(txn, request, store, order, uploads).await).await?;
+        let rows = upload(ctx, ORDER_FILES, uploads, async |txn, staged| {
+            files::attach_to_order(txn, request, order, staged).await
+        })
+        .await?;
         Ok(rows.into_iter().map(OrderFile).collect())
     }
 
@@ -128,10 +172,11 @@ impl FileMutation {
     async fn attach_draft_files(&self, ctx: &Context<'_>, draft_id: ID, files: Vec<Upload>) -> Result<Vec<OrderFile>> {
         let request = ctx.request();
         let draft = parse_id("draftId", &draft_id)?;
-        let store = ctx.data_unchecked::<Arc<FileStore>>();
         let uploads = incoming(ctx, files)?;
-        let rows =
-            write(request, async |txn| files::attach_to_draft(txn, request, store, draft, uploads).await).await?;
+        let rows = upload(ctx, ORDER_FILES, uploads, async |txn, staged| {
+            files::attach_to_draft(txn, request, draft, staged).await
+        })
+        .await?;
         Ok(rows.into_iter().map(OrderFile).collect())
     }
 
@@ -141,8 +186,7 @@ impl FileMutation {
     async fn remove_order_file(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let request = ctx.request();
         let file = parse_id("id", &id)?;
-        let key = write(request, async |txn| files::remove(txn, request, file).await).await?;
-        ctx.data_unchecked::<Arc<FileStore>>().delete(&key).await;
+        remove_stored(ctx, async |txn| Ok(vec![files::remove(txn, request, file).await?])).await?;
         Ok(true)
     }
 
@@ -158,10 +202,11 @@ impl FileMutation {
     ) -> Result<Order> {
         let request = ctx.request();
         let order = parse_id("orderId", &order_id)?;
-        let store = ctx.data_unchecked::<Arc<FileStore>>();
         let uploads = incoming(ctx, files)?;
-        let after =
-            write(request, async |txn| files::submit_work(txn, request, store, order, note, uploads).await).await?;
+        let after = upload(ctx, ORDER_FILES, uploads, async |txn, staged| {
+            files::submit_work(txn, request, order, note, staged).await
+        })
+        .await?;
         Ok(Order::new(after))
     }
 }

@@ -18,7 +18,7 @@ use async_graphql::MergedObject;
 
 pub use catalog::{CatalogEntry, OrderCatalog, entries as catalog_entries};
 pub use dashboard::ClientDashboardPart;
-pub use files::{OrderFile, incoming_one};
+pub use files::{OrderFile, incoming_one, remove_stored, upload};
 pub use live::OrdersSubscription;
 pub use order::Order;
 

@@ -217,11 +217,18 @@ impl PortfolioMutation {
         let request = ctx.request();
         let subject = input.subject_id.map(|id| parse_id("input.subjectId", &id)).transpose()?;
         let work_type = input.work_type_id.map(|id| parse_id("input.workTypeId", &id)).transpose()?;
-        let file = file.map(|f| orders::graphql::incoming_one(ctx, "file", f)).transpose()?;
-        let store = ctx.data_unchecked::<Arc<FileStore>>();
         let sample = NewSample { title: &input.title, subject, work_type, excerpt: input.excerpt.as_deref() };
-        let sample = write(request, async |txn| portfolio::add_sample(txn, request, store, sample, file).await).await?;
-        Ok(sample.into())
+        let added = match file {
+            None => write(request, async |txn| portfolio::add_sample(txn, request, sample, None).await).await?,
+            Some(file) => {
+                let file = orders::graphql::incoming_one(ctx, "file", file)?;
+                orders::graphql::upload(ctx, portfolio::SAMPLE_FILES, vec![file], async |txn, staged| {
+                    portfolio::add_sample(txn, request, sample, staged.files.first()).await
+                })
+                .await?
+            }
+        };
+        Ok(added.into())
     }
 
     /// The viewer (a writer) removes one of their samples.
@@ -229,10 +236,7 @@ impl PortfolioMutation {
     async fn remove_portfolio_sample(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let request = ctx.request();
         let id = parse_id("id", &id)?;
-        let stored = write(request, async |txn| portfolio::remove_sample(txn, request, id).await).await?;
-        if let Some(key) = stored {
-            ctx.data_unchecked::<Arc<FileStore>>().delete(&key).await;
-        }
+        orders::graphql::remove_stored(ctx, async |txn| portfolio::remove_sample(txn, request, id).await).await?;
         Ok(true)
     }
 }

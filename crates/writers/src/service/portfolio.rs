@@ -19,7 +19,7 @@ use crate::entity::writer_profile::WriterStatus;
 use crate::service::badges::{self, Awarded};
 use crate::service::profiles::{self, STAFF, WriterRecord};
 use orders::service::catalog::CatalogKind;
-use orders::service::files::{self, FileStore, Incoming, StoredFile, sweep};
+use orders::service::files::{FileStore, StagedFile, StoredFile, sweep};
 
 pub const MAX_SAMPLES: u64 = 20;
 pub const MAX_SPECIALTIES: usize = 20;
@@ -216,14 +216,13 @@ pub struct NewSample<'a> {
 pub const SAMPLE_FILES: &str = "portfolio";
 
 /// The viewer (a writer) adds a sample: a title, optionally its subject and work type (entries
-/// of the site's catalogue), a text excerpt, an uploaded file (checked as order files are), or
-/// both; at most `MAX_SAMPLES`. A refused sample stores nothing.
+/// of the site's catalogue), a text excerpt, an uploaded file (staged in [`SAMPLE_FILES`] as
+/// order files are: the sample takes the file's id), or both; at most `MAX_SAMPLES`.
 pub async fn add_sample(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
-    store: &FileStore,
     input: NewSample<'_>,
-    file: Option<Incoming>,
+    file: Option<&StagedFile>,
 ) -> AppResult<Sample> {
     request.require_feature(Feature::Portfolios)?;
     let viewer = request.require_role(&[Role::Writer])?;
@@ -251,13 +250,8 @@ pub async fn add_sample(
     if held >= MAX_SAMPLES {
         return Err(AppError::bad_input("input", format!("at most {MAX_SAMPLES} samples")));
     }
-    let id = new_id();
-    let stored = match file {
-        Some(file) => Some(files::store_one(store, tenant, SAMPLE_FILES, id, file).await?),
-        None => None,
-    };
     let sample = Sample {
-        id,
+        id: file.map_or_else(new_id, |f| f.id),
         tenant_id: tenant,
         writer_id: viewer.user_id,
         title,
@@ -265,30 +259,19 @@ pub async fn add_sample(
         work_type_id: input.work_type,
         excerpt: excerpt.unwrap_or_default(),
         created_at: request.now(),
-        file_name: stored.as_ref().map(|f| f.name.clone()),
-        file_content_type: stored.as_ref().map(|f| f.content_type.clone()),
-        file_size_bytes: stored.as_ref().map(|f| f.size_bytes),
-        file_sha256: stored.as_ref().map(|f| f.sha256.clone()),
-        file_key: stored.as_ref().map(|f| f.storage_key.clone()),
+        file_name: file.map(|f| f.name.clone()),
+        file_content_type: file.map(|f| f.content_type.to_owned()),
+        file_size_bytes: file.map(|f| f.size_bytes),
+        file_sha256: file.map(|f| f.sha256.clone()),
+        file_key: file.map(|f| f.storage_key.clone()),
     };
-    let inserted =
-        Samples::insert(portfolio_sample::ActiveModel::from(sample.clone())).exec_without_returning(conn).await;
-    if let Err(e) = inserted {
-        if let Some(stored) = &stored {
-            store.delete(&stored.storage_key).await;
-        }
-        return Err(e.into());
-    }
+    Samples::insert(portfolio_sample::ActiveModel::from(sample.clone())).exec_without_returning(conn).await?;
     Ok(sample)
 }
 
 /// The viewer (a writer) removes one of their samples (another's is `NOT_FOUND`); answers the
-/// key of its file's bytes, which the caller removes once this has been written.
-pub async fn remove_sample(
-    conn: &impl ConnectionTrait,
-    request: &RequestContext,
-    id: Uuid,
-) -> AppResult<Option<String>> {
+/// key of its file's bytes (if any), which the caller removes once this has committed.
+pub async fn remove_sample(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<Vec<String>> {
     request.require_feature(Feature::Portfolios)?;
     let viewer = request.require_role(&[Role::Writer])?;
     let tenant = request.tenant()?.id;
@@ -305,7 +288,7 @@ pub async fn remove_sample(
         .await?;
     let gone = Samples::delete_many().filter(mine).exec(conn).await?;
     match key {
-        Some(key) if gone.rows_affected > 0 => Ok(key),
+        Some(key) if gone.rows_affected > 0 => Ok(key.into_iter().collect()),
         _ => Err(AppError::not_found("sample")),
     }
 }

@@ -1,8 +1,11 @@
 //! Files of orders: instructions the client, the writer or staff attach (to an order, or to a
-//! draft until it is placed), and the work the writer delivers, a version per submission. Every
-//! upload is checked (size, type by content, name agreeing) before anything is stored or
-//! written; the bytes go to the [`FileStore`], a row records them; downloads are signed URLs
-//! handed only to those who see the order.
+//! draft until it is placed), and the work the writer delivers, a version per submission. An
+//! upload goes in two steps: [`stage`] checks every file (size, type by content, name agreeing)
+//! and stores the bytes in the [`FileStore`] with no transaction open (the caller commits the
+//! request's first: a database lock is never held while bytes travel), then one short write
+//! records them ([`attach_to_order`], [`attach_to_draft`], [`submit_work`]); when that write
+//! fails, the caller [`Staged::discard`]s the bytes. Downloads are signed URLs handed only to
+//! those who see the order.
 
 pub mod kinds;
 pub mod store;
@@ -20,6 +23,7 @@ use uuid::Uuid;
 pub use store::FileStore;
 
 use crate::entity::order::{self, Entity as Orders, OrderStatus};
+use crate::entity::order_draft::{self, Entity as Drafts};
 use crate::entity::order_file::{self, Entity as Files, OrderFileKind};
 use crate::service::access::find_visible;
 use crate::service::lifecycle::{self, OrderAction};
@@ -46,14 +50,66 @@ struct Checked {
     content: std::fs::File,
 }
 
+/// Uploads checked and stored, not yet recorded.
+pub struct Staged {
+    pub files: Vec<StagedFile>,
+}
+
+/// One staged upload: the id its record takes (the key of its bytes names it), its clean name,
+/// sniffed type, size and SHA-256.
+pub struct StagedFile {
+    pub id: Uuid,
+    pub name: String,
+    pub content_type: &'static str,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub storage_key: String,
+}
+
+/// Checks every upload, then stores each under `area` of `tenant` (order files:
+/// [`store::ORDER_FILES`]). The first refused upload is `BAD_USER_INPUT` naming its variable
+/// (`files.1`) and stores nothing; a failure while storing removes what was stored.
+pub async fn stage(store: &FileStore, area: &str, tenant: Uuid, uploads: Vec<Incoming>) -> AppResult<Staged> {
+    let checked = check_all(store, uploads).await?;
+    let mut staged = Staged { files: Vec::with_capacity(checked.len()) };
+    for upload in checked {
+        let id = new_id();
+        let key = FileStore::key_in(area, tenant, id);
+        let stored = match store.put(&key, upload.content).await {
+            Ok(stored) => stored,
+            Err(e) => {
+                staged.discard(store).await;
+                return Err(AppError::internal(format!("storing a file: {e}")));
+            }
+        };
+        staged.files.push(StagedFile {
+            id,
+            name: upload.name,
+            content_type: upload.content_type,
+            size_bytes: i64::try_from(stored.size).map_err(AppError::internal)?,
+            sha256: stored.sha256,
+            storage_key: key,
+        });
+    }
+    Ok(staged)
+}
+
+impl Staged {
+    /// Removes the staged bytes (their record was not written).
+    pub async fn discard(self, store: &FileStore) {
+        for file in &self.files {
+            store.delete(&file.storage_key).await;
+        }
+    }
+}
+
 /// Attaches instruction files to an order: its client, its writer, support and admins may, until
 /// the order is closed. Returns the new files.
 pub async fn attach_to_order(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
-    store: &FileStore,
     order_id: Uuid,
-    uploads: Vec<Incoming>,
+    staged: &Staged,
 ) -> AppResult<Vec<order_file::Model>> {
     let viewer = request.viewer()?;
     let order = find_visible(conn, request, order_id).await?;
@@ -63,19 +119,13 @@ pub async fn attach_to_order(
     if !party {
         return Err(AppError::forbidden("only the order's client, its writer and staff attach files to it"));
     }
-    still_open(&order, "attached")?;
-    let checked = check_all(store, uploads).await?;
-    lock_order(conn, &order).await?;
+    lock_open_order(conn, &order, "attached").await?;
     let owner = Owner::Order(order.id);
-    room_for(conn, order.tenant_id, owner, checked.len()).await?;
-    let rows = save(conn, request, store, order.tenant_id, owner, OrderFileKind::Instructions, 0, checked).await?;
+    room_for(conn, order.tenant_id, owner, staged.files.len()).await?;
+    let rows = record(conn, request, order.tenant_id, owner, OrderFileKind::Instructions, 0, staged).await?;
     // the timeline says so, and the order's subscribers (its writer) hear of it
     let names = rows.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ");
-    let recorded = lifecycle::record(conn, request, &order, "FILES_ATTACHED", None, None, Some(names)).await;
-    if let Err(e) = recorded {
-        forget(store, &rows).await;
-        return Err(e);
-    }
+    lifecycle::record(conn, request, &order, "FILES_ATTACHED", None, None, Some(names)).await?;
     Ok(rows)
 }
 
@@ -115,8 +165,7 @@ pub async fn remove(conn: &impl ConnectionTrait, request: &RequestContext, file_
         return Err(AppError::forbidden("only who attached a file, support and admins remove it"));
     }
     if let Some(order) = &order {
-        still_open(order, "removed")?;
-        lock_order(conn, order).await?;
+        lock_open_order(conn, order, "removed").await?;
     }
     // conditional on the row still being there: of two removals at once, one removes it
     let removed = Files::delete_many()
@@ -138,29 +187,35 @@ pub async fn remove(conn: &impl ConnectionTrait, request: &RequestContext, file_
 pub async fn attach_to_draft(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
-    store: &FileStore,
     draft_id: Uuid,
-    uploads: Vec<Incoming>,
+    staged: &Staged,
 ) -> AppResult<Vec<order_file::Model>> {
     let draft = drafts::get(conn, request, draft_id).await?;
-    let checked = check_all(store, uploads).await?;
+    // the draft's row is held to the end: a placing or a deletion at once either comes after
+    // (and takes these files along) or went first (and this finds no draft)
+    let held = Drafts::update_many()
+        .col_expr(order_draft::Column::UpdatedAt, Expr::col(order_draft::Column::UpdatedAt))
+        .filter(order_draft::Column::Id.eq(draft.id))
+        .filter(order_draft::Column::TenantId.eq(draft.tenant_id))
+        .exec(conn)
+        .await?;
+    if held.rows_affected == 0 {
+        return Err(AppError::not_found("draft"));
+    }
     let owner = Owner::Draft(draft.id);
-    room_for(conn, draft.tenant_id, owner, checked.len()).await?;
-    save(conn, request, store, draft.tenant_id, owner, OrderFileKind::Instructions, 0, checked).await
+    room_for(conn, draft.tenant_id, owner, staged.files.len()).await?;
+    record(conn, request, draft.tenant_id, owner, OrderFileKind::Instructions, 0, staged).await
 }
 
 /// The writer submits the work: the files become the next version of the deliverable and the
-/// order moves on (`SUBMIT`, as `performOrderAction` would) in one transaction. At least one
-/// file; a refused one stops everything.
+/// order moves on (`SUBMIT`, as `performOrderAction` would) in one transaction.
 pub async fn submit_work(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
-    store: &FileStore,
     order_id: Uuid,
     note: Option<String>,
-    uploads: Vec<Incoming>,
+    staged: &Staged,
 ) -> AppResult<order::Model> {
-    let checked = check_all(store, uploads).await?;
     // the move is conditional on the order's status: of two submissions at once one wins, and
     // its row stays locked until commit, so the version below is read after the other's
     let after = actions::perform(conn, request, order_id, OrderAction::Submit, note).await?;
@@ -175,8 +230,9 @@ pub async fn submit_work(
         .await?
         .flatten();
     let version = latest.unwrap_or(0).checked_add(1).ok_or_else(|| AppError::internal("version overflow"))?;
-    save(conn, request, store, after.tenant_id, Owner::Order(after.id), OrderFileKind::Deliverable, version, checked)
-        .await?;
+    let owner = Owner::Order(after.id);
+    room_for(conn, after.tenant_id, owner, staged.files.len()).await?;
+    record(conn, request, after.tenant_id, owner, OrderFileKind::Deliverable, version, staged).await?;
     Ok(after)
 }
 
@@ -205,29 +261,6 @@ pub async fn find(conn: &impl ConnectionTrait, tenant: Uuid, file: Uuid) -> AppR
         sha256: row.sha256,
         storage_key: row.storage_key,
     }))
-}
-
-/// One upload that belongs to another context (a portfolio sample): checked as an order's files
-/// are, stored under that context's `area` of the store with the owner's `id`. The caller
-/// records it, and removes the bytes (`store.delete`) when its own write fails.
-pub async fn store_one(
-    store: &FileStore,
-    tenant: Uuid,
-    area: &str,
-    id: Uuid,
-    upload: Incoming,
-) -> AppResult<StoredFile> {
-    let checked = check(store, upload).await?;
-    let key = FileStore::key_in(area, tenant, id);
-    let stored =
-        store.put(&key, checked.content).await.map_err(|e| AppError::internal(format!("storing a file: {e}")))?;
-    Ok(StoredFile {
-        name: checked.name,
-        content_type: checked.content_type.to_owned(),
-        size_bytes: i64::try_from(stored.size).map_err(AppError::internal)?,
-        sha256: stored.sha256,
-        storage_key: key,
-    })
 }
 
 /// A download URL (path and query) for a file the viewer sees, valid for [`store::URL_TTL`].
@@ -305,9 +338,12 @@ pub async fn delete_of_draft(conn: &impl ConnectionTrait, tenant: Uuid, draft: U
     Ok(keys)
 }
 
+/// The statuses in which an order's files no longer change.
+const CLOSED: [OrderStatus; 3] = [OrderStatus::Completed, OrderStatus::Cancelled, OrderStatus::Archived];
+
 /// Files change only while the order is open.
 fn still_open(order: &order::Model, what: &str) -> AppResult<()> {
-    if matches!(order.status, OrderStatus::Completed | OrderStatus::Cancelled | OrderStatus::Archived) {
+    if CLOSED.contains(&order.status) {
         return Err(AppError::conflict(format!(
             "the order is {}: files can no longer be {what}",
             <&str>::from(order.status)
@@ -315,13 +351,6 @@ fn still_open(order: &order::Model, what: &str) -> AppResult<()> {
         .with_reason(Reason::InvalidTransition));
     }
     Ok(())
-}
-
-/// Removes the stored bytes of files whose rows will not be written.
-async fn forget(store: &FileStore, rows: &[order_file::Model]) {
-    for row in rows {
-        store.delete(&row.storage_key).await;
-    }
 }
 
 #[derive(Clone, Copy)]
@@ -352,10 +381,11 @@ async fn check(store: &FileStore, upload: Incoming) -> AppResult<Checked> {
     let bad = |message: String| AppError::bad_input(field.clone(), message);
     // a browser may send a path; only its last part is the name
     let name = name.rsplit(['/', '\\']).next().unwrap_or_default().trim().to_owned();
-    let name = kernel::validate::optional_text(&field, Some(&name), MAX_NAME_CHARS)?.unwrap_or_default();
     if name.is_empty() {
         return Err(bad("the file has no name".into()));
     }
+    // one line, no control or bidirectional characters (`x\u{202E}fdp.exe` shows as `xexe.pdf`)
+    let name = kernel::validate::name(&field, &name, MAX_NAME_CHARS)?;
     let mut file = tokio::fs::File::from_std(content);
     let size = file.metadata().await.map_err(AppError::internal)?.len();
     if size > store.max_file_bytes {
@@ -383,14 +413,21 @@ async fn check(store: &FileStore, upload: Incoming) -> AppResult<Checked> {
 }
 
 /// Takes the order's row for the rest of the transaction (a touch, which PostgreSQL locks and
-/// SQLite serialises), so two uploads cannot both pass the count below.
-async fn lock_order(conn: &impl ConnectionTrait, order: &order::Model) -> AppResult<()> {
-    Orders::update_many()
+/// SQLite serialises), so two uploads cannot both pass the count below, on the condition that
+/// the order is still open: one closed meanwhile (approved at the same moment) is `CONFLICT`.
+async fn lock_open_order(conn: &impl ConnectionTrait, order: &order::Model, what: &str) -> AppResult<()> {
+    still_open(order, what)?;
+    let held = Orders::update_many()
         .col_expr(order::Column::UpdatedAt, Expr::col(order::Column::UpdatedAt))
         .filter(order::Column::Id.eq(order.id))
         .filter(order::Column::TenantId.eq(order.tenant_id))
+        .filter(order::Column::Status.is_not_in(CLOSED))
         .exec(conn)
         .await?;
+    if held.rows_affected == 0 {
+        return Err(AppError::conflict(format!("the order was closed: files can no longer be {what}"))
+            .with_reason(Reason::InvalidTransition));
+    }
     Ok(())
 }
 
@@ -409,34 +446,23 @@ async fn room_for(conn: &impl ConnectionTrait, tenant: Uuid, owner: Owner, addin
     Ok(())
 }
 
-/// Stores each checked upload and records it. A file stored before a later one fails is
-/// removed again, so a failed request leaves no bytes behind (its rows roll back with it).
-#[allow(clippy::too_many_arguments)]
-async fn save(
+/// Records staged uploads as files of `owner`.
+async fn record(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
-    store: &FileStore,
     tenant: Uuid,
     owner: Owner,
     kind: OrderFileKind,
     version: i32,
-    checked: Vec<Checked>,
+    staged: &Staged,
 ) -> AppResult<Vec<order_file::Model>> {
     let viewer = request.viewer()?.user_id;
     let now = request.now();
-    let mut rows = Vec::with_capacity(checked.len());
-    for upload in checked {
-        let id = new_id();
-        let key = FileStore::new_key(tenant, id);
-        let stored = match store.put(&key, upload.content).await {
-            Ok(stored) => stored,
-            Err(e) => {
-                forget(store, &rows).await;
-                return Err(AppError::internal(format!("storing a file: {e}")));
-            }
-        };
-        rows.push(order_file::Model {
-            id,
+    let rows: Vec<order_file::Model> = staged
+        .files
+        .iter()
+        .map(|file| order_file::Model {
+            id: file.id,
             tenant_id: tenant,
             order_id: match owner {
                 Owner::Order(order) => Some(order),
@@ -448,20 +474,15 @@ async fn save(
             },
             kind,
             version,
-            name: upload.name,
-            content_type: upload.content_type.to_owned(),
-            size_bytes: i64::try_from(stored.size).map_err(AppError::internal)?,
-            sha256: stored.sha256,
-            storage_key: key,
+            name: file.name.clone(),
+            content_type: file.content_type.to_owned(),
+            size_bytes: file.size_bytes,
+            sha256: file.sha256.clone(),
+            storage_key: file.storage_key.clone(),
             uploaded_by: viewer,
             uploaded_at: now,
-        });
-    }
-    let inserted =
-        Files::insert_many(rows.iter().cloned().map(order_file::ActiveModel::from)).exec_without_returning(conn).await;
-    if let Err(e) = inserted {
-        forget(store, &rows).await;
-        return Err(e.into());
-    }
+        })
+        .collect();
+    Files::insert_many(rows.iter().cloned().map(order_file::ActiveModel::from)).exec_without_returning(conn).await?;
     Ok(rows)
 }
