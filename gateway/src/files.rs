@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -26,11 +27,12 @@ pub struct Signed {
 pub async fn download(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
-    Query(signed): Query<Signed>,
+    signed: Result<Query<Signed>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
     let gone = || error_response(StatusCode::NOT_FOUND, AppError::not_found("file"));
-    let Ok(id) = uuid::Uuid::parse_str(&id) else { return gone() };
+    // a URL without its signature is as unknown as one with a wrong one
+    let (Ok(id), Ok(Query(signed))) = (uuid::Uuid::parse_str(&id), signed) else { return gone() };
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let tenant = match state.directory.resolve(&state.db, header("host"), header("x-tenant")).await {
         Ok(Some(tenant)) if tenant.is_active() => tenant,
@@ -51,7 +53,13 @@ pub async fn download(
         Err(err) => return error_response(StatusCode::INTERNAL_SERVER_ERROR, err),
     };
     let body = match state.files.get(&file.storage_key).await {
-        Ok(body) => body,
+        Ok(Some(body)) => body,
+        // recorded, but its bytes are not there (removed by hand, a store restored from an older
+        // copy): as missing to the browser, and logged as what it is
+        Ok(None) => {
+            tracing::error!(key = %file.storage_key, file = %id, "a recorded file's bytes are missing from the store");
+            return gone();
+        }
         Err(err) => return error_response(StatusCode::INTERNAL_SERVER_ERROR, AppError::internal(err)),
     };
     let mut response = Body::from_stream(body.map_err(std::io::Error::other)).into_response();

@@ -12,6 +12,7 @@ pub mod housekeeping;
 pub mod inputs;
 pub mod limits;
 pub mod live;
+pub mod multipart;
 pub mod observability;
 pub mod responses;
 pub mod schema;

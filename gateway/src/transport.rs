@@ -244,32 +244,10 @@ impl Upload {
         Ok(Some(Upload { content_type: content_type.to_owned() }))
     }
 
-    /// Reads the parts (the GraphQL multipart request spec): each file streams to a temporary
-    /// file, none larger than `max_file_bytes`, at most ten; the operations are bounded as JSON's.
+    /// Reads the parts (`crate::multipart`): each file streams to a temporary file, none
+    /// larger than `max_file_bytes`, at most ten; the operations are bounded as JSON's.
     async fn read(self, body: Body, max_file_bytes: u64) -> Result<BatchRequest, Refusal> {
-        use futures::TryStreamExt;
-        let max_file = usize::try_from(max_file_bytes).unwrap_or(usize::MAX);
-        let options = async_graphql::http::MultipartOptions::default()
-            .max_file_size(max_file)
-            .max_num_files(orders::service::files::MAX_FILES_PER_REQUEST);
-        let reader = body.into_data_stream().map_err(std::io::Error::other).into_async_read();
-        let batch = async_graphql::http::receive_batch_body(Some(self.content_type), reader, options).await.map_err(
-            |e| match e {
-                async_graphql::ParseRequestError::PayloadTooLarge => (
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    AppError::bad_input(
-                        "files",
-                        format!("a file is larger than {} MiB", max_file_bytes / (1024 * 1024)),
-                    )
-                    .with_reason(Reason::FileTooLarge),
-                ),
-                other => (
-                    StatusCode::BAD_REQUEST,
-                    AppError::bad_input("body", format!("invalid multipart request: {other}")),
-                ),
-            },
-        )?;
-        bounded(batch)
+        bounded(crate::multipart::read(&self.content_type, body, max_file_bytes).await?)
     }
 }
 

@@ -245,6 +245,12 @@ async fn downloads_need_a_fresh_signature_and_the_files_own_site() {
     let other_file = format!("/files/{}?{query}", uuid::Uuid::now_v7());
     assert_eq!(download(&app, &other_file, "essays").await.status(), 404);
     assert!(path.starts_with("/files/"));
+    // nor is none, or one that does not parse: the same 404, not a parser's complaint
+    for unsigned in [path.to_owned(), format!("{path}?expires=soon&signature=x")] {
+        let response = download(&app, &unsigned, "essays").await;
+        assert_eq!(response.status(), 404, "{unsigned}");
+        assert_eq!(code(&response.json().await.unwrap()), "NOT_FOUND", "{unsigned}");
+    }
 
     // URLs work for 15 minutes; a fresh one comes with the order
     app.clock.advance(chrono::Duration::minutes(16));
@@ -464,4 +470,101 @@ async fn the_sweep_removes_stored_bytes_no_file_names_once_they_are_old_enough()
     assert_eq!(stored_objects(&app), 1);
     assert_eq!(download(&app, &kept_url, "essays").await.status(), 200);
     assert_eq!(sweep::sweep(&app.db, &store, later).await.unwrap(), 0, "nothing twice");
+}
+
+#[tokio::test]
+async fn a_multipart_request_is_read_in_the_specs_order_and_bounded_part_by_part() {
+    let app = TestApp::spawn().await;
+    let cast = cast(&app).await;
+    let order = in_progress(&app, &cast).await;
+    let operations = json!({ "query": ATTACH, "variables": { "id": order, "files": [null] } }).to_string();
+    // (part name, content) in the order sent; a part with a file name is a file
+    let send = |parts: Vec<(String, Vec<u8>)>| {
+        let mut body = Vec::new();
+        for (name, content) in &parts {
+            let file = if ["operations", "map"].contains(&name.as_str()) {
+                String::new()
+            } else {
+                "; filename=\"brief.pdf\"".to_owned()
+            };
+            body.extend_from_slice(
+                format!("--B0undary\r\nContent-Disposition: form-data; name=\"{name}\"{file}\r\n\r\n").as_bytes(),
+            );
+            body.extend_from_slice(content);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(b"--B0undary--\r\n");
+        app.http()
+            .post(app.url("/graphql"))
+            .header("X-Tenant", "essays")
+            .bearer_auth(&cast.client)
+            .header("Content-Type", "multipart/form-data; boundary=B0undary")
+            .body(body)
+            .send()
+    };
+    let part = |name: &str, content: &[u8]| (name.to_owned(), content.to_vec());
+    let ok_map = br#"{"0": ["variables.files.0"]}"#;
+    // the well-formed request works
+    let response =
+        send(vec![part("operations", operations.as_bytes()), part("map", ok_map), part("0", PDF)]).await.unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert!(body["errors"].is_null(), "{body}");
+    let before = (app.count("order_files").await, stored_objects(&app));
+
+    let eleven: String = format!(
+        "{{{}}}",
+        (0..11).map(|i| format!("\"{i}\": [\"variables.files.{i}\"]")).collect::<Vec<_>>().join(", ")
+    );
+    // what is wrong, the parts sent, the status and the reason of the refusal
+    type Case<'a> = (&'a str, Vec<(String, Vec<u8>)>, u16, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            "a file part the map does not name",
+            vec![part("operations", operations.as_bytes()), part("map", ok_map), part("0", PDF), part("extra", PDF)],
+            400,
+            "",
+        ),
+        (
+            "the map before the operations",
+            vec![part("map", ok_map), part("operations", operations.as_bytes()), part("0", PDF)],
+            400,
+            "",
+        ),
+        (
+            "one file in two variables",
+            vec![
+                part("operations", operations.as_bytes()),
+                part("map", br#"{"0": ["variables.files.0", "variables.files.1"]}"#),
+                part("0", PDF),
+            ],
+            400,
+            "",
+        ),
+        (
+            "eleven files",
+            vec![part("operations", operations.as_bytes()), part("map", eleven.as_bytes())],
+            400,
+            "TOO_MANY_FILES",
+        ),
+        (
+            "a file the map names but the request lacks",
+            vec![part("operations", operations.as_bytes()), part("map", ok_map)],
+            400,
+            "",
+        ),
+        (
+            "operations past 1 MiB",
+            vec![part("operations", &vec![b' '; 1024 * 1024 + 1]), part("map", ok_map), part("0", PDF)],
+            413,
+            "BODY_TOO_LARGE",
+        ),
+    ];
+    for (case, parts, status, why) in cases {
+        let response = send(parts).await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{case}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(code(&body), "BAD_USER_INPUT", "{case}: {body}");
+        assert_eq!(reason(&body), why, "{case}: {body}");
+    }
+    assert_eq!((app.count("order_files").await, stored_objects(&app)), before, "nothing stored or recorded");
 }

@@ -375,6 +375,11 @@ async fn the_months_best_average_public_rating_from_three_ratings_earns_top_rate
         list.iter().any(|b| b["code"] == badges::TOP_RATED_MONTH)
     };
 
+    // November is not over: it is not judged yet (October had no ratings)
+    assert_eq!(badges::top_rated_month(&app.db, app.clock.now()).await.unwrap(), 0);
+    assert!(!top_rated(cast.writer_id.as_str()).await, "a month in progress is not judged");
+    // in December, November is
+    app.clock.advance(chrono::Duration::days(12));
     assert_eq!(badges::top_rated_month(&app.db, app.clock.now()).await.unwrap(), 1);
     assert_eq!(badges::top_rated_month(&app.db, app.clock.now()).await.unwrap(), 0, "once");
     assert!(top_rated(cast.writer_id.as_str()).await);
@@ -394,10 +399,11 @@ async fn the_months_best_average_public_rating_from_three_ratings_earns_top_rate
         .unwrap_or_else(|| panic!("{profile}"));
     assert!(badge["awardedAt"].is_string(), "{profile}");
 
-    // next month nobody has three ratings of it yet: nothing new, and the badge stays
-    app.clock.advance(chrono::Duration::days(12));
+    // in January, December is judged: nobody had three ratings in it; nothing new, the badge stays
+    app.clock.advance(chrono::Duration::days(31));
     assert_eq!(badges::top_rated_month(&app.db, app.clock.now()).await.unwrap(), 0);
     assert_eq!(app.count_where(monthly).await, 1);
-    let later = as_(&app, &cast.admin, PROFILE, json!({ "w": cast.writer_id })).await;
+    let admin = app.sign_in("essays", "admin@essays.test").await; // the old session has ended
+    let later = as_(&app, &admin, PROFILE, json!({ "w": cast.writer_id })).await;
     assert_eq!(later["data"]["writerProfile"]["badges"], profile["data"]["writerProfile"]["badges"], "{later}");
 }

@@ -1,7 +1,7 @@
 //! Badges: what a writer's record earns them, evaluated by a periodic job over every writer's
 //! record and awarded once (the table's key decides it, however often the job runs or races
 //! itself). A badge stays once earned. One badge is not of the record: `TOP_RATED_MONTH`, from
-//! the site's feedback of its current month ([`top_rated_month`]).
+//! the site's feedback of its last full month ([`top_rated_month`]).
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -75,7 +75,7 @@ pub const BADGES: &[Badge] = &[
     },
     Badge {
         code: TOP_RATED_MONTH,
-        name: "Top rated this month",
+        name: "Top rated of the month",
         description: "The highest average public rating on the site in a calendar month, from at least 3 ratings",
         // not from the order record: `top_rated_month` awards it from the month's feedback
         earned: |_| false,
@@ -139,15 +139,15 @@ async fn insert_new(conn: &impl ConnectionTrait, badges: &[writer_badge::ActiveM
 }
 
 /// Awards `TOP_RATED_MONTH` on every live site whose `writerFeedback` feature is on: to the
-/// writers whose average public rating over the site's current calendar month (from its first
+/// writers whose average public rating over the site's last full calendar month (midnight to
 /// midnight in the site's time zone), from at least `TOP_RATED_MIN_RATINGS` ratings, is the
 /// highest there, all of them on a tie. One grouped statement a site (after the site's own
 /// lookup) and one insert; answers how many were new.
 ///
-/// The badges' key is (site, writer, code), so this badge too stays once earned: a writer who
-/// topped a month keeps it, `awardedAt` says when they first did, and a later month's best earns
-/// it beside them, not instead. The month is the one the job runs in, so early in a month a
-/// writer may top it with their first three ratings of it.
+/// Only a finished month is judged: the month in progress could be topped by a writer's first
+/// three ratings of it, and the badge, once earned, stays. The badges' key is (site, writer,
+/// code): a writer who topped a month keeps it, `awardedAt` says when it was first given (in the
+/// first hour of the next month), and a later month's best earns it beside them.
 pub async fn top_rated_month(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<u64> {
     let mut earned = Vec::new();
     for id in tenants::all_ids(conn).await? {
@@ -156,8 +156,10 @@ pub async fn top_rated_month(conn: &impl ConnectionTrait, now: DateTime<Utc>) ->
         if tenant.deleted_at.is_some() || !tenant.is_active() || !scope.features.is_on(Feature::WriterFeedback) {
             continue;
         }
-        let (_, month_start) = kernel::time::day_and_month_start(now, scope.time_zone);
-        for writer in top_rated(conn, id, month_start).await? {
+        let (_, this_month) = kernel::time::day_and_month_start(now, scope.time_zone);
+        let (_, last_month) =
+            kernel::time::day_and_month_start(this_month - chrono::Duration::seconds(1), scope.time_zone);
+        for writer in top_rated(conn, id, last_month, this_month).await? {
             earned.push(writer_badge::ActiveModel::from(writer_badge::Model {
                 id: new_id(),
                 tenant_id: id,
@@ -170,9 +172,15 @@ pub async fn top_rated_month(conn: &impl ConnectionTrait, now: DateTime<Utc>) ->
     insert_new(conn, &earned).await
 }
 
-/// The writers of `tenant` with the highest average public rating since `since`, of those with
-/// at least `TOP_RATED_MIN_RATINGS` public ratings since (one statement, grouped by writer).
-async fn top_rated(conn: &impl ConnectionTrait, tenant: Uuid, since: DateTime<Utc>) -> AppResult<Vec<Uuid>> {
+/// The writers of `tenant` with the highest average public rating given from `since` until
+/// `until`, of those with at least `TOP_RATED_MIN_RATINGS` public ratings then (one statement,
+/// grouped by writer).
+async fn top_rated(
+    conn: &impl ConnectionTrait,
+    tenant: Uuid,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> AppResult<Vec<Uuid>> {
     use writer_feedback::Column as F;
     let points = Expr::col(F::Quality)
         .add(Expr::col(F::Communication))
@@ -188,6 +196,7 @@ async fn top_rated(conn: &impl ConnectionTrait, tenant: Uuid, since: DateTime<Ut
         .filter(F::TenantId.eq(tenant))
         .filter(F::Public.eq(true))
         .filter(F::CreatedAt.gte(since))
+        .filter(F::CreatedAt.lt(until))
         .group_by(F::WriterId)
         .having(Expr::col(F::Id).count().gte(TOP_RATED_MIN_RATINGS))
         .order_by_asc(F::WriterId)

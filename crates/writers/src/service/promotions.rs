@@ -454,6 +454,14 @@ pub async fn approve(conn: &impl ConnectionTrait, request: &RequestContext, id: 
     if writer.level_id != Some(found.from_level_id) {
         return Err(AppError::conflict("the writer's level changed since the proposal").with_reason(Reason::Stale));
     }
+    // proposals are for active writers (the job supersedes the others within the hour)
+    if writer.status != WriterStatus::Active {
+        return Err(AppError::conflict(format!(
+            "the writer is {}: a level is changed by hand meanwhile",
+            sea_orm::ActiveEnum::to_value(&writer.status)
+        ))
+        .with_reason(Reason::Stale));
+    }
     let levels = catalog::entries_of(conn, tenant, CatalogKind::WriterLevel).await?;
     if !levels.iter().any(|l| l.id == found.to_level_id && l.active) {
         return Err(AppError::conflict("the proposed level is archived").with_reason(Reason::Stale));

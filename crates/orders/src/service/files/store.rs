@@ -86,7 +86,10 @@ impl FileStore {
 
     /// Streams `content` into the object `key`, a chunk at a time, hashing as it goes.
     pub async fn put(&self, key: &str, content: std::fs::File) -> std::io::Result<Stored> {
+        use tokio::io::AsyncSeekExt;
         let mut content = tokio::fs::File::from_std(content);
+        // from the start, whatever read it before (one upload may be shared by two variables)
+        content.rewind().await?;
         let upload = self.store.put_multipart(&Path::from(key)).await.map_err(std::io::Error::other)?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, self.chunk_bytes);
         let (mut size, mut hash) = (0u64, Sha256::new());
@@ -104,6 +107,7 @@ impl FileStore {
             size += n as u64;
             // at most two parts in flight: memory stays a few chunks whatever the file's size
             if let Err(e) = writer.wait_for_capacity(2).await {
+                let _ = writer.abort().await; // an S3 upload left open would be billed, unlisted
                 return Err(std::io::Error::other(e));
             }
             writer.write(&buf[..n]);
@@ -112,9 +116,16 @@ impl FileStore {
         Ok(Stored { size, sha256: hex::encode(hash.finalize()) })
     }
 
-    /// The object's bytes, as a stream.
-    pub async fn get(&self, key: &str) -> object_store::Result<BoxStream<'static, object_store::Result<bytes::Bytes>>> {
-        Ok(self.store.get(&Path::from(key)).await?.into_stream())
+    /// The object's bytes, as a stream; `None` when the store has no such object.
+    pub async fn get(
+        &self,
+        key: &str,
+    ) -> object_store::Result<Option<BoxStream<'static, object_store::Result<bytes::Bytes>>>> {
+        match self.store.get(&Path::from(key)).await {
+            Ok(object) => Ok(Some(object.into_stream())),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Removes an object (a file whose row was not written, a draft's file).
