@@ -31,6 +31,7 @@ mod m20261208_000025_portfolios;
 mod m20261209_000026_order_files;
 mod m20261209_000027_level_proposals;
 mod m20261210_000028_portfolio_sample_files;
+mod m20261210_000029_writer_work_index;
 
 pub struct Migrator;
 
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000026_order_files::Migration),
             Box::new(m20261209_000027_level_proposals::Migration),
             Box::new(m20261210_000028_portfolio_sample_files::Migration),
+            Box::new(m20261210_000029_writer_work_index::Migration),
         ]
     }
 }
