@@ -49,7 +49,7 @@ bench-writers *ARGS:
 bench-pool *ARGS:
     bash scripts/bench.sh pool {{ARGS}}
 
-# Load writerDashboard as a writer with a few hundred orders of history, same data
+# Load writerDashboard as a writer with some 1,500 orders of history, same data
 bench-dashboard *ARGS:
     bash scripts/bench.sh dashboard {{ARGS}}
 

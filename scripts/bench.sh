@@ -12,7 +12,7 @@
 #                                                     capacity, as an admin, over the same data
 #   scripts/bench.sh pool [seconds] [connections]     `availableOrders(first: 50)` as a writer (the
 #                                                     pool: the work and their pay), same data
-#   scripts/bench.sh dashboard [seconds] [connections] `writerDashboard` as a writer with a few hundred
+#   scripts/bench.sh dashboard [seconds] [connections] `writerDashboard` as a writer with some 1,500
 #                                                     orders of history, same data
 #   scripts/bench.sh payments [seconds] [connections] `payOrderFromWallet` for distinct orders of
 #                                                     16 funded clients, then the ledger check
