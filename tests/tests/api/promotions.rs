@@ -249,6 +249,15 @@ async fn an_admin_approves_once_and_the_level_changes_on_the_record() {
     assert_eq!(proposals(&app, "PENDING").await, 1);
     assert_eq!(audits(&app, "writer_level_proposal.reject").await, 0);
     assert_eq!(audits(&app, "writer.level").await, 0);
+    // a writer suspended meanwhile is not promoted by it; reinstated, they may be
+    let status = "mutation($w: ID!, $s: WriterStatus!) { setWriterStatus(writerId: $w, status: $s, reason: \"review\") { status } }";
+    let suspended = as_(&app, &cast.admin, status, json!({ "w": cast.writer_id, "s": "SUSPENDED" })).await;
+    assert!(suspended["errors"].is_null(), "{suspended}");
+    let refused = as_(&app, &cast.admin, APPROVE, json!({ "id": id })).await;
+    assert_eq!(code(&refused), "CONFLICT", "{refused}");
+    assert_eq!((proposals(&app, "PENDING").await, audits(&app, "writer.level").await), (1, 0));
+    let back = as_(&app, &cast.admin, status, json!({ "w": cast.writer_id, "s": "ACTIVE" })).await;
+    assert!(back["errors"].is_null(), "{back}");
 
     // two admins approve at once: one moves the writer, the other is told it is decided
     let other = app.sign_in("essays", "admin@essays.test").await;
