@@ -286,6 +286,47 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no {email} in {tenant}"))
     }
 
+    /// An order of the `essays` demo catalogue (`topic`, `pages`, due in 72 hours) placed by
+    /// `client`, marked paid by `admin`, offered to the writer `writer_id` and accepted with their
+    /// token `writer`: IN_PROGRESS. Every step must succeed.
+    pub async fn order_in_progress(
+        &self,
+        client: &str,
+        admin: &str,
+        (writer, writer_id): (&str, &str),
+        topic: &str,
+        pages: i32,
+    ) -> String {
+        let c = self.catalog("essays").await;
+        let spec = serde_json::json!({
+            "topic": topic, "paperTypeId": c["essay"], "academicLevelId": c["undergraduate"], "subjectId": c["english"],
+            "workTypeId": c["writing"], "pages": pages, "deadline": self.in_hours(72),
+        });
+        let send = async |token: &str, query: &str, vars: serde_json::Value| {
+            let body = self.gql(query).vars(vars).tenant("essays").token(token).send().await;
+            assert!(body["errors"].is_null(), "{query}: {body}");
+            body
+        };
+        let placed = send(
+            client,
+            "mutation($i: OrderSpecInput!) { placeOrder(input: $i) { id } }",
+            serde_json::json!({ "i": spec }),
+        )
+        .await;
+        let id = placed["data"]["placeOrder"]["id"].as_str().unwrap_or_else(|| panic!("{placed}")).to_owned();
+        let act = "mutation($id: ID!, $a: OrderAction!) { performOrderAction(orderId: $id, action: $a) { status } }";
+        send(admin, act, serde_json::json!({ "id": id, "a": "MARK_PAID" })).await;
+        send(
+            admin,
+            "mutation($id: ID!, $w: ID!) { assignWriter(orderId: $id, writerId: $w) { id } }",
+            serde_json::json!({ "id": id, "w": writer_id }),
+        )
+        .await;
+        let accepted = send(writer, act, serde_json::json!({ "id": id, "a": "ACCEPT_ASSIGNMENT" })).await;
+        assert_eq!(accepted["data"]["performOrderAction"]["status"], "IN_PROGRESS", "{accepted}");
+        id
+    }
+
     /// Lets every writer of `tenant` hold (and take on in a day) up to 100 orders: for tests that
     /// give one writer more than a new writer's three. Every way to get work passes that gate.
     pub async fn roomy_writer_levels(&self, tenant: &str) {

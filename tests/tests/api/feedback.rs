@@ -29,24 +29,7 @@ struct Cast {
 /// An order of the demo client, paid and given to the demo writer, submitted; `complete`d by
 /// the client's approval.
 async fn order(app: &TestApp, cast: &Cast, complete: bool) -> String {
-    let c = app.catalog("essays").await;
-    let spec = json!({
-        "topic": "Rated", "paperTypeId": c["essay"], "academicLevelId": c["undergraduate"], "subjectId": c["english"],
-        "workTypeId": c["writing"], "pages": 2, "deadline": app.in_hours(72),
-    });
-    let placed =
-        as_(app, &cast.client, "mutation($i: OrderSpecInput!) { placeOrder(input: $i) { id } }", json!({ "i": spec }))
-            .await;
-    let id = placed["data"]["placeOrder"]["id"].as_str().unwrap_or_else(|| panic!("{placed}")).to_owned();
-    as_(app, &cast.admin, ACT, json!({ "id": id, "a": "MARK_PAID" })).await;
-    as_(
-        app,
-        &cast.admin,
-        "mutation($id: ID!, $w: ID!) { assignWriter(orderId: $id, writerId: $w) { id } }",
-        json!({ "id": id, "w": cast.writer_id }),
-    )
-    .await;
-    as_(app, &cast.writer, ACT, json!({ "id": id, "a": "ACCEPT_ASSIGNMENT" })).await;
+    let id = app.order_in_progress(&cast.client, &cast.admin, (&cast.writer, &cast.writer_id), "Rated", 2).await;
     as_(app, &cast.writer, ACT, json!({ "id": id, "a": "SUBMIT" })).await;
     if complete {
         let done = as_(app, &cast.client, ACT, json!({ "id": id, "a": "APPROVE" })).await;

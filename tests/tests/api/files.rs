@@ -6,9 +6,7 @@
 use serde_json::{Value, json};
 use tests::{TEST_UPLOAD_MAX_BYTES, TestApp, code, field};
 
-const PLACE: &str = "mutation($i: OrderSpecInput!) { placeOrder(input: $i) { id } }";
 const ACT: &str = "mutation($id: ID!, $a: OrderAction!) { performOrderAction(orderId: $id, action: $a) { status } }";
-const ASSIGN: &str = "mutation($id: ID!, $w: ID!) { assignWriter(orderId: $id, writerId: $w) { status } }";
 const ATTACH: &str = "mutation($id: ID!, $files: [Upload!]!) { attachOrderFiles(orderId: $id, files: $files) { id name size contentType kind version uploadedBy { displayName } url sha256 } }";
 const SUBMIT: &str = "mutation($id: ID!, $files: [Upload!]!, $n: String) { submitOrderWork(orderId: $id, files: $files, note: $n) { status } }";
 const FILES: &str = "query($id: ID!, $k: OrderFileKind, $v: FileVersionFilter) { order(id: $id) { status files(kind: $k, versions: $v) { id name size contentType kind version uploadedBy { displayName } uploadedAt url } } }";
@@ -49,22 +47,7 @@ fn reason(body: &Value) -> &str {
 
 /// A paid order of the demo client, in progress with the demo writer.
 async fn in_progress(app: &TestApp, cast: &Cast) -> String {
-    let c = app.catalog("essays").await;
-    let spec = json!({
-        "topic": "Hume on causation", "paperTypeId": c["essay"], "academicLevelId": c["undergraduate"],
-        "subjectId": c["english"], "workTypeId": c["writing"], "pages": 2, "deadline": app.in_hours(72),
-    });
-    let placed = as_(app, &cast.client, PLACE, json!({ "i": spec })).await;
-    let id = placed["data"]["placeOrder"]["id"].as_str().unwrap_or_else(|| panic!("{placed}")).to_owned();
-    for (token, query, vars) in [
-        (&cast.admin, ACT, json!({ "id": id, "a": "MARK_PAID" })),
-        (&cast.admin, ASSIGN, json!({ "id": id, "w": cast.writer_id })),
-        (&cast.writer, ACT, json!({ "id": id, "a": "ACCEPT_ASSIGNMENT" })),
-    ] {
-        let body = as_(app, token, query, vars).await;
-        assert!(body["errors"].is_null(), "{body}");
-    }
-    id
+    app.order_in_progress(&cast.client, &cast.admin, (&cast.writer, &cast.writer_id), "Hume on causation", 2).await
 }
 
 /// Downloads a file by the URL the API gave, as a browser on `tenant`'s site would.

@@ -67,24 +67,7 @@ async fn new_writer(app: &TestApp, cast: &Cast, n: usize) -> (String, String) {
 /// An order of the demo client written by `writer` (their token and id): paid, given, accepted,
 /// submitted at once (on time) and approved by the client.
 async fn completed(app: &TestApp, cast: &Cast, writer: &str, writer_id: &str) -> String {
-    let c = &cast.catalog;
-    let spec = json!({
-        "topic": "Measured", "paperTypeId": c["essay"], "academicLevelId": c["undergraduate"], "subjectId": c["english"],
-        "workTypeId": c["writing"], "pages": 2, "deadline": app.in_hours(72),
-    });
-    let placed =
-        as_(app, &cast.client, "mutation($i: OrderSpecInput!) { placeOrder(input: $i) { id } }", json!({ "i": spec }))
-            .await;
-    let id = placed["data"]["placeOrder"]["id"].as_str().unwrap_or_else(|| panic!("{placed}")).to_owned();
-    as_(app, &cast.admin, ACT, json!({ "id": id, "a": "MARK_PAID" })).await;
-    as_(
-        app,
-        &cast.admin,
-        "mutation($id: ID!, $w: ID!) { assignWriter(orderId: $id, writerId: $w) { id } }",
-        json!({ "id": id, "w": writer_id }),
-    )
-    .await;
-    as_(app, writer, ACT, json!({ "id": id, "a": "ACCEPT_ASSIGNMENT" })).await;
+    let id = app.order_in_progress(&cast.client, &cast.admin, (writer, writer_id), "Measured", 2).await;
     as_(app, writer, ACT, json!({ "id": id, "a": "SUBMIT" })).await;
     let done = as_(app, &cast.client, ACT, json!({ "id": id, "a": "APPROVE" })).await;
     assert_eq!(done["data"]["performOrderAction"]["status"], "COMPLETED", "{done}");

@@ -49,23 +49,9 @@ async fn as_(app: &TestApp, token: &str, query: &str, vars: Value) -> Value {
 const ACT: &str = "mutation($id: ID!, $a: OrderAction!) { performOrderAction(orderId: $id, action: $a) { status } }";
 const ASSIGN: &str = "mutation($id: ID!, $w: ID!) { assignWriter(orderId: $id, writerId: $w) { status } }";
 
-/// A paid order of `pages` due in 72 hours (the writer's in about 58), placed by the demo client,
-/// offered to the demo writer and accepted: in progress in their hands.
 async fn in_the_writers_hands(app: &TestApp, cast: &Cast, topic: &str, pages: i32) -> String {
-    let c = app.catalog("essays").await;
     let client = app.sign_in("essays", "client@essays.test").await;
-    let spec = json!({
-        "topic": topic, "paperTypeId": c["essay"], "academicLevelId": c["undergraduate"], "subjectId": c["english"],
-        "workTypeId": c["writing"], "pages": pages, "deadline": app.in_hours(72),
-    });
-    let placed =
-        as_(app, &client, "mutation($i: OrderSpecInput!) { placeOrder(input: $i) { id } }", json!({ "i": spec })).await;
-    let id = placed["data"]["placeOrder"]["id"].as_str().unwrap_or_else(|| panic!("{placed}")).to_owned();
-    as_(app, &cast.admin, ACT, json!({ "id": id, "a": "MARK_PAID" })).await;
-    as_(app, &cast.admin, ASSIGN, json!({ "id": id, "w": cast.writer_id })).await;
-    let accepted = as_(app, &cast.writer, ACT, json!({ "id": id, "a": "ACCEPT_ASSIGNMENT" })).await;
-    assert_eq!(accepted["data"]["performOrderAction"]["status"], "IN_PROGRESS", "{accepted}");
-    id
+    app.order_in_progress(&client, &cast.admin, (&cast.writer, &cast.writer_id), topic, pages).await
 }
 
 #[tokio::test]

@@ -301,7 +301,6 @@ pub async fn sample_file(conn: &impl ConnectionTrait, tenant: Uuid, id: Uuid) ->
             name: s.file_name?,
             content_type: s.file_content_type?,
             size_bytes: s.file_size_bytes?,
-            sha256: s.file_sha256?,
             storage_key: s.file_key?,
         })
     }))

@@ -113,9 +113,8 @@ pub async fn attach_to_order(
 ) -> AppResult<Vec<order_file::Model>> {
     let viewer = request.viewer()?;
     let order = find_visible(conn, request, order_id).await?;
-    let party = order.client_id == viewer.user_id
-        || order.writer_id == Some(viewer.user_id)
-        || matches!(viewer.role, Role::Support | Role::Admin | Role::Superadmin);
+    let party =
+        order.client_id == viewer.user_id || order.writer_id == Some(viewer.user_id) || support_or_admin(viewer.role);
     if !party {
         return Err(AppError::forbidden("only the order's client, its writer and staff attach files to it"));
     }
@@ -160,8 +159,7 @@ pub async fn remove(conn: &impl ConnectionTrait, request: &RequestContext, file_
         return Err(AppError::conflict("delivered work stays with the order: submit a new version instead")
             .with_reason(Reason::InvalidTransition));
     }
-    let staff = matches!(viewer.role, Role::Support | Role::Admin | Role::Superadmin);
-    if file.uploaded_by != viewer.user_id && !staff {
+    if file.uploaded_by != viewer.user_id && !support_or_admin(viewer.role) {
         return Err(AppError::forbidden("only who attached a file, support and admins remove it"));
     }
     if let Some(order) = &order {
@@ -242,7 +240,6 @@ pub struct StoredFile {
     pub name: String,
     pub content_type: String,
     pub size_bytes: i64,
-    pub sha256: String,
     pub storage_key: String,
 }
 
@@ -258,7 +255,6 @@ pub async fn find(conn: &impl ConnectionTrait, tenant: Uuid, file: Uuid) -> AppR
         name: row.name,
         content_type: row.content_type,
         size_bytes: row.size_bytes,
-        sha256: row.sha256,
         storage_key: row.storage_key,
     }))
 }
@@ -336,6 +332,11 @@ pub async fn delete_of_draft(conn: &impl ConnectionTrait, tenant: Uuid, draft: U
         .exec(conn)
         .await?;
     Ok(keys)
+}
+
+/// Who handles any order's files besides its parties (`Role::is_staff` counts writers too).
+fn support_or_admin(role: Role) -> bool {
+    matches!(role, Role::Support | Role::Admin | Role::Superadmin)
 }
 
 /// The statuses in which an order's files no longer change.
