@@ -53,6 +53,14 @@ bench-pool *ARGS:
 bench-dashboard *ARGS:
     bash scripts/bench.sh dashboard {{ARGS}}
 
+# Load editorDashboard as an editor with some 2,000 of the 20,000 editing tasks seeded beside the orders
+bench-editing-dashboard *ARGS:
+    bash scripts/bench.sh editing-dashboard {{ARGS}}
+
+# Load editingTasks(first: 50) as that editor (the pool and their own), same data
+bench-editing-tasks *ARGS:
+    bash scripts/bench.sh editing-tasks {{ARGS}}
+
 # Load payOrderFromWallet for distinct orders of 16 funded clients, then check the ledger
 bench-payments *ARGS:
     bash scripts/bench.sh payments {{ARGS}}
@@ -75,6 +83,11 @@ bench-files *ARGS:
 # commit-to-subscriber latency and memory per open subscription
 bench-live *ARGS:
     bash scripts/bench.sh live {{ARGS}}
+
+# A claim storm on PostgreSQL (`DATABASE_URL=postgres://.../db just bench-claims 50 100`): E editors claim
+# a fresh pool of T tasks at once; claims/s, and every task claimed exactly once (API and database)
+bench-claims *ARGS:
+    bash scripts/bench.sh claims {{ARGS}}
 
 # Load documents that must be refused (a 2^60-field fragment document; `hostile-large`: 30 KB)
 bench-hostile *ARGS:

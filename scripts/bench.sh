@@ -14,8 +14,16 @@
 #                                                     pool: the work and their pay), same data
 #   scripts/bench.sh dashboard [seconds] [connections] `writerDashboard` as a writer with some 1,500
 #                                                     orders of history, same data
+#   scripts/bench.sh editing-dashboard [s] [c]        `editorDashboard` as an editor with some
+#                                                     2,000 of the 20,000 editing tasks seeded
+#                                                     beside the 100,000 orders
+#   scripts/bench.sh editing-tasks [s] [c]            `editingTasks(first: 50)` as that editor (the
+#                                                     pool and their own), same data
 #   scripts/bench.sh payments [seconds] [connections] `payOrderFromWallet` for distinct orders of
 #                                                     16 funded clients, then the ledger check
+#   scripts/bench.sh claims [editors] [tasks]         a claim storm (scripts/bench_claims.sh): 50
+#                                                     editors claim a fresh pool of 100 tasks at
+#                                                     once; claims/s, each task claimed once
 #   scripts/bench.sh jobs [jobs] [workers] [producers]  the job queue (scripts/bench_jobs.sh):
 #                                                     jobs/s and commit-to-run latency
 #   scripts/bench.sh mail [n] [workers] [producers]   notifications to e-mail over SMTP
@@ -43,6 +51,7 @@ if [ "$SCENARIO" = jobs ]; then shift; exec bash scripts/bench_jobs.sh "$@"; fi
 if [ "$SCENARIO" = mail ]; then shift; exec bash scripts/bench_mail.sh "$@"; fi
 if [ "$SCENARIO" = live ]; then shift; exec bash scripts/bench_live.sh "$@"; fi
 if [ "$SCENARIO" = files ]; then shift; exec bash scripts/bench_files.sh "$@"; fi
+if [ "$SCENARIO" = claims ]; then shift; exec bash scripts/bench_claims.sh "$@"; fi
 DURATION="${2:-20}"
 CONNECTIONS="${3:-32}"
 PORT="${BENCH_PORT:-18090}"
@@ -86,6 +95,18 @@ case "$SCENARIO" in
     CHECK=byMonth
     "$BIN" seed-demo --scale "$ORDERS"
     ;;
+  editing-dashboard)
+    EMAIL=scale-editor-0@essays.test
+    QUERY='{ editorDashboard { recentTasks(first: 10) { id status topic deadline } availableTasks(first: 10) { id topic pages deadline } performance { completedPerWeek(last: 12) { weekStart completed } averageTurnaround onTimeRate averageQualityScoreGiven } taskAnalytics { byStatus { status count } byAssignment { claimed assigned } completionTrend(last: 12) { weekStart completed rejected } } recentActivity(first: 20) { kind at } workload { activeTasks limit estimatedCompletion } } }'
+    CHECK='"averageQualityScoreGiven":[0-9]'  # a number: the editor has reviews (the tasks are seeded)
+    "$BIN" seed-demo --scale "$ORDERS"
+    ;;
+  editing-tasks)
+    EMAIL=scale-editor-0@essays.test
+    QUERY='{ editingTasks(first: 50) { edges { node { id status topic pages deadline workType { name } subject { name } } } } }'
+    CHECK='"workType":{"name"'
+    "$BIN" seed-demo --scale "$ORDERS"
+    ;;
   payments)
     EMAIL=admin@essays.test
     QUERY='{ ledgerIntegrity { balanced } }'
@@ -112,7 +133,7 @@ for i in range(n):
 print(doc + f" fragment F{n} on Query {{{fill} }}")')
     CHECK=QUERY_TOO_LARGE
     ;;
-  *) echo "unknown scenario: $SCENARIO (viewer, orders, writers, pool, dashboard, payments, hostile or hostile-large)"; exit 2 ;;
+  *) echo "unknown scenario: $SCENARIO (viewer, orders, writers, pool, dashboard, editing-dashboard, editing-tasks, payments, hostile or hostile-large; or jobs, mail, live, files or claims)"; exit 2 ;;
 esac
 
 server=""

@@ -63,10 +63,14 @@ enum Command {
     },
     /// Seed the demo tenants, users and catalogue (creates nothing that exists).
     SeedDemo {
-        /// Also top the `essays` tenant up to N orders over 2,000 clients and 300 writers
-        /// (benchmark data).
+        /// Also top the `essays` tenant up to N orders over 2,000 clients and 300 writers, and
+        /// N/5 editing tasks over 50 editors (benchmark data).
         #[arg(long, value_name = "N")]
         scale: Option<u64>,
+        /// Then add N fresh tasks to the `essays` editing pool, on orders that have a writer
+        /// and no task (the claim storm's; benchmark data).
+        #[arg(long, value_name = "N")]
+        editing_pool: Option<u64>,
         #[command(flatten)]
         database: DatabaseArgs,
         #[command(flatten)]
@@ -134,7 +138,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::SeedDemo { scale, database, log } => {
+        Command::SeedDemo { scale, editing_pool, database, log } => {
             observability::init_logging(log.log_format);
             let owner = connect(&database).await?;
             migrate(&owner).await?;
@@ -148,7 +152,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             if let Some(orders) = scale {
                 let added =
                     seed::seed_scale(&db, &owner, Arc::new(SystemClock), orders).await.map_err(|e| e.to_string())?;
-                say(log.log_format, &format!("benchmark data: {added} orders added to essays"));
+                say(
+                    log.log_format,
+                    &format!(
+                        "benchmark data: {} orders and {} editing tasks added to essays",
+                        added.orders_added, added.tasks_added
+                    ),
+                );
+            }
+            if let Some(count) = editing_pool {
+                let added =
+                    seed::seed_editing_pool(&db, Arc::new(SystemClock), count).await.map_err(|e| e.to_string())?;
+                say(log.log_format, &format!("benchmark data: {added} editing tasks added to the essays pool"));
             }
             Ok(())
         }

@@ -23,7 +23,7 @@ pub struct ClientDashboard(orders::ClientDashboardPart, billing::ClientDashboard
 
 /// An admin's dashboard: each context contributes its part.
 #[derive(MergedObject, Default)]
-pub struct AdminDashboard(billing::AdminDashboardPart);
+pub struct AdminDashboard(billing::AdminDashboardPart, writers::AdminDashboardPart);
 
 /// The roots the gateway assembles from parts: the viewer and the role dashboards.
 #[derive(Default)]
@@ -97,9 +97,16 @@ pub const MAX_COMPLEXITY: usize = 5_000;
 /// transport); the caller adds data and builds. With introspection off, the transport refuses
 /// `__schema` and `__type` with a reason, and error messages suggest no field names.
 pub fn builder(introspection: bool) -> SchemaBuilder<Query, Mutation, Subscription> {
+    install_hooks();
     let builder =
         Schema::build(Query::default(), Mutation::default(), Subscription::default()).limit_complexity(MAX_COMPLEXITY);
     if introspection { builder } else { builder.disable_introspection().disable_suggestions() }
+}
+
+/// What the lower contexts ask of the higher ones, installed once a process: whether a
+/// writer's submission goes to an editor, and the editing task it opens (the workforce's).
+pub fn install_hooks() {
+    orders::service::editing::install(std::sync::Arc::new(writers::service::editing::Desk));
 }
 
 /// The money rules of the contexts above billing, which `ledgerIntegrity` checks too.

@@ -149,17 +149,28 @@ pub fn demo_logins() -> Vec<String> {
 
 pub const SCALE_CLIENTS: usize = 2_000;
 pub const SCALE_WRITERS: usize = 300;
+pub const SCALE_EDITORS: usize = 50;
+/// Editing tasks per order of the benchmark data (one in five: 20,000 of 100,000).
+pub const SCALE_TASKS_EVERY: u64 = 5;
+
+/// What a benchmark seeding run added.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ScaleReport {
+    pub orders_added: u64,
+    pub tasks_added: u64,
+}
 
 /// Benchmark data: tops the `essays` tenant up to `orders` orders, over 2,000 clients and 300
-/// writers (created once, with the demo password), drawing a progress bar. Running it again
-/// adds only what is missing. When it added orders it refreshes the planner's statistics through
-/// `owner`, the tables' owner.
+/// writers, and up to `orders / 5` editing tasks on them, over 50 editors (`scale-editor-0` has
+/// one task in ten), creating the people once (with the demo password) and drawing progress
+/// bars. Running it again adds only what is missing. When it added anything it refreshes the
+/// planner's statistics through `owner`, the tables' owner.
 pub async fn seed_scale(
     db: &DatabaseConnection,
     owner: &DatabaseConnection,
     clock: Arc<dyn Clock>,
     orders: u64,
-) -> kernel::AppResult<u64> {
+) -> kernel::AppResult<ScaleReport> {
     seed_demo(db, clock.clone()).await?;
     let tenant =
         tenants::find_by_slug(db, "essays").await?.ok_or_else(|| kernel::AppError::not_found("tenant essays"))?;
@@ -194,17 +205,65 @@ pub async fn seed_scale(
     };
     let clients = people("scale-client-", Role::Client, SCALE_CLIENTS).await?;
     let writers = people("scale-writer-", Role::Writer, SCALE_WRITERS).await?;
+    let mut editors = people("scale-editor-", Role::Editor, SCALE_EDITORS).await?;
+    // the long history goes to scale-editor-0, the editing benchmarks' editor, whatever order
+    // the ids were read in
+    if let Some(first) = users::find_for_sign_in(db, Some(tenant.id), "scale-editor-0@essays.test").await? {
+        editors.retain(|id| *id != first.id);
+        editors.insert(0, first.id);
+    }
     let existing = orders::service::scale::count(db, tenant.id).await?;
     let missing = orders.saturating_sub(existing);
     if missing > 0 {
-        add_orders(db, clock, &tenant, &clients, &writers, missing).await?;
+        add_orders(db, clock.clone(), &tenant, &clients, &writers, missing).await?;
     }
+    let tasks = writers::service::editing::scale::count(db, tenant.id).await?;
+    let missing_tasks = (orders / SCALE_TASKS_EVERY).saturating_sub(tasks);
+    if missing_tasks > 0 {
+        add_tasks(db, clock.now(), tenant.id, &editors, missing_tasks).await?;
+    }
+    let report = ScaleReport {
+        orders_added: missing,
+        tasks_added: writers::service::editing::scale::count(db, tenant.id).await?.saturating_sub(tasks),
+    };
     // Fresh statistics, so the planner knows the tables' sizes before the first query (by the
     // tables' owner: on PostgreSQL the server's runtime role may not analyze them)
-    if missing > 0 {
+    if report != ScaleReport::default() {
         owner.execute_unprepared("ANALYZE").await?;
     }
-    Ok(missing)
+    Ok(report)
+}
+
+/// Adds `count` fresh tasks to the `essays` tenant's editing pool (for the claim storm), on
+/// orders that have a writer and no task; answers how many (fewer when fewer orders are free).
+pub async fn seed_editing_pool(db: &DatabaseConnection, clock: Arc<dyn Clock>, count: u64) -> kernel::AppResult<usize> {
+    let tenant =
+        tenants::find_by_slug(db, "essays").await?.ok_or_else(|| kernel::AppError::not_found("tenant essays"))?;
+    Ok(writers::service::editing::scale::seed_pool(db, tenant.id, clock.now(), count).await?.len())
+}
+
+fn progress_bar(count: u64, what: &str) -> indicatif::ProgressBar {
+    indicatif::ProgressBar::new(count).with_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{msg}} [{{bar:40}}] {{pos}}/{{len}} {what} ({{per_sec}}, {{eta}} left)"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    )
+}
+
+async fn add_tasks(
+    db: &DatabaseConnection,
+    now: chrono::DateTime<chrono::Utc>,
+    tenant: uuid::Uuid,
+    editors: &[uuid::Uuid],
+    missing: u64,
+) -> kernel::AppResult<()> {
+    let bar = progress_bar(missing, "editing tasks");
+    bar.set_message("seeding essays");
+    writers::service::editing::scale::seed_tasks(db, tenant, now, editors, missing, |n| bar.inc(n)).await?;
+    bar.finish();
+    Ok(())
 }
 
 async fn add_orders(
@@ -215,11 +274,7 @@ async fn add_orders(
     writers: &[uuid::Uuid],
     missing: u64,
 ) -> kernel::AppResult<()> {
-    let bar = indicatif::ProgressBar::new(missing).with_style(
-        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} orders ({per_sec}, {eta} left)")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
+    let bar = progress_bar(missing, "orders");
     bar.set_message("seeding essays");
     let request = RequestContext {
         db: db.clone().into(),

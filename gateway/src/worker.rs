@@ -33,6 +33,7 @@ pub fn registry(outlets: Outlets, files: Arc<FileStore>) -> Registry {
         .on(tenancy::service::system::FLAG_CHANGE_JOB, tenancy::service::system::apply_scheduled)
         .on(writers::service::badges::EVALUATE, writers::service::badges::evaluate)
         .every(writers::service::badges::EVALUATE, chrono::Duration::hours(writers::service::badges::EVERY_HOURS))
+        .on(writers::service::editing::tasks::OVERDUE, writers::service::editing::tasks::flag_overdue)
         .on(writers::service::promotions::EVALUATE, writers::service::promotions::evaluate)
         .every(
             writers::service::promotions::EVALUATE,

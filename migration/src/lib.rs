@@ -32,6 +32,7 @@ mod m20261209_000026_order_files;
 mod m20261209_000027_level_proposals;
 mod m20261210_000028_portfolio_sample_files;
 mod m20261210_000029_writer_work_index;
+mod m20261211_000030_editing;
 
 pub struct Migrator;
 
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000027_level_proposals::Migration),
             Box::new(m20261210_000028_portfolio_sample_files::Migration),
             Box::new(m20261210_000029_writer_work_index::Migration),
+            Box::new(m20261211_000030_editing::Migration),
         ]
     }
 }

@@ -168,6 +168,8 @@ fn template() -> &'static Template {
 impl TestDatabase {
     /// A database of its own for one test: migrated, with the demo data, as of [`start`].
     pub async fn fresh() -> TestDatabase {
+        // the services run as the application assembles them (the editing desk)
+        gateway::schema::install_hooks();
         match template() {
             Template::Postgres { admin_url, name: template } => {
                 let name = format!("scriptorium_test_{}", uuid::Uuid::now_v7().simple());

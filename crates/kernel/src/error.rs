@@ -86,6 +86,8 @@ pub enum Reason {
     DailyLimit,
     SubjectNotAllowed,
     RequestLimit,
+    EditorInactive,
+    OutsideExpertise,
     NotCompleted,
     // money
     InsufficientFunds,

@@ -86,6 +86,12 @@ pub enum NotificationKind {
     /// chose), with a "this wasn't me" link in the e-mail.
     #[sea_orm(string_value = "SIGN_IN_ALERT")]
     SignInAlert,
+    /// An editor: an admin gave them an editing task.
+    #[sea_orm(string_value = "EDITING_TASK_ASSIGNED")]
+    EditingTaskAssigned,
+    /// The task's editor and the site's admins: an editing task passed its deadline unfinished.
+    #[sea_orm(string_value = "EDITING_TASK_OVERDUE")]
+    EditingTaskOverdue,
 }
 
 /// A kind's default templates.
@@ -157,6 +163,8 @@ impl NotificationKind {
             TwoFactorReset => templates!("two_factor_reset"),
             TwoFactorChanged => templates!("two_factor_changed"),
             SignInAlert => templates!("sign_in_alert"),
+            EditingTaskAssigned => templates!("editing_task_assigned"),
+            EditingTaskOverdue => templates!("editing_task_overdue"),
         }
     }
 
@@ -169,6 +177,9 @@ impl NotificationKind {
             Welcome => json!({}),
             OrderPlaced | OrderPaid | OrderOffered | OrderAccepted | OrderSubmitted | OrderCompleted | OfferLapsed
             | OrderLate => json!({ "order": order }),
+            EditingTaskAssigned | EditingTaskOverdue => {
+                json!({ "order": order, "task": { "deadline": "2026-12-23 06:00 UTC" } })
+            }
             RevisionRequested => json!({ "order": order, "note": "Please cite two more sources." }),
             OrderRequestUpdated => json!({ "order": order, "status": "rejected", "reason": "needs a senior writer" }),
             OrderRefunded => json!({ "order": order, "amount": "20.00", "destination": "to your wallet" }),
@@ -223,6 +234,15 @@ impl NotificationKind {
     /// Whether it may be sent to a writer: then its order data carries no money.
     pub fn reaches_writers(self) -> bool {
         use NotificationKind::*;
-        matches!(self, OrderOffered | RevisionRequested | OrderCompleted | OrderLate | OrderRequestUpdated)
+        matches!(
+            self,
+            OrderOffered
+                | RevisionRequested
+                | OrderCompleted
+                | OrderLate
+                | OrderRequestUpdated
+                | EditingTaskAssigned
+                | EditingTaskOverdue
+        )
     }
 }

@@ -5,4 +5,4 @@ pub mod entity;
 pub mod graphql;
 pub mod service;
 
-pub use graphql::{ViewerPart, WritersMutation, WritersQuery, WritersSubscription};
+pub use graphql::{AdminDashboardPart, ViewerPart, WritersMutation, WritersQuery, WritersSubscription};

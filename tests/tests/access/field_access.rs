@@ -1,6 +1,7 @@
 //! The per-role field matrix of `Order` (the rule is documented on `Order` in
 //! `crates/orders/src/graphql/order.rs`): the client's money is not the writer's business, the
-//! writer's pay is not the client's, and everything else is for everyone who sees the order.
+//! writer's pay is not the client's, neither is the editor's, and everything else is for everyone
+//! who sees the order (an editor: one whose editing task they hold or held).
 //!
 //! The fields come from introspection of the running schema, so a new field of `Order` is
 //! checked the day it appears: it must be added to [`ORDER_FIELDS`] with a decision about who
@@ -17,22 +18,24 @@ use crate::common::{TENANT, TYPE_REF, is_composite, named_type, ok, required_arg
 pub enum Role {
     Client,
     Writer,
+    Editor,
     Support,
     Admin,
     Superadmin,
 }
 
-/// The roles that see the order (its client, its assigned writer, support, admins, superadmins).
-const ROLES: [Role; 5] = [Role::Client, Role::Writer, Role::Support, Role::Admin, Role::Superadmin];
+/// The roles that see the order (its client, its assigned writer, the editor of its work,
+/// support, admins, superadmins).
+const ROLES: [Role; 6] = [Role::Client, Role::Writer, Role::Editor, Role::Support, Role::Admin, Role::Superadmin];
 
 /// Who may read a field of `Order`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Readers {
     /// The work: everyone who sees the order.
     Everyone,
-    /// The client's money: the client, support, admins, superadmins; never the writer.
+    /// The client's money: the client, support, admins, superadmins; never the writer or editor.
     ClientMoney,
-    /// The writer's pay: the writer, support, admins, superadmins; never the client.
+    /// The writer's pay: the writer, support, admins, superadmins; never the client or editor.
     WriterPay,
 }
 
@@ -40,8 +43,8 @@ impl Readers {
     fn allow(self, role: Role) -> bool {
         match self {
             Readers::Everyone => true,
-            Readers::ClientMoney => role != Role::Writer,
-            Readers::WriterPay => role != Role::Client,
+            Readers::ClientMoney => !matches!(role, Role::Writer | Role::Editor),
+            Readers::WriterPay => !matches!(role, Role::Client | Role::Editor),
         }
     }
 }
@@ -118,24 +121,26 @@ pub async fn order_fields(app: &TestApp, token: &str) -> Vec<(String, String)> {
 pub struct Setup {
     pub order: String,
     pub tokens: HashMap<Role, String>,
+    /// An editor of the site who never had the order's task.
     pub editor: String,
 }
 
 /// One order of the demo client: paid (recorded by the admin), assigned to and accepted by the
-/// demo writer, and refunded in part to the wallet, so every money list has something in it.
+/// demo writer, refunded in part to the wallet, so every money list has something in it, and
+/// submitted to editing, its task claimed by the demo editor.
 pub async fn setup(app: &TestApp) -> Setup {
     let c = app.catalog(TENANT).await;
     let mut tokens = HashMap::new();
     for (role, email) in [
         (Role::Client, "client@essays.test"),
         (Role::Writer, "writer@essays.test"),
+        (Role::Editor, "editor@essays.test"),
         (Role::Support, "support@essays.test"),
         (Role::Admin, "admin@essays.test"),
         (Role::Superadmin, "superadmin@scriptorium.test"),
     ] {
         tokens.insert(role, app.sign_in(TENANT, email).await);
     }
-    let editor = app.sign_in(TENANT, "editor@essays.test").await;
     let writer_id = app.user_id(TENANT, "writer@essays.test").await;
     let spec = json!({
         "topic": "Field matrix", "paperTypeId": c["essay"], "academicLevelId": c["undergraduate"],
@@ -166,6 +171,16 @@ pub async fn setup(app: &TestApp) -> Setup {
     )
     .await;
     assert_eq!(data["refundOrder"]["status"], "COMPLETED");
+    ok(app, admin, "mutation { updateEditingSettings(input: {policy: ALWAYS}) { policy } }", json!({})).await;
+    let data = ok(app, writer, ACT, json!({ "id": order, "a": "SUBMIT" })).await;
+    assert_eq!(data["performOrderAction"]["status"], "UNDER_EDITING");
+    let pool = ok(app, &tokens[&Role::Editor], "{ editingTasks(first: 1) { nodes { id } } }", json!({})).await;
+    let task = pool["editingTasks"]["nodes"][0]["id"].clone();
+    ok(app, &tokens[&Role::Editor], "mutation($id: ID!) { claimEditingTask(id: $id) { id } }", json!({ "id": task }))
+        .await;
+    let other = json!({ "i": { "email": "editor2@essays.test", "displayName": "Other Editor", "role": "EDITOR", "password": "editor-password-1" } });
+    ok(app, admin, "mutation($i: CreateUserInput!) { createUser(input: $i) { id } }", other).await;
+    let editor = app.sign_in_with(TENANT, "editor2@essays.test", "editor-password-1").await;
     Setup { order, tokens, editor }
 }
 
@@ -237,7 +252,7 @@ async fn each_role_reads_exactly_the_order_fields_it_may() {
 }
 
 #[tokio::test]
-async fn editors_do_not_see_the_order_at_all() {
+async fn an_editor_without_its_task_does_not_see_the_order_at_all() {
     let app = TestApp::spawn().await;
     let s = setup(&app).await;
     let fields = order_fields(&app, &s.tokens[&Role::Admin]).await;

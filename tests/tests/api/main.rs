@@ -8,6 +8,7 @@ mod billing;
 mod devices;
 mod discounts;
 mod drafts;
+mod editing;
 mod feedback;
 mod files;
 mod housekeeping;

@@ -25,6 +25,7 @@ fn sender(role: &str) -> &'static str {
         "client" => "client@essays.test",
         "admin" => "admin@essays.test",
         "writer" => "writer@essays.test",
+        "editor" => "editor@essays.test",
         "superadmin" => gateway::seed::SUPERADMIN_EMAIL,
         other => panic!("docs/queries/{other}/: name the demo user who sends its documents here"),
     }
@@ -62,6 +63,7 @@ struct Site<'a> {
     admin: String,
     writer: String,
     writer_token: String,
+    editor_token: String,
     catalog: std::collections::HashMap<String, String>,
     orders: Vec<String>,
     drafts: usize,
@@ -103,6 +105,11 @@ impl Site<'_> {
                     json!({ "id": id, "w": writer }),
                 )
                 .await;
+                // every other of those is accepted and submitted: it goes to the editors (the
+                // site edits all work), and every other task is edited through to the client
+                if i.is_multiple_of(4) {
+                    self.edit(&id, i.is_multiple_of(8)).await;
+                }
             } else {
                 // every other order stays in the pool, asked for by the writer
                 let token = self.writer_token.clone();
@@ -137,6 +144,46 @@ impl Site<'_> {
             .await;
             self.drafts += 1;
         }
+    }
+}
+
+impl Site<'_> {
+    /// The writer accepts and submits order `id` (to editing); the editor edits it through when
+    /// `through`, else its task stays in the pool.
+    async fn edit(&self, id: &str, through: bool) {
+        let (writer, editor) = (self.writer_token.clone(), self.editor_token.clone());
+        let act = "mutation($id: ID!, $a: OrderAction!) { performOrderAction(orderId: $id, action: $a) { id } }";
+        self.send(&writer, act, json!({ "id": id, "a": "ACCEPT_ASSIGNMENT" })).await;
+        self.send(&writer, act, json!({ "id": id, "a": "SUBMIT" })).await;
+        if !through {
+            return;
+        }
+        let pool = self
+            .send(
+                &editor,
+                "{ editingTasks(filter: {status: AVAILABLE}, first: 100) { edges { node { id orderId } } } }",
+                json!({}),
+            )
+            .await;
+        let task = pool["data"]["editingTasks"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["node"]["orderId"] == id)
+            .map(|e| e["node"]["id"].clone())
+            .unwrap();
+        for step in ["claimEditingTask", "startEditingTask"] {
+            self.send(&editor, &format!("mutation($id: ID!) {{ {step}(id: $id) {{ id }} }}"), json!({ "id": task }))
+                .await;
+        }
+        let review = json!({ "qualityScore": 7, "issues": [{ "category": "STYLE", "severity": "MINOR", "note": "Wordy" }], "summary": "Good" });
+        self.send(
+            &editor,
+            "mutation($id: ID!, $i: EditingReviewInput!) { submitEditingReview(taskId: $id, input: $i) { id } }",
+            json!({ "id": task, "i": review }),
+        )
+        .await;
+        self.send(&editor, "mutation($id: ID!) { completeEditingTask(id: $id) { id } }", json!({ "id": task })).await;
     }
 }
 
@@ -186,6 +233,7 @@ async fn every_shipped_document_costs_the_same_statements_for_5_rows_as_for_50()
         admin: app.sign_in("essays", "admin@essays.test").await,
         writer: app.user_id("essays", "writer@essays.test").await,
         writer_token: app.sign_in("essays", "writer@essays.test").await,
+        editor_token: app.sign_in("essays", "editor@essays.test").await,
         catalog: app.catalog("essays").await,
         orders: Vec::new(),
         drafts: 0,
@@ -201,6 +249,16 @@ async fn every_shipped_document_costs_the_same_statements_for_5_rows_as_for_50()
         )
         .await;
     }
+    // the site edits all work, and the demo editor may hold all of it
+    site.send(&site.admin.clone(), "mutation { updateEditingSettings(input: {policy: ALWAYS}) { policy } }", json!({}))
+        .await;
+    let editor = app.user_id("essays", "editor@essays.test").await;
+    site.send(
+        &site.admin.clone(),
+        "mutation($e: ID!) { updateEditorProfile(editorId: $e, input: {maxConcurrentTasks: 100}) { id } }",
+        json!({ "e": editor }),
+    )
+    .await;
     let documents = shipped_documents();
     assert!(documents.iter().any(|(role, ..)| role == "admin") && documents.len() >= 8, "{documents:?}");
     let mut tokens = std::collections::HashMap::new();

@@ -400,6 +400,41 @@ pub async fn ids_with_email_prefix(conn: &impl ConnectionTrait, tenant_id: Uuid,
         .await?)
 }
 
+/// The display names of `tenant`'s users `ids` (one statement).
+pub async fn names_of(
+    conn: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, String>> {
+    use sea_orm::QuerySelect;
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let rows: Vec<(Uuid, String)> = Users::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::DisplayName)
+        .filter(user::Column::TenantId.eq(tenant_id))
+        .filter(user::Column::Id.is_in(kernel::db::in_list(ids)))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The ids of `tenant`'s users with `role`.
+pub async fn ids_with_role(conn: &impl ConnectionTrait, tenant_id: Uuid, role: Role) -> AppResult<Vec<Uuid>> {
+    use sea_orm::QuerySelect;
+    Ok(Users::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::TenantId.eq(tenant_id))
+        .filter(user::Column::Role.eq(role))
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
 /// How many users of each role each of `tenants` has, in one statement.
 pub async fn count_by_role(conn: &impl ConnectionTrait, tenants: &[Uuid]) -> AppResult<Vec<(Uuid, Role, u64)>> {
     use sea_orm::QuerySelect;

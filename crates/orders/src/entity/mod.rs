@@ -1,6 +1,7 @@
 pub mod catalog_item;
 pub mod order;
 pub mod order_draft;
+pub mod order_editor;
 pub mod order_event;
 pub mod order_file;
 pub mod order_line;

@@ -1,7 +1,7 @@
 //! The lifecycle's entry points that take more than a note: paying from the wallet, assigning a
 //! writer, and the plain actions (`performOrderAction`).
 
-use kernel::{AppError, AppResult, RequestContext};
+use kernel::{AppError, AppResult, RequestContext, WriteTransaction};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
@@ -10,9 +10,11 @@ use crate::service::access::find_visible;
 use crate::service::catalog;
 use crate::service::lifecycle::{self, Effects, OrderAction};
 
-/// Performs a plain action (one that takes no input besides a note).
+/// Performs a plain action (one that takes no input besides a note). A submission asks the
+/// editing desk whether the work goes to an editor first (`UNDER_EDITING`, its task opened in
+/// this transaction); a cancellation closes the order's editing task, if it has one.
 pub async fn perform(
-    conn: &impl ConnectionTrait,
+    conn: &WriteTransaction,
     request: &RequestContext,
     id: Uuid,
     action: OrderAction,
@@ -25,6 +27,9 @@ pub async fn perform(
         // the ways to get work pass the workforce's gate
         OrderAction::Take => Some("takeOrder"),
         OrderAction::Give => Some("approveOrderRequest or assignWriter"),
+        // editing ends through its task
+        OrderAction::CompleteEditing => Some("completeEditingTask"),
+        OrderAction::ReturnToWriter => Some("rejectEditingTask"),
         _ => None,
     };
     if let Some(mutation) = mutation {
@@ -32,7 +37,47 @@ pub async fn perform(
     }
     let order = find_visible(conn, request, id).await?;
     let settings = catalog::settings(conn, order.tenant_id).await?;
-    lifecycle::transition(conn, request, &order, action, note, Effects::default(), settings.free_revision_days).await
+    let desk = super::editing::desk();
+    let mut effects = Effects::default();
+    if let (OrderAction::Submit, Some(desk)) = (action, desk) {
+        // asked only of the order's writer's submission (anyone else's is refused below)
+        let writer = request.viewer.as_ref().is_some_and(|v| order.writer_id == Some(v.user_id));
+        effects.to_editing = writer
+            && matches!(order.status, order::OrderStatus::InProgress | order::OrderStatus::InRevision)
+            && desk.needs_editing(conn, request, &(&order).into()).await?;
+    }
+    let after =
+        lifecycle::transition(conn, request, &order, action, note, effects, settings.free_revision_days).await?;
+    if let Some(desk) = desk {
+        match action {
+            OrderAction::Submit if after.status == order::OrderStatus::UnderEditing => {
+                desk.open(conn, request, &(&after).into()).await?
+            }
+            OrderAction::Cancel => desk.withdraw(conn, request, &(&after).into()).await?,
+            _ => {}
+        }
+    }
+    Ok(after)
+}
+
+/// Ends the editing of `id` (only the workforce's editing tasks call this, once they have checked
+/// the editor holds the task): `COMPLETE_EDITING` sends the work to the client,
+/// `RETURN_TO_WRITER` back to the writer with a new deadline for them (`writer_deadline`).
+pub async fn end_editing(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    id: Uuid,
+    action: OrderAction,
+    note: Option<String>,
+    writer_deadline: Option<chrono::DateTime<chrono::Utc>>,
+) -> AppResult<order::Model> {
+    if !matches!(action, OrderAction::CompleteEditing | OrderAction::ReturnToWriter) {
+        return Err(AppError::internal(format!("{} does not end editing", action.as_str())));
+    }
+    let order = super::pool::model(conn, request.tenant()?.id, id).await?;
+    let settings = catalog::settings(conn, order.tenant_id).await?;
+    let effects = Effects { writer_deadline, ..Effects::default() };
+    lifecycle::transition(conn, request, &order, action, note, effects, settings.free_revision_days).await
 }
 
 /// The client pays the order from their wallet (the `wallet` feature): UNPAID → AVAILABLE,
@@ -77,7 +122,8 @@ pub async fn hand_over(
     }
     let order = super::pool::model(conn, request.tenant()?.id, order).await?;
     let settings = catalog::settings(conn, order.tenant_id).await?;
-    let effects = Effects { writer: Some(Some(writer)), compensation_minor: Some(compensation_minor) };
+    let effects =
+        Effects { writer: Some(Some(writer)), compensation_minor: Some(compensation_minor), ..Effects::default() };
     let after =
         lifecycle::transition(conn, request, &order, action, note, effects, settings.free_revision_days).await?;
     Ok(HandedOver(after))

@@ -46,6 +46,10 @@ pub enum OrderAction {
     Resume,
     Cancel,
     Archive,
+    /// The editor passes the work: it goes to the client (`completeEditingTask`).
+    CompleteEditing,
+    /// The editor sends the work back to the writer as a revision (`rejectEditingTask`).
+    ReturnToWriter,
 }
 
 impl OrderAction {
@@ -68,6 +72,8 @@ enum Actor {
     Support,
     /// Admins, and superadmins acting in the tenant.
     Admin,
+    /// An editor of the tenant (the workforce checks that they hold the order's task).
+    Editor,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -146,6 +152,18 @@ const RULES: &[Rule] = &[
         actors: &[Actor::AssignedWriter],
         to: Target::To(InRevision),
     },
+    Rule {
+        from: &[UnderEditing],
+        action: OrderAction::CompleteEditing,
+        actors: &[Actor::Editor, Actor::Admin],
+        to: Target::To(Submitted),
+    },
+    Rule {
+        from: &[UnderEditing],
+        action: OrderAction::ReturnToWriter,
+        actors: &[Actor::Editor, Actor::Admin],
+        to: Target::To(RevisionRequested),
+    },
     Rule { from: WORKING, action: OrderAction::Hold, actors: &[Actor::Admin], to: Target::To(OnHold) },
     Rule { from: &[OnHold], action: OrderAction::Resume, actors: &[Actor::Admin], to: Target::Previous },
     Rule {
@@ -186,6 +204,7 @@ fn acts_as(viewer: &Viewer, order: &order::Model, actor: Actor) -> bool {
         Actor::AnyWriter => viewer.role == Role::Writer,
         Actor::Support => viewer.role == Role::Support,
         Actor::Admin => matches!(viewer.role, Role::Admin | Role::Superadmin),
+        Actor::Editor => viewer.role == Role::Editor,
     }
 }
 
@@ -216,8 +235,9 @@ pub fn available_actions(
         if rule.action == OrderAction::Pay && !features.is_on(kernel::Feature::Wallet) {
             continue;
         }
-        // an admin gives an order through a writer's request or auto-acceptance, not as a step
-        if rule.action == OrderAction::Give {
+        // an admin gives an order through a writer's request or auto-acceptance, and editing
+        // ends through its task: not as steps
+        if matches!(rule.action, OrderAction::Give | OrderAction::CompleteEditing | OrderAction::ReturnToWriter) {
             continue;
         }
         if rule.from.contains(&order.status)
@@ -238,6 +258,10 @@ pub struct Effects {
     pub writer: Option<Option<Uuid>>,
     /// What the writer will earn, fixed as they get it (their level's pay mode).
     pub compensation_minor: Option<i64>,
+    /// A submission that goes to an editor (`UNDER_EDITING`) rather than to the client.
+    pub to_editing: bool,
+    /// The writer's new deadline (work sent back to them).
+    pub writer_deadline: Option<DateTime<Utc>>,
 }
 
 /// Applies `action` to the (already visible) order: `CONFLICT` when the table has no such
@@ -267,6 +291,7 @@ pub async fn transition(
         return Err(AppError::forbidden(format!("you may not {} this order", action.as_str())));
     };
     let to = match rule.to {
+        Target::To(Submitted) if action == OrderAction::Submit && effects.to_editing => UnderEditing,
         Target::To(status) => status,
         Target::Previous => order.status_before_hold.unwrap_or(Available),
         Target::Paid if order.preferred_writer_id.is_some() => PendingPreferred,
@@ -308,6 +333,9 @@ pub async fn transition(
     if let Some(writer) = effects.writer {
         update = set(update, order::Column::WriterId, Expr::value(writer));
         update = set(update, order::Column::WriterAssignedAt, Expr::value(writer.map(|_| now)));
+    }
+    if let Some(deadline) = effects.writer_deadline {
+        update = set(update, order::Column::WriterDeadline, Expr::value(deadline));
     }
     if let Some(pay) = effects.compensation_minor {
         update = set(update, order::Column::WriterCompensationMinor, Expr::value(pay));
@@ -420,6 +448,19 @@ pub async fn record(
     Ok(id)
 }
 
+/// Writes a step of another context's work on order `id` to its timeline, without moving the
+/// order (an editing task claimed, started...): its subscribers hear of it as of any event.
+pub async fn record_step(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    id: Uuid,
+    kind: &str,
+    note: Option<String>,
+) -> AppResult<Uuid> {
+    let order = super::pool::model(conn, request.tenant()?.id, id).await?;
+    record(conn, request, &order, kind, None, None, note).await
+}
+
 /// The event of `order`'s timeline as the request's viewer may see it now: none when they no
 /// longer see the order (a writer taken off it) or the event names money they may not read.
 pub async fn event_for_viewer(
@@ -495,6 +536,8 @@ mod tests {
             OrderAction::Resume,
             OrderAction::Cancel,
             OrderAction::Archive,
+            OrderAction::CompleteEditing,
+            OrderAction::ReturnToWriter,
         ] {
             assert!(RULES.iter().any(|r| r.action == action), "{action:?}");
         }

@@ -6,6 +6,7 @@ pub mod activity;
 pub mod catalog;
 pub mod demo_catalog;
 pub mod drafts;
+pub mod editing;
 pub mod files;
 pub mod integrity;
 pub mod lifecycle;

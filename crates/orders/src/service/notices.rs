@@ -75,8 +75,25 @@ pub async fn tell_about(
     tell_of(conn, request.now(), &order, cause, kind, who, data).await
 }
 
+/// Tells `who` of `kind` about the tenant's order `id`, once for `cause`, with no request (a
+/// job of the contexts above orders).
+#[allow(clippy::too_many_arguments)]
+pub async fn tell_of_id(
+    conn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
+    tenant: Uuid,
+    id: Uuid,
+    cause: &str,
+    kind: NotificationKind,
+    who: Uuid,
+    data: Value,
+) -> AppResult<()> {
+    let order = super::pool::model(conn, tenant, id).await?;
+    tell_of(conn, now, &order, cause, kind, who, data).await
+}
+
 /// Tells `who` of `kind` for `order`, once for `cause`.
-pub(crate) async fn tell_of(
+pub async fn tell_of(
     conn: &impl ConnectionTrait,
     now: chrono::DateTime<chrono::Utc>,
     order: &order::Model,
@@ -128,7 +145,10 @@ pub async fn moved(
         OrderAction::AcceptAssignment | OrderAction::Take => vec![(OrderAccepted, client)],
         // the writer asked for it (a request approved: told as such) or auto-accepts it
         OrderAction::Give => vec![(OrderAccepted, client)],
-        OrderAction::Submit => vec![(OrderSubmitted, client)],
+        // work that goes to an editor reaches the client when the editor passes it
+        OrderAction::Submit if after.status == OrderStatus::UnderEditing => Vec::new(),
+        OrderAction::Submit | OrderAction::CompleteEditing => vec![(OrderSubmitted, client)],
+        OrderAction::ReturnToWriter => writer.map(|w| (RevisionRequested, w)).into_iter().collect(),
         OrderAction::RequestRevision => writer.map(|w| (RevisionRequested, w)).into_iter().collect(),
         OrderAction::Approve => {
             std::iter::once((OrderCompleted, client)).chain(writer.map(|w| (OrderCompleted, w))).collect()

@@ -203,7 +203,7 @@ pub async fn available_among(conn: &impl ConnectionTrait, tenant: Uuid, ids: &[U
         .await?)
 }
 
-pub(crate) async fn model(conn: &impl ConnectionTrait, tenant: Uuid, id: Uuid) -> AppResult<order::Model> {
+pub async fn model(conn: &impl ConnectionTrait, tenant: Uuid, id: Uuid) -> AppResult<order::Model> {
     Orders::find_by_id(id)
         .filter(order::Column::TenantId.eq(tenant))
         .one(conn)

@@ -6,9 +6,8 @@ use kernel::{AppError, AppResult, RequestContext, new_id, validate};
 use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
-use crate::entity::revision_request::{
-    self, Entity as Revisions, RevisionChange, RevisionChanges, RevisionSeverity, RevisionStatus,
-};
+use crate::entity::revision_request::{self, Entity as Revisions, RevisionChanges, RevisionStatus};
+pub use crate::entity::revision_request::{RevisionChange, RevisionSeverity};
 use crate::service::access::find_visible;
 use crate::service::catalog;
 use crate::service::lifecycle::{self, Effects, OrderAction};
@@ -70,6 +69,47 @@ pub async fn request_revision(
         reason,
         changes: RevisionChanges(changes),
         deadline: input.deadline,
+        status: RevisionStatus::Requested,
+        assigned_to: after.writer_id,
+        created_at: now,
+        started_at: None,
+        completed_at: None,
+    };
+    Revisions::insert(revision_request::ActiveModel::from(revision.clone())).exec_without_returning(conn).await?;
+    Ok(revision)
+}
+
+/// The editor sends the work back to the writer (only the workforce's editing tasks call this,
+/// once they have checked the editor holds the task): the order goes to REVISION_REQUESTED with
+/// the editor's notes as a revision request, and the writer's deadline becomes `deadline`.
+pub async fn from_editor(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    id: Uuid,
+    severity: RevisionSeverity,
+    reason: String,
+    changes: Vec<RevisionChange>,
+    deadline: DateTime<Utc>,
+) -> AppResult<revision_request::Model> {
+    let now = request.now();
+    let after = super::actions::end_editing(
+        conn,
+        request,
+        id,
+        OrderAction::ReturnToWriter,
+        Some(reason.clone()),
+        Some(deadline),
+    )
+    .await?;
+    let revision = revision_request::Model {
+        id: new_id(),
+        tenant_id: after.tenant_id,
+        order_id: after.id,
+        requested_by: request.viewer()?.user_id,
+        severity,
+        reason,
+        changes: RevisionChanges(changes),
+        deadline,
         status: RevisionStatus::Requested,
         assigned_to: after.writer_id,
         created_at: now,

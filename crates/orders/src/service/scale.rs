@@ -3,16 +3,20 @@
 //! straight to the orders tables, not through the lifecycle: their payments and earnings are
 //! not in the ledger, so `ledgerIntegrity` on a scaled database names them. Benchmark data only.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use kernel::{AppResult, RequestContext, new_id};
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
 use uuid::Uuid;
 
 use crate::entity::catalog_item::CatalogKind;
 use crate::entity::order::{self, Entity as Orders, OrderStatus, PaymentStatus, Spacing};
-use crate::entity::{order_event, order_line};
+use crate::entity::{order_editor, order_event, order_line};
 use crate::service::catalog::{self, Entries};
 use crate::service::placing;
 use crate::service::spec::{self, OrderSpec, Priced};
@@ -33,6 +37,52 @@ fn pick(statuses: &[(OrderStatus, u32)], mut roll: u32) -> OrderStatus {
 /// How many orders the tenant has.
 pub async fn count(db: &DatabaseConnection, tenant: Uuid) -> AppResult<u64> {
     Ok(Orders::find().filter(order::Column::TenantId.eq(tenant)).count(db).await?)
+}
+
+/// An order in a writer's hands, as an editing task copies it: its id, writer, pages, work type,
+/// subject and the client's deadline.
+pub type WrittenOrder = (Uuid, Uuid, i32, Uuid, Uuid, DateTime<Utc>);
+
+/// The tenant's orders that have a writer, by id (the editing tasks' benchmark data goes on
+/// them; which already have a task is the workforce's to know). One statement.
+pub async fn with_writers(db: &DatabaseConnection, tenant: Uuid) -> AppResult<Vec<WrittenOrder>> {
+    use order::Column as C;
+    // the writer decoded as present: only orders that have one are read
+    Ok(Orders::find()
+        .select_only()
+        .columns([C::Id, C::WriterId, C::Pages, C::WorkTypeId, C::SubjectId, C::Deadline])
+        .filter(C::TenantId.eq(tenant))
+        .filter(C::WriterId.is_not_null())
+        .order_by_asc(C::Id)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Lets each editor read the order of a task that reached them (`(order, editor, when)`), in
+/// batches, once however often (benchmark data: what `access::grant_editor` writes one at a time).
+pub async fn grant_editors(
+    conn: &impl ConnectionTrait,
+    tenant: Uuid,
+    grants: &[(Uuid, Uuid, DateTime<Utc>)],
+) -> AppResult<()> {
+    for chunk in grants.chunks(BATCH) {
+        let rows = chunk.iter().map(|&(order, editor, at)| order_editor::ActiveModel {
+            order_id: Set(order),
+            editor_id: Set(editor),
+            tenant_id: Set(tenant),
+            granted_at: Set(at),
+        });
+        order_editor::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::columns([order_editor::Column::OrderId, order_editor::Column::EditorId])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// One order in this many (with a writer) goes to the first writer.

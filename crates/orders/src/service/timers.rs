@@ -57,7 +57,7 @@ pub async fn schedule(
             let hours = catalog::settings(conn, after.tenant_id).await?.acceptance_window_hours;
             enqueue(conn, OFFER_LAPSE, after, event, now + Duration::hours(hours.into()), now).await
         }
-        OrderAction::Submit => {
+        OrderAction::Submit | OrderAction::CompleteEditing if after.status == OrderStatus::Submitted => {
             let days = catalog::settings(conn, after.tenant_id).await?.auto_complete_days;
             enqueue(conn, AUTO_COMPLETE, after, event, now + Duration::days(days.into()), now).await
         }
@@ -97,7 +97,7 @@ pub(crate) fn target(run: &JobRun) -> AppResult<(Uuid, Uuid)> {
 
 /// A request of no one (the system) under the order's tenant, for the services that take one;
 /// none when the tenant is deleted (its timers then do nothing: its site is closed).
-pub(crate) async fn system(run: &JobRun, tenant: Uuid) -> AppResult<Option<RequestContext>> {
+pub async fn system(run: &JobRun, tenant: Uuid) -> AppResult<Option<RequestContext>> {
     let tenant = tenancy::service::tenants::find(&run.db, tenant).await?;
     if tenant.deleted_at.is_some() {
         return Ok(None);

@@ -1,6 +1,12 @@
 //! The workforce's tables, one file each, and `writer_directory`, the view every writer is
 //! listed through.
 
+pub mod editing_order_flag;
+pub mod editing_review;
+pub mod editing_setting;
+pub mod editing_task;
+pub mod editing_task_event;
+pub mod editor_profile;
 pub mod portfolio_sample;
 pub mod writer_badge;
 pub mod writer_blackout;

@@ -13,6 +13,10 @@ pub struct Model {
     pub communication_sum: i64,
     pub timeliness_sum: i64,
     pub following_instructions_sum: i64,
+    /// Editors' reviews: how many, and their quality and following-instructions ratings (1 to 5).
+    pub editor_count: i64,
+    pub editor_quality_sum: i64,
+    pub editor_instructions_sum: i64,
     pub updated_at: DateTimeUtc,
 }
 

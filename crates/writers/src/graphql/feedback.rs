@@ -74,6 +74,17 @@ pub struct FeedbackSummary {
     /// feedback in them).
     pub last_90_days: Option<f64>,
     pub previous_90_days: Option<f64>,
+    /// What editors' reviews of the writer's work said (null before the first).
+    pub from_editors: Option<EditorFeedback>,
+}
+
+/// Editors' reviews of a writer's work in numbers: how many, and the averages (1 to 5) of the
+/// quality they found and of how well the instructions were followed.
+#[derive(SimpleObject)]
+pub struct EditorFeedback {
+    pub count: i64,
+    pub quality: f64,
+    pub following_instructions: f64,
 }
 
 impl From<Summary> for FeedbackSummary {
@@ -83,6 +94,11 @@ impl From<Summary> for FeedbackSummary {
             averages: s.averages.map(Into::into),
             last_90_days: s.recent,
             previous_90_days: s.before,
+            from_editors: s.from_editors.map(|e| EditorFeedback {
+                count: e.count,
+                quality: e.quality,
+                following_instructions: e.following_instructions,
+            }),
         }
     }
 }

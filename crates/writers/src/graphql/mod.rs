@@ -1,6 +1,8 @@
 //! Thin resolvers over the workforce services, one file a part of the API.
 
 mod dashboard;
+mod editing;
+mod editor_dashboard;
 mod feedback;
 mod levels;
 mod portfolio;
@@ -11,6 +13,7 @@ mod work;
 use async_graphql::MergedObject;
 use kernel::{Role, RoleGuard};
 
+pub use editor_dashboard::AdminDashboardPart;
 pub use levels::WriterLevel;
 pub use profiles::WriterProfile;
 pub use work::{ViewerPart, WorkSubscription as WritersSubscription};
@@ -23,6 +26,8 @@ pub struct WritersQuery(
     dashboard::WriterDashboardQuery,
     portfolio::PortfolioQuery,
     promotions::PromotionQuery,
+    editing::EditingQuery,
+    editor_dashboard::EditorDashboardQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -33,6 +38,7 @@ pub struct WritersMutation(
     feedback::FeedbackMutation,
     portfolio::PortfolioMutation,
     promotions::PromotionMutation,
+    editing::EditingMutation,
 );
 
 /// Who may call the admins' fields.

@@ -94,6 +94,9 @@ pub async fn leave(
         communication_sum: ratings.communication.into(),
         timeliness_sum: ratings.timeliness.into(),
         following_instructions_sum: ratings.following_instructions.into(),
+        editor_count: 0,
+        editor_quality_sum: 0,
+        editor_instructions_sum: 0,
         updated_at: now,
     };
     use writer_feedback_total::Column as T;
@@ -133,6 +136,25 @@ pub struct Summary {
     /// without feedback in it).
     pub recent: Option<f64>,
     pub before: Option<f64>,
+    /// What editors' reviews said (none before the first): how many, and the averages of their
+    /// quality and following-instructions ratings, 1 to 5.
+    pub from_editors: Option<EditorAverages>,
+}
+
+/// Editors' reviews of a writer's work, in numbers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EditorAverages {
+    pub count: i64,
+    pub quality: f64,
+    pub following_instructions: f64,
+}
+
+fn editor_averages_of(t: &writer_feedback_total::Model) -> Option<EditorAverages> {
+    (t.editor_count > 0).then(|| EditorAverages {
+        count: t.editor_count,
+        quality: t.editor_quality_sum as f64 / t.editor_count as f64,
+        following_instructions: t.editor_instructions_sum as f64 / t.editor_count as f64,
+    })
 }
 
 /// The writer whose feedback the viewer may read: their own (a writer), or any (staff).
@@ -190,8 +212,10 @@ pub async fn summaries(
         role if profiles::STAFF.contains(&role) => {}
         _ => return Err(AppError::forbidden("only writers and staff read writer profiles")),
     }
-    let mut found: HashMap<Uuid, Summary> =
-        writers.iter().map(|w| (*w, Summary { count: 0, averages: None, recent: None, before: None })).collect();
+    let mut found: HashMap<Uuid, Summary> = writers
+        .iter()
+        .map(|w| (*w, Summary { count: 0, averages: None, recent: None, before: None, from_editors: None }))
+        .collect();
     if writers.is_empty() {
         return Ok(found);
     }
@@ -203,8 +227,11 @@ pub async fn summaries(
         .all(conn)
         .await?
     {
-        if let (Some(summary), Some((count, averages))) = (found.get_mut(&t.writer_id), averages_of(&t)) {
-            (summary.count, summary.averages) = (count, Some(averages));
+        if let Some(summary) = found.get_mut(&t.writer_id) {
+            if let Some((count, averages)) = averages_of(&t) {
+                (summary.count, summary.averages) = (count, Some(averages));
+            }
+            summary.from_editors = editor_averages_of(&t);
         }
     }
     let split = request.now() - Duration::days(TREND_DAYS);

@@ -4,6 +4,7 @@ pub mod badges;
 pub mod calendar;
 pub mod capacity;
 pub mod dashboard;
+pub mod editing;
 pub mod feedback;
 pub mod gate;
 pub mod levels;

@@ -51,7 +51,7 @@ pub struct WriterRecord {
 
 /// A JSON list as stored; a list that does not parse reads as empty (it is only ever written
 /// from a checked list).
-fn list_of<T: serde::de::DeserializeOwned>(text: &str) -> Vec<T> {
+pub(crate) fn list_of<T: serde::de::DeserializeOwned>(text: &str) -> Vec<T> {
     serde_json::from_str(text).unwrap_or_default()
 }
 

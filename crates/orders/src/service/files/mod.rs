@@ -208,7 +208,7 @@ pub async fn attach_to_draft(
 /// The writer submits the work: the files become the next version of the deliverable and the
 /// order moves on (`SUBMIT`, as `performOrderAction` would) in one transaction.
 pub async fn submit_work(
-    conn: &impl ConnectionTrait,
+    conn: &kernel::WriteTransaction,
     request: &RequestContext,
     order_id: Uuid,
     note: Option<String>,

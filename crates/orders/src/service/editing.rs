@@ -1,0 +1,97 @@
+//! The seam between an order's submission and the workforce's editors. Whether a submission
+//! goes to an editor, and the editing task it opens, are the workforce's rules
+//! (`writers::service::editing`), a context above this one; the gateway installs them here as
+//! an [`EditingDesk`] when it assembles the application, and the lifecycle asks it, in the
+//! submission's own transaction, so the order's move and its task are written together or not
+//! at all. Without a desk installed (a tool that assembles no workforce) no work is edited.
+
+use std::sync::{Arc, OnceLock};
+
+use kernel::request_db::WriteTransaction;
+use kernel::{AppError, AppResult, Reason, RequestContext};
+use sea_orm::ConnectionTrait;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::entity::order::{self, OrderStatus};
+
+/// What the desk is told of an order.
+#[derive(Debug, Clone)]
+pub struct EditedOrder {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub writer_id: Option<Uuid>,
+    pub pages: i32,
+    pub work_type_id: Uuid,
+    pub subject_id: Uuid,
+    /// The client's deadline.
+    pub deadline: DateTime<Utc>,
+}
+
+impl From<&order::Model> for EditedOrder {
+    fn from(o: &order::Model) -> Self {
+        EditedOrder {
+            id: o.id,
+            tenant_id: o.tenant_id,
+            writer_id: o.writer_id,
+            pages: o.pages,
+            work_type_id: o.work_type_id,
+            subject_id: o.subject_id,
+            deadline: o.deadline,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+pub trait EditingDesk: Send + Sync {
+    /// Whether the work the writer is submitting for `order` goes to an editor first.
+    async fn needs_editing(
+        &self,
+        txn: &WriteTransaction,
+        request: &RequestContext,
+        order: &EditedOrder,
+    ) -> AppResult<bool>;
+    /// Opens the editing task of `order`, just moved to `UNDER_EDITING`.
+    async fn open(&self, txn: &WriteTransaction, request: &RequestContext, order: &EditedOrder) -> AppResult<()>;
+    /// Closes the open task of `order`, which left editing another way (cancelled).
+    async fn withdraw(&self, txn: &WriteTransaction, request: &RequestContext, order: &EditedOrder) -> AppResult<()>;
+}
+
+static DESK: OnceLock<Arc<dyn EditingDesk>> = OnceLock::new();
+
+/// Installs the desk (once a process; later calls keep the first).
+pub fn install(desk: Arc<dyn EditingDesk>) {
+    let _ = DESK.set(desk);
+}
+
+pub(crate) fn desk() -> Option<&'static Arc<dyn EditingDesk>> {
+    DESK.get()
+}
+
+/// The order `id` (as the viewer sees it) while its work is still to be submitted: what an
+/// admin's choice to edit it can still change; `CONFLICT` once it is submitted or closed.
+pub async fn before_submission(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    id: uuid::Uuid,
+) -> AppResult<EditedOrder> {
+    use OrderStatus::*;
+    let found = super::access::find_visible(conn, request, id).await?;
+    if !matches!(
+        found.status,
+        Unpaid
+            | Available
+            | PendingPreferred
+            | PendingAcceptance
+            | InProgress
+            | OnHold
+            | RevisionRequested
+            | InRevision
+    ) {
+        return Err(
+            AppError::conflict("the order's work is submitted or closed").with_reason(Reason::InvalidTransition)
+        );
+    }
+    Ok((&found).into())
+}
