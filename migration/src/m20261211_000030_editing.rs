@@ -72,6 +72,7 @@ enum EditingTasks {
     ClaimedAt,
     StartedAt,
     FinishedAt,
+    TurnaroundSeconds,
     OverdueAt,
     Note,
 }
@@ -118,6 +119,12 @@ enum WriterFeedbackTotals {
     EditorCount,
     EditorQualitySum,
     EditorInstructionsSum,
+}
+
+#[derive(DeriveIden)]
+enum OrderFiles {
+    Table,
+    Released,
 }
 
 #[derive(DeriveIden)]
@@ -247,6 +254,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(EditingTasks::ClaimedAt))
                     .col(timestamp_with_time_zone_null(EditingTasks::StartedAt))
                     .col(timestamp_with_time_zone_null(EditingTasks::FinishedAt))
+                    .col(big_integer_null(EditingTasks::TurnaroundSeconds))
                     .col(timestamp_with_time_zone_null(EditingTasks::OverdueAt))
                     .col(string_len_null(EditingTasks::Note, 2000))
                     .foreign_key(&mut order(EditingTasks::Table.into_iden(), EditingTasks::OrderId.into_iden()))
@@ -404,6 +412,15 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
+        // delivered work an editor has not passed is not the client's yet (what exists was delivered)
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(OrderFiles::Table)
+                    .add_column(boolean(OrderFiles::Released).default(true))
+                    .to_owned(),
+            )
+            .await?;
         if db.get_database_backend() == DbBackend::Postgres {
             for table in [
                 "editing_settings",

@@ -562,3 +562,150 @@ async fn the_editor_dashboard_shows_their_tasks_record_and_load() {
     let bad = as_(&app, &cast.editor, "{ editorDashboard { recentTasks(first: 0) { id } } }", json!({})).await;
     assert_eq!((code(&bad), field(&bad)), ("BAD_USER_INPUT", "first"));
 }
+
+const PDF: &[u8] =
+    b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+/// The first task in the pool.
+async fn pool_task(app: &TestApp, admin: &str) -> String {
+    let tasks = ok(app, admin, TASKS, json!({ "f": { "status": "AVAILABLE" } })).await;
+    tasks["editingTasks"]["edges"][0]["node"]["id"].as_str().unwrap().to_owned()
+}
+
+/// The delivered files of `order` as `token` lists them.
+async fn delivered(app: &TestApp, token: &str, order: &str) -> usize {
+    let files = "query($id: ID!) { order(id: $id) { files(kind: DELIVERABLE, versions: ALL) { name } } }";
+    let body = ok(app, token, files, json!({ "id": order })).await;
+    body["order"]["files"].as_array().unwrap().len()
+}
+
+#[tokio::test]
+async fn the_client_sees_neither_the_unedited_work_nor_the_editors_steps() {
+    let app = TestApp::spawn().await;
+    let cast = cast(&app).await;
+    always_edit(&app, &cast.admin).await;
+    let order = app.order_in_progress(&cast.client, &cast.admin, (&cast.writer, &cast.writer_id), "Private", 2).await;
+    let submit = "mutation($id: ID!, $files: [Upload!]!) { submitOrderWork(orderId: $id, files: $files) { status } }";
+    let deliver = |name: &'static str| {
+        app.gql(submit)
+            .vars(json!({ "id": order }))
+            .files(vec![(name, PDF.to_vec())])
+            .tenant("essays")
+            .token(&cast.writer)
+    };
+    let first = deliver("draft-1.pdf").send().await;
+    assert_eq!(first["data"]["submitOrderWork"]["status"], "UNDER_EDITING", "{first}");
+    assert_eq!(delivered(&app, &cast.client, &order).await, 0, "not the client's before the editor passes it");
+    assert_eq!(delivered(&app, &cast.writer, &order).await, 1);
+
+    // the editor sends the first version back; the second passes
+    let first_task = pool_task(&app, &cast.admin).await;
+    let unseen = as_(&app, &cast.editor, ORDER, json!({ "id": order })).await;
+    assert_eq!(code(&unseen), "NOT_FOUND", "an editor without the task sees no order");
+    ok(&app, &cast.editor, CLAIM, json!({ "id": first_task })).await;
+    assert_eq!(delivered(&app, &cast.editor, &order).await, 1, "the editor reads the work");
+    ok(&app, &cast.editor, START, json!({ "id": first_task })).await;
+    // a summary longer than the timeline takes is refused before anything is written
+    let mut long = review(4);
+    long["summary"] = json!("x".repeat(2001));
+    let refused = as_(&app, &cast.editor, REVIEW, json!({ "id": first_task, "i": long })).await;
+    assert_eq!((code(&refused), field(&refused)), ("BAD_USER_INPUT", "input.summary"), "{refused}");
+    ok(&app, &cast.editor, REVIEW, json!({ "id": first_task, "i": review(4) })).await;
+    ok(&app, &cast.editor, REJECT, json!({ "id": first_task, "r": "Redo the citations" })).await;
+    assert_eq!(delivered(&app, &cast.client, &order).await, 0, "a rejected version never reaches the client");
+    ok(&app, &cast.writer, ACT, json!({ "id": order, "a": "START_REVISION" })).await;
+    let second = deliver("draft-2.pdf").send().await;
+    assert_eq!(second["data"]["submitOrderWork"]["status"], "UNDER_EDITING", "{second}");
+    let second_task = pool_task(&app, &cast.admin).await;
+    ok(&app, &cast.editor, CLAIM, json!({ "id": second_task })).await;
+    ok(&app, &cast.editor, START, json!({ "id": second_task })).await;
+    ok(&app, &cast.editor, REVIEW, json!({ "id": second_task, "i": review(9) })).await;
+    ok(&app, &cast.editor, COMPLETE, json!({ "id": second_task })).await;
+    let files = ok(
+        &app,
+        &cast.client,
+        "query($id: ID!) { order(id: $id) { files(kind: DELIVERABLE, versions: ALL) { name version } timeline { kind note } } }",
+        json!({ "id": order }),
+    )
+    .await;
+    assert_eq!(files["order"]["files"], json!([{ "name": "draft-2.pdf", "version": 2 }]), "{files}");
+    // the client's timeline shows the order going to editing and back, not the editors' steps
+    let kinds: Vec<&str> =
+        files["order"]["timeline"].as_array().unwrap().iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert!(kinds.contains(&"COMPLETE_EDITING") && !kinds.iter().any(|k| k.starts_with("EDITING_")), "{kinds:?}");
+    let staff = ok(&app, &cast.admin, ORDER, json!({ "id": order })).await;
+    assert!(staff["order"]["timeline"].as_array().unwrap().iter().any(|e| e["kind"] == "EDITING_CLAIMED"));
+}
+
+#[tokio::test]
+async fn an_order_held_or_refunded_in_full_under_editing_stops_or_closes_its_task() {
+    let app = TestApp::spawn().await;
+    let cast = cast(&app).await;
+    always_edit(&app, &cast.admin).await;
+    let (order, task) = submitted(&app, &cast, "Held").await;
+    let task = task.unwrap();
+    ok(&app, &cast.admin, ACT, json!({ "id": order, "a": "HOLD" })).await;
+    let held = as_(&app, &cast.editor, CLAIM, json!({ "id": task })).await;
+    assert_eq!(code(&held), "CONFLICT", "no claims while the order is on hold: {held}");
+    // the overdue check waits for an order on hold
+    app.clock.advance(chrono::Duration::hours(40));
+    run_worker(&app).await;
+    assert_eq!(notices(&app, &cast.editor_id, "EDITING_TASK_OVERDUE").await, 0);
+    ok(&app, &cast.admin, ACT, json!({ "id": order, "a": "RESUME" })).await;
+    ok(&app, &cast.editor, CLAIM, json!({ "id": task })).await;
+
+    // a full refund cancels the order, and its task with it
+    let refund = "mutation($id: ID!, $a: Decimal!) { refundOrder(orderId: $id, input: {amount: $a, destination: EXTERNAL, reason: \"gone\"}) { id } }";
+    let total = ok(&app, &cast.admin, "query($id: ID!) { order(id: $id) { total } }", json!({ "id": order })).await;
+    ok(&app, &cast.admin, refund, json!({ "id": order, "a": total["order"]["total"] })).await;
+    assert_eq!(status(&app, &cast.admin, &order).await, "CANCELLED");
+    let cancelled = app
+        .count_where(&format!(
+            "SELECT COUNT(*) AS n FROM editing_tasks WHERE id = {} AND status = 'CANCELLED'",
+            uuid(&app, &task)
+        ))
+        .await;
+    assert_eq!(cancelled, 1);
+    let left = ok(&app, &cast.editor, "{ editorDashboard { workload { activeTasks } } }", json!({})).await;
+    assert_eq!(left["editorDashboard"]["workload"]["activeTasks"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_editor_completing_while_an_admin_cancels_ends_one_way_without_an_error() {
+    let app = TestApp::spawn().await;
+    let cast = cast(&app).await;
+    always_edit(&app, &cast.admin).await;
+    for round in 0..4 {
+        let (order, task) = submitted(&app, &cast, &format!("Race {round}")).await;
+        let task = task.unwrap();
+        ok(&app, &cast.editor, CLAIM, json!({ "id": task })).await;
+        ok(&app, &cast.editor, START, json!({ "id": task })).await;
+        ok(&app, &cast.editor, REVIEW, json!({ "id": task, "i": review(7) })).await;
+        let barrier = Arc::new(tokio::sync::Barrier::new(2));
+        let (b1, b2) = (barrier.clone(), barrier);
+        let complete = async {
+            b1.wait().await;
+            as_(&app, &cast.editor, COMPLETE, json!({ "id": task })).await
+        };
+        let cancel = async {
+            b2.wait().await;
+            as_(&app, &cast.admin, ACT, json!({ "id": order, "a": "CANCEL" })).await
+        };
+        let (completed, cancelled) = futures::join!(complete, cancel);
+        for answer in [&completed, &cancelled] {
+            // the one that came second finds it moved on (the cancelled task is no longer the
+            // editor's to complete); never an internal error (a deadlock)
+            let fine = answer["errors"].is_null() || ["CONFLICT", "NOT_FOUND"].contains(&code(answer));
+            assert!(fine, "round {round}: {answer}");
+        }
+        // the order is cancelled (from editing, or once submitted); the task ended one way
+        assert_eq!(status(&app, &cast.admin, &order).await, "CANCELLED", "{completed} {cancelled}");
+        let open = app
+            .count_where(&format!(
+                "SELECT COUNT(*) AS n FROM editing_tasks WHERE id = {} AND status IN ('AVAILABLE', 'CLAIMED', 'IN_PROGRESS')",
+                uuid(&app, &task)
+            ))
+            .await;
+        assert_eq!(open, 0, "round {round}: {completed} {cancelled}");
+    }
+}

@@ -422,16 +422,13 @@ pub async fn names_of(
     Ok(rows.into_iter().collect())
 }
 
-/// The ids of `tenant`'s users with `role`.
-pub async fn ids_with_role(conn: &impl ConnectionTrait, tenant_id: Uuid, role: Role) -> AppResult<Vec<Uuid>> {
-    use sea_orm::QuerySelect;
+/// How many users of `tenant` have `role`.
+pub async fn count_with_role(conn: &impl ConnectionTrait, tenant_id: Uuid, role: Role) -> AppResult<u64> {
+    use sea_orm::PaginatorTrait;
     Ok(Users::find()
-        .select_only()
-        .column(user::Column::Id)
         .filter(user::Column::TenantId.eq(tenant_id))
         .filter(user::Column::Role.eq(role))
-        .into_tuple()
-        .all(conn)
+        .count(conn)
         .await?)
 }
 

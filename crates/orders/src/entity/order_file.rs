@@ -21,6 +21,9 @@ pub struct Model {
     pub storage_key: String,
     pub uploaded_by: Uuid,
     pub uploaded_at: DateTimeUtc,
+    /// Whether the client may see it: delivered work that goes to an editor first is released
+    /// when the editor passes it (a version the editor sent back never is).
+    pub released: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -74,7 +74,11 @@ pub async fn of_order(
     kind: Option<OrderFileKind>,
     versions: Option<FileVersionFilter>,
 ) -> Result<Vec<OrderFile>> {
-    let rows = ctx.data_unchecked::<DataLoader<OrderFilesLoader>>().load_one(order).await?.unwrap_or_default();
+    let mut rows = ctx.data_unchecked::<DataLoader<OrderFilesLoader>>().load_one(order).await?.unwrap_or_default();
+    // work an editor has not passed is not the client's yet
+    if ctx.request().viewer.as_ref().is_some_and(|v| v.role == kernel::Role::Client) {
+        rows.retain(|f| f.released);
+    }
     let latest = match versions {
         Some(FileVersionFilter::Latest) => {
             rows.iter().filter(|f| f.kind == OrderFileKind::Deliverable).map(|f| f.version).max()

@@ -314,13 +314,13 @@ impl Order {
         ))
     }
     /// Everything that happened to the order, oldest first. Refund events (which name amounts)
-    /// only for those who may read the client's money.
+    /// only for those who may read the client's money; editors' steps not for the client.
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<Inline<TimelineEvent>>> {
         let events = rows_of::<OrderEventsLoader, _>(ctx, self.page(|p| p.events.as_ref()), self.0.id).await?;
-        let money = ctx.request().viewer.as_ref().is_some_and(|v| CLIENT_MONEY_READERS.contains(&v.role));
+        let role = ctx.request().viewer.as_ref().map(|v| v.role);
         Ok(events
             .into_iter()
-            .filter(|e| money || !lifecycle::is_money_event(&e.kind))
+            .filter(|e| lifecycle::shown_to(&e.kind, role))
             .map(|e| Inline(TimelineEvent(e, self.1.clone())))
             .collect())
     }

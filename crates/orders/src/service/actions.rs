@@ -48,14 +48,14 @@ pub async fn perform(
     }
     let after =
         lifecycle::transition(conn, request, &order, action, note, effects, settings.free_revision_days).await?;
-    if let Some(desk) = desk {
-        match action {
-            OrderAction::Submit if after.status == order::OrderStatus::UnderEditing => {
+    match action {
+        OrderAction::Submit if after.status == order::OrderStatus::UnderEditing => {
+            if let Some(desk) = desk {
                 desk.open(conn, request, &(&after).into()).await?
             }
-            OrderAction::Cancel => desk.withdraw(conn, request, &(&after).into()).await?,
-            _ => {}
         }
+        OrderAction::Cancel => super::editing::cancelled(conn, request, &after).await?,
+        _ => {}
     }
     Ok(after)
 }
@@ -77,7 +77,12 @@ pub async fn end_editing(
     let order = super::pool::model(conn, request.tenant()?.id, id).await?;
     let settings = catalog::settings(conn, order.tenant_id).await?;
     let effects = Effects { writer_deadline, ..Effects::default() };
-    lifecycle::transition(conn, request, &order, action, note, effects, settings.free_revision_days).await
+    let after =
+        lifecycle::transition(conn, request, &order, action, note, effects, settings.free_revision_days).await?;
+    if action == OrderAction::CompleteEditing {
+        super::files::release(conn, after.tenant_id, after.id).await?;
+    }
+    Ok(after)
 }
 
 /// The client pays the order from their wallet (the `wallet` feature): UNPAID → AVAILABLE,

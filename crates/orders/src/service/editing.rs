@@ -69,6 +69,27 @@ pub(crate) fn desk() -> Option<&'static Arc<dyn EditingDesk>> {
     DESK.get()
 }
 
+/// Whether the tenant's order `id` is under editing now (one statement).
+pub async fn is_under_editing(conn: &impl ConnectionTrait, tenant: uuid::Uuid, id: uuid::Uuid) -> AppResult<bool> {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let found = order::Entity::find()
+        .filter(order::Column::Id.eq(id))
+        .filter(order::Column::TenantId.eq(tenant))
+        .filter(order::Column::Status.eq(OrderStatus::UnderEditing))
+        .count(conn)
+        .await?;
+    Ok(found > 0)
+}
+
+/// Tells the desk that `order` (as it is now) was cancelled: its open editing task, if any, is
+/// closed in the same transaction.
+pub(crate) async fn cancelled(txn: &WriteTransaction, request: &RequestContext, order: &order::Model) -> AppResult<()> {
+    match desk() {
+        Some(desk) => desk.withdraw(txn, request, &order.into()).await,
+        None => Ok(()),
+    }
+}
+
 /// The order `id` (as the viewer sees it) while its work is still to be submitted: what an
 /// admin's choice to edit it can still change; `CONFLICT` once it is submitted or closed.
 pub async fn before_submission(

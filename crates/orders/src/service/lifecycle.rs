@@ -474,9 +474,9 @@ pub async fn event_for_viewer(
         Err(e) if e.code == kernel::ErrorCode::NotFound => return Ok(None),
         Err(e) => return Err(e),
     }
-    let money = request.viewer.as_ref().is_some_and(|v| kernel::CLIENT_MONEY_READERS.contains(&v.role));
+    let role = request.viewer.as_ref().map(|v| v.role);
     let tenant = request.tenant()?.id;
-    Ok(entry(conn, tenant, order, event).await?.filter(|e| money || !is_money_event(&e.kind)))
+    Ok(entry(conn, tenant, order, event).await?.filter(|e| shown_to(&e.kind, role)))
 }
 
 /// One event of the order's timeline, as the timeline shows it.
@@ -506,6 +506,15 @@ pub async fn entry(
 /// may read it.
 pub fn is_money_event(kind: &str) -> bool {
     kind == "REFUND"
+}
+
+/// Whether a viewer of `role` sees timeline events of `kind`: money events only those who may
+/// read the client's money; the editors' steps (`EDITING_*`: who claimed, a score, a reason to
+/// give a task back) the workforce and staff, not the client, who sees the order go to editing
+/// and come back.
+pub fn shown_to(kind: &str, role: Option<Role>) -> bool {
+    let money = role.is_some_and(|r| kernel::CLIENT_MONEY_READERS.contains(&r));
+    (money || !is_money_event(kind)) && !(role == Some(Role::Client) && kind.starts_with("EDITING_"))
 }
 
 /// Late: the deadline has passed and the work is not yet submitted.

@@ -17,7 +17,7 @@ use crate::service::lifecycle;
 /// refund marks the payment REFUNDED, cancels the order unless it is final, and takes back
 /// the writer's earnings if they were credited.
 pub async fn refund(
-    conn: &impl ConnectionTrait,
+    conn: &kernel::WriteTransaction,
     request: &RequestContext,
     id: Uuid,
     amount: Money,
@@ -62,6 +62,9 @@ pub async fn refund(
                 Some("fully refunded".into()),
             )
             .await?;
+            let cancelled =
+                Orders::find_by_id(order.id).one(conn).await?.ok_or_else(|| AppError::not_found("order"))?;
+            super::editing::cancelled(conn, request, &cancelled).await?;
         }
         if let Some(writer) = after.writer_id {
             order_money::reverse_earnings(conn, request, &of, writer).await?;

@@ -26,6 +26,8 @@ pub struct Model {
     pub claimed_at: Option<DateTimeUtc>,
     pub started_at: Option<DateTimeUtc>,
     pub finished_at: Option<DateTimeUtc>,
+    /// From its editor getting it to finishing it (completed or rejected).
+    pub turnaround_seconds: Option<i64>,
     /// When the overdue job found it past its deadline (once).
     pub overdue_at: Option<DateTimeUtc>,
     /// Why it was last unclaimed, rejected or cancelled.

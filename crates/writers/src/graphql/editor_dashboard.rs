@@ -2,6 +2,8 @@
 //! task analytics, recent activity, workload) and the editing part of the admins' dashboard.
 //! Each part costs a fixed number of statements whatever the editor's history.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use kernel::{ContextExt, PageArgs, Role, RoleGuard, Timestamp};
@@ -10,7 +12,7 @@ use tokio::sync::OnceCell;
 use super::ADMINS;
 use super::editing::{EditingTask, EditingTaskFilter, related, task_view};
 use crate::entity::editing_task::TaskStatus;
-use crate::service::editing::dashboard::{self, Counts};
+use crate::service::editing::dashboard::{self, Counts, Finished};
 use crate::service::editing::editors::EditorRecord;
 use crate::service::editing::tasks;
 
@@ -24,16 +26,55 @@ fn items(first: i32) -> Result<u64> {
         .ok_or_else(|| kernel::AppError::bad_input("first", format!("first must be between 1 and {MAX_ITEMS}")).into())
 }
 
+/// The weeks the record is measured over.
+const RECORD_WEEKS: u32 = 12;
+
+/// The editor's tasks finished in the last `RECORD_WEEKS`, read once for every part that
+/// needs them.
+#[derive(Clone)]
+struct Record {
+    editor: EditorRecord,
+    finished: Arc<OnceCell<Vec<Finished>>>,
+}
+
+impl Record {
+    async fn finished(&self, ctx: &Context<'_>) -> Result<&[Finished]> {
+        let request = ctx.request();
+        let now = request.now();
+        let rows =
+            self.finished.get_or_try_init(|| dashboard::finished(&request.db, &self.editor, now, RECORD_WEEKS)).await?;
+        Ok(rows)
+    }
+
+    /// Completed and rejected per week, the last `last` weeks.
+    async fn weekly(&self, ctx: &Context<'_>, last: i32) -> Result<Vec<EditingWeek>> {
+        let weeks = dashboard::weeks(last)?;
+        let request = ctx.request();
+        let now = request.now();
+        let other;
+        let done = if weeks == RECORD_WEEKS {
+            self.finished(ctx).await?
+        } else {
+            other = dashboard::finished(&request.db, &self.editor, now, weeks).await?;
+            &other
+        };
+        Ok(dashboard::by_week(done, now, weeks)
+            .into_iter()
+            .map(|(start, completed, rejected)| EditingWeek { week_start: start.into(), completed, rejected })
+            .collect())
+    }
+}
+
 /// The viewing editor's dashboard.
 pub struct EditorDashboard {
-    editor: EditorRecord,
+    record: Record,
     counts: OnceCell<Counts>,
 }
 
 impl EditorDashboard {
     async fn counts(&self, ctx: &Context<'_>) -> Result<&Counts> {
         let request = ctx.request();
-        Ok(self.counts.get_or_try_init(|| dashboard::counts(&request.db, &self.editor)).await?)
+        Ok(self.counts.get_or_try_init(|| dashboard::counts(&request.db, &self.record.editor)).await?)
     }
 }
 
@@ -64,7 +105,7 @@ pub struct EditingWeek {
 
 /// The editor's record.
 pub struct EditorPerformance {
-    editor: EditorRecord,
+    record: Record,
 }
 
 #[Object]
@@ -76,37 +117,22 @@ impl EditorPerformance {
         ctx: &Context<'_>,
         #[graphql(default = 12)] last: i32,
     ) -> Result<Vec<EditingWeek>> {
-        weekly(ctx, &self.editor, last).await
+        self.record.weekly(ctx, last).await
     }
     /// Hours from getting a task to finishing it, on average over the last 12 weeks; null
     /// without a finished task.
     async fn average_turnaround(&self, ctx: &Context<'_>) -> Result<Option<f64>> {
-        let request = ctx.request();
-        let done = dashboard::finished(&request.db, &self.editor, request.now(), 12).await?;
-        Ok(dashboard::average_turnaround_hours(&done))
+        Ok(dashboard::average_turnaround_hours(self.record.finished(ctx).await?))
     }
     /// The share (0 to 1) of the last 12 weeks' finished tasks finished by their deadline.
     async fn on_time_rate(&self, ctx: &Context<'_>) -> Result<Option<f64>> {
-        let request = ctx.request();
-        let done = dashboard::finished(&request.db, &self.editor, request.now(), 12).await?;
-        Ok(dashboard::on_time_rate(&done))
+        Ok(dashboard::on_time_rate(self.record.finished(ctx).await?))
     }
     /// The average quality score (1 to 10) of the editor's reviews.
     async fn average_quality_score_given(&self, ctx: &Context<'_>) -> Result<Option<f64>> {
         let request = ctx.request();
-        Ok(dashboard::average_score_given(&request.db, &self.editor).await?)
+        Ok(dashboard::average_score_given(&request.db, &self.record.editor).await?)
     }
-}
-
-async fn weekly(ctx: &Context<'_>, editor: &EditorRecord, last: i32) -> Result<Vec<EditingWeek>> {
-    let weeks = dashboard::weeks(last)?;
-    let request = ctx.request();
-    let now = request.now();
-    let done = dashboard::finished(&request.db, editor, now, weeks).await?;
-    Ok(dashboard::by_week(&done, now, weeks)
-        .into_iter()
-        .map(|(start, completed, rejected)| EditingWeek { week_start: start.into(), completed, rejected })
-        .collect())
 }
 
 /// How the editor's tasks reached them.
@@ -120,7 +146,7 @@ pub struct EditingAssignments {
 
 /// The editor's tasks in numbers.
 pub struct EditorTaskAnalytics {
-    editor: EditorRecord,
+    record: Record,
     counts: Counts,
 }
 
@@ -139,7 +165,7 @@ impl EditorTaskAnalytics {
         ctx: &Context<'_>,
         #[graphql(default = 12)] last: i32,
     ) -> Result<Vec<EditingWeek>> {
-        weekly(ctx, &self.editor, last).await
+        self.record.weekly(ctx, last).await
     }
 }
 
@@ -174,7 +200,7 @@ impl EditorDashboard {
     /// The editor's most recent tasks (by when they got them), newest first; `first` 1 to 50.
     async fn recent_tasks(&self, ctx: &Context<'_>, #[graphql(default = 10)] first: i32) -> Result<Vec<EditingTask>> {
         let request = ctx.request();
-        let found = dashboard::recent(&request.db, &self.editor, items(first)?).await?;
+        let found = dashboard::recent(&request.db, &self.record.editor, items(first)?).await?;
         let mut related = related(ctx, &found, &ctx.look_ahead()).await?;
         let now = request.now();
         Ok(found.into_iter().map(|t| task_view(t, &mut related, now)).collect())
@@ -197,10 +223,10 @@ impl EditorDashboard {
         Ok(found.into_iter().map(|t| task_view(t, &mut related, now)).collect())
     }
     async fn performance(&self) -> EditorPerformance {
-        EditorPerformance { editor: self.editor.clone() }
+        EditorPerformance { record: self.record.clone() }
     }
     async fn task_analytics(&self, ctx: &Context<'_>) -> Result<EditorTaskAnalytics> {
-        Ok(EditorTaskAnalytics { editor: self.editor.clone(), counts: self.counts(ctx).await?.clone() })
+        Ok(EditorTaskAnalytics { record: self.record.clone(), counts: self.counts(ctx).await?.clone() })
     }
     /// The latest steps of the editor's tasks, newest first; `first` 1 to 50.
     async fn recent_activity(
@@ -227,17 +253,13 @@ impl EditorDashboard {
         let now = request.now();
         let counts = self.counts(ctx).await?;
         let held = counts.held();
-        let turnaround = if held > 0 {
-            let done = dashboard::finished(&request.db, &self.editor, now, 12).await?;
-            dashboard::average_turnaround_hours(&done)
-        } else {
-            None
-        };
+        let turnaround =
+            if held > 0 { dashboard::average_turnaround_hours(self.record.finished(ctx).await?) } else { None };
         let estimate: Option<DateTime<Utc>> =
             dashboard::estimated_completion(held, turnaround, counts.latest_held_deadline, now);
         Ok(EditorWorkload {
             active_tasks: held,
-            limit: self.editor.max_concurrent_tasks,
+            limit: self.record.editor.max_concurrent_tasks,
             estimated_completion: estimate.map(Into::into),
         })
     }
@@ -252,7 +274,8 @@ impl EditorDashboardQuery {
     #[graphql(guard = "RoleGuard::new(&[Role::Editor])")]
     async fn editor_dashboard(&self, ctx: &Context<'_>) -> Result<EditorDashboard> {
         let request = ctx.request();
-        Ok(EditorDashboard { editor: dashboard::editor(&request.db, request).await?, counts: OnceCell::new() })
+        let editor = dashboard::editor(&request.db, request).await?;
+        Ok(EditorDashboard { record: Record { editor, finished: Arc::new(OnceCell::new()) }, counts: OnceCell::new() })
     }
 }
 

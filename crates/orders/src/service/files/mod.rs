@@ -230,8 +230,42 @@ pub async fn submit_work(
     let version = latest.unwrap_or(0).checked_add(1).ok_or_else(|| AppError::internal("version overflow"))?;
     let owner = Owner::Order(after.id);
     room_for(conn, after.tenant_id, owner, staged.files.len()).await?;
-    record(conn, request, after.tenant_id, owner, OrderFileKind::Deliverable, version, staged).await?;
+    let rows = record(conn, request, after.tenant_id, owner, OrderFileKind::Deliverable, version, staged).await?;
+    if after.status == OrderStatus::UnderEditing {
+        // the editor's to check first: the client sees it once they pass it
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        Files::update_many()
+            .col_expr(order_file::Column::Released, Expr::value(false))
+            .filter(order_file::Column::Id.is_in(ids))
+            .exec(conn)
+            .await?;
+    }
     Ok(after)
+}
+
+/// Releases to the client the delivered work of `order` the editor passed: its latest version
+/// (one the editor sent back before stays the writer's and the editors').
+pub async fn release(conn: &impl ConnectionTrait, tenant: Uuid, order: Uuid) -> AppResult<()> {
+    let latest: Option<i32> = Files::find()
+        .select_only()
+        .column_as(order_file::Column::Version.max(), "v")
+        .filter(order_file::Column::TenantId.eq(tenant))
+        .filter(order_file::Column::OrderId.eq(order))
+        .filter(order_file::Column::Kind.eq(OrderFileKind::Deliverable))
+        .into_tuple::<Option<i32>>()
+        .one(conn)
+        .await?
+        .flatten();
+    let Some(latest) = latest else { return Ok(()) };
+    Files::update_many()
+        .col_expr(order_file::Column::Released, Expr::value(true))
+        .filter(order_file::Column::TenantId.eq(tenant))
+        .filter(order_file::Column::OrderId.eq(order))
+        .filter(order_file::Column::Kind.eq(OrderFileKind::Deliverable))
+        .filter(order_file::Column::Version.eq(latest))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// A stored file as a download serves it: its name, its type, its size and where its bytes are
@@ -482,6 +516,7 @@ async fn record(
             storage_key: file.storage_key.clone(),
             uploaded_by: viewer,
             uploaded_at: now,
+            released: true,
         })
         .collect();
     Files::insert_many(rows.iter().cloned().map(order_file::ActiveModel::from)).exec_without_returning(conn).await?;

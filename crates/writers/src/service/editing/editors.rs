@@ -65,17 +65,22 @@ impl EditorRecord {
         }
     }
 
-    /// Whether the order's subject and work type are within the editor's expertise (an empty
-    /// list knows all).
+    /// Whether the order's subject and work type are within the editor's expertise, where the
+    /// site requires a match: a list the editor has names them (an editor with no subjects, or
+    /// no work types, listed knows none of them).
     pub fn knows(&self, subject: Option<Uuid>, work_type: Option<Uuid>) -> bool {
-        let within = |list: &[Uuid], id: Option<Uuid>| list.is_empty() || id.is_some_and(|id| list.contains(&id));
+        let within = |list: &[Uuid], id: Option<Uuid>| id.is_some_and(|id| list.contains(&id));
         within(&self.subject_ids, subject) && within(&self.work_type_ids, work_type)
     }
 }
 
 /// The tenant's editor `id`; `NOT_FOUND` (as `field`'s fault when given) for anyone else.
 pub async fn find(conn: &impl ConnectionTrait, tenant: Uuid, id: Uuid) -> AppResult<EditorRecord> {
-    let user = identity::service::users::find(conn, id).await.ok();
+    let user = match identity::service::users::find(conn, id).await {
+        Ok(user) => Some(user),
+        Err(e) if e.code == kernel::ErrorCode::NotFound => None,
+        Err(e) => return Err(e),
+    };
     let Some(user) = user.filter(|u| u.tenant_id == Some(tenant) && u.role == Role::Editor) else {
         return Err(AppError::not_found("editor"));
     };
@@ -174,6 +179,8 @@ pub async fn update(
     request.require_role(ADMINS)?;
     let tenant = request.tenant()?.id;
     let reason = validate::optional_text("input.reason", change.reason.as_deref(), 500)?;
+    // two admins changing one profile at once: the second reads what the first wrote
+    kernel::db::lock_key(conn, &format!("editor_profile:{id}")).await?;
     let before = find(conn, tenant, id).await?;
     let mut after = before.clone();
     if let Some(subjects) = &change.subject_ids {

@@ -19,7 +19,7 @@ use crate::entity::writer_feedback_total::{self, Entity as Totals};
 pub const MAX_ISSUES: usize = 50;
 pub const MAX_NOTE: usize = 2000;
 pub const MAX_CORRECTIONS: usize = 20_000;
-pub const MAX_SUMMARY: usize = 5000;
+pub const MAX_SUMMARY: usize = 2000;
 
 /// A review as the editor writes it.
 #[derive(Debug, Clone)]
@@ -57,6 +57,9 @@ pub async fn submit(
     let summary = validate::text("input.summary", &input.summary, MAX_SUMMARY)?;
     let task = tasks::in_progress(conn, request, task).await?;
     let editor = request.viewer()?.user_id;
+    // the task's row, held to the end: a reassignment or a give-back at once either waits for
+    // this review (and removes it) or went first (and this finds the task no longer theirs)
+    tasks::hold(conn, &task, editor).await?;
     let row = editing_review::Model {
         task_id: task.id,
         tenant_id: task.tenant_id,
@@ -76,7 +79,9 @@ pub async fn submit(
         )
         .exec_without_returning(conn)
         .await?;
-    tasks::record(conn, request, &task, Step::Reviewed, Some(editor), Some(format!("quality {score}/10"))).await
+    tasks::record(conn, request, &task, Step::Reviewed, Some(editor), Some(format!("quality {score}/10")))
+        .await
+        .map(|_| ())
 }
 
 /// The review of `task`, if any.

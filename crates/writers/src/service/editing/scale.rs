@@ -277,6 +277,7 @@ fn task_of(
         claimed_at: None,
         started_at: None,
         finished_at: None,
+        turnaround_seconds: None,
         overdue_at: None,
         note: None,
     }
@@ -404,6 +405,7 @@ pub async fn seed_tasks(
                     task.claimed_at = Some(claimed);
                     task.started_at = Some(started);
                     task.finished_at = Some(finished);
+                    task.turnaround_seconds = Some((finished - claimed).num_seconds());
                     task.note = note.clone();
                     let (score, issues) = review_of(&mut draw, passed);
                     let feedback = rows.feedback.entry(task.writer_id).or_default();

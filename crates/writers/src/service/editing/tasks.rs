@@ -57,10 +57,11 @@ pub(super) async fn record(
     step: Step,
     editor: Option<Uuid>,
     note: Option<String>,
-) -> AppResult<()> {
+) -> AppResult<Uuid> {
     let kind: &'static str = step.into();
+    let id = new_id();
     Events::insert(editing_task_event::ActiveModel {
-        id: Set(new_id()),
+        id: Set(id),
         tenant_id: Set(task.tenant_id),
         task_id: Set(task.id),
         order_id: Set(task.order_id),
@@ -76,7 +77,7 @@ pub(super) async fn record(
     if !matches!(step, Step::Completed | Step::Rejected) {
         lifecycle::record_step(conn, request, task.order_id, &format!("EDITING_{kind}"), note).await?;
     }
-    Ok(())
+    Ok(id)
 }
 
 /// The editor's deadline for work submitted `now`: their share of the time left to the
@@ -112,6 +113,7 @@ pub async fn open(conn: &impl ConnectionTrait, request: &RequestContext, order: 
         claimed_at: None,
         started_at: None,
         finished_at: None,
+        turnaround_seconds: None,
         overdue_at: None,
         note: None,
     };
@@ -129,26 +131,32 @@ pub async fn open(conn: &impl ConnectionTrait, request: &RequestContext, order: 
 
 /// Closes the open task of `order`, which left editing another way (cancelled).
 pub async fn withdraw(conn: &impl ConnectionTrait, request: &RequestContext, order: &EditedOrder) -> AppResult<()> {
-    let open = Tasks::find()
+    // one statement, no read first: whatever step commits meanwhile, the open task (the
+    // database re-reads a row it waited for) is the one closed
+    let note = "the order was cancelled".to_owned();
+    let now = request.now();
+    let closed = Tasks::update_many()
+        .col_expr(editing_task::Column::Status, Expr::value(TaskStatus::Cancelled))
+        .col_expr(editing_task::Column::FinishedAt, Expr::value(now))
+        .col_expr(editing_task::Column::Note, Expr::value(note.clone()))
         .filter(editing_task::Column::TenantId.eq(order.tenant_id))
         .filter(editing_task::Column::OrderId.eq(order.id))
         .filter(editing_task::Column::Status.is_in(TaskStatus::OPEN))
-        .one(conn)
-        .await?;
-    let Some(task) = open else { return Ok(()) };
-    let note = "the order was cancelled".to_owned();
-    let moved = Tasks::update_many()
-        .col_expr(editing_task::Column::Status, Expr::value(TaskStatus::Cancelled))
-        .col_expr(editing_task::Column::FinishedAt, Expr::value(request.now()))
-        .col_expr(editing_task::Column::Note, Expr::value(note.clone()))
-        .filter(editing_task::Column::Id.eq(task.id))
-        .filter(editing_task::Column::Status.eq(task.status))
         .exec(conn)
         .await?;
-    if moved.rows_affected == 1 {
-        record(conn, request, &task, Step::Cancelled, task.editor_id, Some(note)).await?;
+    if closed.rows_affected == 0 {
+        return Ok(());
     }
-    Ok(())
+    // the row this transaction just closed (and holds)
+    let task = Tasks::find()
+        .filter(editing_task::Column::TenantId.eq(order.tenant_id))
+        .filter(editing_task::Column::OrderId.eq(order.id))
+        .filter(editing_task::Column::Status.eq(TaskStatus::Cancelled))
+        .filter(editing_task::Column::FinishedAt.eq(now))
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::internal("a closed task not found"))?;
+    record(conn, request, &task, Step::Cancelled, task.editor_id, Some(note)).await.map(|_| ())
 }
 
 /// What narrows a list of tasks.
@@ -282,6 +290,23 @@ async fn move_from(
     Ok(())
 }
 
+/// Holds `task`'s row to the end of the transaction while `editor` still works on it;
+/// `NOT_FOUND` once it is no longer theirs, in progress.
+pub(super) async fn hold(conn: &impl ConnectionTrait, task: &Task, editor: Uuid) -> AppResult<()> {
+    let held = Tasks::update_many()
+        .col_expr(editing_task::Column::Status, Expr::col(editing_task::Column::Status))
+        .filter(editing_task::Column::Id.eq(task.id))
+        .filter(editing_task::Column::TenantId.eq(task.tenant_id))
+        .filter(editing_task::Column::EditorId.eq(editor))
+        .filter(editing_task::Column::Status.eq(TaskStatus::InProgress))
+        .exec(conn)
+        .await?;
+    if held.rows_affected == 0 {
+        return Err(AppError::not_found("editing task"));
+    }
+    Ok(())
+}
+
 /// Admits `editor` to one more task, under their lock (held to the end of the transaction):
 /// `CONFLICT` when they do not work now (`EDITOR_INACTIVE`) or hold their limit (`CAPACITY_FULL`).
 async fn admit(conn: &impl ConnectionTrait, editor: &EditorRecord) -> AppResult<()> {
@@ -330,10 +355,14 @@ pub async fn claim(conn: &impl ConnectionTrait, request: &RequestContext, id: Uu
     if !editor.may_claim {
         return Err(AppError::forbidden("you take tasks by an admin's assignment only"));
     }
+    if editor.status != EditorStatus::Active {
+        return Err(AppError::conflict("you take no tasks now").with_reason(Reason::EditorInactive));
+    }
     if settings::of_tenant(conn, tenant).await?.require_expertise && !editor.knows(task.subject_id, task.work_type_id) {
         return Err(AppError::conflict("the order's subject or work type is outside your expertise")
             .with_reason(Reason::OutsideExpertise));
     }
+    under_editing(conn, &task).await?;
     admit(conn, &editor).await?;
     let now = request.now();
     move_from(
@@ -347,9 +376,24 @@ pub async fn claim(conn: &impl ConnectionTrait, request: &RequestContext, id: Uu
         ],
     )
     .await
-    .map_err(|_| AppError::conflict("another editor claimed the task first").with_reason(Reason::InvalidTransition))?;
+    .map_err(|e| match e.reason {
+        Some(Reason::Stale) => {
+            AppError::conflict("another editor claimed the task first").with_reason(Reason::InvalidTransition)
+        }
+        _ => e,
+    })?;
     access::grant_editor(conn, tenant, task.order_id, editor.id, now).await?;
-    record(conn, request, &task, Step::Claimed, Some(editor.id), None).await
+    record(conn, request, &task, Step::Claimed, Some(editor.id), None).await.map(|_| ())
+}
+
+/// `CONFLICT` unless the task's order is under editing now (not on hold, say).
+async fn under_editing(conn: &impl ConnectionTrait, task: &Task) -> AppResult<()> {
+    if !orders::service::editing::is_under_editing(conn, task.tenant_id, task.order_id).await? {
+        return Err(
+            AppError::conflict("the order is not under editing now (on hold?)").with_reason(Reason::InvalidTransition)
+        );
+    }
+    Ok(())
 }
 
 /// An admin gives an open task to `editor` (from the pool, or from another editor: a
@@ -372,6 +416,7 @@ pub async fn assign(conn: &impl ConnectionTrait, request: &RequestContext, id: U
     if task.editor_id == Some(editor.id) {
         return Err(AppError::conflict("the editor holds the task already").with_reason(Reason::Duplicate));
     }
+    under_editing(conn, &task).await?;
     admit(conn, &editor).await?;
     let now = request.now();
     move_from(
@@ -389,14 +434,14 @@ pub async fn assign(conn: &impl ConnectionTrait, request: &RequestContext, id: U
     // the last editor's review goes with them
     reviews::discard(conn, &task).await?;
     access::grant_editor(conn, tenant, task.order_id, editor.id, now).await?;
-    let note = task.editor_id.map(|before| format!("reassigned from {before}"));
-    record(conn, request, &task, Step::Assigned, Some(editor.id), note).await?;
+    let note = task.editor_id.map(|_| "reassigned from another editor".to_owned());
+    let step = record(conn, request, &task, Step::Assigned, Some(editor.id), note).await?;
     let data = json!({ "task": { "deadline": task.deadline.format("%Y-%m-%d %H:%M UTC").to_string() } });
     notices::tell_about(
         conn,
         request,
         task.order_id,
-        &format!("editing_assigned:{}:{}", task.id, editor.id),
+        &format!("editing_step:{step}"),
         NotificationKind::EditingTaskAssigned,
         editor.id,
         data,
@@ -410,6 +455,7 @@ pub async fn start(conn: &impl ConnectionTrait, request: &RequestContext, id: Uu
     if task.status != TaskStatus::Claimed {
         return Err(AppError::conflict("the task is started already").with_reason(Reason::InvalidTransition));
     }
+    under_editing(conn, &task).await?;
     move_from(
         conn,
         &task,
@@ -419,7 +465,7 @@ pub async fn start(conn: &impl ConnectionTrait, request: &RequestContext, id: Uu
         ],
     )
     .await?;
-    record(conn, request, &task, Step::Started, task.editor_id, None).await
+    record(conn, request, &task, Step::Started, task.editor_id, None).await.map(|_| ())
 }
 
 /// The editor gives the task back to the pool, saying why (their review, if any, goes).
@@ -440,7 +486,7 @@ pub async fn unclaim(conn: &impl ConnectionTrait, request: &RequestContext, id: 
     )
     .await?;
     reviews::discard(conn, &task).await?;
-    record(conn, request, &task, Step::Unclaimed, task.editor_id, Some(reason)).await
+    record(conn, request, &task, Step::Unclaimed, task.editor_id, Some(reason)).await.map(|_| ())
 }
 
 /// The task the viewing editor works on now (started); `NOT_FOUND` for another's, `CONFLICT`
@@ -457,21 +503,24 @@ pub(super) async fn in_progress(conn: &impl ConnectionTrait, request: &RequestCo
 /// (`SUBMITTED`, the client told), and the review feeds the writer's feedback. Needs the review.
 pub async fn complete(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<()> {
     let task = in_progress(conn, request, id).await?;
-    let review = reviews::of_task(conn, &task).await?.ok_or_else(|| {
+    // the review of this editor (one left by an editor before them went with them)
+    let review = reviews::of_task(conn, &task).await?.filter(|r| Some(r.editor_id) == task.editor_id);
+    let review = review.ok_or_else(|| {
         AppError::conflict("submit your review before completing the task").with_reason(Reason::Incomplete)
     })?;
-    finish(conn, request, &task, TaskStatus::Completed, None).await?;
+    // the order first, then the task: the order an admin's cancel takes them in too
     actions::end_editing(
         conn,
         request,
         task.order_id,
         orders::service::lifecycle::OrderAction::CompleteEditing,
-        Some(review.summary.clone()).filter(|s| !s.is_empty()),
+        None,
         None,
     )
     .await?;
+    finish(conn, request, &task, TaskStatus::Completed, None).await?;
     reviews::feed_writer(conn, &task, &review, request.now()).await?;
-    record(conn, request, &task, Step::Completed, task.editor_id, None).await
+    record(conn, request, &task, Step::Completed, task.editor_id, None).await.map(|_| ())
 }
 
 /// The editor sends the work back to the writer: the task is rejected, the order goes to
@@ -507,7 +556,7 @@ pub async fn reject(
             now + Duration::hours(MIN_REDO_HOURS)
         }
     });
-    let review = reviews::of_task(conn, &task).await?;
+    let review = reviews::of_task(conn, &task).await?.filter(|r| Some(r.editor_id) == task.editor_id);
     let (severity, changes) = match &review {
         Some(r) => {
             let worst = r.issues.0.iter().map(|i| i.severity).max_by_key(|s| *s as u8);
@@ -530,12 +579,13 @@ pub async fn reject(
         }
         None => (RevisionSeverity::Moderate, Vec::new()),
     };
-    finish(conn, request, &task, TaskStatus::Rejected, Some(reason.clone())).await?;
+    // the order first, then the task (as in `complete`)
     revisions::from_editor(conn, request, task.order_id, severity, reason.clone(), changes, deadline).await?;
+    finish(conn, request, &task, TaskStatus::Rejected, Some(reason.clone())).await?;
     if let Some(review) = &review {
         reviews::feed_writer(conn, &task, review, now).await?;
     }
-    record(conn, request, &task, Step::Rejected, task.editor_id, Some(reason)).await
+    record(conn, request, &task, Step::Rejected, task.editor_id, Some(reason)).await.map(|_| ())
 }
 
 async fn finish(
@@ -545,9 +595,12 @@ async fn finish(
     to: TaskStatus,
     note: Option<String>,
 ) -> AppResult<()> {
+    let now = request.now();
+    let turnaround = task.claimed_at.map(|claimed| (now - claimed).num_seconds());
     let mut columns = vec![
         (editing_task::Column::Status, Expr::value(to)),
-        (editing_task::Column::FinishedAt, Expr::value(request.now())),
+        (editing_task::Column::FinishedAt, Expr::value(now)),
+        (editing_task::Column::TurnaroundSeconds, Expr::value(turnaround)),
     ];
     if let Some(note) = note {
         columns.push((editing_task::Column::Note, Expr::value(note)));
@@ -564,6 +617,10 @@ pub async fn flag_overdue(run: JobRun) -> AppResult<()> {
     let now = run.clock.now();
     let Some(task) = Tasks::find_by_id(id).one(&run.db).await? else { return Ok(()) };
     if !TaskStatus::OPEN.contains(&task.status) || task.overdue_at.is_some() || task.deadline > now {
+        return Ok(());
+    }
+    // an order on hold is waiting for an admin, not for its editor
+    if !orders::service::editing::is_under_editing(&run.db, task.tenant_id, task.order_id).await? {
         return Ok(());
     }
     let Some(request) = orders::service::timers::system(&run, task.tenant_id).await? else { return Ok(()) };
