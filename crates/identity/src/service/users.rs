@@ -422,6 +422,18 @@ pub async fn names_of(
     Ok(rows.into_iter().collect())
 }
 
+/// The tenant, display name and role of user `id`, if any: what another context needs to know
+/// of a person (never their credentials).
+pub async fn person(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<(Option<Uuid>, String, Role)>> {
+    use sea_orm::QuerySelect;
+    Ok(Users::find_by_id(id)
+        .select_only()
+        .columns([user::Column::TenantId, user::Column::DisplayName, user::Column::Role])
+        .into_tuple()
+        .one(conn)
+        .await?)
+}
+
 /// How many users of `tenant` have `role`.
 pub async fn count_with_role(conn: &impl ConnectionTrait, tenant_id: Uuid, role: Role) -> AppResult<u64> {
     use sea_orm::PaginatorTrait;

@@ -76,16 +76,12 @@ impl EditorRecord {
 
 /// The tenant's editor `id`; `NOT_FOUND` (as `field`'s fault when given) for anyone else.
 pub async fn find(conn: &impl ConnectionTrait, tenant: Uuid, id: Uuid) -> AppResult<EditorRecord> {
-    let user = match identity::service::users::find(conn, id).await {
-        Ok(user) => Some(user),
-        Err(e) if e.code == kernel::ErrorCode::NotFound => None,
-        Err(e) => return Err(e),
-    };
-    let Some(user) = user.filter(|u| u.tenant_id == Some(tenant) && u.role == Role::Editor) else {
+    let person = identity::service::users::person(conn, id).await?;
+    let Some((_, name, _)) = person.filter(|(t, _, role)| *t == Some(tenant) && *role == Role::Editor) else {
         return Err(AppError::not_found("editor"));
     };
     let profile = Profiles::find_by_id(id).filter(editor_profile::Column::TenantId.eq(tenant)).one(conn).await?;
-    Ok(EditorRecord::with(id, tenant, user.display_name, profile.as_ref()))
+    Ok(EditorRecord::with(id, tenant, name, profile.as_ref()))
 }
 
 /// An editor's profile: their own (`None`, editors), or any editor's (admins).

@@ -234,7 +234,12 @@ pub async fn list(
     filter: &TaskFilter,
     page: PageArgs,
 ) -> AppResult<Paged<Task>> {
-    let query = Tasks::find().filter(visible_to(request)?).filter(condition_of(request, filter)?);
+    let mut visible = visible_to(request)?;
+    if filter.status == Some(TaskStatus::Available) {
+        // the pool is every editor's to see: the tenant alone, so the pool's index serves
+        visible = Condition::all().add(editing_task::Column::TenantId.eq(request.tenant()?.id));
+    }
+    let query = Tasks::find().filter(visible).filter(condition_of(request, filter)?);
     paginate(
         conn,
         query,
