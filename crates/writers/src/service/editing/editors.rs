@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use kernel::{AppError, AppResult, PageArgs, Paged, RequestContext, Role, validate};
 use orders::service::catalog::CatalogKind;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::json;
 use tenancy::service::audit::{self, Change};
@@ -141,7 +141,7 @@ pub async fn held(conn: &impl ConnectionTrait, tenant: Uuid, editors: &[Uuid]) -
     let rows: Vec<(Option<Uuid>, i64)> = Tasks::find()
         .select_only()
         .column(editing_task::Column::EditorId)
-        .column_as(Expr::col(editing_task::Column::Id).count(), "n")
+        .column_as(Expr::cust("COUNT(*)"), "n")
         .filter(editing_task::Column::TenantId.eq(tenant))
         .filter(editing_task::Column::EditorId.is_in(kernel::db::in_list(editors)))
         .filter(editing_task::Column::Status.is_in(TaskStatus::HELD))
