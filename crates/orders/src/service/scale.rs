@@ -85,6 +85,20 @@ pub async fn grant_editors(
     Ok(())
 }
 
+/// Puts the orders `ids` under editing (benchmark data: the orders of the open editing tasks the
+/// seed writes, which a real submission would have moved there).
+pub async fn put_under_editing(conn: &impl ConnectionTrait, tenant: Uuid, ids: &[Uuid]) -> AppResult<()> {
+    for chunk in ids.chunks(BATCH) {
+        Orders::update_many()
+            .col_expr(order::Column::Status, sea_orm::sea_query::Expr::value(OrderStatus::UnderEditing))
+            .filter(order::Column::TenantId.eq(tenant))
+            .filter(order::Column::Id.is_in(chunk.to_vec()))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// One order in this many (with a writer) goes to the first writer.
 const LONG_HISTORY_EVERY: usize = 60;
 

@@ -185,7 +185,17 @@ impl Rows {
     /// Writes the batch in one transaction.
     async fn write(self, db: &DatabaseConnection, tenant: Uuid, now: DateTime<Utc>) -> AppResult<()> {
         let Rows { tasks, reviews, events, grants, feedback } = self;
+        // the orders of open tasks are under editing, as a submission would have left them
+        let editing: Vec<Uuid> = tasks
+            .iter()
+            .filter(|t| matches!(&t.status, sea_orm::ActiveValue::Set(s) if TaskStatus::OPEN.contains(s)))
+            .filter_map(|t| match &t.order_id {
+                sea_orm::ActiveValue::Set(order) => Some(*order),
+                _ => None,
+            })
+            .collect();
         kernel::transaction(db, async |txn| {
+            orders::service::scale::put_under_editing(txn, tenant, &editing).await?;
             for chunk in tasks.chunks(BATCH) {
                 Tasks::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
             }
@@ -455,8 +465,8 @@ pub async fn seed_tasks(
 }
 
 /// Adds `count` tasks to the pool (`AVAILABLE`, opened `now`, due in one to three days) on the
-/// tenant's orders that have a writer and no task yet, for the claim storm; answers their ids
-/// (fewer when fewer orders are free). One transaction.
+/// tenant's orders that have a writer and no task yet, for the claim storm, and puts those
+/// orders under editing; answers their ids (fewer when fewer orders are free). One transaction.
 pub async fn seed_pool(db: &DatabaseConnection, tenant: Uuid, now: DateTime<Utc>, count: u64) -> AppResult<Vec<Uuid>> {
     let free = free_orders(db, tenant).await?;
     let count = usize::try_from(count).unwrap_or(usize::MAX).min(free.len());
