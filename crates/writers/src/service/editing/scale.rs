@@ -188,11 +188,8 @@ impl Rows {
         // the orders of open tasks are under editing, as a submission would have left them
         let editing: Vec<Uuid> = tasks
             .iter()
-            .filter(|t| matches!(&t.status, sea_orm::ActiveValue::Set(s) if TaskStatus::OPEN.contains(s)))
-            .filter_map(|t| match &t.order_id {
-                sea_orm::ActiveValue::Set(order) => Some(*order),
-                _ => None,
-            })
+            .filter(|t| t.status.try_as_ref().is_some_and(|s| TaskStatus::OPEN.contains(s)))
+            .filter_map(|t| t.order_id.try_as_ref().copied())
             .collect();
         kernel::transaction(db, async |txn| {
             orders::service::scale::put_under_editing(txn, tenant, &editing).await?;
