@@ -271,6 +271,11 @@ async fn the_site_policy_and_the_admins_choice_decide_which_work_is_edited() {
     assert_eq!(status(&app, &cast.admin, &order).await, "UNDER_EDITING");
     let late = as_(&app, &cast.admin, flag, json!({ "id": order, "r": false })).await;
     assert_eq!(code(&late), "CONFLICT", "too late once submitted: {late}");
+    // nor on hold from editing
+    ok(&app, &cast.admin, ACT, json!({ "id": order, "a": "HOLD" })).await;
+    let held = as_(&app, &cast.admin, flag, json!({ "id": order, "r": false })).await;
+    assert_eq!(code(&held), "CONFLICT", "on hold from editing: {held}");
+    ok(&app, &cast.admin, ACT, json!({ "id": order, "a": "RESUME" })).await;
 
     // NEW_WRITERS: the writer has completed none of 2 yet
     ok(&app, &cast.admin, SETTINGS, json!({ "i": { "policy": "NEW_WRITERS", "newWriterOrders": 2 } })).await;

@@ -42,9 +42,12 @@ pub async fn perform(
     if let (OrderAction::Submit, Some(desk)) = (action, desk) {
         // asked only of the order's writer's submission (anyone else's is refused below)
         let writer = request.viewer.as_ref().is_some_and(|v| order.writer_id == Some(v.user_id));
-        effects.to_editing = writer
-            && matches!(order.status, order::OrderStatus::InProgress | order::OrderStatus::InRevision)
-            && desk.needs_editing(conn, request, &(&order).into()).await?;
+        if writer && matches!(order.status, order::OrderStatus::InProgress | order::OrderStatus::InRevision) {
+            // the row first: an admin's choice for this order made at the same moment is
+            // either committed before the question below or refused
+            super::editing::lock(conn, &order).await?;
+            effects.to_editing = desk.needs_editing(conn, request, &(&order).into()).await?;
+        }
     }
     let after =
         lifecycle::transition(conn, request, &order, action, note, effects, settings.free_revision_days).await?;

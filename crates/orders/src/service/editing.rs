@@ -90,29 +90,60 @@ pub(crate) async fn cancelled(txn: &WriteTransaction, request: &RequestContext, 
     }
 }
 
-/// The order `id` (as the viewer sees it) while its work is still to be submitted: what an
-/// admin's choice to edit it can still change; `CONFLICT` once it is submitted or closed.
+/// The statuses in which an order's work is still to be submitted.
+const BEFORE_SUBMISSION: [OrderStatus; 7] = [
+    OrderStatus::Unpaid,
+    OrderStatus::Available,
+    OrderStatus::PendingPreferred,
+    OrderStatus::PendingAcceptance,
+    OrderStatus::InProgress,
+    OrderStatus::RevisionRequested,
+    OrderStatus::InRevision,
+];
+
+/// The order `id` (as the viewer sees it) while its work is still to be submitted (or on hold
+/// from such a status): what an admin's choice to edit it can still change; `CONFLICT` once it
+/// is submitted or closed. Its row stays locked to the end of the transaction, so a submission
+/// at the same moment (which locks it before it asks whether the work is edited) comes after
+/// and sees the choice, or came first and this is `CONFLICT`.
 pub async fn before_submission(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
     id: uuid::Uuid,
 ) -> AppResult<EditedOrder> {
-    use OrderStatus::*;
+    use sea_orm::sea_query::{Condition, Expr};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let found = super::access::find_visible(conn, request, id).await?;
-    if !matches!(
-        found.status,
-        Unpaid
-            | Available
-            | PendingPreferred
-            | PendingAcceptance
-            | InProgress
-            | OnHold
-            | RevisionRequested
-            | InRevision
-    ) {
+    let held = order::Entity::update_many()
+        .col_expr(order::Column::UpdatedAt, Expr::col(order::Column::UpdatedAt))
+        .filter(order::Column::Id.eq(found.id))
+        .filter(order::Column::TenantId.eq(found.tenant_id))
+        .filter(
+            Condition::any().add(order::Column::Status.is_in(BEFORE_SUBMISSION)).add(
+                Condition::all()
+                    .add(order::Column::Status.eq(OrderStatus::OnHold))
+                    .add(order::Column::StatusBeforeHold.is_in(BEFORE_SUBMISSION)),
+            ),
+        )
+        .exec(conn)
+        .await?;
+    if held.rows_affected == 0 {
         return Err(
             AppError::conflict("the order's work is submitted or closed").with_reason(Reason::InvalidTransition)
         );
     }
     Ok((&found).into())
+}
+
+/// Locks the order's row to the end of the transaction (a submission, before it asks the desk).
+pub(crate) async fn lock(conn: &impl ConnectionTrait, order: &order::Model) -> AppResult<()> {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    order::Entity::update_many()
+        .col_expr(order::Column::UpdatedAt, Expr::col(order::Column::UpdatedAt))
+        .filter(order::Column::Id.eq(order.id))
+        .filter(order::Column::TenantId.eq(order.tenant_id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
