@@ -716,3 +716,54 @@ async fn an_editor_completing_while_an_admin_cancels_ends_one_way_without_an_err
         assert_eq!(open, 0, "round {round}: {completed} {cancelled}");
     }
 }
+
+#[tokio::test]
+async fn clients_and_writers_reach_nothing_of_editing_and_editors_nothing_of_its_administration() {
+    let app = TestApp::spawn().await;
+    let cast = cast(&app).await;
+    always_edit(&app, &cast.admin).await;
+    let (_, task) = submitted(&app, &cast, "Staff only").await;
+    let task = task.unwrap();
+    let id = json!({ "id": task });
+    let editing: [(&str, Value); 8] = [
+        (TASKS, json!({})),
+        ("query($id: ID!) { editingTask(id: $id) { id } }", id.clone()),
+        (CLAIM, id.clone()),
+        (START, id.clone()),
+        (COMPLETE, id.clone()),
+        (REVIEW, json!({ "id": task, "i": review(5) })),
+        (UNCLAIM, json!({ "id": task, "r": "no" })),
+        ("{ editorDashboard { workload { limit } } }", json!({})),
+    ];
+    for token in [&cast.client, &cast.writer] {
+        for (query, vars) in &editing {
+            assert_eq!(code(&as_(&app, token, query, vars.clone()).await), "FORBIDDEN", "{query}");
+        }
+    }
+    let administration: [(&str, Value); 6] = [
+        ("{ editingSettings { policy } }", json!({})),
+        ("{ editors(first: 5) { totalCount } }", json!({})),
+        (SETTINGS, json!({ "i": { "policy": "NEVER" } })),
+        (ASSIGN, json!({ "id": task, "e": cast.editor_id })),
+        (PROFILE, json!({ "e": cast.editor_id, "i": { "maxConcurrentTasks": 50 } })),
+        ("{ adminDashboard { editing { overdue } } }", json!({})),
+    ];
+    for token in [&cast.client, &cast.writer, &cast.editor] {
+        for (query, vars) in &administration {
+            assert_eq!(code(&as_(&app, token, query, vars.clone()).await), "FORBIDDEN", "{query}");
+        }
+    }
+    // nothing moved: the task is still in the pool, the policy and the limit unchanged
+    let still = ok(&app, &cast.admin, "query($id: ID!) { editingTask(id: $id) { status editorId } }", id).await;
+    assert_eq!(still["editingTask"], json!({ "status": "AVAILABLE", "editorId": null }));
+    let settings = ok(&app, &cast.admin, "{ editingSettings { policy } }", json!({})).await;
+    assert_eq!(settings["editingSettings"]["policy"], "ALWAYS");
+    let profile = ok(
+        &app,
+        &cast.admin,
+        "query($id: ID) { editorProfile(id: $id) { maxConcurrentTasks } }",
+        json!({ "id": cast.editor_id }),
+    )
+    .await;
+    assert_eq!(profile["editorProfile"]["maxConcurrentTasks"], 3);
+}

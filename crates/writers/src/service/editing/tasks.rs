@@ -367,28 +367,41 @@ pub async fn claim(conn: &impl ConnectionTrait, request: &RequestContext, id: Uu
         return Err(AppError::conflict("the order's subject or work type is outside your expertise")
             .with_reason(Reason::OutsideExpertise));
     }
-    under_editing(conn, &task).await?;
-    admit(conn, &editor).await?;
-    let now = request.now();
-    move_from(
-        conn,
-        &task,
-        vec![
-            (editing_task::Column::Status, Expr::value(TaskStatus::Claimed)),
-            (editing_task::Column::EditorId, Expr::value(editor.id)),
-            (editing_task::Column::Assignment, Expr::value(Assignment::Claimed)),
-            (editing_task::Column::ClaimedAt, Expr::value(now)),
-        ],
-    )
-    .await
-    .map_err(|e| match e.reason {
+    give(conn, request, &task, &editor, Assignment::Claimed).await.map_err(|e| match e.reason {
         Some(Reason::Stale) => {
             AppError::conflict("another editor claimed the task first").with_reason(Reason::InvalidTransition)
         }
         _ => e,
     })?;
-    access::grant_editor(conn, tenant, task.order_id, editor.id, now).await?;
     record(conn, request, &task, Step::Claimed, Some(editor.id), None).await.map(|_| ())
+}
+
+/// Gives `task` to `editor` (claimed or assigned): its order must be under editing and the
+/// editor within their limit; it starts over with them (not started), and they may read its
+/// order from now on.
+async fn give(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    task: &Task,
+    editor: &EditorRecord,
+    assignment: Assignment,
+) -> AppResult<()> {
+    under_editing(conn, task).await?;
+    admit(conn, editor).await?;
+    let now = request.now();
+    move_from(
+        conn,
+        task,
+        vec![
+            (editing_task::Column::Status, Expr::value(TaskStatus::Claimed)),
+            (editing_task::Column::EditorId, Expr::value(editor.id)),
+            (editing_task::Column::Assignment, Expr::value(assignment)),
+            (editing_task::Column::ClaimedAt, Expr::value(now)),
+            (editing_task::Column::StartedAt, Expr::value(Option::<DateTime<Utc>>::None)),
+        ],
+    )
+    .await?;
+    access::grant_editor(conn, task.tenant_id, task.order_id, editor.id, now).await
 }
 
 /// `CONFLICT` unless the task's order is under editing now (not on hold, say).
@@ -421,24 +434,9 @@ pub async fn assign(conn: &impl ConnectionTrait, request: &RequestContext, id: U
     if task.editor_id == Some(editor.id) {
         return Err(AppError::conflict("the editor holds the task already").with_reason(Reason::Duplicate));
     }
-    under_editing(conn, &task).await?;
-    admit(conn, &editor).await?;
-    let now = request.now();
-    move_from(
-        conn,
-        &task,
-        vec![
-            (editing_task::Column::Status, Expr::value(TaskStatus::Claimed)),
-            (editing_task::Column::EditorId, Expr::value(editor.id)),
-            (editing_task::Column::Assignment, Expr::value(Assignment::Assigned)),
-            (editing_task::Column::ClaimedAt, Expr::value(now)),
-            (editing_task::Column::StartedAt, Expr::value(Option::<DateTime<Utc>>::None)),
-        ],
-    )
-    .await?;
+    give(conn, request, &task, &editor, Assignment::Assigned).await?;
     // the last editor's review goes with them
     reviews::discard(conn, &task).await?;
-    access::grant_editor(conn, tenant, task.order_id, editor.id, now).await?;
     let note = task.editor_id.map(|_| "reassigned from another editor".to_owned());
     let step = record(conn, request, &task, Step::Assigned, Some(editor.id), note).await?;
     let data = json!({ "task": { "deadline": task.deadline.format("%Y-%m-%d %H:%M UTC").to_string() } });
