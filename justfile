@@ -61,6 +61,14 @@ bench-editing-dashboard *ARGS:
 bench-editing-tasks *ARGS:
     bash scripts/bench.sh editing-tasks {{ARGS}}
 
+# Load supportDashboard as the demo agent over 100,000 seeded tickets (10,000 active)
+bench-support-dashboard *ARGS:
+    bash scripts/bench.sh support-dashboard {{ARGS}}
+
+# The SLA job's one look over those tickets, planned and timed by PostgreSQL
+bench-sla-job:
+    bash scripts/bench.sh sla-job
+
 # Load payOrderFromWallet for distinct orders of 16 funded clients, then check the ledger
 bench-payments *ARGS:
     bash scripts/bench.sh payments {{ARGS}}

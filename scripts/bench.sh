@@ -19,6 +19,11 @@
 #                                                     beside the 100,000 orders
 #   scripts/bench.sh editing-tasks [s] [c]            `editingTasks(first: 50)` as that editor (the
 #                                                     pool and their own), same data
+#   scripts/bench.sh support-dashboard [s] [c]        `supportDashboard` (and the pending disputes)
+#                                                     as the demo agent over the 100,000 tickets
+#                                                     (10,000 active) seeded beside the orders
+#   scripts/bench.sh sla-job                          the SLA job's one look (its query, planned
+#                                                     and timed by PostgreSQL) over those tickets
 #   scripts/bench.sh payments [seconds] [connections] `payOrderFromWallet` for distinct orders of
 #                                                     16 funded clients, then the ledger check
 #   scripts/bench.sh claims [editors] [tasks]         a claim storm (scripts/bench_claims.sh): 50
@@ -52,6 +57,7 @@ if [ "$SCENARIO" = mail ]; then shift; exec bash scripts/bench_mail.sh "$@"; fi
 if [ "$SCENARIO" = live ]; then shift; exec bash scripts/bench_live.sh "$@"; fi
 if [ "$SCENARIO" = files ]; then shift; exec bash scripts/bench_files.sh "$@"; fi
 if [ "$SCENARIO" = claims ]; then shift; exec bash scripts/bench_claims.sh "$@"; fi
+if [ "$SCENARIO" = sla-job ]; then shift; exec bash scripts/bench_sla_job.sh "$@"; fi
 DURATION="${2:-20}"
 CONNECTIONS="${3:-32}"
 PORT="${BENCH_PORT:-18090}"
@@ -107,6 +113,12 @@ case "$SCENARIO" in
     CHECK='"workType":{"name"'
     "$BIN" seed-demo --scale "$ORDERS"
     ;;
+  support-dashboard)
+    EMAIL=support@essays.test
+    QUERY=$(sed 's/(\$first: Int)//; s/\$first/20/' docs/queries/support/dashboard.graphql)
+    CHECK='"satisfaction":{"distribution"'
+    "$BIN" seed-demo --scale "$ORDERS"
+    ;;
   payments)
     EMAIL=admin@essays.test
     QUERY='{ ledgerIntegrity { balanced } }'
@@ -133,7 +145,7 @@ for i in range(n):
 print(doc + f" fragment F{n} on Query {{{fill} }}")')
     CHECK=QUERY_TOO_LARGE
     ;;
-  *) echo "unknown scenario: $SCENARIO (viewer, orders, writers, pool, dashboard, editing-dashboard, editing-tasks, payments, hostile or hostile-large; or jobs, mail, live, files or claims)"; exit 2 ;;
+  *) echo "unknown scenario: $SCENARIO (viewer, orders, writers, pool, dashboard, editing-dashboard, editing-tasks, support-dashboard, payments, hostile or hostile-large; or jobs, mail, live, files, claims or sla-job)"; exit 2 ;;
 esac
 
 server=""

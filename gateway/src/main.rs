@@ -155,8 +155,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 say(
                     log.log_format,
                     &format!(
-                        "benchmark data: {} orders and {} editing tasks added to essays",
-                        added.orders_added, added.tasks_added
+                        "benchmark data: {} orders, {} editing tasks and {} tickets added to essays",
+                        added.orders_added, added.tasks_added, added.tickets_added
                     ),
                 );
             }

@@ -8,6 +8,7 @@ use jobs::{JobsMutation, JobsQuery};
 use kernel::{Role, RoleGuard};
 use notifications::{NotificationsMutation, NotificationsQuery};
 use orders::{OrdersMutation, OrdersQuery};
+use support::{SupportMutation, SupportQuery};
 use tenancy::{SystemMutation, SystemQuery, TenancyMutation, TenancyQuery};
 use writers::{WritersMutation, WritersQuery};
 
@@ -23,7 +24,7 @@ pub struct ClientDashboard(orders::ClientDashboardPart, billing::ClientDashboard
 
 /// An admin's dashboard: each context contributes its part.
 #[derive(MergedObject, Default)]
-pub struct AdminDashboard(billing::AdminDashboardPart, writers::AdminDashboardPart);
+pub struct AdminDashboard(billing::AdminDashboardPart, writers::AdminDashboardPart, support::AdminDashboardPart);
 
 /// The roots the gateway assembles from parts: the viewer and the role dashboards.
 #[derive(Default)]
@@ -43,6 +44,12 @@ impl DashboardQuery {
         AdminDashboard::default()
     }
 
+    /// The site's support dashboard (support agents and admins).
+    #[graphql(guard = "RoleGuard::new(&[Role::Support, Role::Admin, Role::Superadmin])")]
+    async fn support_dashboard(&self) -> support::SupportDashboard {
+        support::SupportDashboard
+    }
+
     /// The signed-in client's dashboard.
     #[graphql(guard = "RoleGuard::new(&[Role::Client])")]
     async fn client_dashboard(&self) -> ClientDashboard {
@@ -58,6 +65,7 @@ pub struct Query(
     BillingQuery,
     OrdersQuery,
     WritersQuery,
+    SupportQuery,
     JobsQuery,
     NotificationsQuery,
     DashboardQuery,
@@ -71,13 +79,19 @@ pub struct Mutation(
     BillingMutation,
     OrdersMutation,
     WritersMutation,
+    SupportMutation,
     JobsMutation,
     NotificationsMutation,
 );
 
 /// What `/graphql/ws` serves: live events, each context's.
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(orders::OrdersSubscription, notifications::InboxSubscription, writers::WritersSubscription);
+pub struct Subscription(
+    orders::OrdersSubscription,
+    notifications::InboxSubscription,
+    writers::WritersSubscription,
+    support::SupportSubscription,
+);
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 

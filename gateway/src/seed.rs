@@ -150,6 +150,8 @@ pub fn demo_logins() -> Vec<String> {
 pub const SCALE_CLIENTS: usize = 2_000;
 pub const SCALE_WRITERS: usize = 300;
 pub const SCALE_EDITORS: usize = 50;
+/// Support agents of the scaled tenant (besides the demo agent, who works one ticket in twenty).
+pub const SCALE_AGENTS: usize = 20;
 /// Editing tasks per order of the benchmark data (one in five: 20,000 of 100,000).
 pub const SCALE_TASKS_EVERY: u64 = 5;
 
@@ -158,11 +160,13 @@ pub const SCALE_TASKS_EVERY: u64 = 5;
 pub struct ScaleReport {
     pub orders_added: u64,
     pub tasks_added: u64,
+    pub tickets_added: u64,
 }
 
 /// Benchmark data: tops the `essays` tenant up to `orders` orders, over 2,000 clients and 300
 /// writers, and up to `orders / 5` editing tasks on them, over 50 editors (`scale-editor-0` has
-/// one task in ten), creating the people once (with the demo password) and drawing progress
+/// one task in ten), and as many support tickets (one in ten active) over 20 agents and the demo
+/// agent, creating the people once (with the demo password) and drawing progress
 /// bars. Running it again adds only what is missing. When it added anything it refreshes the
 /// planner's statistics through `owner`, the tables' owner.
 pub async fn seed_scale(
@@ -212,6 +216,11 @@ pub async fn seed_scale(
         editors.retain(|id| *id != first.id);
         editors.insert(0, first.id);
     }
+    let mut agents = people("scale-agent-", Role::Support, SCALE_AGENTS).await?;
+    // the demo agent (the support benchmarks' viewer) works one ticket in twenty
+    if let Some(demo) = users::find_for_sign_in(db, Some(tenant.id), "support@essays.test").await? {
+        agents.insert(0, demo.id);
+    }
     let existing = orders::service::scale::count(db, tenant.id).await?;
     let missing = orders.saturating_sub(existing);
     if missing > 0 {
@@ -222,9 +231,21 @@ pub async fn seed_scale(
     if missing_tasks > 0 {
         add_tasks(db, clock.now(), tenant.id, &editors, missing_tasks).await?;
     }
+    let tickets = support::service::scale::count(db, tenant.id).await?;
+    let missing_tickets = orders.saturating_sub(tickets);
+    if missing_tickets > 0 {
+        let bar = progress_bar(missing_tickets, "tickets");
+        bar.set_message("seeding essays");
+        support::service::scale::seed_tickets(db, tenant.id, clock.now(), &clients, &agents, missing_tickets, |n| {
+            bar.inc(n)
+        })
+        .await?;
+        bar.finish();
+    }
     let report = ScaleReport {
         orders_added: missing,
         tasks_added: writers::service::editing::scale::count(db, tenant.id).await?.saturating_sub(tasks),
+        tickets_added: missing_tickets,
     };
     // Fresh statistics, so the planner knows the tables' sizes before the first query, and on
     // PostgreSQL a vacuum, so the visibility map lets index-only scans skip the heap as they

@@ -34,6 +34,8 @@ pub fn registry(outlets: Outlets, files: Arc<FileStore>) -> Registry {
         .on(writers::service::badges::EVALUATE, writers::service::badges::evaluate)
         .every(writers::service::badges::EVALUATE, chrono::Duration::hours(writers::service::badges::EVERY_HOURS))
         .on(writers::service::editing::tasks::OVERDUE, writers::service::editing::tasks::flag_overdue)
+        .on(support::service::clocks::CHECK, support::service::clocks::check)
+        .every(support::service::clocks::CHECK, chrono::Duration::seconds(support::service::clocks::EVERY_SECONDS))
         .on(writers::service::promotions::EVALUATE, writers::service::promotions::evaluate)
         .every(
             writers::service::promotions::EVALUATE,

@@ -33,6 +33,8 @@ mod m20261209_000027_level_proposals;
 mod m20261210_000028_portfolio_sample_files;
 mod m20261210_000029_writer_work_index;
 mod m20261211_000030_editing;
+mod m20261212_000031_support;
+mod m20261212_000032_refund_requests;
 
 pub struct Migrator;
 
@@ -70,6 +72,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000028_portfolio_sample_files::Migration),
             Box::new(m20261210_000029_writer_work_index::Migration),
             Box::new(m20261211_000030_editing::Migration),
+            Box::new(m20261212_000031_support::Migration),
+            Box::new(m20261212_000032_refund_requests::Migration),
         ]
     }
 }

@@ -42,6 +42,10 @@ pub enum Topic {
     Order(Uuid),
     User(Uuid),
     OrderRequests(Uuid),
+    /// One support ticket's messages and steps.
+    Ticket(Uuid),
+    /// A site's SLA warnings and breaches (the tenant's id), for its agents.
+    Sla(Uuid),
 }
 
 /// Something happened to `item` (an event, a notification) under `topic`, in `tenant`.
@@ -60,6 +64,8 @@ impl LiveEvent {
             Topic::Order(id) => ('o', id),
             Topic::User(id) => ('u', id),
             Topic::OrderRequests(id) => ('r', id),
+            Topic::Ticket(id) => ('t', id),
+            Topic::Sla(id) => ('s', id),
         };
         format!("{kind}:{}:{id}:{}", self.tenant, self.item)
     }
@@ -74,6 +80,8 @@ impl LiveEvent {
             "o" => Topic::Order(id),
             "u" => Topic::User(id),
             "r" => Topic::OrderRequests(id),
+            "t" => Topic::Ticket(id),
+            "s" => Topic::Sla(id),
             _ => return None,
         };
         parts.next().is_none().then_some(LiveEvent { tenant, topic, item })

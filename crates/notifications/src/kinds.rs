@@ -92,6 +92,30 @@ pub enum NotificationKind {
     /// The task's editor and the site's admins: an editing task passed its deadline unfinished.
     #[sea_orm(string_value = "EDITING_TASK_OVERDUE")]
     EditingTaskOverdue,
+    /// A ticket's requester: support answered (or opened a ticket for them).
+    #[sea_orm(string_value = "TICKET_REPLIED")]
+    TicketReplied,
+    /// A support agent: a ticket was given to them.
+    #[sea_orm(string_value = "TICKET_ASSIGNED")]
+    TicketAssigned,
+    /// A ticket's agent: the requester wrote.
+    #[sea_orm(string_value = "TICKET_CUSTOMER_REPLIED")]
+    TicketCustomerReplied,
+    /// A ticket's agent (or the site's admins): an SLA clock reached its warning share.
+    #[sea_orm(string_value = "SLA_WARNING")]
+    SlaWarning,
+    /// A ticket's agent and the site's admins: an SLA clock passed its target.
+    #[sea_orm(string_value = "SLA_BREACHED")]
+    SlaBreached,
+    /// The other party of an order: its client or writer opened a dispute over it.
+    #[sea_orm(string_value = "DISPUTE_OPENED")]
+    DisputeOpened,
+    /// The client and the writer: a dispute over their order was decided.
+    #[sea_orm(string_value = "DISPUTE_RESOLVED")]
+    DisputeResolved,
+    /// The client: an admin turned their refund request down.
+    #[sea_orm(string_value = "REFUND_REJECTED")]
+    RefundRejected,
 }
 
 /// A kind's default templates.
@@ -165,6 +189,14 @@ impl NotificationKind {
             SignInAlert => templates!("sign_in_alert"),
             EditingTaskAssigned => templates!("editing_task_assigned"),
             EditingTaskOverdue => templates!("editing_task_overdue"),
+            TicketReplied => templates!("ticket_replied"),
+            TicketAssigned => templates!("ticket_assigned"),
+            TicketCustomerReplied => templates!("ticket_customer_replied"),
+            SlaWarning => templates!("sla_warning"),
+            SlaBreached => templates!("sla_breached"),
+            DisputeOpened => templates!("dispute_opened"),
+            DisputeResolved => templates!("dispute_resolved"),
+            RefundRejected => templates!("refund_rejected"),
         }
     }
 
@@ -180,6 +212,16 @@ impl NotificationKind {
             EditingTaskAssigned | EditingTaskOverdue => {
                 json!({ "order": order, "task": { "deadline": "2026-12-23 06:00 UTC" } })
             }
+            TicketReplied | TicketAssigned | TicketCustomerReplied => {
+                json!({ "ticket": { "id": "0193a1b2-0000-7000-8000-000000000001", "subject": "Where is my order?", "priority": "MEDIUM" } })
+            }
+            SlaWarning | SlaBreached => json!({
+                "ticket": { "id": "0193a1b2-0000-7000-8000-000000000001", "subject": "Where is my order?", "priority": "HIGH" },
+                "metric": "first response",
+            }),
+            DisputeOpened => json!({ "order": order }),
+            RefundRejected => json!({ "order": order, "amount": "20.00", "reason": "The work was delivered on time." }),
+            DisputeResolved => json!({ "order": order, "status": "completed", "note": "The work met the brief." }),
             RevisionRequested => json!({ "order": order, "note": "Please cite two more sources." }),
             OrderRequestUpdated => json!({ "order": order, "status": "rejected", "reason": "needs a senior writer" }),
             OrderRefunded => json!({ "order": order, "amount": "20.00", "destination": "to your wallet" }),
@@ -243,6 +285,9 @@ impl NotificationKind {
                 | OrderRequestUpdated
                 | EditingTaskAssigned
                 | EditingTaskOverdue
+                | TicketReplied
+                | DisputeOpened
+                | DisputeResolved
         )
     }
 }

@@ -54,7 +54,7 @@ pub async fn set_toggle(app: &TestApp, admin: &str, toggle: &str, on: bool) {
     let data = ok(
         app,
         admin,
-        "mutation($i: FeatureTogglesInput!) { updateTenantFeatureToggles(input: $i) { featureToggles { drafts presets wallet passwordReset magicLinkLogin } } }",
+        "mutation($i: FeatureTogglesInput!) { updateTenantFeatureToggles(input: $i) { featureToggles { drafts presets wallet passwordReset magicLinkLogin messaging disputes escalations } } }",
         json!({ "i": { toggle: on } }),
     )
     .await;

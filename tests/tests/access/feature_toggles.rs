@@ -1,5 +1,5 @@
 //! A switched-off feature is off everywhere: every field and mutation of `drafts`, `presets`,
-//! `wallet`, `passwordReset` and `magicLinkLogin` (the toggles enforced today) answers `FORBIDDEN` with reason `FEATURE_DISABLED` and
+//! `wallet`, `passwordReset`, `magicLinkLogin` and `messaging` (the toggles enforced today) answers `FORBIDDEN` with reason `FEATURE_DISABLED` and
 //! writes nothing while its toggle is off.
 //!
 //! The fields of a feature are discovered by introspection of the whole schema (see
@@ -15,7 +15,8 @@ use tests::{TestApp, code};
 use crate::common::{TENANT, TYPE_REF, named_type, ok, send, set_toggle};
 
 /// The toggles this test covers: those whose services call `require_feature` today.
-const TOGGLES: [&str; 5] = ["drafts", "presets", "wallet", "passwordReset", "magicLinkLogin"];
+const TOGGLES: [&str; 8] =
+    ["drafts", "presets", "wallet", "passwordReset", "magicLinkLogin", "messaging", "disputes", "escalations"];
 
 /// Types whose fields discovery skips, and why:
 /// - `OrderDraft`, `OrderPreset`, `Wallet`, `TopUp`: the features' own payloads. Their fields
@@ -28,8 +29,17 @@ const TOGGLES: [&str; 5] = ["drafts", "presets", "wallet", "passwordReset", "mag
 ///   which discovery finds (a field returning `OrderDraftConnection` belongs to `drafts`).
 /// - Introspection types (`__Type`...): not the API's.
 fn skipped(type_name: &str) -> bool {
-    matches!(type_name, "OrderDraft" | "OrderPreset" | "Wallet" | "TopUp" | "FeatureToggles")
-        || type_name.ends_with("Connection")
+    matches!(
+        type_name,
+        "OrderDraft"
+            | "OrderPreset"
+            | "Wallet"
+            | "TopUp"
+            | "FeatureToggles"
+            | "Dispute"
+            | "Escalation"
+            | "SupportEscalations"
+    ) || type_name.ends_with("Connection")
         || type_name.ends_with("Edge")
         || type_name.starts_with("__")
 }
@@ -56,16 +66,40 @@ fn features_of(field: &str, returns: &str) -> BTreeSet<&'static str> {
     if name.contains("magiclink") {
         features.insert("magicLinkLogin");
     }
+    // a requester's messages to support (staff's internal notes are not messaging: the service
+    // lets them through, and the recipe sends a message, not a note)
+    if name == "openticket" || name == "postticketmessage" {
+        features.insert("messaging");
+    }
+    if name.contains("dispute") || returns == "Dispute" {
+        features.insert("disputes");
+    }
+    if name.contains("escalat") || returns == "Escalation" {
+        features.insert("escalations");
+    }
     features
 }
 
 /// Discovered fields that are deliberately not behind their feature's toggle, each with why.
 /// Listing one here is a product decision, not a way to make the test pass: name it in review.
-const NOT_GATED: &[(&str, &str)] = &[(
-    "Viewer.earnings",
-    "a writer's pay, which shares the `Wallet` type with the client wallet; the `wallet` toggle is \
-     the client wallet feature (`viewer { wallet }`), and writers are credited whether it is on or not",
-)];
+const NOT_GATED: &[(&str, &str)] = &[
+    (
+        "Viewer.earnings",
+        "a writer's pay, which shares the `Wallet` type with the client wallet; the `wallet` toggle is \
+         the client wallet feature (`viewer { wallet }`), and writers are credited whether it is on or not",
+    ),
+    (
+        "SupportSettings.disputeWindowDays",
+        "a setting of the site, which admins read and set before they switch disputes on (as the toggles \
+         themselves stay readable)",
+    ),
+    (
+        "OrdersNeedingSupport.disputed",
+        "a count on the support dashboard beside payment issues and refund requests: orders disputed while \
+         the feature was on still need support after it is switched off (and it is zero on a site that never \
+         had it)",
+    ),
+];
 
 #[derive(Clone, Copy, Debug)]
 enum Who {
@@ -91,6 +125,16 @@ struct Fixture {
     /// the client, whose sessions the other recipes use).
     reset_token: String,
     magic_token: String,
+    /// A support ticket of the demo client.
+    ticket: String,
+    /// The escalation of another, escalated to the admins.
+    escalation: String,
+    /// Disputes recipes need (made only for them): an open dispute of the demo client, one
+    /// decided, and an order delivered and not disputed.
+    dispute: String,
+    decided: String,
+    delivered: String,
+    support_id: String,
 }
 
 /// How to call one field.
@@ -111,6 +155,163 @@ struct Recipe {
 
 fn recipes() -> Vec<Recipe> {
     vec![
+        // disputes
+        Recipe {
+            field: "Query.disputes",
+            who: Who::Client,
+            query: "{ disputes(first: 5) { totalCount } }",
+            vars: |_| json!({}),
+            at: &["disputes"],
+            also: &[],
+            writes: false,
+        },
+        Recipe {
+            field: "Query.dispute",
+            who: Who::Client,
+            query: "query($id: ID!) { dispute(id: $id) { id } }",
+            vars: |f| json!({ "id": f.dispute }),
+            at: &["dispute"],
+            also: &[],
+            writes: false,
+        },
+        Recipe {
+            field: "Mutation.openDispute",
+            who: Who::Client,
+            query: "mutation($o: ID!) { openDispute(input: {orderId: $o, reason: \"Late\"}) { id } }",
+            vars: |f| json!({ "o": f.delivered }),
+            at: &["openDispute"],
+            also: &[],
+            writes: true,
+        },
+        Recipe {
+            field: "Mutation.assignDispute",
+            who: Who::Admin,
+            query: "mutation($id: ID!, $a: ID!) { assignDispute(id: $id, agentId: $a) { id } }",
+            vars: |f| json!({ "id": f.dispute, "a": f.support_id }),
+            at: &["assignDispute"],
+            also: &[],
+            writes: true,
+        },
+        Recipe {
+            field: "Mutation.postDisputeMessage",
+            who: Who::Client,
+            query: "mutation($id: ID!) { postDisputeMessage(disputeId: $id, body: \"See page 3\") { id } }",
+            vars: |f| json!({ "id": f.dispute }),
+            at: &["postDisputeMessage"],
+            also: &[],
+            writes: true,
+        },
+        Recipe {
+            field: "Mutation.resolveDispute",
+            who: Who::Admin,
+            query: "mutation($id: ID!) { resolveDispute(id: $id, input: {outcome: WRITER_WINS, note: \"Met\"}) { id } }",
+            vars: |f| json!({ "id": f.dispute }),
+            at: &["resolveDispute"],
+            also: &[],
+            writes: true,
+        },
+        Recipe {
+            field: "Mutation.bulkResolveDisputes",
+            who: Who::Admin,
+            query: "mutation($ids: [ID!]!) { bulkResolveDisputes(ids: $ids, input: {outcome: WRITER_WINS, note: \"Met\"}) { id ok } }",
+            vars: |f| json!({ "ids": [f.dispute] }),
+            at: &["bulkResolveDisputes"],
+            also: &[],
+            writes: true,
+        },
+        Recipe {
+            field: "Mutation.closeDispute",
+            who: Who::Admin,
+            query: "mutation($id: ID!) { closeDispute(id: $id) { id } }",
+            vars: |f| json!({ "id": f.decided }),
+            at: &["closeDispute"],
+            also: &[],
+            writes: true,
+        },
+        Recipe {
+            field: "Mutation.withdrawDispute",
+            who: Who::Client,
+            query: "mutation($id: ID!) { withdrawDispute(id: $id) { id } }",
+            vars: |f| json!({ "id": f.dispute }),
+            at: &["withdrawDispute"],
+            also: &[],
+            writes: true,
+        },
+        Recipe {
+            field: "AdminDashboard.disputes",
+            who: Who::Admin,
+            query: "{ adminDashboard { disputes { pending } } }",
+            vars: |_| json!({}),
+            at: &["adminDashboard", "disputes"],
+            also: &[],
+            writes: false,
+        },
+        // disputes and escalations
+        Recipe {
+            field: "Mutation.escalateDispute",
+            who: Who::Admin,
+            query: "mutation($id: ID!) { escalateDispute(id: $id, reason: \"Large\") { id } }",
+            vars: |f| json!({ "id": f.dispute }),
+            at: &["escalateDispute"],
+            also: &[],
+            writes: true,
+        },
+        // escalations
+        Recipe {
+            field: "Mutation.escalateTicket",
+            who: Who::Admin,
+            query: "mutation($id: ID!) { escalateTicket(id: $id, reason: \"Money\") { id } }",
+            vars: |f| json!({ "id": f.ticket }),
+            at: &["escalateTicket"],
+            also: &[],
+            writes: true,
+        },
+        Recipe {
+            field: "Mutation.resolveEscalation",
+            who: Who::Admin,
+            query: "mutation($id: ID!) { resolveEscalation(id: $id, resolution: \"Refunded\") { id } }",
+            vars: |f| json!({ "id": f.escalation }),
+            at: &["resolveEscalation"],
+            also: &[],
+            writes: true,
+        },
+        Recipe {
+            field: "Query.escalations",
+            who: Who::Admin,
+            query: "{ escalations(first: 5) { totalCount } }",
+            vars: |_| json!({}),
+            at: &["escalations"],
+            also: &[],
+            writes: false,
+        },
+        Recipe {
+            field: "SupportDashboard.escalations",
+            who: Who::Admin,
+            query: "{ supportDashboard { escalations { open } } }",
+            vars: |_| json!({}),
+            at: &["supportDashboard", "escalations"],
+            also: &[],
+            writes: false,
+        },
+        // messaging
+        Recipe {
+            field: "Mutation.openTicket",
+            who: Who::Client,
+            query: "mutation($s: String!) { openTicket(input: {subject: $s, category: ORDER, message: \"Where is it?\"}) { id } }",
+            vars: |f| json!({ "s": format!("Ticket {}", f.n) }),
+            at: &["openTicket"],
+            also: &[],
+            writes: true,
+        },
+        Recipe {
+            field: "Mutation.postTicketMessage",
+            who: Who::Client,
+            query: "mutation($id: ID!) { postTicketMessage(ticketId: $id, body: \"Any news?\") { id } }",
+            vars: |f| json!({ "id": f.ticket }),
+            at: &["postTicketMessage"],
+            also: &[],
+            writes: true,
+        },
         // drafts
         Recipe {
             field: "Query.orderDraft",
@@ -414,6 +615,14 @@ const TABLES: &[&str] = &[
     "login_links",
     "notifications",
     "sessions",
+    "tickets",
+    "ticket_messages",
+    "ticket_events",
+    "ticket_slas",
+    "disputes",
+    "dispute_messages",
+    "dispute_events",
+    "escalations",
 ];
 
 type Snapshot = BTreeMap<&'static str, Vec<String>>;
@@ -446,6 +655,9 @@ struct Cast {
     client: String,
     admin: String,
     client_id: String,
+    writer: String,
+    writer_id: String,
+    support_id: String,
 }
 
 impl Cast {
@@ -460,7 +672,13 @@ impl Cast {
 const ACT: &str = "mutation($id: ID!, $a: OrderAction!) { performOrderAction(orderId: $id, action: $a) { status } }";
 
 /// Fresh things for a recipe to use (every toggle must be on).
-async fn fixture(app: &TestApp, cast: &Cast, catalog: &HashMap<String, String>, n: usize) -> Fixture {
+async fn fixture(
+    app: &TestApp,
+    cast: &Cast,
+    catalog: &HashMap<String, String>,
+    n: usize,
+    with_disputes: bool,
+) -> Fixture {
     let c = catalog;
     let spec = json!({
         "topic": format!("Fixture {n}"), "paperTypeId": c["essay"], "academicLevelId": c["undergraduate"],
@@ -500,7 +718,70 @@ async fn fixture(app: &TestApp, cast: &Cast, catalog: &HashMap<String, String>, 
     let unpaid = orders.pop().unwrap();
     let reset_token = link(app, "PASSWORD_RESET", n).await;
     let magic_token = link(app, "MAGIC_LINK", n).await;
-    Fixture { n, client_id: cast.client_id.clone(), draft, preset, unpaid, paid, top_up, reset_token, magic_token }
+    let data = ok(
+        app,
+        client,
+        "mutation($s: String!) { openTicket(input: {subject: $s, category: OTHER, message: \"Hello\"}) { id } }",
+        json!({ "s": format!("Fixture ticket {n}") }),
+    )
+    .await;
+    let ticket = data["openTicket"]["id"].as_str().unwrap().to_owned();
+    let data = ok(
+        app,
+        client,
+        "mutation($s: String!) { openTicket(input: {subject: $s, category: PAYMENT, message: \"Twice\"}) { id } }",
+        json!({ "s": format!("Escalated ticket {n}") }),
+    )
+    .await;
+    let escalated = data["openTicket"]["id"].as_str().unwrap().to_owned();
+    let data = ok(
+        app,
+        &cast.admin,
+        "mutation($id: ID!) { escalateTicket(id: $id, reason: \"A refund decision\") { id } }",
+        json!({ "id": escalated }),
+    )
+    .await;
+    let escalation = data["escalateTicket"]["id"].as_str().unwrap().to_owned();
+    let (mut dispute, mut decided, mut delivered) = (String::new(), String::new(), String::new());
+    if with_disputes {
+        let mut orders = Vec::new();
+        for i in 0..3 {
+            let topic = format!("Disputed {n}.{i}");
+            let id = app.order_in_progress(client, &cast.admin, (&cast.writer, &cast.writer_id), &topic, 2).await;
+            ok(app, &cast.writer, ACT, json!({ "id": id, "a": "SUBMIT" })).await;
+            orders.push(id);
+        }
+        let open = "mutation($o: ID!) { openDispute(input: {orderId: $o, reason: \"Off brief\"}) { id } }";
+        dispute =
+            ok(app, client, open, json!({ "o": orders[0] })).await["openDispute"]["id"].as_str().unwrap().to_owned();
+        decided =
+            ok(app, client, open, json!({ "o": orders[1] })).await["openDispute"]["id"].as_str().unwrap().to_owned();
+        ok(
+            app,
+            &cast.admin,
+            "mutation($id: ID!) { resolveDispute(id: $id, input: {outcome: WRITER_WINS, note: \"Fine\"}) { id } }",
+            json!({ "id": decided }),
+        )
+        .await;
+        delivered = orders.pop().unwrap();
+    }
+    Fixture {
+        n,
+        client_id: cast.client_id.clone(),
+        draft,
+        preset,
+        unpaid,
+        paid,
+        top_up,
+        reset_token,
+        magic_token,
+        ticket,
+        escalation,
+        dispute,
+        decided,
+        delivered,
+        support_id: cast.support_id.clone(),
+    }
 }
 
 /// Sends a recipe's operation; one whose variables name `files` (file names) is an upload (a
@@ -528,7 +809,8 @@ async fn check(
 ) -> Vec<String> {
     let mut wrong = Vec::new();
     let name = format!("{} ({toggle} off)", recipe.field);
-    let f = fixture(app, cast, catalog, n).await;
+    let with_disputes = recipe.field.to_lowercase().contains("dispute") || toggle == "disputes";
+    let f = fixture(app, cast, catalog, n, with_disputes).await;
     let vars = (recipe.vars)(&f);
     let token = cast.token(recipe.who);
 
@@ -581,7 +863,11 @@ async fn every_field_of_a_switched_off_feature_is_refused_and_writes_nothing() {
         client: app.sign_in(TENANT, "client@essays.test").await,
         admin: app.sign_in(TENANT, "admin@essays.test").await,
         client_id: app.user_id(TENANT, "client@essays.test").await,
+        writer: app.sign_in(TENANT, "writer@essays.test").await,
+        writer_id: app.user_id(TENANT, "writer@essays.test").await,
+        support_id: app.user_id(TENANT, "support@essays.test").await,
     };
+    app.roomy_writer_levels(TENANT).await;
     let catalog = app.catalog(TENANT).await;
     let schema = discover(&app, &cast.admin).await;
     let recipes = recipes();
@@ -597,6 +883,10 @@ async fn every_field_of_a_switched_off_feature_is_refused_and_writes_nothing() {
         ("Query.topUp", &["wallet"]),
         ("Mutation.requestPasswordReset", &["passwordReset"]),
         ("Mutation.signInWithMagicLink", &["magicLinkLogin"]),
+        ("Mutation.openTicket", &["messaging"]),
+        ("Mutation.escalateDispute", &["disputes", "escalations"]),
+        ("Query.escalations", &["escalations"]),
+        ("AdminDashboard.disputes", &["disputes"]),
     ] {
         let found: Vec<&str> = schema.get(field).map(|i| i.features.iter().copied().collect()).unwrap_or_default();
         assert_eq!(found, toggles, "discovery of {field}");

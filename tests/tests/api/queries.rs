@@ -5,10 +5,11 @@ use tests::{TestApp, code};
 
 /// Shipped documents whose answer does not grow with the site's rows (one order; a mutation; a
 /// template per kind).
-const DO_NOT_GROW: [&str; 11] = [
+const DO_NOT_GROW: [&str; 12] = [
     "admin/email-templates.graphql",
     "admin/level-proposals.graphql",
     "admin/security.graphql",
+    "admin/support.graphql",
     "admin/writers.graphql",
     "client/notification-settings.graphql",
     "client/order-detail.graphql",
@@ -26,6 +27,7 @@ fn sender(role: &str) -> &'static str {
         "admin" => "admin@essays.test",
         "writer" => "writer@essays.test",
         "editor" => "editor@essays.test",
+        "support" => "support@essays.test",
         "superadmin" => gateway::seed::SUPERADMIN_EMAIL,
         other => panic!("docs/queries/{other}/: name the demo user who sends its documents here"),
     }
@@ -64,8 +66,12 @@ struct Site<'a> {
     writer: String,
     writer_token: String,
     editor_token: String,
+    support_token: String,
+    support_id: String,
     catalog: std::collections::HashMap<String, String>,
     orders: Vec<String>,
+    /// A ticket of the demo client about each order; the first one's conversation grows too.
+    tickets: Vec<String>,
     drafts: usize,
 }
 
@@ -74,6 +80,30 @@ impl Site<'_> {
         let body = self.app.gql(query).vars(variables).tenant("essays").token(token).send().await;
         assert!(body["errors"].is_null(), "{query}: {body}");
         body
+    }
+
+    /// The client opens a ticket about `order`: every other one the demo agent takes, notes
+    /// and answers (and the client answers back); the first ticket's conversation gains a
+    /// message from each side every time.
+    async fn ticket_about(&mut self, order: &str) {
+        let (client, support) = (self.client.clone(), self.support_token.clone());
+        let input =
+            json!({ "subject": "About my order", "category": "ORDER", "message": "When is it due?", "orderId": order });
+        let opened = self
+            .send(&client, "mutation($i: OpenTicketInput!) { openTicket(input: $i) { id } }", json!({ "i": input }))
+            .await;
+        let id = opened["data"]["openTicket"]["id"].as_str().unwrap().to_owned();
+        let post = "mutation($id: ID!, $b: String!, $n: Boolean) { postTicketMessage(ticketId: $id, body: $b, internal: $n) { id } }";
+        if self.tickets.len().is_multiple_of(2) {
+            let assign = "mutation($id: ID!, $a: ID) { assignTicket(id: $id, agentId: $a) { id } }";
+            self.send(&support, assign, json!({ "id": id, "a": self.support_id })).await;
+            self.send(&support, post, json!({ "id": id, "b": "Checking with the writer.", "n": true })).await;
+            self.send(&support, post, json!({ "id": id, "b": "On time, by Friday." })).await;
+        }
+        self.tickets.push(id);
+        let first = self.tickets[0].clone();
+        self.send(&support, post, json!({ "id": first, "b": "An update for you." })).await;
+        self.send(&client, post, json!({ "id": first, "b": "Thank you." })).await;
     }
 
     /// Grows the site to `n` of everything the documents list: orders of the demo client (each
@@ -123,6 +153,29 @@ impl Site<'_> {
                     json!({ "id": id }),
                 )
                 .await;
+            }
+            self.ticket_about(&id).await;
+            // delivered work the client disputes (every other one escalated to the admins)
+            if i.is_multiple_of(8) {
+                let client = self.client.clone();
+                let input = json!({ "orderId": id, "reason": "Not what I asked for." });
+                let opened = self
+                    .send(
+                        &client,
+                        "mutation($i: OpenDisputeInput!) { openDispute(input: $i) { id } }",
+                        json!({ "i": input }),
+                    )
+                    .await;
+                if i.is_multiple_of(16) {
+                    let support = self.support_token.clone();
+                    let dispute = opened["data"]["openDispute"]["id"].clone();
+                    self.send(
+                        &support,
+                        "mutation($id: ID!) { escalateDispute(id: $id, reason: \"Large order\") { id } }",
+                        json!({ "id": dispute }),
+                    )
+                    .await;
+                }
             }
             self.orders.push(id);
         }
@@ -234,8 +287,11 @@ async fn every_shipped_document_costs_the_same_statements_for_5_rows_as_for_50()
         writer: app.user_id("essays", "writer@essays.test").await,
         writer_token: app.sign_in("essays", "writer@essays.test").await,
         editor_token: app.sign_in("essays", "editor@essays.test").await,
+        support_token: app.sign_in("essays", "support@essays.test").await,
+        support_id: app.user_id("essays", "support@essays.test").await,
         catalog: app.catalog("essays").await,
         orders: Vec::new(),
+        tickets: Vec::new(),
         drafts: 0,
     };
     // the demo writer is given 25 orders and asks for 25
@@ -273,7 +329,7 @@ async fn every_shipped_document_costs_the_same_statements_for_5_rows_as_for_50()
         let variables = json!({
             "id": site.orders[0], "orderId": site.orders[0], "input": spec(&app, &site.catalog, "Doc test"),
             "first": 50, "after": null, "filter": null, "idempotencyKey": null,
-            "from": app.in_hours(-24), "to": app.in_hours(24 * 30),
+            "from": app.in_hours(-24), "to": app.in_hours(24 * 30), "ticketId": site.tickets[0],
         });
         let mut run = Vec::new();
         for (role, name, document) in &documents {

@@ -14,8 +14,13 @@ pub struct Model {
     pub reason: String,
     pub status: RefundStatus,
     pub entry_id: Option<Uuid>,
+    /// Who asked (a client's request) or who refunded (staff).
     pub created_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
+    /// A request's decision: by whom, when, and why (a rejection's reason).
+    pub decided_by: Option<Uuid>,
+    pub decided_at: Option<DateTimeUtc>,
+    pub decision_note: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

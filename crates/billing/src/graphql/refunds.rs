@@ -15,6 +15,9 @@ pub struct Refund {
     pub reason: String,
     pub status: RefundStatus,
     pub created_at: Timestamp,
+    /// A client's request: when it was decided, and why (a rejection's reason).
+    pub decided_at: Option<Timestamp>,
+    pub decision_note: Option<String>,
 }
 
 impl From<RefundRecord> for Refund {
@@ -28,6 +31,8 @@ impl From<RefundRecord> for Refund {
             reason: r.reason,
             status: r.status,
             created_at: r.created_at.into(),
+            decided_at: r.decided_at.map(Into::into),
+            decision_note: r.decision_note,
         }
     }
 }

@@ -102,22 +102,48 @@ pub async fn credit_earnings(
 }
 
 /// Gives the writer's earnings for the order back to revenue (the order was fully refunded), if
-/// they were credited, once. Returns whether it reversed anything.
+/// they were credited, once: `held`, what the writer holds for it now (the order's pay, less
+/// what a part refund already took back). Returns whether it reversed anything.
 pub async fn reverse_earnings(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
     of: &OrderMoney,
     writer: Uuid,
+    held: i64,
 ) -> AppResult<bool> {
-    let Some(credited) = ledger::entry_for_cause(conn, of.tenant, &of.cause("earnings")).await? else {
+    if ledger::entry_for_cause(conn, of.tenant, &of.cause("earnings")).await?.is_none() {
         return Ok(false);
-    };
-    let amount = ledger::entry_amounts(conn, of.tenant, &[credited.id]).await?.values().map(|m| m.0).sum::<i64>();
+    }
+    let amount = held;
     if amount <= 0 {
         return Ok(false);
     }
     let what =
         (EntryKind::EarningsReversal, "Earnings reversed: the order was fully refunded", of.cause("earnings-reversal"));
+    let earnings = (AccountKind::WriterEarnings, Owner::User(writer));
+    let posted =
+        transfer(conn, request, of, what, earnings, (AccountKind::PlatformRevenue, Owner::Platform), amount).await?;
+    Ok(matches!(posted, Posted::Entry(_)))
+}
+
+/// Takes `amount` of the writer's credited earnings for the order back to revenue, once for
+/// `cause` (`dispute:<id>`: a dispute the client won in part). Returns whether it took anything.
+pub async fn reverse_earnings_part(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    of: &OrderMoney,
+    writer: Uuid,
+    amount: i64,
+    cause: &str,
+) -> AppResult<bool> {
+    if amount <= 0 {
+        return Ok(false);
+    }
+    let what = (
+        EntryKind::EarningsReversal,
+        "Earnings reduced: part of the order was refunded",
+        of.cause(&format!("earnings-reversal:{cause}")),
+    );
     let earnings = (AccountKind::WriterEarnings, Owner::User(writer));
     let posted =
         transfer(conn, request, of, what, earnings, (AccountKind::PlatformRevenue, Owner::Platform), amount).await?;

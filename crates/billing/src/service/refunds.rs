@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use kernel::pagination::{Order, paginate};
 use kernel::{AppError, AppResult, Money, PageArgs, Paged, RequestContext, Role, new_id};
 use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ConnectionTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 
@@ -36,13 +37,16 @@ pub enum RefundDestination {
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum RefundStatus {
-    /// Waiting on a payment provider.
+    /// A client's request waiting for an admin's decision (or a refund waiting on a provider).
     #[sea_orm(string_value = "PENDING")]
     Pending,
     #[sea_orm(string_value = "COMPLETED")]
     Completed,
     #[sea_orm(string_value = "FAILED")]
     Failed,
+    /// A client's request an admin turned down (`decisionNote` says why).
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
 }
 
 /// A refund, as every context sees it.
@@ -56,6 +60,9 @@ pub struct RefundRecord {
     pub reason: String,
     pub status: RefundStatus,
     pub created_at: DateTime<Utc>,
+    /// A request's decision: when, and why (a rejection's reason).
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decision_note: Option<String>,
 }
 
 impl From<refund::Model> for RefundRecord {
@@ -69,13 +76,16 @@ impl From<refund::Model> for RefundRecord {
             reason: r.reason,
             status: r.status,
             created_at: r.created_at,
+            decided_at: r.decided_at,
+            decision_note: r.decision_note,
         }
     }
 }
 
 /// Records a refund of `amount` for the order and moves the money: out of the refunds
 /// (contra-revenue) account into the client's wallet, or out to the world. The entry's cause is
-/// the refund, so it is posted once.
+/// the refund, so it is posted once. `requested`: the client's pending request it grants (that
+/// row becomes the refund, `CONFLICT` if it was decided meanwhile); else a new row.
 pub async fn record(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
@@ -83,9 +93,10 @@ pub async fn record(
     amount: i64,
     destination: RefundDestination,
     reason: &str,
+    requested: Option<Uuid>,
 ) -> AppResult<RefundRecord> {
     let now = request.now();
-    let id = new_id();
+    let id = requested.unwrap_or_else(new_id);
     let refunds =
         ledger::open_account(conn, of.tenant, AccountKind::Refunds, Owner::Platform, &of.currency, now).await?;
     let to = match destination {
@@ -114,6 +125,29 @@ pub async fn record(
     )
     .await?;
     let Posted::Entry(entry) = posted else { return Err(AppError::internal("a new refund's entry existed")) };
+    if let Some(pending) = requested {
+        // the request's row, still pending, becomes the refund
+        let granted = Refunds::update_many()
+            .col_expr(refund::Column::Status, Expr::value(RefundStatus::Completed))
+            .col_expr(refund::Column::Destination, Expr::value(destination))
+            .col_expr(refund::Column::EntryId, Expr::value(entry))
+            .col_expr(refund::Column::DecidedBy, Expr::value(actor))
+            .col_expr(refund::Column::DecidedAt, Expr::value(now))
+            .filter(refund::Column::Id.eq(pending))
+            .filter(refund::Column::TenantId.eq(of.tenant))
+            .filter(refund::Column::OrderId.eq(of.order))
+            .filter(refund::Column::AmountMinor.eq(amount))
+            .filter(refund::Column::Status.eq(RefundStatus::Pending))
+            .exec(conn)
+            .await?;
+        if granted.rows_affected == 0 {
+            return Err(
+                AppError::conflict("the refund request was decided meanwhile").with_reason(kernel::Reason::Stale)
+            );
+        }
+        let row = Refunds::find_by_id(pending).one(conn).await?.ok_or_else(|| AppError::not_found("refund"))?;
+        return Ok(row.into());
+    }
     let model = refund::Model {
         id,
         tenant_id: of.tenant,
@@ -126,9 +160,86 @@ pub async fn record(
         entry_id: Some(entry),
         created_by: actor,
         created_at: now,
+        decided_by: None,
+        decided_at: None,
+        decision_note: None,
     };
     Refunds::insert(refund::ActiveModel::from(model.clone())).exec_without_returning(conn).await?;
     Ok(model.into())
+}
+
+/// A client asks for `amount` of the order back, saying why: a refund `PENDING` an admin's
+/// decision (`CONFLICT` when the order has one pending already). Whether the order may be
+/// refunded this much is the orders context's rule.
+pub async fn request(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    of: &OrderMoney,
+    amount: i64,
+    reason: &str,
+) -> AppResult<RefundRecord> {
+    let now = request.now();
+    let model = refund::Model {
+        id: new_id(),
+        tenant_id: of.tenant,
+        order_id: of.order,
+        amount_minor: amount,
+        currency: of.currency.clone(),
+        destination: RefundDestination::Wallet,
+        reason: reason.to_owned(),
+        status: RefundStatus::Pending,
+        entry_id: None,
+        created_by: request.viewer.as_ref().map(|v| v.user_id),
+        created_at: now,
+        decided_by: None,
+        decided_at: None,
+        decision_note: None,
+    };
+    Refunds::insert(refund::ActiveModel::from(model.clone()))
+        .exec_without_returning(conn)
+        .await
+        .map_err(|e| AppError::from_db_unique(e, "orderId", "the order has a refund request waiting already"))?;
+    Ok(model.into())
+}
+
+/// The tenant's refund `id` still pending a decision; `NOT_FOUND` otherwise (`CONFLICT` once
+/// decided).
+pub async fn pending(conn: &impl ConnectionTrait, tenant: Uuid, id: Uuid) -> AppResult<RefundRecord> {
+    let row = Refunds::find_by_id(id)
+        .filter(refund::Column::TenantId.eq(tenant))
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::not_found("refund"))?;
+    if row.status != RefundStatus::Pending {
+        return Err(
+            AppError::conflict("the refund request is decided already").with_reason(kernel::Reason::InvalidTransition)
+        );
+    }
+    Ok(row.into())
+}
+
+/// An admin turns a pending request down, saying why (once: `CONFLICT` when decided meanwhile).
+pub async fn reject(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    tenant: Uuid,
+    id: Uuid,
+    note: &str,
+) -> AppResult<()> {
+    let rejected = Refunds::update_many()
+        .col_expr(refund::Column::Status, Expr::value(RefundStatus::Rejected))
+        .col_expr(refund::Column::DecidedBy, Expr::value(request.viewer.as_ref().map(|v| v.user_id)))
+        .col_expr(refund::Column::DecidedAt, Expr::value(request.now()))
+        .col_expr(refund::Column::DecisionNote, Expr::value(note.to_owned()))
+        .filter(refund::Column::Id.eq(id))
+        .filter(refund::Column::TenantId.eq(tenant))
+        .filter(refund::Column::Status.eq(RefundStatus::Pending))
+        .exec(conn)
+        .await?;
+    if rejected.rows_affected == 0 {
+        return Err(AppError::conflict("the refund request was decided meanwhile").with_reason(kernel::Reason::Stale));
+    }
+    Ok(())
 }
 
 /// The refunds of each of `orders`, oldest first (one statement).
@@ -179,6 +290,15 @@ pub async fn list(
 }
 
 /// How many refunds wait on a provider, and what was refunded in `[from, to)`.
+/// How many refunds of the tenant wait for a decision or a provider (one statement).
+pub async fn pending_count(conn: &impl ConnectionTrait, tenant: Uuid) -> AppResult<u64> {
+    Ok(Refunds::find()
+        .filter(refund::Column::TenantId.eq(tenant))
+        .filter(refund::Column::Status.eq(RefundStatus::Pending))
+        .count(conn)
+        .await?)
+}
+
 pub async fn summary(
     conn: &impl ConnectionTrait,
     tenant: Uuid,

@@ -197,6 +197,49 @@ impl OrderMutation {
         Ok(refund.into())
     }
 
+    /// The client asks for money back for their paid order (`amount` none: all that is left),
+    /// saying why: an admin approves or rejects the request (`refunds(filter: {status: PENDING})`).
+    /// One request waits per order at a time.
+    async fn request_refund(
+        &self,
+        ctx: &Context<'_>,
+        order_id: ID,
+        amount: Option<kernel::Money>,
+        reason: String,
+    ) -> Result<billing::Refund> {
+        let request = ctx.request();
+        let id = parse_id("orderId", &order_id)?;
+        let asked =
+            kernel::write(request, async |txn| refunds::request_refund(txn, request, id, amount, &reason).await)
+                .await?;
+        Ok(asked.into())
+    }
+
+    /// Grants a client's pending refund request as asked (admins), to the client's wallet (the
+    /// default) or externally: the refund is made as `refundOrder` makes it.
+    async fn approve_refund_request(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        destination: Option<billing::service::refunds::RefundDestination>,
+    ) -> Result<billing::Refund> {
+        let request = ctx.request();
+        let id = parse_id("id", &id)?;
+        let destination = destination.unwrap_or(billing::service::refunds::RefundDestination::Wallet);
+        let granted =
+            kernel::write(request, async |txn| refunds::approve_request(txn, request, id, destination).await).await?;
+        Ok(granted.into())
+    }
+
+    /// Turns a client's pending refund request down, saying why (admins): the client is told.
+    async fn reject_refund_request(&self, ctx: &Context<'_>, id: ID, reason: String) -> Result<billing::Refund> {
+        let request = ctx.request();
+        let id = parse_id("id", &id)?;
+        let rejected =
+            kernel::write(request, async |txn| refunds::reject_request(txn, request, id, &reason).await).await?;
+        Ok(rejected.into())
+    }
+
     /// Takes a plain lifecycle action (see `Order.availableActions`). ASSIGN_WRITER and
     /// REQUEST_REVISION take input: use `assignWriter` and `requestRevision`.
     async fn perform_order_action(

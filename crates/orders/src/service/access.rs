@@ -46,6 +46,20 @@ pub async fn find_visible(conn: &impl ConnectionTrait, request: &RequestContext,
     Orders::find_by_id(id).filter(visible_to(request)?).one(conn).await?.ok_or_else(|| AppError::not_found("order"))
 }
 
+/// Who an order is between: its client and its writer (if any).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parties {
+    pub order_id: Uuid,
+    pub client_id: Uuid,
+    pub writer_id: Option<Uuid>,
+}
+
+/// The parties of order `id`, if the viewer may see it; `NOT_FOUND` otherwise.
+pub async fn parties(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<Parties> {
+    let order = find_visible(conn, request, id).await?;
+    Ok(Parties { order_id: order.id, client_id: order.client_id, writer_id: order.writer_id })
+}
+
 /// The writer of the viewer's completed order `id` (what feedback rates): `NOT_FOUND` when the
 /// viewer does not see the order, `CONFLICT` (`NOT_COMPLETED`) before it is completed.
 pub async fn completed_writer(conn: &impl ConnectionTrait, request: &RequestContext, id: Uuid) -> AppResult<Uuid> {

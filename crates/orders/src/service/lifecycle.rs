@@ -182,7 +182,6 @@ const RULES: &[Rule] = &[
             Submitted,
             RevisionRequested,
             InRevision,
-            Disputed,
         ],
         action: OrderAction::Cancel,
         actors: &[Actor::Admin],
@@ -505,7 +504,7 @@ pub async fn entry(
 /// Timeline events that name the client's money (a refund's amount); shown only to those who
 /// may read it.
 pub fn is_money_event(kind: &str) -> bool {
-    kind == "REFUND"
+    matches!(kind, "REFUND" | "REFUND_REQUESTED" | "REFUND_REJECTED")
 }
 
 /// Whether a viewer of `role` sees timeline events of `kind`: money events only those who may

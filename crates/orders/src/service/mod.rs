@@ -5,6 +5,7 @@ pub mod actions;
 pub mod activity;
 pub mod catalog;
 pub mod demo_catalog;
+pub mod disputes;
 pub mod drafts;
 pub mod editing;
 pub mod files;

@@ -43,7 +43,7 @@ pub async fn refund_fee(conn: &impl ConnectionTrait, request: &RequestContext, o
     let to_wallet = request.tenant()?.features.is_on(Feature::Wallet);
     let destination = if to_wallet { RefundDestination::Wallet } else { RefundDestination::External };
     let reason = "the preferred writer did not take the order";
-    let (after, _) = refunds::pay_back(conn, request, order, fee, destination, reason).await?;
+    let (after, _) = refunds::pay_back(conn, request, order, fee, destination, reason, None).await?;
     let note = format!("{} refunded: {reason}", Money(fee));
     let event =
         lifecycle::record(conn, request, &after, "REFUND", Some(after.status), Some(after.status), Some(note)).await?;

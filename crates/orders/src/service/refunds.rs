@@ -24,6 +24,20 @@ pub async fn refund(
     destination: RefundDestination,
     reason: &str,
 ) -> AppResult<RefundRecord> {
+    refund_of(conn, request, id, amount, destination, reason, None).await
+}
+
+/// [`refund`], granting the client's pending request `requested` when given (its row becomes
+/// the refund).
+async fn refund_of(
+    conn: &kernel::WriteTransaction,
+    request: &RequestContext,
+    id: Uuid,
+    amount: Money,
+    destination: RefundDestination,
+    reason: &str,
+    requested: Option<Uuid>,
+) -> AppResult<RefundRecord> {
     request.require_role(&[Role::Admin, Role::Superadmin])?;
     if destination == RefundDestination::Wallet {
         request.require_feature(Feature::Wallet)?;
@@ -31,7 +45,11 @@ pub async fn refund(
     let amount = billing::service::wallets::check_amount("amount", amount)?;
     let reason = validate::text("reason", reason, 500)?;
     let order = find_visible(conn, request, id).await?;
-    let (after, refund) = pay_back(conn, request, &order, amount, destination, &reason).await?;
+    if order.status == OrderStatus::Disputed {
+        return Err(AppError::conflict("the order is disputed: its dispute's decision refunds it")
+            .with_reason(Reason::InvalidTransition));
+    }
+    let (after, refund) = pay_back(conn, request, &order, amount, destination, &reason, requested).await?;
     let full = after.refunded_minor >= after.paid_minor;
     let payment = after.payment_status;
     let of = money_of(&order);
@@ -67,7 +85,7 @@ pub async fn refund(
             super::editing::cancelled(conn, request, &cancelled).await?;
         }
         if let Some(writer) = after.writer_id {
-            order_money::reverse_earnings(conn, request, &of, writer).await?;
+            order_money::reverse_earnings(conn, request, &of, writer, after.writer_compensation_minor).await?;
         }
     }
     tenancy::service::audit::record(conn, request, tenancy::service::audit::Change {
@@ -92,6 +110,7 @@ pub(crate) async fn pay_back(
     amount: i64,
     destination: RefundDestination,
     reason: &str,
+    requested: Option<Uuid>,
 ) -> AppResult<(order::Model, RefundRecord)> {
     let guarded = Orders::update_many()
         .col_expr(order::Column::RefundedMinor, Expr::col(order::Column::RefundedMinor).add(amount))
@@ -115,11 +134,82 @@ pub(crate) async fn pay_back(
         .filter(order::Column::Id.eq(order.id))
         .exec(conn)
         .await?;
-    let refund = refunds::record(conn, request, &money_of(order), amount, destination, reason).await?;
+    let refund = refunds::record(conn, request, &money_of(order), amount, destination, reason, requested).await?;
     Ok((after, refund))
 }
 
 /// The order as billing's intents take it.
+/// A client asks for `amount` (none: all that is left) of their paid order back, saying why:
+/// a refund request an admin decides (`refunds(filter: {status: PENDING})`). `NOT_FOUND` for an
+/// order not theirs; `CONFLICT` when nothing is left to refund or a request already waits;
+/// `BAD_USER_INPUT` (`EXCEEDS_PAID`) above what is left.
+pub async fn request_refund(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    id: Uuid,
+    amount: Option<Money>,
+    reason: &str,
+) -> AppResult<RefundRecord> {
+    request.require_role(&[Role::Client])?;
+    let amount = amount.map(|a| billing::service::wallets::check_amount("amount", a)).transpose()?;
+    let reason = validate::text("reason", reason, 500)?;
+    let order = find_visible(conn, request, id).await?;
+    let left = order.paid_minor - order.refunded_minor;
+    if left <= 0 {
+        return Err(AppError::conflict("nothing paid for the order is left to refund").with_reason(Reason::ExceedsPaid));
+    }
+    let amount = amount.unwrap_or(left);
+    if amount > left {
+        return Err(AppError::bad_input("amount", format!("at most what is left of the payment ({})", Money(left)))
+            .with_reason(Reason::ExceedsPaid));
+    }
+    let asked = refunds::request(conn, request, &money_of(&order), amount, &reason).await?;
+    let note = format!("{} asked back: {reason}", Money(amount));
+    lifecycle::record(conn, request, &order, "REFUND_REQUESTED", None, None, Some(note)).await?;
+    Ok(asked)
+}
+
+/// An admin grants the client's pending refund request `id` as asked, to `destination`: the
+/// refund is made as by [`refund`] (the same guards, cancellation and earnings), once.
+pub async fn approve_request(
+    conn: &kernel::WriteTransaction,
+    request: &RequestContext,
+    id: Uuid,
+    destination: RefundDestination,
+) -> AppResult<RefundRecord> {
+    request.require_role(&[Role::Admin, Role::Superadmin])?;
+    let asked = refunds::pending(conn, request.tenant()?.id, id).await?;
+    refund_of(conn, request, asked.order_id, asked.amount, destination, &asked.reason, Some(asked.id)).await
+}
+
+/// An admin turns the client's pending refund request `id` down, saying why; the client is told.
+pub async fn reject_request(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    id: Uuid,
+    note: &str,
+) -> AppResult<RefundRecord> {
+    request.require_role(&[Role::Admin, Role::Superadmin])?;
+    let tenant = request.tenant()?.id;
+    let note = validate::text("reason", note, 500)?;
+    let asked = refunds::pending(conn, tenant, id).await?;
+    refunds::reject(conn, request, tenant, id, &note).await?;
+    let order = find_visible(conn, request, asked.order_id).await?;
+    let event = lifecycle::record(conn, request, &order, "REFUND_REJECTED", None, None, Some(note.clone())).await?;
+    let data = serde_json::json!({ "amount": asked.amount.to_string(), "reason": note });
+    super::notices::tell_of(
+        conn,
+        request.now(),
+        &order,
+        &format!("order_event:{event}"),
+        notifications::NotificationKind::RefundRejected,
+        order.client_id,
+        data,
+    )
+    .await?;
+    Ok(RefundRecord { status: refunds::RefundStatus::Rejected, ..asked })
+}
+
 pub fn money_of(order: &order::Model) -> OrderMoney {
     OrderMoney { tenant: order.tenant_id, order: order.id, client: order.client_id, currency: order.currency.clone() }
 }

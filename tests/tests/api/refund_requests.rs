@@ -1,0 +1,144 @@
+//! Refund requests: a client asks for money back for their paid order; the request waits in
+//! the admins' refunds queue (`refunds(filter: {status: PENDING})`), one per order; an admin
+//! grants it (the refund is made as `refundOrder` makes it, once) or rejects it with a reason
+//! the client is told. Bad input and a second decision write nothing.
+
+use serde_json::{Value, json};
+use tests::{TestApp, code, field};
+
+const ASK: &str = "mutation($o: ID!, $a: Decimal, $r: String!) { requestRefund(orderId: $o, amount: $a, reason: $r) { id status amount reason } }";
+const APPROVE: &str = "mutation($id: ID!, $d: RefundDestination) { approveRefundRequest(id: $id, destination: $d) { id status amount destination decidedAt } }";
+const REJECT: &str =
+    "mutation($id: ID!, $r: String!) { rejectRefundRequest(id: $id, reason: $r) { id status decisionNote } }";
+const QUEUE: &str =
+    "{ refunds(filter: {status: PENDING}, first: 20) { totalCount nodes { id orderId amount reason } } }";
+const ORDER: &str =
+    "query($id: ID!) { order(id: $id) { status paymentStatus refunds { status amount } timeline { kind } } }";
+const INTEGRITY: &str = "{ ledgerIntegrity { balanced mismatches } }";
+
+async fn as_(app: &TestApp, token: &str, query: &str, vars: Value) -> Value {
+    app.gql(query).vars(vars).tenant("essays").token(token).send().await
+}
+
+async fn ok(app: &TestApp, token: &str, query: &str, vars: Value) -> Value {
+    let body = as_(app, token, query, vars).await;
+    assert!(body["errors"].is_null(), "{query}: {body}");
+    body["data"].clone()
+}
+
+async fn written(app: &TestApp) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for table in ["refunds", "journal_entries", "order_events", "notifications"] {
+        counts.push(app.count(table).await);
+    }
+    counts.push(app.count_where("SELECT COUNT(*) AS n FROM refunds WHERE status = 'PENDING'").await);
+    counts
+}
+
+/// A paid order of the demo client, in the pool.
+async fn paid_order(app: &TestApp, client: &str, admin: &str, topic: &str) -> String {
+    let c = app.catalog("essays").await;
+    let spec = json!({ "topic": topic, "paperTypeId": c["essay"], "academicLevelId": c["undergraduate"],
+        "subjectId": c["english"], "workTypeId": c["writing"], "pages": 2, "deadline": app.in_hours(72) });
+    let placed =
+        ok(app, client, "mutation($i: OrderSpecInput!) { placeOrder(input: $i) { id } }", json!({ "i": spec })).await;
+    let id = placed["placeOrder"]["id"].as_str().unwrap().to_owned();
+    let act = "mutation($id: ID!) { performOrderAction(orderId: $id, action: MARK_PAID) { status } }";
+    ok(app, admin, act, json!({ "id": id })).await;
+    id
+}
+
+#[tokio::test]
+async fn a_clients_request_waits_in_the_queue_and_is_granted_or_rejected_once() {
+    let app = TestApp::spawn().await;
+    let client = app.sign_in("essays", "client@essays.test").await;
+    let admin = app.sign_in("essays", "admin@essays.test").await;
+    let first = paid_order(&app, &client, &admin, "Refund me").await;
+    let second = paid_order(&app, &client, &admin, "Refund me not").await;
+
+    let data = ok(&app, &client, ASK, json!({ "o": first, "a": "5.00", "r": "One source was missing." })).await;
+    assert_eq!(data["requestRefund"]["status"], "PENDING");
+    let asked = data["requestRefund"]["id"].as_str().unwrap().to_owned();
+    let data = ok(&app, &client, ASK, json!({ "o": second, "r": "Ordered twice." })).await;
+    let whole = data["requestRefund"]["id"].as_str().unwrap().to_owned();
+    // one request waits per order
+    let before = written(&app).await;
+    let body = as_(&app, &client, ASK, json!({ "o": first, "a": "1.00", "r": "And more." })).await;
+    assert_eq!(code(&body), "CONFLICT", "{body}");
+    assert_eq!(written(&app).await, before);
+
+    let data = ok(&app, &admin, QUEUE, json!({})).await;
+    assert_eq!(data["refunds"]["totalCount"], 2, "the refunds queue fills: {data}");
+
+    // granted: the money moves once, the order shows it
+    let data = ok(&app, &admin, APPROVE, json!({ "id": asked, "d": "EXTERNAL" })).await;
+    assert_eq!(data["approveRefundRequest"]["status"], "COMPLETED");
+    assert_eq!(data["approveRefundRequest"]["amount"], "5.00");
+    let data = ok(&app, &client, ORDER, json!({ "id": first })).await;
+    assert_eq!(data["order"]["paymentStatus"], "PARTIALLY_REFUNDED", "{data}");
+    let before = written(&app).await;
+    for query in [APPROVE, REJECT] {
+        let body = as_(&app, &admin, query, json!({ "id": asked, "d": "EXTERNAL", "r": "again" })).await;
+        assert_eq!(code(&body), "CONFLICT", "decided once: {body}");
+    }
+    assert_eq!(written(&app).await, before);
+
+    // rejected: the client is told why, and no money moves
+    let entries = app.count("journal_entries").await;
+    let data = ok(&app, &admin, REJECT, json!({ "id": whole, "r": "Both orders are different papers." })).await;
+    assert_eq!(data["rejectRefundRequest"]["status"], "REJECTED");
+    assert_eq!(app.count("journal_entries").await, entries);
+    assert_eq!(app.count_where("SELECT COUNT(*) AS n FROM notifications WHERE kind = 'REFUND_REJECTED'").await, 1);
+    let data = ok(&app, &admin, QUEUE, json!({})).await;
+    assert_eq!(data["refunds"]["totalCount"], 0);
+    let data = ok(&app, &admin, INTEGRITY, json!({})).await;
+    assert_eq!(data["ledgerIntegrity"]["mismatches"], json!([]), "{data}");
+}
+
+#[tokio::test]
+async fn bad_requests_are_refused_and_write_nothing() {
+    let app = TestApp::spawn().await;
+    let client = app.sign_in("essays", "client@essays.test").await;
+    let admin = app.sign_in("essays", "admin@essays.test").await;
+    let writer = app.sign_in("essays", "writer@essays.test").await;
+    let other = app.sign_up("essays", "other-refund@essays.test", "Other").await;
+    let id = paid_order(&app, &client, &admin, "Bad refund requests").await;
+    let c = app.catalog("essays").await;
+    let spec = json!({ "topic": "Unpaid", "paperTypeId": c["essay"], "academicLevelId": c["undergraduate"],
+        "subjectId": c["english"], "workTypeId": c["writing"], "pages": 2, "deadline": app.in_hours(72) });
+    let unpaid =
+        ok(&app, &client, "mutation($i: OrderSpecInput!) { placeOrder(input: $i) { id } }", json!({ "i": spec })).await
+            ["placeOrder"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let before = written(&app).await;
+    let cases: Vec<(&str, Value, &str, &str)> = vec![
+        (&client, json!({ "o": id, "a": "100000.00", "r": "All of it" }), "BAD_USER_INPUT", "amount"),
+        (&client, json!({ "o": id, "a": "0.00", "r": "Nothing" }), "BAD_USER_INPUT", "amount"),
+        (&client, json!({ "o": id, "a": "1.00", "r": " " }), "BAD_USER_INPUT", "reason"),
+        (&client, json!({ "o": unpaid, "r": "Not paid yet" }), "CONFLICT", ""),
+        (&other, json!({ "o": id, "r": "Not mine" }), "NOT_FOUND", ""),
+        (&writer, json!({ "o": id, "r": "Writers ask no refunds" }), "FORBIDDEN", ""),
+        (&admin, json!({ "o": id, "r": "Admins refund directly" }), "FORBIDDEN", ""),
+    ];
+    for (token, vars, expected, at) in cases {
+        let body = as_(&app, token, ASK, vars).await;
+        assert_eq!(code(&body), expected, "{body}");
+        if !at.is_empty() {
+            assert_eq!(field(&body), at, "{body}");
+        }
+        assert_eq!(written(&app).await, before, "{body}");
+    }
+    let data = ok(&app, &client, ASK, json!({ "o": id, "r": "Late" })).await;
+    let asked = data["requestRefund"]["id"].as_str().unwrap().to_owned();
+    let before = written(&app).await;
+    for (token, query) in [(&client, APPROVE), (&client, REJECT)] {
+        let body = as_(&app, token, query, json!({ "id": asked, "r": "mine" })).await;
+        assert_eq!(code(&body), "FORBIDDEN", "{body}");
+    }
+    let papers = app.sign_in("papers", "admin@papers.test").await;
+    let body = app.gql(APPROVE).vars(json!({ "id": asked })).tenant("papers").token(&papers).send().await;
+    assert_eq!(code(&body), "NOT_FOUND", "another site's admin: {body}");
+    assert_eq!(written(&app).await, before);
+}
