@@ -301,7 +301,6 @@ impl MigrationTrait for Migration {
             ("ix_tickets_status", vec![Tickets::TenantId, Tickets::Status, Tickets::Priority, Tickets::Id]),
             ("ix_tickets_assignee", vec![Tickets::TenantId, Tickets::AssigneeId, Tickets::Status, Tickets::Id]),
             ("ix_tickets_requester", vec![Tickets::TenantId, Tickets::RequesterId, Tickets::Id]),
-            ("ix_tickets_created", vec![Tickets::TenantId, Tickets::CreatedAt]),
             ("ix_tickets_order", vec![Tickets::TenantId, Tickets::OrderId]),
         ] {
             let mut index = Index::create();
@@ -536,6 +535,36 @@ impl MigrationTrait for Migration {
             )
             .await?;
         let db = manager.get_connection();
+        let postgres = db.get_database_backend() == DbBackend::Postgres;
+        // The dashboards' counts, each from an index alone whatever the history (on PostgreSQL
+        // `INCLUDE`d columns; on SQLite the same columns as keys): the active tickets (the queue,
+        // payment issues), an agent's tickets of a period (their record), the tickets of a period
+        // (per day, per category), those closed (resolution times), those rated (satisfaction),
+        // and the clocks past their target still open (overdue).
+        for (name, keys, included, only) in [
+            (
+                "ix_tickets_active",
+                "tenant_id, category, priority, assignee_id",
+                "",
+                "WHERE status IN ('OPEN', 'IN_PROGRESS', 'AWAITING_CUSTOMER', 'ESCALATED')",
+            ),
+            ("ix_tickets_agent_period", "tenant_id, assignee_id, created_at", "status, first_response_at", ""),
+            ("ix_tickets_created", "tenant_id, created_at", "category, status", ""),
+            ("ix_tickets_closed", "tenant_id, closed_at", "created_at", "WHERE closed_at IS NOT NULL"),
+            ("ix_tickets_rated", "tenant_id, rated_at", "rating", "WHERE rating IS NOT NULL"),
+        ] {
+            let sql = match (postgres, included.is_empty()) {
+                (true, false) => format!("CREATE INDEX {name} ON tickets ({keys}) INCLUDE ({included}) {only}"),
+                (false, false) => format!("CREATE INDEX {name} ON tickets ({keys}, {included}) {only}"),
+                (_, true) => format!("CREATE INDEX {name} ON tickets ({keys}) {only}"),
+            };
+            db.execute_unprepared(&sql).await?;
+        }
+        db.execute_unprepared(
+            "CREATE INDEX ix_ticket_slas_overdue ON ticket_slas (tenant_id, ticket_id) \
+             WHERE state <> 'STOPPED' AND breached_at IS NOT NULL",
+        )
+        .await?;
         // one dispute in progress per order, one open escalation per ticket or dispute, whichever
         // of two racing writes comes first
         for sql in [
@@ -550,7 +579,7 @@ impl MigrationTrait for Migration {
             "CREATE INDEX ix_ticket_slas_next_check ON ticket_slas (next_check_at) WHERE next_check_at IS NOT NULL",
         )
         .await?;
-        if db.get_database_backend() == DbBackend::Postgres {
+        if postgres {
             for table in [
                 "support_settings",
                 "sla_policies",

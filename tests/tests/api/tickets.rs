@@ -517,3 +517,75 @@ async fn of_two_agents_taking_one_ticket_one_wins() {
         );
     }
 }
+
+#[tokio::test]
+async fn admins_balance_the_load_in_bulk_each_ticket_on_its_own() {
+    let app = TestApp::spawn().await;
+    let c = cast(&app).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(open(&app, &c.client, question()).await);
+    }
+    // the second is closed before the bulk assignment
+    ok(&app, &c.client, STATUS, json!({ "id": ids[1], "s": "CLOSED" })).await;
+    let bulk = "mutation($ids: [ID!]!, $a: ID) { bulkAssignTickets(ids: $ids, agentId: $a) { id ok code } }";
+    let data = ok(&app, &c.admin, bulk, json!({ "ids": ids, "a": c.support_id })).await;
+    let oks: Vec<bool> =
+        data["bulkAssignTickets"].as_array().unwrap().iter().map(|r| r["ok"].as_bool().unwrap()).collect();
+    assert_eq!(oks, [true, false, true], "{data}");
+    assert_eq!(data["bulkAssignTickets"][1]["code"], "CONFLICT");
+    let mine = ok(&app, &c.support, LIST, json!({ "f": { "mine": true } })).await;
+    assert_eq!(mine["tickets"]["totalCount"], 2);
+    assert_eq!(notices(&app, "TICKET_ASSIGNED").await, 2, "the agent hears of each");
+    // support agents do not assign in bulk; nothing moves
+    let before = written(&app).await;
+    let body = refused(&app, &c.support, bulk, json!({ "ids": ids, "a": c.support_id })).await;
+    assert_eq!(code(&body), "FORBIDDEN");
+    let body = refused(&app, &c.admin, bulk, json!({ "ids": [], "a": c.support_id })).await;
+    assert_eq!(field(&body), "ids");
+    assert_eq!(written(&app).await, before);
+}
+
+#[tokio::test]
+async fn the_support_dashboard_counts_the_queue_and_the_agents_record() {
+    let app = TestApp::spawn().await;
+    let c = cast(&app).await;
+    let mine = open(&app, &c.client, question()).await;
+    let mut urgent = question();
+    urgent["subject"] = json!("Payment failed");
+    urgent["category"] = json!("PAYMENT");
+    let other = open(&app, &c.client, urgent).await;
+    ok(&app, &c.support, PRIORITY, json!({ "id": other, "p": "HIGH" })).await;
+    ok(&app, &c.support, ASSIGN, json!({ "id": mine, "a": c.support_id })).await;
+    // answered after 30 minutes, closed after an hour, rated 4
+    app.clock.advance(chrono::Duration::minutes(30));
+    ok(&app, &c.support, POST, json!({ "id": mine, "b": "Here it is." })).await;
+    app.clock.advance(chrono::Duration::minutes(30));
+    ok(&app, &c.support, STATUS, json!({ "id": mine, "s": "CLOSED" })).await;
+    ok(&app, &c.client, RATE, json!({ "id": mine, "s": 4 })).await;
+    let query = "{ supportDashboard { queue { unassigned mine highPriority overdue active } workload { openTickets averageFirstResponse resolutionRate slaCompliance } ordersNeedingSupport { disputed paymentIssues refundRequests } analytics { ticketsPerDay(days: 3) { count } resolutionTimeTrend(weeks: 2) { averageSeconds closed } byCategory { category total active } satisfaction { distribution count average } } recentTickets(first: 5) { subject } } }";
+    let data = ok(&app, &c.support, query, json!({})).await;
+    let d = &data["supportDashboard"];
+    assert_eq!(
+        d["queue"],
+        json!({ "unassigned": 1, "mine": 0, "highPriority": 1, "overdue": 0, "active": 1 }),
+        "{data}"
+    );
+    assert_eq!(d["workload"]["openTickets"], 0);
+    assert_eq!(d["workload"]["averageFirstResponse"].as_f64().map(f64::round), Some(1800.0), "{data}");
+    assert_eq!(d["workload"]["resolutionRate"], 1.0);
+    assert_eq!(d["workload"]["slaCompliance"], 1.0, "both clocks met: {data}");
+    assert_eq!(d["ordersNeedingSupport"]["paymentIssues"], 1);
+    let per_day: i64 =
+        d["analytics"]["ticketsPerDay"].as_array().unwrap().iter().map(|x| x["count"].as_i64().unwrap()).sum();
+    assert_eq!(per_day, 2);
+    let closed: Vec<&Value> =
+        d["analytics"]["resolutionTimeTrend"].as_array().unwrap().iter().filter(|w| w["closed"] == 1).collect();
+    assert_eq!(closed.len(), 1, "{data}");
+    assert_eq!(closed[0]["averageSeconds"].as_f64().map(f64::round), Some(3600.0));
+    assert_eq!(d["analytics"]["satisfaction"], json!({ "distribution": [0, 0, 0, 1, 0], "count": 1, "average": 4.0 }));
+    assert_eq!(d["recentTickets"][0]["subject"], "Payment failed", "newest first");
+    // clients and writers have no support dashboard
+    let body = refused(&app, &c.client, query, json!({})).await;
+    assert_eq!(code(&body), "FORBIDDEN");
+}

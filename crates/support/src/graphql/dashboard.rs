@@ -126,16 +126,19 @@ impl SupportAnalytics {
             .collect())
     }
 
-    async fn by_category(&self, ctx: &Context<'_>) -> Result<Vec<CategoryCount>> {
+    /// Per category, the tickets opened in the last `days` days (1 to 90) and those still active.
+    async fn by_category(&self, ctx: &Context<'_>, #[graphql(default = 30)] days: i32) -> Result<Vec<CategoryCount>> {
         let request = ctx.request();
-        let rows = dashboard::by_category(&request.db, request).await?;
+        let days = dashboard::days("days", days)?;
+        let rows = dashboard::by_category(&request.db, request, days).await?;
         Ok(rows.into_iter().map(|(category, total, active)| CategoryCount { category, total, active }).collect())
     }
 
-    /// Requesters' ratings of closed tickets.
-    async fn satisfaction(&self, ctx: &Context<'_>) -> Result<Satisfaction> {
+    /// Requesters' ratings of closed tickets, given in the last `days` days (1 to 90).
+    async fn satisfaction(&self, ctx: &Context<'_>, #[graphql(default = 30)] days: i32) -> Result<Satisfaction> {
         let request = ctx.request();
-        let scores = dashboard::satisfaction(&request.db, request).await?;
+        let days = dashboard::days("days", days)?;
+        let scores = dashboard::satisfaction(&request.db, request, days).await?;
         let count: i64 = scores.iter().sum();
         let weighted: i64 = scores.iter().enumerate().map(|(i, n)| (i as i64 + 1) * n).sum();
         Ok(Satisfaction {

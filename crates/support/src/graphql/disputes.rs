@@ -12,10 +12,11 @@ use kernel::{ContextExt, Money, PageArgs, RequestContext, Timestamp, parse_id, w
 use orders::graphql::Order;
 use uuid::Uuid;
 
+use super::thread::{self, BulkOutcome, SupportMessage, node_of};
 use super::{ADMINS, STAFF, TICKET_READERS};
 use crate::entity::dispute::{DisputeStatus, Model as DisputeModel, OpenerRole, Outcome};
+use crate::entity::dispute_event;
 use crate::entity::ticket::Priority;
-use crate::entity::{dispute_event, dispute_message};
 use crate::service::disputes::{self, Decision, DisputeFilter, NewDispute, RefundDestination};
 
 #[derive(Default)]
@@ -30,38 +31,6 @@ struct Prefetched {
 pub struct Dispute {
     dispute: DisputeModel,
     related: Arc<Prefetched>,
-}
-
-/// A message on a dispute's thread.
-#[derive(SimpleObject)]
-#[graphql(complex)]
-pub struct DisputeMessage {
-    pub id: ID,
-    /// A note among staff (only staff read them).
-    pub internal: bool,
-    pub body: String,
-    pub created_at: Timestamp,
-    #[graphql(skip)]
-    author_id: Uuid,
-}
-
-#[ComplexObject]
-impl DisputeMessage {
-    async fn author(&self, ctx: &Context<'_>) -> Result<Option<kernel::Inline<Person>>> {
-        Person::load(ctx, Some(self.author_id)).await
-    }
-}
-
-impl From<dispute_message::Model> for DisputeMessage {
-    fn from(m: dispute_message::Model) -> Self {
-        DisputeMessage {
-            id: ID(m.id.to_string()),
-            internal: m.internal,
-            body: m.body,
-            created_at: m.created_at.into(),
-            author_id: m.author_id,
-        }
-    }
 }
 
 /// A step of a dispute's timeline.
@@ -165,11 +134,11 @@ impl Dispute {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<IdConnection<DisputeMessage>> {
+    ) -> Result<IdConnection<SupportMessage>> {
         let request = ctx.request();
         let page = PageArgs::of_field(ctx, first, after)?;
         let paged = disputes::messages(&request.db, request, &self.dispute, page).await?;
-        Ok(paged.into_connection(|m| m.id, DisputeMessage::from))
+        Ok(paged.into_connection(|m| m.id, SupportMessage::from))
     }
     /// The timeline, oldest first (the parties do not see staff's notes in it).
     async fn history(
@@ -187,17 +156,8 @@ impl Dispute {
 
 impl Dispute {
     async fn person(&self, ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<kernel::Inline<Person>>> {
-        let Some(id) = id else { return Ok(None) };
-        if let Some(person) = self.related.people.get(&id) {
-            return Ok(Some(kernel::Inline(person.clone())));
-        }
-        Person::load(ctx, Some(id)).await
+        thread::person(ctx, &self.related.people, id).await
     }
-}
-
-fn node_of<'a>(look: &Lookahead<'a>) -> Lookahead<'a> {
-    let node = look.field("edges").field("node");
-    if node.exists() { node } else { look.field("nodes") }
 }
 
 async fn prefetch(ctx: &Context<'_>, rows: &[DisputeModel], node: &Lookahead<'_>) -> Result<Prefetched> {
@@ -213,9 +173,7 @@ async fn prefetch(ctx: &Context<'_>, rows: &[DisputeModel], node: &Lookahead<'_>
     if node.field("assignee").exists() {
         people.extend(rows.iter().filter_map(|d| d.assignee_id));
     }
-    people.sort_unstable();
-    people.dedup();
-    related.people = Person::load_all(ctx, people).await?;
+    related.people = thread::people(ctx, people).await?;
     if node.field("order").exists() {
         let ids: Vec<Uuid> = rows.iter().map(|d| d.order_id).collect();
         let found = orders::service::access::visible_among(&request.db, request, &ids).await?;
@@ -282,16 +240,6 @@ impl DisputeDecisionInput {
             note: self.note,
         }
     }
-}
-
-/// One dispute of a bulk decision: decided, or why not.
-#[derive(SimpleObject)]
-pub struct BulkDisputeResult {
-    pub id: ID,
-    pub ok: bool,
-    /// The refusal's code (`CONFLICT`, `BAD_USER_INPUT`...), when not decided.
-    pub code: Option<String>,
-    pub message: Option<String>,
 }
 
 #[derive(Default)]
@@ -404,19 +352,10 @@ impl DisputeMutation {
         ctx: &Context<'_>,
         ids: Vec<ID>,
         input: DisputeDecisionInput,
-    ) -> Result<Vec<BulkDisputeResult>> {
+    ) -> Result<Vec<BulkOutcome>> {
         let request = ctx.request();
         let ids = ids.iter().map(|id| parse_id("ids", id)).collect::<Result<Vec<_>, _>>()?;
-        let results = disputes::bulk_resolve(request, &ids, &input.decision()).await?;
-        Ok(results
-            .into_iter()
-            .map(|r| BulkDisputeResult {
-                id: ID(r.id.to_string()),
-                ok: r.error.is_none(),
-                code: r.error.as_ref().map(|e| e.code.as_str().to_owned()),
-                message: r.error.map(|e| e.message),
-            })
-            .collect())
+        Ok(BulkOutcome::all(disputes::bulk_resolve(request, &ids, &input.decision()).await?))
     }
 
     /// Closes a decided dispute (staff).

@@ -6,6 +6,7 @@ mod escalations;
 mod live;
 mod reports;
 mod settings;
+mod thread;
 mod tickets;
 
 use async_graphql::MergedObject;

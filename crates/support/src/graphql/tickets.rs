@@ -10,10 +10,10 @@ use kernel::write::{Once, write_once};
 use kernel::{ContextExt, PageArgs, RequestContext, Timestamp, parse_id, write};
 use uuid::Uuid;
 
-use super::{STAFF, TICKET_READERS};
+use super::thread::{self, BulkOutcome, SupportMessage, node_of};
+use super::{ADMINS, STAFF, TICKET_READERS};
 use crate::entity::ticket::{Category, Model as TicketModel, Priority, RequesterRole, TicketStatus};
 use crate::entity::ticket_event;
-use crate::entity::ticket_message;
 use crate::entity::ticket_sla::{Metric, Model as Clock};
 use crate::service::calendar::Calendar;
 use crate::service::clocks::{self, Countdown, ShownState};
@@ -42,38 +42,6 @@ pub struct TicketRating {
     pub score: i32,
     pub comment: Option<String>,
     pub rated_at: Timestamp,
-}
-
-/// A message on a ticket.
-#[derive(SimpleObject)]
-#[graphql(complex)]
-pub struct TicketMessage {
-    pub id: ID,
-    /// A note among staff (only staff read them).
-    pub internal: bool,
-    pub body: String,
-    pub created_at: Timestamp,
-    #[graphql(skip)]
-    author_id: Uuid,
-}
-
-#[ComplexObject]
-impl TicketMessage {
-    async fn author(&self, ctx: &Context<'_>) -> Result<Option<kernel::Inline<Person>>> {
-        Person::load(ctx, Some(self.author_id)).await
-    }
-}
-
-impl From<ticket_message::Model> for TicketMessage {
-    fn from(m: ticket_message::Model) -> Self {
-        TicketMessage {
-            id: ID(m.id.to_string()),
-            internal: m.internal,
-            body: m.body,
-            created_at: m.created_at.into(),
-            author_id: m.author_id,
-        }
-    }
 }
 
 /// A step of a ticket's history, or of one of its SLA clocks (`metric` set).
@@ -214,11 +182,11 @@ impl Ticket {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<IdConnection<TicketMessage>> {
+    ) -> Result<IdConnection<SupportMessage>> {
         let request = ctx.request();
         let page = PageArgs::of_field(ctx, first, after)?;
         let paged = tickets::messages(&request.db, request, &self.ticket, page).await?;
-        Ok(paged.into_connection(|m| m.id, TicketMessage::from))
+        Ok(paged.into_connection(|m| m.id, SupportMessage::from))
     }
     /// What happened to it and to its SLA clocks, oldest first (staff).
     #[graphql(guard = "STAFF")]
@@ -255,17 +223,8 @@ impl Ticket {
 
 impl Ticket {
     async fn person(&self, ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<kernel::Inline<Person>>> {
-        let Some(id) = id else { return Ok(None) };
-        if let Some(person) = self.related.people.get(&id) {
-            return Ok(Some(kernel::Inline(person.clone())));
-        }
-        Person::load(ctx, Some(id)).await
+        thread::person(ctx, &self.related.people, id).await
     }
-}
-
-fn node_of<'a>(look: &Lookahead<'a>) -> Lookahead<'a> {
-    let node = look.field("edges").field("node");
-    if node.exists() { node } else { look.field("nodes") }
 }
 
 /// Reads once for the page what its selection of tickets asks for (people, SLA clocks).
@@ -282,9 +241,7 @@ pub(super) async fn prefetch(ctx: &Context<'_>, rows: &[TicketModel], node: &Loo
     if node.field("assignee").exists() {
         people.extend(rows.iter().filter_map(|t| t.assignee_id));
     }
-    people.sort_unstable();
-    people.dedup();
-    related.people = Person::load_all(ctx, people).await?;
+    related.people = thread::people(ctx, people).await?;
     // the SLA is staff's: for anyone else the field's guard refuses it, with nothing read here
     let staff = request.viewer.as_ref().is_some_and(|v| tickets::is_staff(v.role));
     if node.field("sla").exists() && staff {
@@ -438,6 +395,21 @@ impl TicketMutation {
         let agent = agent_id.as_ref().map(|a| parse_id("agentId", a)).transpose()?;
         write(request, async |txn| tickets::assign(txn, request, id, agent).await).await?;
         one(ctx, request, id).await
+    }
+
+    /// Gives each ticket to an agent (`agentId` null: takes them from whoever has them), each
+    /// on its own (admins balancing the load): the answer says, per ticket, whether it was done.
+    #[graphql(guard = "ADMINS")]
+    async fn bulk_assign_tickets(
+        &self,
+        ctx: &Context<'_>,
+        ids: Vec<ID>,
+        agent_id: Option<ID>,
+    ) -> Result<Vec<BulkOutcome>> {
+        let request = ctx.request();
+        let ids = ids.iter().map(|id| parse_id("ids", id)).collect::<Result<Vec<_>, _>>()?;
+        let agent = agent_id.as_ref().map(|a| parse_id("agentId", a)).transpose()?;
+        Ok(BulkOutcome::all(tickets::bulk_assign(request, &ids, agent).await?))
     }
 
     /// Moves a ticket: staff among `OPEN`, `IN_PROGRESS`, `AWAITING_CUSTOMER` (its SLA clocks

@@ -239,7 +239,7 @@ pub async fn tickets_per_day(
 }
 
 /// The average time from opening to closing of tickets closed in each of the last `weeks`
-/// seven-day spans ending now, oldest first (one statement, grouped in Rust by week of close).
+/// seven-day spans ending now, oldest first: one statement, grouped in the database by week.
 pub async fn resolution_trend(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
@@ -250,46 +250,58 @@ pub async fn resolution_trend(
     let backend = conn.get_database_backend();
     let now = request.now();
     let start = now - Duration::weeks(weeks);
+    // the start is written into the statement (an instant this code formats, not input): a
+    // bound value in a grouped expression is another expression to PostgreSQL each time
+    let since = start.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    let week = match backend {
+        DbBackend::Postgres => format!("FLOOR(EXTRACT(EPOCH FROM (closed_at - TIMESTAMPTZ '{since}')) / 604800)"),
+        _ => format!("((julianday(closed_at) - julianday('{since}')) * 86400.0 / 604800)"),
+    };
     let closed = rows(
         conn,
         &format!(
-            "SELECT closed_at AS at, CAST({} AS DOUBLE PRECISION) AS took FROM tickets \
-             WHERE tenant_id = $1 AND status = 'CLOSED' AND closed_at >= $2",
+            "SELECT CAST({week} AS BIGINT) AS week, COUNT(*) AS n, CAST(AVG({}) AS DOUBLE PRECISION) AS took \
+             FROM tickets WHERE tenant_id = $1 AND closed_at IS NOT NULL AND closed_at >= $2 \
+             GROUP BY 1",
             seconds_between(backend, "created_at", "closed_at")
         ),
         vec![tenant.into(), start.into()],
     )
     .await?;
-    let mut sums = vec![(0f64, 0i64); weeks as usize];
+    let mut series: Vec<(DateTime<Utc>, Option<f64>, i64)> =
+        (0..weeks).map(|i| (start + Duration::weeks(i), None, 0)).collect();
     for row in closed {
-        let at: DateTime<Utc> = row.try_get("", "at")?;
-        let took: f64 = row.try_get::<Option<f64>>("", "took")?.unwrap_or(0.0);
-        let week = ((at - start).num_seconds().max(0) / Duration::weeks(1).num_seconds()).min(weeks - 1);
-        let slot = &mut sums[week as usize];
-        slot.0 += took;
-        slot.1 += 1;
+        let week = count(&row, "week")?.clamp(0, weeks - 1) as usize;
+        let n = count(&row, "n")?;
+        let took = average(&row, "took")?;
+        let slot = &mut series[week];
+        // two buckets can meet at the last week (a close this very second): weigh them
+        slot.1 = match (slot.1, took) {
+            (Some(a), Some(b)) => Some((a * slot.2 as f64 + b * n as f64) / (slot.2 + n) as f64),
+            (a, b) => a.or(b),
+        };
+        slot.2 += n;
     }
-    Ok(sums
-        .into_iter()
-        .enumerate()
-        .map(|(i, (sum, n))| (start + Duration::weeks(i as i64), (n > 0).then(|| sum / n as f64), n))
-        .collect())
+    Ok(series)
 }
 
-/// Per category: the site's tickets, and those still active (one statement).
+/// Per category: the site's tickets opened in the last `days` days, and those of them still
+/// active (one statement).
 pub async fn by_category(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
+    days: i64,
 ) -> AppResult<Vec<(Category, i64, i64)>> {
     request.require_role(STAFF)?;
     let tenant = request.tenant()?.id;
+    let since = request.now() - Duration::days(days);
     let found = rows(
         conn,
         &format!(
             "SELECT category, COUNT(*) AS total, SUM(CASE WHEN status IN {ACTIVE} THEN 1 ELSE 0 END) AS active \
-             FROM tickets WHERE tenant_id = $1 GROUP BY category ORDER BY category"
+             FROM tickets WHERE tenant_id = $1 AND created_at >= $2 GROUP BY category ORDER BY category"
         ),
-        vec![tenant.into()],
+        vec![tenant.into(), since.into()],
     )
     .await?;
     let mut out = Vec::with_capacity(found.len());
@@ -301,14 +313,16 @@ pub async fn by_category(
     Ok(out)
 }
 
-/// Requesters' ratings: how many of each score, 1 to 5 (one statement).
-pub async fn satisfaction(conn: &impl ConnectionTrait, request: &RequestContext) -> AppResult<[i64; 5]> {
+/// Requesters' ratings of the last `days` days: how many of each score, 1 to 5 (one statement).
+pub async fn satisfaction(conn: &impl ConnectionTrait, request: &RequestContext, days: i64) -> AppResult<[i64; 5]> {
     request.require_role(STAFF)?;
     let tenant = request.tenant()?.id;
+    let since = request.now() - Duration::days(days);
     let found = rows(
         conn,
-        "SELECT rating, COUNT(*) AS n FROM tickets WHERE tenant_id = $1 AND rating IS NOT NULL GROUP BY rating",
-        vec![tenant.into()],
+        "SELECT rating, COUNT(*) AS n FROM tickets WHERE tenant_id = $1 AND rating IS NOT NULL AND rated_at >= $2 \
+         GROUP BY rating",
+        vec![tenant.into(), since.into()],
     )
     .await?;
     let mut scores = [0i64; 5];

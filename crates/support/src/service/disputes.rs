@@ -540,16 +540,14 @@ pub async fn history(
     }))
 }
 
-/// The result of one dispute of a bulk decision.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BulkResult {
-    pub id: Uuid,
-    pub error: Option<AppError>,
-}
-
 /// Applies one decision to each of `ids` (admins), each in its own transaction: one refused (a
-/// dispute decided meanwhile, an amount above what is left) leaves the others decided.
-pub async fn bulk_resolve(request: &RequestContext, ids: &[Uuid], decision: &Decision) -> AppResult<Vec<BulkResult>> {
+/// dispute decided meanwhile, an amount above what is left) leaves the others decided. Answers
+/// each id with what refused it, if anything.
+pub async fn bulk_resolve(
+    request: &RequestContext,
+    ids: &[Uuid],
+    decision: &Decision,
+) -> AppResult<Vec<(Uuid, Option<AppError>)>> {
     request.require_feature(Feature::Disputes)?;
     request.require_role(ADMINS)?;
     if ids.is_empty() || ids.len() > MAX_BULK {
@@ -559,7 +557,7 @@ pub async fn bulk_resolve(request: &RequestContext, ids: &[Uuid], decision: &Dec
     let mut results = Vec::with_capacity(ids.len());
     for &id in ids {
         let outcome = kernel::write(request, async |txn| resolve(txn, request, id, decision).await).await;
-        results.push(BulkResult { id, error: outcome.err() });
+        results.push((id, outcome.err()));
     }
     Ok(results)
 }

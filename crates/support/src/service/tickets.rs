@@ -417,6 +417,29 @@ pub async fn assign(
     Ok(())
 }
 
+/// The most tickets one bulk assignment takes.
+pub const MAX_BULK: usize = 100;
+
+/// Gives each of `ids` to `agent` (admins balancing the load), each in its own transaction: one
+/// refused (closed meanwhile, another site's) leaves the others assigned. Answers each id with
+/// what refused it, if anything.
+pub async fn bulk_assign(
+    request: &RequestContext,
+    ids: &[Uuid],
+    agent: Option<Uuid>,
+) -> AppResult<Vec<(Uuid, Option<AppError>)>> {
+    request.require_role(super::ADMINS)?;
+    if ids.is_empty() || ids.len() > MAX_BULK {
+        return Err(AppError::bad_input("ids", format!("from 1 to {MAX_BULK} tickets")));
+    }
+    let mut results = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let outcome = kernel::write(request, async |txn| assign(txn, request, id, agent).await).await;
+        results.push((id, outcome.err()));
+    }
+    Ok(results)
+}
+
 /// Moves the ticket to `status`. Staff move it among `OPEN`, `IN_PROGRESS`, `AWAITING_CUSTOMER`
 /// (its clocks pause) and `CLOSED`; the requester may close their own. Closing meets the
 /// resolution clock (and stops a first response never given). `ESCALATED` is reached by

@@ -1,0 +1,106 @@
+//! What tickets and disputes share in the API: a message of a thread, the people a page
+//! prefetched, and where a connection's nodes are in the selection.
+
+use std::collections::HashMap;
+
+use async_graphql::{ComplexObject, Context, ID, Lookahead, Result, SimpleObject};
+use identity::graphql::Person;
+use kernel::Timestamp;
+use uuid::Uuid;
+
+use crate::entity::{dispute_message, ticket_message};
+
+/// A message on a ticket's or a dispute's thread.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct SupportMessage {
+    pub id: ID,
+    /// A note among staff (only staff read them).
+    pub internal: bool,
+    pub body: String,
+    pub created_at: Timestamp,
+    #[graphql(skip)]
+    author_id: Uuid,
+}
+
+#[ComplexObject]
+impl SupportMessage {
+    async fn author(&self, ctx: &Context<'_>) -> Result<Option<kernel::Inline<Person>>> {
+        Person::load(ctx, Some(self.author_id)).await
+    }
+}
+
+impl From<ticket_message::Model> for SupportMessage {
+    fn from(m: ticket_message::Model) -> Self {
+        SupportMessage {
+            id: ID(m.id.to_string()),
+            internal: m.internal,
+            body: m.body,
+            created_at: m.created_at.into(),
+            author_id: m.author_id,
+        }
+    }
+}
+
+impl From<dispute_message::Model> for SupportMessage {
+    fn from(m: dispute_message::Model) -> Self {
+        SupportMessage {
+            id: ID(m.id.to_string()),
+            internal: m.internal,
+            body: m.body,
+            created_at: m.created_at.into(),
+            author_id: m.author_id,
+        }
+    }
+}
+
+/// One item of a bulk action (`bulkResolveDisputes`, `bulkAssignTickets`): done, or why not.
+#[derive(SimpleObject)]
+pub struct BulkOutcome {
+    pub id: ID,
+    pub ok: bool,
+    /// The refusal's code (`CONFLICT`, `BAD_USER_INPUT`...), when not done.
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+impl BulkOutcome {
+    /// Each of `results` (an id and what refused it, if anything), in order.
+    pub fn all(results: Vec<(Uuid, Option<kernel::AppError>)>) -> Vec<BulkOutcome> {
+        results
+            .into_iter()
+            .map(|(id, error)| BulkOutcome {
+                id: ID(id.to_string()),
+                ok: error.is_none(),
+                code: error.as_ref().map(|e| e.code.as_str().to_owned()),
+                message: error.map(|e| e.message),
+            })
+            .collect()
+    }
+}
+
+/// Where a connection's nodes are in its selection (`edges.node` or `nodes`).
+pub(super) fn node_of<'a>(look: &Lookahead<'a>) -> Lookahead<'a> {
+    let node = look.field("edges").field("node");
+    if node.exists() { node } else { look.field("nodes") }
+}
+
+/// The people a page needs, in one statement: those of `ids` its selection asks for.
+pub(super) async fn people(ctx: &Context<'_>, mut ids: Vec<Uuid>) -> Result<HashMap<Uuid, Person>> {
+    ids.sort_unstable();
+    ids.dedup();
+    Person::load_all(ctx, ids).await
+}
+
+/// Person `id`, from what the page prefetched, else through the request's loader.
+pub(super) async fn person(
+    ctx: &Context<'_>,
+    prefetched: &HashMap<Uuid, Person>,
+    id: Option<Uuid>,
+) -> Result<Option<kernel::Inline<Person>>> {
+    let Some(id) = id else { return Ok(None) };
+    if let Some(person) = prefetched.get(&id) {
+        return Ok(Some(kernel::Inline(person.clone())));
+    }
+    Person::load(ctx, Some(id)).await
+}
