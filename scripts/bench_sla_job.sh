@@ -7,7 +7,7 @@
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_orders bash scripts/bench_sla_job.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-: "${DATABASE_URL:?a PostgreSQL database (the orders scenario's)}"
+: "${DATABASE_URL:?a PostgreSQL database, as for the orders scenario}"
 case "$DATABASE_URL" in postgres*) ;; *) echo "the SLA job's benchmark runs on PostgreSQL"; exit 2 ;; esac
 if [ -z "${BENCH_BIN:-}" ]; then cargo build --release -q -p gateway; fi
 BIN="${BENCH_BIN:-${CARGO_TARGET_DIR:-target}/release/scriptorium}"
