@@ -172,7 +172,8 @@ impl SupportEscalations {
             .limit(first)
             .all(&request.db)
             .await?;
-        Ok(found.into_iter().map(Into::into).collect())
+        let people = Arc::new(super::escalations::page_people(ctx, &found, &ctx.look_ahead()).await?);
+        Ok(found.into_iter().map(|e| super::escalations::Escalation { people: people.clone(), ..e.into() }).collect())
     }
 }
 

@@ -45,18 +45,31 @@ pub struct DisputeEvent {
     pub at: Timestamp,
     #[graphql(skip)]
     actor_id: Option<Uuid>,
+    /// The actor, when the page prefetched them.
+    #[graphql(skip)]
+    actor: Option<Person>,
 }
 
 #[ComplexObject]
 impl DisputeEvent {
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<kernel::Inline<Person>>> {
-        Person::load(ctx, self.actor_id).await
+        match &self.actor {
+            Some(person) => Ok(Some(kernel::Inline(person.clone()))),
+            None => Person::load(ctx, self.actor_id).await,
+        }
     }
 }
 
 impl From<dispute_event::Model> for DisputeEvent {
     fn from(e: dispute_event::Model) -> Self {
-        DisputeEvent { id: ID(e.id.to_string()), kind: e.kind, note: e.note, at: e.at.into(), actor_id: e.actor_id }
+        DisputeEvent {
+            id: ID(e.id.to_string()),
+            kind: e.kind,
+            note: e.note,
+            at: e.at.into(),
+            actor_id: e.actor_id,
+            actor: None,
+        }
     }
 }
 
@@ -138,7 +151,14 @@ impl Dispute {
         let request = ctx.request();
         let page = PageArgs::of_field(ctx, first, after)?;
         let paged = disputes::messages(&request.db, request, &self.dispute, page).await?;
-        Ok(paged.into_connection(|m| m.id, SupportMessage::from))
+        let authors = thread::page_people(ctx, "author", paged.items.iter().map(|m| m.author_id)).await?;
+        Ok(paged.into_connection(
+            |m| m.id,
+            |m| {
+                let author = authors.get(&m.author_id).cloned();
+                SupportMessage { author, ..SupportMessage::from(m) }
+            },
+        ))
     }
     /// The timeline, oldest first (the parties do not see staff's notes in it).
     async fn history(
@@ -150,7 +170,14 @@ impl Dispute {
         let request = ctx.request();
         let page = PageArgs::of_field(ctx, first, after)?;
         let paged = disputes::history(&request.db, request, &self.dispute, page).await?;
-        Ok(paged.into_connection(|e| e.id, DisputeEvent::from))
+        let actors = thread::page_people(ctx, "actor", paged.items.iter().filter_map(|e| e.actor_id)).await?;
+        Ok(paged.into_connection(
+            |e| e.id,
+            |e| {
+                let actor = e.actor_id.and_then(|a| actors.get(&a).cloned());
+                DisputeEvent { actor, ..DisputeEvent::from(e) }
+            },
+        ))
     }
 }
 

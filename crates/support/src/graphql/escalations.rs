@@ -23,18 +23,21 @@ pub struct Escalation {
     pub resolved_at: Option<Timestamp>,
     pub resolution: Option<String>,
     #[graphql(skip)]
-    escalated_by: Uuid,
+    pub(super) escalated_by: Uuid,
     #[graphql(skip)]
-    resolved_by: Option<Uuid>,
+    pub(super) resolved_by: Option<Uuid>,
+    /// The people, when the page prefetched them.
+    #[graphql(skip)]
+    pub(super) people: std::sync::Arc<std::collections::HashMap<Uuid, Person>>,
 }
 
 #[ComplexObject]
 impl Escalation {
     async fn escalated_by(&self, ctx: &Context<'_>) -> Result<Option<kernel::Inline<Person>>> {
-        Person::load(ctx, Some(self.escalated_by)).await
+        super::thread::person(ctx, &self.people, Some(self.escalated_by)).await
     }
     async fn resolved_by(&self, ctx: &Context<'_>) -> Result<Option<kernel::Inline<Person>>> {
-        Person::load(ctx, self.resolved_by).await
+        super::thread::person(ctx, &self.people, self.resolved_by).await
     }
 }
 
@@ -51,6 +54,7 @@ impl From<EscalationModel> for Escalation {
             resolution: e.resolution,
             escalated_by: e.escalated_by,
             resolved_by: e.resolved_by,
+            people: Default::default(),
         }
     }
 }
@@ -72,7 +76,9 @@ impl EscalationQuery {
         let request = ctx.request();
         let page = PageArgs::of_field(ctx, first, after)?;
         let paged = escalations::list(&request.db, request, status, page).await?;
-        Ok(paged.into_connection(|e| e.id, Escalation::from))
+        let people =
+            std::sync::Arc::new(page_people(ctx, &paged.items, &super::thread::node_of(&ctx.look_ahead())).await?);
+        Ok(paged.into_connection(|e| e.id, |e| Escalation { people: people.clone(), ..Escalation::from(e) }))
     }
 }
 
@@ -109,4 +115,20 @@ async fn escalate(ctx: &Context<'_>, subject: Subject, reason: String) -> Result
     let request = ctx.request();
     let id = write(request, async |txn| escalations::escalate(txn, request, subject, &reason).await).await?;
     Ok(escalations::find(&request.db, request, id).await?.into())
+}
+
+/// The people a page of escalations shows (who escalated, who resolved), in one statement.
+pub(super) async fn page_people(
+    ctx: &Context<'_>,
+    rows: &[EscalationModel],
+    node: &async_graphql::Lookahead<'_>,
+) -> Result<std::collections::HashMap<Uuid, Person>> {
+    let mut ids = Vec::new();
+    if node.field("escalatedBy").exists() {
+        ids.extend(rows.iter().map(|e| e.escalated_by));
+    }
+    if node.field("resolvedBy").exists() {
+        ids.extend(rows.iter().filter_map(|e| e.resolved_by));
+    }
+    super::thread::people(ctx, ids).await
 }

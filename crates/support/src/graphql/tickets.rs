@@ -58,13 +58,19 @@ pub struct TicketEvent {
     pub at: Timestamp,
     #[graphql(skip)]
     actor_id: Option<Uuid>,
+    /// The actor, when the page prefetched them.
+    #[graphql(skip)]
+    actor: Option<Person>,
 }
 
 #[ComplexObject]
 impl TicketEvent {
     /// Who took the step (none: the system).
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<kernel::Inline<Person>>> {
-        Person::load(ctx, self.actor_id).await
+        match &self.actor {
+            Some(person) => Ok(Some(kernel::Inline(person.clone()))),
+            None => Person::load(ctx, self.actor_id).await,
+        }
     }
 }
 
@@ -77,6 +83,7 @@ impl From<ticket_event::Model> for TicketEvent {
             note: e.note,
             at: e.at.into(),
             actor_id: e.actor_id,
+            actor: None,
         }
     }
 }
@@ -186,7 +193,14 @@ impl Ticket {
         let request = ctx.request();
         let page = PageArgs::of_field(ctx, first, after)?;
         let paged = tickets::messages(&request.db, request, &self.ticket, page).await?;
-        Ok(paged.into_connection(|m| m.id, SupportMessage::from))
+        let authors = thread::page_people(ctx, "author", paged.items.iter().map(|m| m.author_id)).await?;
+        Ok(paged.into_connection(
+            |m| m.id,
+            |m| {
+                let author = authors.get(&m.author_id).cloned();
+                SupportMessage { author, ..SupportMessage::from(m) }
+            },
+        ))
     }
     /// What happened to it and to its SLA clocks, oldest first (staff).
     #[graphql(guard = "STAFF")]
@@ -199,7 +213,14 @@ impl Ticket {
         let request = ctx.request();
         let page = PageArgs::of_field(ctx, first, after)?;
         let paged = tickets::history(&request.db, request, &self.ticket, page).await?;
-        Ok(paged.into_connection(|e| e.id, TicketEvent::from))
+        let actors = thread::page_people(ctx, "actor", paged.items.iter().filter_map(|e| e.actor_id)).await?;
+        Ok(paged.into_connection(
+            |e| e.id,
+            |e| {
+                let actor = e.actor_id.and_then(|a| actors.get(&a).cloned());
+                TicketEvent { actor, ..TicketEvent::from(e) }
+            },
+        ))
     }
     /// Its SLA countdowns, as of now (staff).
     #[graphql(guard = "STAFF")]
