@@ -236,9 +236,17 @@ pub async fn seed_scale(
     if missing_tickets > 0 {
         let bar = progress_bar(missing_tickets, "tickets");
         bar.set_message("seeding essays");
-        support::service::scale::seed_tickets(db, tenant.id, clock.now(), &clients, &agents, missing_tickets, |n| {
-            bar.inc(n)
-        })
+        let zone = kernel::time::time_zone(&tenant.time_zone).unwrap_or_default();
+        support::service::scale::seed_tickets(
+            db,
+            tenant.id,
+            zone,
+            clock.now(),
+            &clients,
+            &agents,
+            missing_tickets,
+            |n| bar.inc(n),
+        )
         .await?;
         bar.finish();
     }

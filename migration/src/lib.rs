@@ -35,6 +35,7 @@ mod m20261210_000029_writer_work_index;
 mod m20261211_000030_editing;
 mod m20261212_000031_support;
 mod m20261212_000032_refund_requests;
+pub mod m20261213_000033_support_stats;
 
 pub struct Migrator;
 
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000030_editing::Migration),
             Box::new(m20261212_000031_support::Migration),
             Box::new(m20261212_000032_refund_requests::Migration),
+            Box::new(m20261213_000033_support_stats::Migration),
         ]
     }
 }

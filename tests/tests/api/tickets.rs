@@ -72,6 +72,7 @@ async fn written(app: &TestApp) -> Vec<i64> {
         "support_settings",
         "sla_policies",
         "support_holidays",
+        "support_daily_stats",
         "audit_log",
     ] {
         counts.push(app.count(table).await);
@@ -588,4 +589,100 @@ async fn the_support_dashboard_counts_the_queue_and_the_agents_record() {
     // clients and writers have no support dashboard
     let body = refused(&app, &c.client, query, json!({})).await;
     assert_eq!(code(&body), "FORBIDDEN");
+}
+
+/// The site's daily support statistics, every row with a count, in order.
+async fn daily_stats(app: &TestApp) -> Vec<Vec<String>> {
+    use sea_orm::ConnectionTrait;
+    let rows = app
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT CAST(day AS TEXT) AS day, category, CAST(opened AS BIGINT) AS o, CAST(closed AS BIGINT) AS c, \
+             CAST(resolution_seconds AS BIGINT) AS s, CAST(rated_1 AS BIGINT) AS r1, CAST(rated_2 AS BIGINT) AS r2, \
+             CAST(rated_3 AS BIGINT) AS r3, CAST(rated_4 AS BIGINT) AS r4, CAST(rated_5 AS BIGINT) AS r5 \
+             FROM support_daily_stats ORDER BY tenant_id, day, category",
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|row| {
+            let mut cells =
+                vec![row.try_get::<String>("", "day").unwrap(), row.try_get::<String>("", "category").unwrap()];
+            cells.extend(
+                ["o", "c", "s", "r1", "r2", "r3", "r4", "r5"].map(|c| row.try_get::<i64>("", c).unwrap().to_string()),
+            );
+            cells
+        })
+        .filter(|cells| cells[2..].iter().any(|n| n != "0"))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_dashboards_history_is_kept_step_by_step_and_equals_the_tickets() {
+    let app = TestApp::spawn().await;
+    let c = cast(&app).await;
+    let query = "{ supportDashboard { queue { overdue active } workload { slaCompliance } analytics { today: ticketsPerDay(days: 1) { count } ticketsPerDay(days: 2) { day count } resolutionTimeTrend(weeks: 1) { averageSeconds closed } byCategory(days: 2) { category total active } satisfaction(days: 1) { distribution } } } }";
+    // Saturday: one ticket, closed after an hour and reopened by its requester
+    let a = open(&app, &c.client, question()).await;
+    app.clock.advance(chrono::Duration::hours(1));
+    ok(&app, &c.support, STATUS, json!({ "id": a, "s": "CLOSED" })).await;
+    ok(&app, &c.client, REOPEN, json!({ "id": a })).await;
+    // Sunday: two more; the first closes 25 hours after it opened, a payment ticket after 30
+    // minutes (rated 5), a technical one stays open
+    app.clock.advance(chrono::Duration::hours(24));
+    let mut payment = question();
+    payment["category"] = json!("PAYMENT");
+    let b = open(&app, &c.client, payment).await;
+    let mut technical = question();
+    technical["category"] = json!("TECHNICAL");
+    let t = open(&app, &c.client, technical).await;
+    ok(&app, &c.support, STATUS, json!({ "id": a, "s": "CLOSED" })).await;
+    app.clock.advance(chrono::Duration::minutes(30));
+    ok(&app, &c.support, STATUS, json!({ "id": b, "s": "CLOSED" })).await;
+    ok(&app, &c.client, RATE, json!({ "id": b, "s": 5 })).await;
+
+    let data = ok(&app, &c.support, query, json!({})).await;
+    let d = &data["supportDashboard"]["analytics"];
+    assert_eq!(d["today"], json!([{ "count": 2 }]), "{data}");
+    let days: Vec<i64> = d["ticketsPerDay"].as_array().unwrap().iter().map(|x| x["count"].as_i64().unwrap()).collect();
+    assert_eq!(days, [1, 2], "{data}");
+    assert_eq!(d["ticketsPerDay"][1]["day"], "2026-11-22T00:00:00Z", "{data}");
+    // the reopened ticket's first closing is taken back: two closings, 25 h and 30 min
+    assert_eq!(d["resolutionTimeTrend"][0]["closed"], 2, "{data}");
+    assert_eq!(d["resolutionTimeTrend"][0]["averageSeconds"].as_f64(), Some((90_000.0 + 1_800.0) / 2.0), "{data}");
+    assert_eq!(
+        d["byCategory"],
+        json!([
+            { "category": "ORDER", "total": 1, "active": 0 },
+            { "category": "PAYMENT", "total": 1, "active": 0 },
+            { "category": "TECHNICAL", "total": 1, "active": 1 },
+        ]),
+        "{data}"
+    );
+    assert_eq!(d["satisfaction"]["distribution"], json!([0, 0, 0, 0, 1]), "{data}");
+
+    // the technical ticket, the agent's, goes unanswered past its first response target
+    // (medium: 12 hours): overdue, and the agent's record shows the breach
+    ok(&app, &c.support, ASSIGN, json!({ "id": t, "a": c.support_id })).await;
+    app.clock.advance(chrono::Duration::hours(12));
+    run_worker(&app).await;
+    let data = ok(&app, &c.support, query, json!({})).await;
+    let d = &data["supportDashboard"];
+    assert_eq!(d["queue"], json!({ "overdue": 1, "active": 1 }), "{data}");
+    assert_eq!(d["workload"]["slaCompliance"], 0.0, "{data}");
+    // answered late: no longer overdue, still breached
+    ok(&app, &c.support, POST, json!({ "id": t, "b": "Looking into it." })).await;
+    let data = ok(&app, &c.support, query, json!({})).await;
+    let d = &data["supportDashboard"];
+    assert_eq!(d["queue"], json!({ "overdue": 0, "active": 1 }), "{data}");
+    assert_eq!(d["workload"]["slaCompliance"], 0.0, "{data}");
+
+    // the counts kept step by step are those the tickets give when counted afresh
+    let kept = daily_stats(&app).await;
+    assert_eq!(kept.len(), 4, "three categories on Sunday, one on Saturday: {kept:?}");
+    sea_orm::ConnectionTrait::execute_unprepared(&app.db, "DELETE FROM support_daily_stats").await.unwrap();
+    assert!(daily_stats(&app).await.is_empty());
+    migration::m20261213_000033_support_stats::fill_daily_stats(&app.db).await.unwrap();
+    assert_eq!(daily_stats(&app).await, kept);
 }

@@ -74,8 +74,10 @@ pub struct DayCount {
 
 #[derive(SimpleObject)]
 pub struct WeekAverage {
+    /// The start of the week's first day in the site's time zone (the last week ends today).
     pub week_start: Timestamp,
-    /// Seconds from opening to closing, on average, of the tickets closed that week.
+    /// Seconds from opening to closing, on average, of the tickets closed that week (a ticket
+    /// reopened counts where it last closed).
     pub average_seconds: Option<f64>,
     pub closed: i64,
 }
@@ -83,7 +85,9 @@ pub struct WeekAverage {
 #[derive(SimpleObject)]
 pub struct CategoryCount {
     pub category: Category,
+    /// Tickets of the category opened in the period.
     pub total: i64,
+    /// Tickets of the category active now, whenever they were opened.
     pub active: i64,
 }
 
@@ -126,7 +130,8 @@ impl SupportAnalytics {
             .collect())
     }
 
-    /// Per category, the tickets opened in the last `days` days (1 to 90) and those still active.
+    /// Per category, the tickets opened in the last `days` days (1 to 90, today the last) and the
+    /// active ones.
     async fn by_category(&self, ctx: &Context<'_>, #[graphql(default = 30)] days: i32) -> Result<Vec<CategoryCount>> {
         let request = ctx.request();
         let days = dashboard::days("days", days)?;

@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use super::calendar::Calendar;
 use super::settings::Targets;
+use super::stats;
 use crate::entity::ticket::{self, Entity as Tickets};
 use crate::entity::ticket_event::{self, Entity as Events};
 use crate::entity::ticket_sla::{self, ClockState, Entity as Clocks, Metric, Model as Clock};
@@ -147,6 +148,9 @@ pub async fn start(
             log(conn, tenant, ticket, metric, ClockStep::Met, actor, now).await?;
         }
     }
+    if responded {
+        stats::recount_sla(conn, tenant, &[ticket]).await?;
+    }
     Ok(())
 }
 
@@ -259,7 +263,8 @@ pub async fn reopen(
             log(conn, tenant, ticket, clock.metric, ClockStep::Resumed, actor, now).await?;
         }
     }
-    Ok(())
+    // a met clock runs again: no longer met
+    stats::recount_sla(conn, tenant, &[ticket]).await
 }
 
 /// Stops a clock of the ticket: met (`met`: staff's first reply, the ticket resolved), or just
@@ -321,7 +326,7 @@ pub async fn stop(
     if met {
         log(conn, tenant, ticket, metric, ClockStep::Met, actor, now).await?;
     }
-    Ok(())
+    stats::recount_sla(conn, tenant, &[ticket]).await
 }
 
 /// Gives the ticket's unstopped clocks new targets (its priority changed): what they used stays
@@ -513,6 +518,7 @@ async fn check_one(run: &JobRun, tenant: Uuid, ticket: Uuid, metric: Metric, now
             .exec(txn)
             .await?;
         if breached.rows_affected == 1 {
+            stats::recount_sla(txn, tenant, &[ticket]).await?;
             let event = log(txn, tenant, ticket, metric, ClockStep::Breached, None, now).await?;
             return alert(txn, tenant, ticket, metric, ClockStep::Breached, event, now).await;
         }

@@ -1,14 +1,16 @@
 //! The support dashboard's numbers and the admins' support parts, each a fixed number of
-//! statements whatever the volume: counts and averages are computed in the database, over the
-//! indexes of active tickets, a period's tickets, or one agent's.
+//! statements whatever the volume: counts of the present from the indexes of the active
+//! tickets (or one agent's), counts of the past from the daily statistics ([`super::stats`]).
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
 use kernel::{AppError, AppResult, RequestContext};
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
+use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
+use super::sql::{average, count, one_row, rows, seconds_between};
 use super::{ADMINS, STAFF};
 use crate::entity::dispute::{DisputeStatus, Outcome};
 use crate::entity::ticket::{Category, TicketStatus};
@@ -17,52 +19,6 @@ use crate::entity::ticket::{Category, TicketStatus};
 pub const MAX_DAYS: i64 = 90;
 /// The period the workload's averages and rates cover.
 pub const WORKLOAD_DAYS: i64 = 30;
-
-/// A statement with `$n` placeholders, as the backend spells them.
-fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
-    let sql = if backend == DbBackend::Postgres {
-        sql.to_owned()
-    } else {
-        // SQLite numbers its placeholders `?NNN`
-        let mut out = String::with_capacity(sql.len());
-        let mut chars = sql.chars().peekable();
-        while let Some(c) = chars.next() {
-            if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
-                out.push('?');
-            } else {
-                out.push(c);
-            }
-        }
-        out
-    };
-    Statement::from_sql_and_values(backend, sql, values)
-}
-
-async fn one_row(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> AppResult<QueryResult> {
-    let stmt = statement(conn.get_database_backend(), sql, values);
-    conn.query_one_raw(stmt).await?.ok_or_else(|| AppError::internal("an aggregate answered no row"))
-}
-
-async fn rows(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> AppResult<Vec<QueryResult>> {
-    let stmt = statement(conn.get_database_backend(), sql, values);
-    Ok(conn.query_all_raw(stmt).await?)
-}
-
-/// The seconds from `from` to `to` (two timestamp columns) as SQL of the backend.
-fn seconds_between(backend: DbBackend, from: &str, to: &str) -> String {
-    match backend {
-        DbBackend::Postgres => format!("EXTRACT(EPOCH FROM ({to} - {from}))"),
-        _ => format!("((julianday({to}) - julianday({from})) * 86400.0)"),
-    }
-}
-
-fn count(row: &QueryResult, column: &str) -> AppResult<i64> {
-    Ok(row.try_get::<Option<i64>>("", column)?.unwrap_or(0))
-}
-
-fn average(row: &QueryResult, column: &str) -> AppResult<Option<f64>> {
-    Ok(row.try_get::<Option<f64>>("", column)?)
-}
 
 const ACTIVE: &str = "('OPEN', 'IN_PROGRESS', 'AWAITING_CUSTOMER', 'ESCALATED')";
 
@@ -77,7 +33,7 @@ pub struct Queue {
     pub overdue: i64,
 }
 
-/// The queue's counts (staff): two statements.
+/// The queue's counts (staff): one statement, over the index of the active tickets.
 pub async fn queue(conn: &impl ConnectionTrait, request: &RequestContext) -> AppResult<Queue> {
     let viewer = request.require_role(STAFF)?;
     let tenant = request.tenant()?.id;
@@ -87,17 +43,11 @@ pub async fn queue(conn: &impl ConnectionTrait, request: &RequestContext) -> App
             "SELECT COUNT(*) AS active, \
              SUM(CASE WHEN assignee_id IS NULL THEN 1 ELSE 0 END) AS unassigned, \
              SUM(CASE WHEN assignee_id = $2 THEN 1 ELSE 0 END) AS mine, \
-             SUM(CASE WHEN priority IN ('HIGH', 'CRITICAL') THEN 1 ELSE 0 END) AS high \
+             SUM(CASE WHEN priority IN ('HIGH', 'CRITICAL') THEN 1 ELSE 0 END) AS high, \
+             SUM(CASE WHEN sla_overdue THEN 1 ELSE 0 END) AS overdue \
              FROM tickets WHERE tenant_id = $1 AND status IN {ACTIVE}"
         ),
         vec![tenant.into(), viewer.user_id.into()],
-    )
-    .await?;
-    let overdue = one_row(
-        conn,
-        "SELECT COUNT(DISTINCT ticket_id) AS overdue FROM ticket_slas \
-         WHERE tenant_id = $1 AND state <> 'STOPPED' AND breached_at IS NOT NULL",
-        vec![tenant.into()],
     )
     .await?;
     Ok(Queue {
@@ -105,7 +55,7 @@ pub async fn queue(conn: &impl ConnectionTrait, request: &RequestContext) -> App
         unassigned: count(&row, "unassigned")?,
         mine: count(&row, "mine")?,
         high_priority: count(&row, "high")?,
-        overdue: count(&overdue, "overdue")?,
+        overdue: count(&row, "overdue")?,
     })
 }
 
@@ -122,7 +72,8 @@ pub struct Workload {
     pub sla_compliance: Option<f64>,
 }
 
-/// The workload of `agent` (their dashboard: themselves): three statements.
+/// The workload of `agent` (their dashboard: themselves): two statements, over the index of
+/// the agent's tickets.
 pub async fn workload(conn: &impl ConnectionTrait, request: &RequestContext, agent: Uuid) -> AppResult<Workload> {
     request.require_role(STAFF)?;
     let tenant = request.tenant()?.id;
@@ -138,24 +89,16 @@ pub async fn workload(conn: &impl ConnectionTrait, request: &RequestContext, age
         conn,
         &format!(
             "SELECT COUNT(*) AS total, SUM(CASE WHEN status = 'CLOSED' THEN 1 ELSE 0 END) AS closed, \
-             CAST(AVG({}) AS DOUBLE PRECISION) AS first_response \
+             CAST(AVG({}) AS DOUBLE PRECISION) AS first_response, \
+             CAST(SUM(sla_met) AS BIGINT) AS met, CAST(SUM(sla_breached) AS BIGINT) AS breached \
              FROM tickets WHERE tenant_id = $1 AND assignee_id = $2 AND created_at >= $3",
             seconds_between(backend, "created_at", "first_response_at")
         ),
         vec![tenant.into(), agent.into(), since.into()],
     )
     .await?;
-    let sla = one_row(
-        conn,
-        "SELECT SUM(CASE WHEN s.breached_at IS NULL AND s.met_at IS NOT NULL THEN 1 ELSE 0 END) AS met, \
-         SUM(CASE WHEN s.breached_at IS NOT NULL THEN 1 ELSE 0 END) AS breached \
-         FROM ticket_slas s JOIN tickets t ON t.id = s.ticket_id AND t.tenant_id = s.tenant_id \
-         WHERE t.tenant_id = $1 AND t.assignee_id = $2 AND t.created_at >= $3",
-        vec![tenant.into(), agent.into(), since.into()],
-    )
-    .await?;
     let (total, closed) = (count(&record, "total")?, count(&record, "closed")?);
-    let (met, breached) = (count(&sla, "met")?, count(&sla, "breached")?);
+    let (met, breached) = (count(&record, "met")?, count(&record, "breached")?);
     Ok(Workload {
         open_tickets: count(&open, "n")?,
         average_first_response: average(&record, "first_response")?,
@@ -200,8 +143,23 @@ pub fn days(field: &str, days: i32) -> AppResult<i64> {
     }
 }
 
-/// Tickets opened per day of the site's time zone over the last `days` days, oldest first (one
-/// statement: the period's opening times only).
+/// The site's last `days` days, oldest first: each day's date and the instant it starts (a day
+/// may be 23 or 25 hours long).
+fn last_days(now: DateTime<Utc>, zone: Tz, days: i64) -> Vec<(NaiveDate, DateTime<Utc>)> {
+    let (today, _) = kernel::time::day_and_month_start(now, zone);
+    let mut out = Vec::with_capacity(days as usize);
+    let mut day = today;
+    for _ in 0..days {
+        out.push((super::stats::day_of(day, zone), day));
+        let (earlier, _) = kernel::time::day_and_month_start(day - Duration::hours(1), zone);
+        day = earlier;
+    }
+    out.reverse();
+    out
+}
+
+/// Tickets opened per day of the site's time zone over the last `days` days (today the last),
+/// oldest first: one statement over the daily statistics.
 pub async fn tickets_per_day(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
@@ -209,130 +167,106 @@ pub async fn tickets_per_day(
 ) -> AppResult<Vec<(DateTime<Utc>, i64)>> {
     request.require_role(STAFF)?;
     let scope = request.tenant()?;
-    let now = request.now();
-    let (today, _) = kernel::time::day_and_month_start(now, scope.time_zone);
-    // each day's start in the site's zone (a day may be 23 or 25 hours long)
-    let mut starts: Vec<DateTime<Utc>> = Vec::with_capacity(days as usize);
-    let mut day = today;
-    for _ in 0..days {
-        starts.push(day);
-        let (earlier, _) = kernel::time::day_and_month_start(day - Duration::hours(1), scope.time_zone);
-        day = earlier;
-    }
-    starts.reverse();
-    let from = starts[0];
-    let opened = rows(
+    let series = last_days(request.now(), scope.time_zone, days);
+    let found = rows(
         conn,
-        "SELECT created_at AS at FROM tickets WHERE tenant_id = $1 AND created_at >= $2",
-        vec![scope.id.into(), from.into()],
+        "SELECT day, CAST(SUM(opened) AS BIGINT) AS n FROM support_daily_stats \
+         WHERE tenant_id = $1 AND day >= $2 GROUP BY day",
+        vec![scope.id.into(), series[0].0.into()],
     )
     .await?;
-    let mut counts = vec![0i64; starts.len()];
-    for row in opened {
-        let at: DateTime<Utc> = row.try_get("", "at")?;
-        let i = starts.partition_point(|start| *start <= at);
-        if i > 0 {
-            counts[i - 1] += 1;
-        }
+    let mut opened: HashMap<NaiveDate, i64> = HashMap::with_capacity(found.len());
+    for row in found {
+        opened.insert(row.try_get("", "day")?, count(&row, "n")?);
     }
-    Ok(starts.into_iter().zip(counts).collect())
+    Ok(series.into_iter().map(|(day, start)| (start, opened.get(&day).copied().unwrap_or(0))).collect())
 }
 
-/// The average time from opening to closing of tickets closed in each of the last `weeks`
-/// seven-day spans ending now, oldest first: one statement, grouped in the database by week.
+/// The average time from opening to closing of the tickets closed in each of the last `weeks`
+/// weeks (seven days of the site's, the last ending today), oldest first; a ticket reopened
+/// counts on the day it last closed. One statement over the daily statistics.
 pub async fn resolution_trend(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
     weeks: i64,
 ) -> AppResult<Vec<(DateTime<Utc>, Option<f64>, i64)>> {
     request.require_role(STAFF)?;
-    let tenant = request.tenant()?.id;
-    let backend = conn.get_database_backend();
-    let now = request.now();
-    let start = now - Duration::weeks(weeks);
-    // the start is written into the statement (an instant this code formats, not input): a
-    // bound value in a grouped expression is another expression to PostgreSQL each time
-    let since = start.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
-    let week = match backend {
-        DbBackend::Postgres => format!("FLOOR(EXTRACT(EPOCH FROM (closed_at - TIMESTAMPTZ '{since}')) / 604800)"),
-        _ => format!("((julianday(closed_at) - julianday('{since}')) * 86400.0 / 604800)"),
-    };
-    let closed = rows(
+    let scope = request.tenant()?;
+    let series = last_days(request.now(), scope.time_zone, weeks * 7);
+    let found = rows(
         conn,
-        &format!(
-            "SELECT CAST({week} AS BIGINT) AS week, COUNT(*) AS n, CAST(AVG({}) AS DOUBLE PRECISION) AS took \
-             FROM tickets WHERE tenant_id = $1 AND closed_at IS NOT NULL AND closed_at >= $2 \
-             GROUP BY 1",
-            seconds_between(backend, "created_at", "closed_at")
-        ),
-        vec![tenant.into(), start.into()],
+        "SELECT day, CAST(SUM(closed) AS BIGINT) AS closed, CAST(SUM(resolution_seconds) AS BIGINT) AS took \
+         FROM support_daily_stats WHERE tenant_id = $1 AND day >= $2 GROUP BY day",
+        vec![scope.id.into(), series[0].0.into()],
     )
     .await?;
-    let mut series: Vec<(DateTime<Utc>, Option<f64>, i64)> =
-        (0..weeks).map(|i| (start + Duration::weeks(i), None, 0)).collect();
-    for row in closed {
-        let week = count(&row, "week")?.clamp(0, weeks - 1) as usize;
-        let n = count(&row, "n")?;
-        let took = average(&row, "took")?;
-        let slot = &mut series[week];
-        // two buckets can meet at the last week (a close this very second): weigh them
-        slot.1 = match (slot.1, took) {
-            (Some(a), Some(b)) => Some((a * slot.2 as f64 + b * n as f64) / (slot.2 + n) as f64),
-            (a, b) => a.or(b),
-        };
-        slot.2 += n;
+    let mut closed: HashMap<NaiveDate, (i64, i64)> = HashMap::with_capacity(found.len());
+    for row in found {
+        closed.insert(row.try_get("", "day")?, (count(&row, "closed")?, count(&row, "took")?));
     }
-    Ok(series)
+    Ok(series
+        .chunks(7)
+        .map(|week| {
+            let (n, seconds) = week
+                .iter()
+                .filter_map(|(day, _)| closed.get(day))
+                .fold((0i64, 0i64), |(n, s), (dn, ds)| (n.saturating_add(*dn), s.saturating_add(*ds)));
+            (week[0].1, (n > 0).then(|| seconds as f64 / n as f64), n)
+        })
+        .collect())
 }
 
-/// Per category: the site's tickets opened in the last `days` days, and those of them still
-/// active (one statement).
+/// Per category: the site's tickets opened in the last `days` days, and its tickets active now
+/// (one statement: the daily statistics and the index of the active tickets).
 pub async fn by_category(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
     days: i64,
 ) -> AppResult<Vec<(Category, i64, i64)>> {
     request.require_role(STAFF)?;
-    let tenant = request.tenant()?.id;
-    let since = request.now() - Duration::days(days);
+    let scope = request.tenant()?;
+    let since = last_days(request.now(), scope.time_zone, days)[0].0;
     let found = rows(
         conn,
         &format!(
-            "SELECT category, COUNT(*) AS total, SUM(CASE WHEN status IN {ACTIVE} THEN 1 ELSE 0 END) AS active \
-             FROM tickets WHERE tenant_id = $1 AND created_at >= $2 GROUP BY category ORDER BY category"
+            "SELECT category, CAST(SUM(opened) AS BIGINT) AS total, 0 AS active FROM support_daily_stats \
+             WHERE tenant_id = $1 AND day >= $2 GROUP BY category \
+             UNION ALL \
+             SELECT category, 0 AS total, COUNT(*) AS active FROM tickets \
+             WHERE tenant_id = $1 AND status IN {ACTIVE} GROUP BY category"
         ),
-        vec![tenant.into(), since.into()],
+        vec![scope.id.into(), since.into()],
     )
     .await?;
-    let mut out = Vec::with_capacity(found.len());
+    let mut per: HashMap<Category, (i64, i64)> = HashMap::new();
     for row in found {
         let category: String = row.try_get("", "category")?;
-        let Some(category) = <Category as sea_orm::ActiveEnum>::try_from_value(&category).ok() else { continue };
-        out.push((category, count(&row, "total")?, count(&row, "active")?));
+        let Ok(category) = <Category as sea_orm::ActiveEnum>::try_from_value(&category) else { continue };
+        let slot = per.entry(category).or_default();
+        slot.0 += count(&row, "total")?;
+        slot.1 += count(&row, "active")?;
     }
+    let mut out: Vec<(Category, i64, i64)> =
+        per.into_iter().filter(|(_, (total, active))| *total > 0 || *active > 0).map(|(c, (t, a))| (c, t, a)).collect();
+    out.sort_by_key(|(category, _, _)| <&str>::from(*category));
     Ok(out)
 }
 
-/// Requesters' ratings of the last `days` days: how many of each score, 1 to 5 (one statement).
+/// Requesters' ratings given in the last `days` days: how many of each score, 1 to 5 (one
+/// statement over the daily statistics).
 pub async fn satisfaction(conn: &impl ConnectionTrait, request: &RequestContext, days: i64) -> AppResult<[i64; 5]> {
     request.require_role(STAFF)?;
-    let tenant = request.tenant()?.id;
-    let since = request.now() - Duration::days(days);
-    let found = rows(
+    let scope = request.tenant()?;
+    let since = last_days(request.now(), scope.time_zone, days)[0].0;
+    let row = one_row(
         conn,
-        "SELECT rating, COUNT(*) AS n FROM tickets WHERE tenant_id = $1 AND rating IS NOT NULL AND rated_at >= $2 \
-         GROUP BY rating",
-        vec![tenant.into(), since.into()],
+        "SELECT CAST(SUM(rated_1) AS BIGINT) AS r1, CAST(SUM(rated_2) AS BIGINT) AS r2, \
+         CAST(SUM(rated_3) AS BIGINT) AS r3, CAST(SUM(rated_4) AS BIGINT) AS r4, CAST(SUM(rated_5) AS BIGINT) AS r5 \
+         FROM support_daily_stats WHERE tenant_id = $1 AND day >= $2",
+        vec![scope.id.into(), since.into()],
     )
     .await?;
-    let mut scores = [0i64; 5];
-    for row in found {
-        let rating: i16 = row.try_get("", "rating")?;
-        if let Some(slot) = usize::try_from(rating - 1).ok().and_then(|i| scores.get_mut(i)) {
-            *slot = count(&row, "n")?;
-        }
-    }
-    Ok(scores)
+    Ok([count(&row, "r1")?, count(&row, "r2")?, count(&row, "r3")?, count(&row, "r4")?, count(&row, "r5")?])
 }
 
 /// Open escalations (one statement).

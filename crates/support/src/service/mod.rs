@@ -10,6 +10,8 @@ pub mod escalations;
 pub mod reports;
 pub mod scale;
 pub mod settings;
+mod sql;
+pub mod stats;
 pub mod tickets;
 
 use kernel::Role;

@@ -5,12 +5,16 @@
 //! the tables in large batches, not through the tickets' steps, and the clocks are on the default
 //! round-the-clock calendar. Benchmark data only.
 
-use chrono::{DateTime, Duration, Utc};
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
 use kernel::{AppResult, new_id};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::settings::default_targets;
+use super::stats;
 use crate::entity::ticket::{self, Category, Entity as Tickets, Priority, RequesterRole, TicketStatus};
 use crate::entity::ticket_event;
 use crate::entity::ticket_message;
@@ -44,11 +48,14 @@ fn spread(n: u64, modulo: u64) -> u64 {
     n.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17) % modulo.max(1)
 }
 
-/// Adds `missing` tickets to `tenant`, from `requesters` (clients), worked by `agents` (the first
-/// gets one in twenty); `progress` is told of each batch.
+/// Adds `missing` tickets to `tenant` (whose days are `zone`'s), from `requesters` (clients),
+/// worked by `agents` (the first gets one in twenty), with their daily statistics and SLA
+/// records; `progress` is told of each batch.
+#[allow(clippy::too_many_arguments)]
 pub async fn seed_tickets(
     db: &DatabaseConnection,
     tenant: Uuid,
+    zone: Tz,
     now: DateTime<Utc>,
     requesters: &[Uuid],
     agents: &[Uuid],
@@ -65,6 +72,8 @@ pub async fn seed_tickets(
         let mut messages = Vec::with_capacity(take as usize);
         let mut events = Vec::with_capacity(take as usize);
         let mut clocks = Vec::with_capacity(2 * take as usize);
+        let mut ids = Vec::with_capacity(take as usize);
+        let mut counts: HashMap<(NaiveDate, Category), stats::Counts> = HashMap::new();
         for i in n..n + take {
             let id = new_id();
             let created = now - Duration::seconds(spread(i, span) as i64);
@@ -99,6 +108,17 @@ pub async fn seed_tickets(
                 created + Duration::minutes(if late { resolution_minutes * 2 } else { resolution_minutes * 2 / 3 })
             });
             let rating = (!active && spread(i + 5, 5) < 2).then(|| 1 + spread(i + 13, 5) as i16);
+            let category = CATEGORIES[(i % CATEGORIES.len() as u64) as usize];
+            ids.push(id);
+            counts.entry((stats::day_of(created, zone), category)).or_default().opened += 1;
+            if let Some(closed) = closed {
+                let day = counts.entry((stats::day_of(closed, zone), category)).or_default();
+                day.closed += 1;
+                day.resolution_seconds += (closed - created).num_seconds();
+                if let Some(rating) = rating {
+                    counts.entry((stats::day_of(closed, zone), category)).or_default().rated[rating as usize - 1] += 1;
+                }
+            }
             tickets.push(ticket::ActiveModel::from(ticket::Model {
                 id,
                 tenant_id: tenant,
@@ -106,7 +126,7 @@ pub async fn seed_tickets(
                 requester_role: RequesterRole::Client,
                 order_id: None,
                 subject: format!("Scale ticket {i}"),
-                category: CATEGORIES[(i % CATEGORIES.len() as u64) as usize],
+                category,
                 priority,
                 status,
                 assignee_id: agent,
@@ -189,6 +209,9 @@ pub async fn seed_tickets(
             ticket_message::Entity::insert_many(messages).exec_without_returning(txn).await?;
             ticket_event::Entity::insert_many(events).exec_without_returning(txn).await?;
             ticket_sla::Entity::insert_many(clocks).exec_without_returning(txn).await?;
+            stats::recount_sla(txn, tenant, &ids).await?;
+            let counts: Vec<_> = counts.into_iter().map(|((day, category), c)| (day, category, c)).collect();
+            stats::add(txn, tenant, &counts).await?;
             Ok(())
         })
         .await?;

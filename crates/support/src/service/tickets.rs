@@ -20,7 +20,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityT
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{STAFF, clocks, settings};
+use super::{STAFF, clocks, settings, stats};
 use crate::entity::ticket::{
     self, Category, Entity as Tickets, Model as Ticket, Priority, RequesterRole, TicketStatus,
 };
@@ -187,6 +187,7 @@ pub async fn open(conn: &impl ConnectionTrait, request: &RequestContext, input: 
         rated_at: None,
     };
     Tickets::insert(ticket::ActiveModel::from(ticket.clone())).exec_without_returning(conn).await?;
+    stats::opened(conn, scope.id, scope.time_zone, ticket.category, now).await?;
     insert_message(conn, &ticket, viewer.user_id, false, message, now).await?;
     record(conn, request, &ticket, Step::Opened, None).await?;
     let support = settings::of_tenant(conn, scope.id).await?;
@@ -481,6 +482,7 @@ pub async fn set_status(
         super::escalations::settle_for(conn, request, super::escalations::Subject::Ticket(ticket.id), &note).await?;
     }
     if status == TicketStatus::Closed {
+        stats::closing(conn, scope.id, scope.time_zone, ticket.category, ticket.created_at, now, 1).await?;
         record(conn, request, &ticket, Step::Closed, None).await?;
         clocks::stop(conn, request, ticket.id, Metric::FirstResponse, &calendar, false).await?;
         clocks::stop(conn, request, ticket.id, Metric::Resolution, &calendar, true).await?;
@@ -590,10 +592,17 @@ pub async fn reopen(conn: &impl ConnectionTrait, request: &RequestContext, id: U
             (ticket::Column::ClosedAt, Expr::value(Option::<DateTime<Utc>>::None)),
             (ticket::Column::ReopenCount, Expr::col(ticket::Column::ReopenCount).add(1)),
         ],
-        Condition::all(),
+        // the closing taken back below is the one read
+        Condition::all().add(match ticket.closed_at {
+            Some(at) => ticket::Column::ClosedAt.eq(at),
+            None => ticket::Column::ClosedAt.is_null(),
+        }),
         now,
     )
     .await?;
+    if let Some(closed) = ticket.closed_at {
+        stats::closing(conn, scope.id, scope.time_zone, ticket.category, ticket.created_at, closed, -1).await?;
+    }
     record(conn, request, &ticket, Step::Reopened, None).await?;
     let calendar = settings::calendar_of(conn, scope.id, scope.time_zone).await?;
     clocks::reopen(conn, scope.id, ticket.id, &calendar, now, Some(viewer.user_id)).await
@@ -633,6 +642,8 @@ pub async fn rate(
     if rated.rows_affected == 0 {
         return Err(AppError::conflict("the ticket is rated already").with_reason(Reason::Duplicate));
     }
+    let scope = request.tenant()?;
+    stats::rated(conn, scope.id, scope.time_zone, ticket.category, now, score).await?;
     record(conn, request, &ticket, Step::Rated, Some(format!("{score}/5"))).await?;
     Ok(())
 }
