@@ -47,7 +47,7 @@ impl DashboardQuery {
     /// The site's support dashboard (support agents and admins).
     #[graphql(guard = "RoleGuard::new(&[Role::Support, Role::Admin, Role::Superadmin])")]
     async fn support_dashboard(&self) -> support::SupportDashboard {
-        support::SupportDashboard
+        support::SupportDashboard::default()
     }
 
     /// The signed-in client's dashboard.

@@ -20,6 +20,7 @@ use sea_orm_migration::sea_orm::prelude::{ChronoDate, ChronoDateTimeUtc, Uuid};
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 
 use crate::m20261206_000021_row_level_security::protect;
+use crate::m20261212_000031_support::covering_index;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -132,12 +133,7 @@ impl MigrationTrait for Migration {
                 "",
             ),
         ] {
-            let sql = if postgres {
-                format!("CREATE INDEX {name} ON tickets ({keys}) INCLUDE ({included}) {only}")
-            } else {
-                format!("CREATE INDEX {name} ON tickets ({keys}, {included}) {only}")
-            };
-            db.execute_unprepared(&sql).await?;
+            covering_index(db, name, keys, included, only).await?;
         }
         for name in [
             "ix_tickets_active",
@@ -157,7 +153,6 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        let postgres = db.get_database_backend() == DbBackend::Postgres;
         for name in ["ix_tickets_queue", "ix_tickets_agent_record"] {
             db.execute_unprepared(&format!("DROP INDEX {name}")).await?;
         }
@@ -177,12 +172,7 @@ impl MigrationTrait for Migration {
             ("ix_tickets_closed", "tenant_id, closed_at", "created_at", "WHERE closed_at IS NOT NULL"),
             ("ix_tickets_rated", "tenant_id, rated_at", "rating", "WHERE rating IS NOT NULL"),
         ] {
-            let sql = match (postgres, included.is_empty()) {
-                (true, false) => format!("CREATE INDEX {name} ON tickets ({keys}) INCLUDE ({included}) {only}"),
-                (false, false) => format!("CREATE INDEX {name} ON tickets ({keys}, {included}) {only}"),
-                (_, true) => format!("CREATE INDEX {name} ON tickets ({keys}) {only}"),
-            };
-            db.execute_unprepared(&sql).await?;
+            covering_index(db, name, keys, included, only).await?;
         }
         db.execute_unprepared(
             "CREATE INDEX ix_ticket_slas_overdue ON ticket_slas (tenant_id, ticket_id) \

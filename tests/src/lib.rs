@@ -363,6 +363,16 @@ impl TestApp {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// Runs the background jobs due by the test's clock until none is left, as the worker
+    /// process would (mail goes to a scratch folder).
+    pub async fn run_jobs(&self) {
+        let mailer = notifications::Mailer::new(None, std::env::temp_dir().join("scriptorium-test-mail")).unwrap();
+        let registry = gateway::worker::registry(mailer.into(), self.state.files.clone());
+        let settings = jobs::WorkerSettings::default();
+        let worker = jobs::Worker::new(self.db.clone(), Arc::new(self.clock.clone()), registry, settings);
+        while worker.poll().await.unwrap().claimed > 0 {}
+    }
+
     /// Counts the rows of `table` (for asserting that nothing was written).
     pub async fn count(&self, table: &str) -> i64 {
         db::count_rows(&self.db, table).await

@@ -619,6 +619,7 @@ const TABLES: &[&str] = &[
     "ticket_messages",
     "ticket_events",
     "ticket_slas",
+    "support_daily_stats",
     "disputes",
     "dispute_messages",
     "dispute_events",

@@ -236,6 +236,15 @@ async fn more_time_or_another_writer() {
     let after = order_of(&app, &c.admin, &id).await;
     assert_eq!(after["deadline"], json!(deadline));
     assert!(after["writerDeadline"].as_str().unwrap() < deadline.as_str(), "{after}");
+    // the lateness check follows the new deadline: nothing before it, the writer told after
+    let late = "SELECT COUNT(*) AS n FROM notifications WHERE kind = 'ORDER_LATE'";
+    let writer_deadline: chrono::DateTime<chrono::Utc> = after["writerDeadline"].as_str().unwrap().parse().unwrap();
+    app.clock.set(writer_deadline - chrono::Duration::minutes(1));
+    app.run_jobs().await;
+    assert_eq!(app.count_where(late).await, 0);
+    app.clock.set(writer_deadline + chrono::Duration::minutes(1));
+    app.run_jobs().await;
+    assert!(app.count_where(late).await >= 1, "the writer (and the admins) hear it is late");
     // disputed again: this time it goes to another writer
     let d = dispute(&app, &c.client, &id).await;
     let decision = json!({ "outcome": "REASSIGN", "note": "No progress." });
@@ -379,6 +388,15 @@ async fn bad_input_is_refused_and_writes_nothing() {
     assert_eq!(data["withdrawDispute"]["order"]["status"], "SUBMITTED");
     let data = ok(&app, &c.admin, ESCALATIONS, json!({ "s": "OPEN" })).await;
     assert_eq!(data["escalations"]["totalCount"], 0, "its escalation was settled: {data}");
+    balanced(&app, &c.admin).await;
+    // the client has a whole review period again (3 days) before the work completes by itself
+    app.clock.advance(chrono::Duration::days(3) - chrono::Duration::minutes(1));
+    app.run_jobs().await;
+    assert_eq!(order_of(&app, &c.admin, &working).await["status"], "SUBMITTED");
+    app.clock.advance(chrono::Duration::minutes(2));
+    app.run_jobs().await;
+    assert_eq!(order_of(&app, &c.admin, &working).await["status"], "COMPLETED");
+    assert_eq!(app.count_where("SELECT COUNT(*) AS n FROM journal_entries WHERE kind = 'WRITER_EARNINGS'").await, 1);
     balanced(&app, &c.admin).await;
 }
 

@@ -6,8 +6,6 @@
 
 use std::sync::Arc;
 
-use jobs::{Registry, Worker, WorkerSettings};
-use notifications::Mailer;
 use serde_json::{Value, json};
 use tests::{TestApp, code, field};
 
@@ -129,13 +127,6 @@ fn review(score: i32) -> Value {
         "corrections": "Fixed the comma splices.",
         "summary": "Solid argument; citation style to fix."
     })
-}
-
-async fn run_worker(app: &TestApp) {
-    let mailer = Mailer::new(None, std::env::temp_dir().join("scriptorium-test-mail")).unwrap();
-    let registry: Registry = gateway::worker::registry(mailer.into(), app.state.files.clone());
-    let worker = Worker::new(app.db.clone(), Arc::new(app.clock.clone()), registry, WorkerSettings::default());
-    while worker.poll().await.unwrap().claimed > 0 {}
 }
 
 #[tokio::test]
@@ -471,12 +462,12 @@ async fn an_overdue_task_is_flagged_once_and_its_editor_and_the_admins_are_told(
     let (_, task) = submitted(&app, &cast, "Slow").await;
     let task = task.unwrap();
     ok(&app, &cast.editor, CLAIM, json!({ "id": task })).await;
-    run_worker(&app).await;
+    app.run_jobs().await;
     assert_eq!(notices(&app, &cast.editor_id, "EDITING_TASK_OVERDUE").await, 0, "not due yet");
     // the editor's share is half of the 72 hours left
     app.clock.advance(chrono::Duration::hours(37));
-    run_worker(&app).await;
-    run_worker(&app).await;
+    app.run_jobs().await;
+    app.run_jobs().await;
     assert_eq!(notices(&app, &cast.editor_id, "EDITING_TASK_OVERDUE").await, 1);
     assert_eq!(notices(&app, &admin_id, "EDITING_TASK_OVERDUE").await, 1);
     let flagged = ok(
@@ -654,7 +645,7 @@ async fn an_order_held_or_refunded_in_full_under_editing_stops_or_closes_its_tas
     assert_eq!(code(&held), "CONFLICT", "no claims while the order is on hold: {held}");
     // the overdue check waits for an order on hold
     app.clock.advance(chrono::Duration::hours(40));
-    run_worker(&app).await;
+    app.run_jobs().await;
     assert_eq!(notices(&app, &cast.editor_id, "EDITING_TASK_OVERDUE").await, 0);
     ok(&app, &cast.admin, ACT, json!({ "id": order, "a": "RESUME" })).await;
     ok(&app, &cast.editor, CLAIM, json!({ "id": task })).await;

@@ -5,11 +5,7 @@
 //! other sites' admins are refused. And the monthly badge: the site's best average public rating
 //! of the month, from at least three ratings.
 
-use std::sync::Arc;
-
-use jobs::{Worker, WorkerSettings};
 use kernel::Clock;
-use notifications::Mailer;
 use serde_json::{Value, json};
 use tests::{TestApp, code, field};
 use writers::service::{badges, promotions};
@@ -127,13 +123,6 @@ async fn propose(app: &TestApp) -> promotions::Proposed {
 }
 
 /// Runs every due job, the periodic ones of the hour among them, until none is left.
-async fn run_worker(app: &TestApp) {
-    let mailer = Mailer::new(None, std::env::temp_dir().join("scriptorium-test-mail")).unwrap();
-    let registry = gateway::worker::registry(mailer.into(), app.state.files.clone());
-    let worker = Worker::new(app.db.clone(), Arc::new(app.clock.clone()), registry, WorkerSettings::default());
-    while worker.poll().await.unwrap().claimed > 0 {}
-}
-
 async fn proposals(app: &TestApp, status: &str) -> i64 {
     app.count_where(&format!("SELECT COUNT(*) AS n FROM writer_level_proposals WHERE status = '{status}'")).await
 }
@@ -171,7 +160,7 @@ async fn a_writer_who_meets_their_levels_thresholds_gets_one_pending_proposal_ho
     qualify(&app, &cast).await;
 
     // the worker runs the periodic job
-    run_worker(&app).await;
+    app.run_jobs().await;
     assert_eq!(proposals(&app, "PENDING").await, 1);
     // again, and two runs at once: nothing more
     assert_eq!(propose(&app).await, promotions::Proposed::default());
@@ -179,7 +168,7 @@ async fn a_writer_who_meets_their_levels_thresholds_gets_one_pending_proposal_ho
     let (a, b) = tokio::join!(promotions::propose(&app.db, now), promotions::propose(&app.db, now));
     assert_eq!(a.unwrap().proposed + b.unwrap().proposed, 0);
     app.clock.advance(chrono::Duration::hours(1));
-    run_worker(&app).await;
+    app.run_jobs().await;
     assert_eq!(app.count("writer_level_proposals").await, 1);
 
     let listed = as_(&app, &cast.admin, PROPOSALS, json!({ "s": "PENDING" })).await;
@@ -378,7 +367,7 @@ async fn the_months_best_average_public_rating_from_three_ratings_earns_top_rate
     assert!(!top_rated(second_id.as_str()).await, "two public ratings");
     assert!(!top_rated(third_id.as_str()).await, "a lower average");
     // the hourly job awards it too, with the record's badges: nothing twice
-    run_worker(&app).await;
+    app.run_jobs().await;
     let monthly = "SELECT COUNT(*) AS n FROM writer_badges WHERE code = 'TOP_RATED_MONTH'";
     assert_eq!(app.count_where(monthly).await, 1);
     let profile = as_(&app, &cast.admin, PROFILE, json!({ "w": cast.writer_id })).await;

@@ -93,6 +93,31 @@ async fn a_clients_request_waits_in_the_queue_and_is_granted_or_rejected_once() 
     assert_eq!(data["refunds"]["totalCount"], 0);
     let data = ok(&app, &admin, INTEGRITY, json!({})).await;
     assert_eq!(data["ledgerIntegrity"]["mismatches"], json!([]), "{data}");
+
+    // the month's analytics: one refund of 5.00 and one request turned down, in November
+    let months = "{ adminDashboard { refunds { refundedThisMonth byMonth(months: 2) { monthStart refunds refunded rejected } } } }";
+    let data = ok(&app, &admin, months, json!({})).await;
+    let refunds = &data["adminDashboard"]["refunds"];
+    assert_eq!(refunds["refundedThisMonth"], "5.00");
+    assert_eq!(
+        refunds["byMonth"],
+        json!([
+            { "monthStart": "2026-10-01T00:00:00Z", "refunds": 0, "refunded": "0.00", "rejected": 0 },
+            { "monthStart": "2026-11-01T00:00:00Z", "refunds": 1, "refunded": "5.00", "rejected": 1 },
+        ]),
+        "{data}"
+    );
+    // a month later November is history
+    app.clock.advance(chrono::Duration::days(15));
+    let data = ok(&app, &admin, months, json!({})).await;
+    let by_month = &data["adminDashboard"]["refunds"]["byMonth"];
+    assert_eq!(by_month[0]["refunded"], "5.00", "{data}");
+    assert_eq!(
+        by_month[1],
+        json!({ "monthStart": "2026-12-01T00:00:00Z", "refunds": 0, "refunded": "0.00", "rejected": 0 })
+    );
+    let body = as_(&app, &admin, "{ adminDashboard { refunds { byMonth(months: 13) { refunds } } } }", json!({})).await;
+    assert_eq!(tests::field(&body), "months", "{body}");
 }
 
 #[tokio::test]

@@ -4,12 +4,8 @@
 //! requester closes, rates once and reopens within the window; nothing written on bad input,
 //! and no other requester's or site's ticket is reachable.
 
-use std::sync::Arc;
-
 use chrono::{TimeZone, Utc};
-use jobs::{Registry, Worker, WorkerSettings};
 use kernel::Clock;
-use notifications::Mailer;
 use serde_json::{Value, json};
 use tests::{TestApp, code, field};
 
@@ -52,13 +48,6 @@ async fn refused(app: &TestApp, token: &str, query: &str, vars: Value) -> Value 
 
 fn reason(body: &Value) -> &str {
     body["errors"][0]["extensions"]["reason"].as_str().unwrap_or("")
-}
-
-async fn run_worker(app: &TestApp) {
-    let mailer = Mailer::new(None, std::env::temp_dir().join("scriptorium-test-mail")).unwrap();
-    let registry: Registry = gateway::worker::registry(mailer.into(), app.state.files.clone());
-    let worker = Worker::new(app.db.clone(), Arc::new(app.clock.clone()), registry, WorkerSettings::default());
-    while worker.poll().await.unwrap().claimed > 0 {}
 }
 
 /// Every row support writes, to check that a refused call wrote none.
@@ -263,23 +252,23 @@ async fn the_sla_job_counts_working_hours_and_warns_and_breaches_once() {
 
     // the weekend passes: nothing is used, nothing is said
     app.clock.set(Utc.with_ymd_and_hms(2026, 11, 23, 8, 59, 0).unwrap());
-    run_worker(&app).await;
+    app.run_jobs().await;
     assert_eq!(notices(&app, "SLA_WARNING").await, 0);
     let data = ok(&app, &c.support, SLA, json!({ "id": id })).await;
     assert_eq!(data["ticket"]["sla"]["firstResponse"]["remaining"], 30 * 60);
     // 09:25: past 80% of the first response's 30 minutes: one warning, to the admins (no agent yet)
     app.clock.set(Utc.with_ymd_and_hms(2026, 11, 23, 9, 25, 0).unwrap());
-    run_worker(&app).await;
-    run_worker(&app).await;
+    app.run_jobs().await;
+    app.run_jobs().await;
     assert_eq!(events(&app, "WARNED", "FIRST_RESPONSE").await, 1);
     assert_eq!(notices(&app, "SLA_WARNING").await, 1, "one admin on the demo site, told once");
     let data = ok(&app, &c.support, SLA, json!({ "id": id })).await;
     assert_eq!(data["ticket"]["sla"]["firstResponse"]["state"], "WARNING", "{data}");
     // 10:05: both targets passed: each breached once, however often the job runs
     app.clock.set(Utc.with_ymd_and_hms(2026, 11, 23, 10, 5, 0).unwrap());
-    run_worker(&app).await;
+    app.run_jobs().await;
     app.clock.advance(chrono::Duration::minutes(5));
-    run_worker(&app).await;
+    app.run_jobs().await;
     assert_eq!(events(&app, "BREACHED", "FIRST_RESPONSE").await, 1);
     assert_eq!(events(&app, "BREACHED", "RESOLUTION").await, 1);
     assert_eq!(events(&app, "WARNED", "RESOLUTION").await, 0, "passed before a warning: breached only");
@@ -666,7 +655,7 @@ async fn the_dashboards_history_is_kept_step_by_step_and_equals_the_tickets() {
     // (medium: 12 hours): overdue, and the agent's record shows the breach
     ok(&app, &c.support, ASSIGN, json!({ "id": t, "a": c.support_id })).await;
     app.clock.advance(chrono::Duration::hours(12));
-    run_worker(&app).await;
+    app.run_jobs().await;
     let data = ok(&app, &c.support, query, json!({})).await;
     let d = &data["supportDashboard"];
     assert_eq!(d["queue"], json!({ "overdue": 1, "active": 1 }), "{data}");

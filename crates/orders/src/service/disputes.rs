@@ -283,6 +283,7 @@ pub async fn settle(
     )
     .await?;
     let after = Orders::find_by_id(order.id).one(conn).await?.ok_or_else(|| AppError::not_found("order"))?;
+    super::timers::resumed(conn, &after, event, now).await?;
     let of = refunds::money_of(&order);
     if let Settlement::ClientWins { destination, .. } = settlement {
         refunds::pay_back(conn, request, &order, refund, destination, note, None).await?;

@@ -71,6 +71,28 @@ pub async fn schedule(
     }
 }
 
+/// Arms again the timer of the status an order comes back to when its dispute ends (`event`: the
+/// timeline entry of that move): submitted work completes by itself after a whole review period
+/// from now, as on submission; work being written is checked for lateness at its (maybe new)
+/// deadline. The timers armed before the dispute find themselves overtaken and do nothing.
+pub async fn resumed(
+    conn: &impl ConnectionTrait,
+    after: &order::Model,
+    event: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    match after.status {
+        OrderStatus::Submitted => {
+            let days = catalog::settings(conn, after.tenant_id).await?.auto_complete_days;
+            enqueue(conn, AUTO_COMPLETE, after, event, now + Duration::days(days.into()), now).await
+        }
+        OrderStatus::InProgress | OrderStatus::InRevision => {
+            enqueue(conn, LATE_CHECK, after, event, Ord::max(after.writer_deadline, now), now).await
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Whether `event` is still the order's latest change of status.
 pub(crate) async fn still(conn: &impl ConnectionTrait, order: Uuid, event: Uuid) -> AppResult<bool> {
     let latest: Option<Uuid> = OrderEvents::find()

@@ -7,6 +7,7 @@ use async_graphql::{Context, Object, Result, SimpleObject};
 use identity::graphql::Person;
 use kernel::{ContextExt, Money, Timestamp};
 use sea_orm::{EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use tokio::sync::OnceCell;
 
 use super::tickets::{Ticket, prefetch};
 use crate::entity::dispute::{DisputeStatus, Outcome};
@@ -25,9 +26,23 @@ fn first_of(first: Option<i32>) -> Result<u64> {
     Ok(first as u64)
 }
 
+/// The site's active tickets per category, read once a request by whichever part asks first
+/// (the queue, the viewer's open tickets, the categories, the payment issues).
+#[derive(Clone, Default)]
+struct ActiveTickets(Arc<OnceCell<Vec<dashboard::Active>>>);
+
+impl ActiveTickets {
+    async fn get(&self, ctx: &Context<'_>) -> Result<&[dashboard::Active]> {
+        let request = ctx.request();
+        Ok(self.0.get_or_try_init(|| dashboard::active(&request.db, request)).await?)
+    }
+}
+
 /// What support works on now, and how it goes.
 #[derive(Default)]
-pub struct SupportDashboard;
+pub struct SupportDashboard {
+    active: ActiveTickets,
+}
 
 #[derive(SimpleObject)]
 pub struct SupportQueue {
@@ -100,8 +115,9 @@ pub struct Satisfaction {
 }
 
 /// Trends of the site's support.
-#[derive(Default)]
-pub struct SupportAnalytics;
+pub struct SupportAnalytics {
+    active: ActiveTickets,
+}
 
 #[Object]
 impl SupportAnalytics {
@@ -135,7 +151,8 @@ impl SupportAnalytics {
     async fn by_category(&self, ctx: &Context<'_>, #[graphql(default = 30)] days: i32) -> Result<Vec<CategoryCount>> {
         let request = ctx.request();
         let days = dashboard::days("days", days)?;
-        let rows = dashboard::by_category(&request.db, request, days).await?;
+        let opened = dashboard::opened_by_category(&request.db, request, days).await?;
+        let rows = dashboard::by_category(&opened, self.active.get(ctx).await?);
         Ok(rows.into_iter().map(|(category, total, active)| CategoryCount { category, total, active }).collect())
     }
 
@@ -199,8 +216,7 @@ impl SupportDashboard {
     }
 
     async fn queue(&self, ctx: &Context<'_>) -> Result<SupportQueue> {
-        let request = ctx.request();
-        let q = dashboard::queue(&request.db, request).await?;
+        let q = dashboard::Queue::of(self.active.get(ctx).await?);
         Ok(SupportQueue {
             unassigned: q.unassigned,
             mine: q.mine,
@@ -214,9 +230,9 @@ impl SupportDashboard {
     async fn workload(&self, ctx: &Context<'_>) -> Result<SupportWorkload> {
         let request = ctx.request();
         let agent = request.viewer()?.user_id;
-        let w = dashboard::workload(&request.db, request, agent).await?;
+        let w = dashboard::record(&request.db, request, agent).await?;
         Ok(SupportWorkload {
-            open_tickets: w.open_tickets,
+            open_tickets: dashboard::Queue::of(self.active.get(ctx).await?).mine,
             average_first_response: w.average_first_response,
             resolution_rate: w.resolution_rate,
             sla_compliance: w.sla_compliance,
@@ -225,13 +241,15 @@ impl SupportDashboard {
 
     async fn orders_needing_support(&self, ctx: &Context<'_>) -> Result<OrdersNeedingSupport> {
         let request = ctx.request();
-        let counts = dashboard::orders_needing_support(&request.db, request).await?;
+        let disputed = dashboard::disputes_to_decide(&request.db, request).await?;
+        let payment_issues =
+            self.active.get(ctx).await?.iter().filter(|a| a.category == Category::Payment).map(|a| a.active).sum();
         let refund_requests = billing::service::refunds::pending_count(&request.db, request.tenant()?.id).await?;
-        Ok(OrdersNeedingSupport { disputed: counts.disputed, payment_issues: counts.payment_issues, refund_requests })
+        Ok(OrdersNeedingSupport { disputed, payment_issues, refund_requests })
     }
 
     async fn analytics(&self) -> SupportAnalytics {
-        SupportAnalytics
+        SupportAnalytics { active: self.active.clone() }
     }
 
     /// Escalations (where the site has them on).
@@ -323,7 +341,7 @@ impl AdminDashboardPart {
     async fn tickets(&self, ctx: &Context<'_>) -> Result<TicketsSummary> {
         let request = ctx.request();
         let by_status = dashboard::tickets_by_status(&request.db, request).await?;
-        let queue = dashboard::queue(&request.db, request).await?;
+        let queue = dashboard::Queue::of(&dashboard::active(&request.db, request).await?);
         let loads = dashboard::agent_loads(&request.db, request).await?;
         let people = Person::load_all(ctx, loads.iter().map(|(agent, _)| *agent).collect()).await?;
         Ok(TicketsSummary {

@@ -22,8 +22,55 @@ pub const WORKLOAD_DAYS: i64 = 30;
 
 const ACTIVE: &str = "('OPEN', 'IN_PROGRESS', 'AWAITING_CUSTOMER', 'ESCALATED')";
 
-/// The queue: active tickets no agent has, the viewer's, those of high or critical priority,
-/// and those past an SLA target.
+/// The site's active tickets of one category: how many, those no agent has, the viewer's, those
+/// of high or critical priority, and those past an SLA target (a breached clock still running).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Active {
+    pub category: Category,
+    pub active: i64,
+    pub unassigned: i64,
+    pub mine: i64,
+    pub high_priority: i64,
+    pub overdue: i64,
+}
+
+/// The site's active tickets per category (staff): one statement over the index of the active
+/// tickets, which the queue, the viewer's open tickets, the categories and the payment issues
+/// all read.
+pub async fn active(conn: &impl ConnectionTrait, request: &RequestContext) -> AppResult<Vec<Active>> {
+    let viewer = request.require_role(STAFF)?;
+    let tenant = request.tenant()?.id;
+    let found = rows(
+        conn,
+        &format!(
+            "SELECT category, COUNT(*) AS active, \
+             SUM(CASE WHEN assignee_id IS NULL THEN 1 ELSE 0 END) AS unassigned, \
+             SUM(CASE WHEN assignee_id = $2 THEN 1 ELSE 0 END) AS mine, \
+             SUM(CASE WHEN priority IN ('HIGH', 'CRITICAL') THEN 1 ELSE 0 END) AS high, \
+             SUM(CASE WHEN sla_overdue THEN 1 ELSE 0 END) AS overdue \
+             FROM tickets WHERE tenant_id = $1 AND status IN {ACTIVE} GROUP BY category"
+        ),
+        vec![tenant.into(), viewer.user_id.into()],
+    )
+    .await?;
+    let mut out = Vec::with_capacity(found.len());
+    for row in found {
+        let category: String = row.try_get("", "category")?;
+        let Ok(category) = <Category as sea_orm::ActiveEnum>::try_from_value(&category) else { continue };
+        out.push(Active {
+            category,
+            active: count(&row, "active")?,
+            unassigned: count(&row, "unassigned")?,
+            mine: count(&row, "mine")?,
+            high_priority: count(&row, "high")?,
+            overdue: count(&row, "overdue")?,
+        });
+    }
+    Ok(out)
+}
+
+/// The queue: the site's active tickets, those no agent has, the viewer's, those of high or
+/// critical priority, and those past an SLA target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Queue {
     pub active: i64,
@@ -33,59 +80,38 @@ pub struct Queue {
     pub overdue: i64,
 }
 
-/// The queue's counts (staff): one statement, over the index of the active tickets.
-pub async fn queue(conn: &impl ConnectionTrait, request: &RequestContext) -> AppResult<Queue> {
-    let viewer = request.require_role(STAFF)?;
-    let tenant = request.tenant()?.id;
-    let row = one_row(
-        conn,
-        &format!(
-            "SELECT COUNT(*) AS active, \
-             SUM(CASE WHEN assignee_id IS NULL THEN 1 ELSE 0 END) AS unassigned, \
-             SUM(CASE WHEN assignee_id = $2 THEN 1 ELSE 0 END) AS mine, \
-             SUM(CASE WHEN priority IN ('HIGH', 'CRITICAL') THEN 1 ELSE 0 END) AS high, \
-             SUM(CASE WHEN sla_overdue THEN 1 ELSE 0 END) AS overdue \
-             FROM tickets WHERE tenant_id = $1 AND status IN {ACTIVE}"
-        ),
-        vec![tenant.into(), viewer.user_id.into()],
-    )
-    .await?;
-    Ok(Queue {
-        active: count(&row, "active")?,
-        unassigned: count(&row, "unassigned")?,
-        mine: count(&row, "mine")?,
-        high_priority: count(&row, "high")?,
-        overdue: count(&row, "overdue")?,
-    })
+impl Queue {
+    /// The queue of every category.
+    pub fn of(active: &[Active]) -> Queue {
+        active.iter().fold(Queue::default(), |q, a| Queue {
+            active: q.active + a.active,
+            unassigned: q.unassigned + a.unassigned,
+            mine: q.mine + a.mine,
+            high_priority: q.high_priority + a.high_priority,
+            overdue: q.overdue + a.overdue,
+        })
+    }
 }
 
-/// One agent's load and record over the last [`WORKLOAD_DAYS`].
+/// One agent's record over the last [`WORKLOAD_DAYS`] (their open tickets are the queue's).
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Workload {
-    /// Their active tickets now.
-    pub open_tickets: i64,
+pub struct Record {
     /// Seconds from a ticket's opening to its first response, on average.
     pub average_first_response: Option<f64>,
     /// Of their tickets opened in the period, the share closed.
     pub resolution_rate: Option<f64>,
-    /// Of their tickets' SLA clocks started in the period with an outcome, the share met.
+    /// Of their tickets' SLA clocks with an outcome (tickets opened in the period), the share met.
     pub sla_compliance: Option<f64>,
 }
 
-/// The workload of `agent` (their dashboard: themselves): two statements, over the index of
-/// the agent's tickets.
-pub async fn workload(conn: &impl ConnectionTrait, request: &RequestContext, agent: Uuid) -> AppResult<Workload> {
+/// The record of `agent` (their dashboard: themselves): one statement, over the index of the
+/// agent's tickets.
+pub async fn record(conn: &impl ConnectionTrait, request: &RequestContext, agent: Uuid) -> AppResult<Record> {
     request.require_role(STAFF)?;
     let tenant = request.tenant()?.id;
     let backend = conn.get_database_backend();
     let since = request.now() - Duration::days(WORKLOAD_DAYS);
-    let open = one_row(
-        conn,
-        &format!("SELECT COUNT(*) AS n FROM tickets WHERE tenant_id = $1 AND assignee_id = $2 AND status IN {ACTIVE}"),
-        vec![tenant.into(), agent.into()],
-    )
-    .await?;
-    let record = one_row(
+    let row = one_row(
         conn,
         &format!(
             "SELECT COUNT(*) AS total, SUM(CASE WHEN status = 'CLOSED' THEN 1 ELSE 0 END) AS closed, \
@@ -97,40 +123,26 @@ pub async fn workload(conn: &impl ConnectionTrait, request: &RequestContext, age
         vec![tenant.into(), agent.into(), since.into()],
     )
     .await?;
-    let (total, closed) = (count(&record, "total")?, count(&record, "closed")?);
-    let (met, breached) = (count(&record, "met")?, count(&record, "breached")?);
-    Ok(Workload {
-        open_tickets: count(&open, "n")?,
-        average_first_response: average(&record, "first_response")?,
+    let (total, closed) = (count(&row, "total")?, count(&row, "closed")?);
+    let (met, breached) = (count(&row, "met")?, count(&row, "breached")?);
+    Ok(Record {
+        average_first_response: average(&row, "first_response")?,
         resolution_rate: (total > 0).then(|| closed as f64 / total as f64),
         sla_compliance: (met + breached > 0).then(|| met as f64 / (met + breached) as f64),
     })
 }
 
-/// Orders that need support: disputes to decide, active payment tickets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct OrdersNeedingSupport {
-    pub disputed: i64,
-    pub payment_issues: i64,
-}
-
-/// Two counts in one statement (staff).
-pub async fn orders_needing_support(
-    conn: &impl ConnectionTrait,
-    request: &RequestContext,
-) -> AppResult<OrdersNeedingSupport> {
+/// Disputes still to decide (staff; one statement).
+pub async fn disputes_to_decide(conn: &impl ConnectionTrait, request: &RequestContext) -> AppResult<i64> {
     request.require_role(STAFF)?;
     let tenant = request.tenant()?.id;
     let row = one_row(
         conn,
-        &format!(
-            "SELECT (SELECT COUNT(*) FROM disputes WHERE tenant_id = $1 AND status IN ('OPEN', 'UNDER_REVIEW', 'ESCALATED')) AS disputed, \
-             (SELECT COUNT(*) FROM tickets WHERE tenant_id = $1 AND status IN {ACTIVE} AND category = 'PAYMENT') AS payment"
-        ),
+        "SELECT COUNT(*) AS n FROM disputes WHERE tenant_id = $1 AND status IN ('OPEN', 'UNDER_REVIEW', 'ESCALATED')",
         vec![tenant.into()],
     )
     .await?;
-    Ok(OrdersNeedingSupport { disputed: count(&row, "disputed")?, payment_issues: count(&row, "payment")? })
+    count(&row, "n")
 }
 
 /// `days` as a number of days, or `BAD_USER_INPUT` on `field`.
@@ -216,40 +228,46 @@ pub async fn resolution_trend(
         .collect())
 }
 
-/// Per category: the site's tickets opened in the last `days` days, and its tickets active now
-/// (one statement: the daily statistics and the index of the active tickets).
-pub async fn by_category(
+/// Per category, the site's tickets opened in the last `days` days (one statement over the daily
+/// statistics).
+pub async fn opened_by_category(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
     days: i64,
-) -> AppResult<Vec<(Category, i64, i64)>> {
+) -> AppResult<Vec<(Category, i64)>> {
     request.require_role(STAFF)?;
     let scope = request.tenant()?;
     let since = last_days(request.now(), scope.time_zone, days)[0].0;
     let found = rows(
         conn,
-        &format!(
-            "SELECT category, CAST(SUM(opened) AS BIGINT) AS total, 0 AS active FROM support_daily_stats \
-             WHERE tenant_id = $1 AND day >= $2 GROUP BY category \
-             UNION ALL \
-             SELECT category, 0 AS total, COUNT(*) AS active FROM tickets \
-             WHERE tenant_id = $1 AND status IN {ACTIVE} GROUP BY category"
-        ),
+        "SELECT category, CAST(SUM(opened) AS BIGINT) AS total FROM support_daily_stats \
+         WHERE tenant_id = $1 AND day >= $2 GROUP BY category",
         vec![scope.id.into(), since.into()],
     )
     .await?;
-    let mut per: HashMap<Category, (i64, i64)> = HashMap::new();
+    let mut out = Vec::with_capacity(found.len());
     for row in found {
         let category: String = row.try_get("", "category")?;
         let Ok(category) = <Category as sea_orm::ActiveEnum>::try_from_value(&category) else { continue };
-        let slot = per.entry(category).or_default();
-        slot.0 += count(&row, "total")?;
-        slot.1 += count(&row, "active")?;
+        out.push((category, count(&row, "total")?));
+    }
+    Ok(out)
+}
+
+/// Per category (by name), the tickets opened in the period and those active now; a category
+/// with neither is left out.
+pub fn by_category(opened: &[(Category, i64)], active: &[Active]) -> Vec<(Category, i64, i64)> {
+    let mut per: HashMap<Category, (i64, i64)> = HashMap::new();
+    for (category, n) in opened {
+        per.entry(*category).or_default().0 += n;
+    }
+    for a in active {
+        per.entry(a.category).or_default().1 += a.active;
     }
     let mut out: Vec<(Category, i64, i64)> =
         per.into_iter().filter(|(_, (total, active))| *total > 0 || *active > 0).map(|(c, (t, a))| (c, t, a)).collect();
     out.sort_by_key(|(category, _, _)| <&str>::from(*category));
-    Ok(out)
+    out
 }
 
 /// Requesters' ratings given in the last `days` days: how many of each score, 1 to 5 (one
