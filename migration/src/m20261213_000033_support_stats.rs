@@ -6,6 +6,8 @@
 //!   score. Written in the transaction of each step (an upsert adding the step's counts); a
 //!   reopened ticket's closing is taken back from its day. The past is filled here from the
 //!   tickets as they stand ([`fill_daily_stats`]).
+//!   The day each closing was counted on is kept on the ticket (`closed_day`), for a reopening
+//!   to take it back from there.
 //! - per ticket, its SLA record: clocks met on time, clocks breached, and whether a breached
 //!   clock still runs (`overdue`); recomputed from its clocks whenever one meets, breaches or
 //!   runs again, and read with the agent's and the active tickets' indexes.
@@ -49,6 +51,7 @@ enum SupportDailyStats {
 #[derive(DeriveIden)]
 enum Tickets {
     Table,
+    ClosedDay,
     SlaMet,
     SlaBreached,
     SlaOverdue,
@@ -60,8 +63,9 @@ enum Tenants {
     Id,
 }
 
-/// Recomputes tickets' SLA record from their clocks (`$WHERE` narrows the tickets).
-const RECOUNT_SLA: &str = "UPDATE tickets SET \
+/// Recomputes every ticket's SLA record from its clocks (also what a test checks the record kept
+/// step by step against).
+pub const RECOUNT_SLA: &str = "UPDATE tickets SET \
      sla_met = (SELECT COUNT(*) FROM ticket_slas s WHERE s.ticket_id = tickets.id \
                 AND s.met_at IS NOT NULL AND s.breached_at IS NULL), \
      sla_breached = (SELECT COUNT(*) FROM ticket_slas s WHERE s.ticket_id = tickets.id AND s.breached_at IS NOT NULL), \
@@ -70,6 +74,11 @@ const RECOUNT_SLA: &str = "UPDATE tickets SET \
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// All or nothing on SQLite too: the statistics are deleted and filled again.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(
@@ -102,6 +111,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for column in [
+            date_null(Tickets::ClosedDay).to_owned(),
             integer(Tickets::SlaMet).default(0).to_owned(),
             integer(Tickets::SlaBreached).default(0).to_owned(),
             boolean(Tickets::SlaOverdue).default(false).to_owned(),
@@ -156,7 +166,7 @@ impl MigrationTrait for Migration {
         for name in ["ix_tickets_queue", "ix_tickets_agent_record"] {
             db.execute_unprepared(&format!("DROP INDEX {name}")).await?;
         }
-        for column in [Tickets::SlaOverdue, Tickets::SlaBreached, Tickets::SlaMet] {
+        for column in [Tickets::SlaOverdue, Tickets::SlaBreached, Tickets::SlaMet, Tickets::ClosedDay] {
             manager.alter_table(Table::alter().table(Tickets::Table).drop_column(column).to_owned()).await?;
         }
         manager.drop_table(Table::drop().table(SupportDailyStats::Table).to_owned()).await?;
@@ -220,7 +230,7 @@ pub async fn fill_daily_stats(db: &impl ConnectionTrait) -> Result<(), DbErr> {
             let (sql, values) = match after {
                 None => (
                     format!(
-                        "SELECT id, category, created_at, closed_at, rating, rated_at FROM tickets \
+                        "SELECT id, category, created_at, closed_at, closed_day, rating, rated_at FROM tickets \
                          WHERE tenant_id = {} ORDER BY id LIMIT {BATCH}",
                         param(1)
                     ),
@@ -228,7 +238,7 @@ pub async fn fill_daily_stats(db: &impl ConnectionTrait) -> Result<(), DbErr> {
                 ),
                 Some(last) => (
                     format!(
-                        "SELECT id, category, created_at, closed_at, rating, rated_at FROM tickets \
+                        "SELECT id, category, created_at, closed_at, closed_day, rating, rated_at FROM tickets \
                          WHERE tenant_id = {} AND id > {} ORDER BY id LIMIT {BATCH}",
                         param(1),
                         param(2)
@@ -244,9 +254,13 @@ pub async fn fill_daily_stats(db: &impl ConnectionTrait) -> Result<(), DbErr> {
                 let created: ChronoDateTimeUtc = row.try_get("", "created_at")?;
                 counts.entry((day(created), category.clone())).or_default().opened += 1;
                 if let Some(closed) = row.try_get::<Option<ChronoDateTimeUtc>>("", "closed_at")? {
-                    let entry = counts.entry((day(closed), category.clone())).or_default();
+                    // the day its closing was counted on, once kept (the site's zone may have
+                    // changed since)
+                    let on = row.try_get::<Option<ChronoDate>>("", "closed_day")?.unwrap_or_else(|| day(closed));
+                    let entry = counts.entry((on, category.clone())).or_default();
                     entry.closed += 1;
-                    entry.resolution_seconds += (closed - created).num_seconds();
+                    // whole seconds, as each backend keeps them
+                    entry.resolution_seconds += closed.timestamp() - created.timestamp();
                 }
                 let rating: Option<i16> = row.try_get("", "rating")?;
                 let rated: Option<ChronoDateTimeUtc> = row.try_get("", "rated_at")?;

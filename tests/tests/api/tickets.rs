@@ -607,23 +607,63 @@ async fn daily_stats(app: &TestApp) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Every ticket's SLA record (clocks met, breached, overdue) as kept, in order.
+async fn sla_records(app: &TestApp) -> Vec<(String, i64, i64, bool)> {
+    use sea_orm::ConnectionTrait;
+    let rows = app
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT subject, CAST(sla_met AS BIGINT) AS met, CAST(sla_breached AS BIGINT) AS breached, \
+             CASE WHEN sla_overdue THEN 1 ELSE 0 END AS overdue FROM tickets ORDER BY id",
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|row| {
+            (
+                row.try_get::<String>("", "subject").unwrap(),
+                row.try_get::<i64>("", "met").unwrap(),
+                row.try_get::<i64>("", "breached").unwrap(),
+                row.try_get::<i32>("", "overdue").unwrap() == 1,
+            )
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn the_dashboards_history_is_kept_step_by_step_and_equals_the_tickets() {
+    use sea_orm::ConnectionTrait;
     let app = TestApp::spawn().await;
+    // a site in Berlin, the weekend its clocks go forward (Sunday 28 March 2027 is 23 hours long)
+    let root = app.sign_in("essays", "superadmin@scriptorium.test").await;
+    let site =
+        app.gql("{ tenant { id } }").tenant("essays").send().await["data"]["tenant"]["id"].as_str().unwrap().to_owned();
+    let moved = app
+        .gql("mutation($id: ID!) { updateTenant(id: $id, input: {timeZone: \"Europe/Berlin\"}) { timeZone } }")
+        .vars(json!({ "id": site }))
+        .token(&root)
+        .send()
+        .await;
+    assert_eq!(moved["data"]["updateTenant"]["timeZone"], "Europe/Berlin", "{moved}");
+    app.clock.set(Utc.with_ymd_and_hms(2027, 3, 27, 12, 0, 0).unwrap());
     let c = cast(&app).await;
-    let query = "{ supportDashboard { queue { overdue active } workload { slaCompliance } analytics { today: ticketsPerDay(days: 1) { count } ticketsPerDay(days: 2) { day count } resolutionTimeTrend(weeks: 1) { averageSeconds closed } byCategory(days: 2) { category total active } satisfaction(days: 1) { distribution } } } }";
-    // Saturday: one ticket, closed after an hour and reopened by its requester
+    let query = "{ supportDashboard { queue { overdue active } workload { slaCompliance } analytics { today: ticketsPerDay(days: 1) { count } ticketsPerDay(days: 3) { day count } resolutionTimeTrend(weeks: 1) { averageSeconds closed } byCategory(days: 3) { category total active } satisfaction(days: 1) { distribution } } } }";
+    // Saturday: one ticket, closed after an hour
     let a = open(&app, &c.client, question()).await;
     app.clock.advance(chrono::Duration::hours(1));
     ok(&app, &c.support, STATUS, json!({ "id": a, "s": "CLOSED" })).await;
-    ok(&app, &c.client, REOPEN, json!({ "id": a })).await;
-    // Sunday: two more; the first closes 25 hours after it opened, a payment ticket after 30
-    // minutes (rated 5), a technical one stays open
+    // Sunday: reopened by its requester (its Saturday closing is taken back) and closed again 25
+    // hours after it opened; a payment ticket closed after 30 minutes (rated 5); a technical
+    // one stays open
     app.clock.advance(chrono::Duration::hours(24));
+    ok(&app, &c.client, REOPEN, json!({ "id": a })).await;
     let mut payment = question();
+    payment["subject"] = json!("Charged twice");
     payment["category"] = json!("PAYMENT");
     let b = open(&app, &c.client, payment).await;
     let mut technical = question();
+    technical["subject"] = json!("Upload fails");
     technical["category"] = json!("TECHNICAL");
     let t = open(&app, &c.client, technical).await;
     ok(&app, &c.support, STATUS, json!({ "id": a, "s": "CLOSED" })).await;
@@ -634,10 +674,17 @@ async fn the_dashboards_history_is_kept_step_by_step_and_equals_the_tickets() {
     let data = ok(&app, &c.support, query, json!({})).await;
     let d = &data["supportDashboard"]["analytics"];
     assert_eq!(d["today"], json!([{ "count": 2 }]), "{data}");
-    let days: Vec<i64> = d["ticketsPerDay"].as_array().unwrap().iter().map(|x| x["count"].as_i64().unwrap()).collect();
-    assert_eq!(days, [1, 2], "{data}");
-    assert_eq!(d["ticketsPerDay"][1]["day"], "2026-11-22T00:00:00Z", "{data}");
-    // the reopened ticket's first closing is taken back: two closings, 25 h and 30 min
+    // Berlin's days: Friday from 23:00 UTC (winter time), Saturday likewise, Sunday (today)
+    assert_eq!(
+        d["ticketsPerDay"],
+        json!([
+            { "day": "2027-03-25T23:00:00Z", "count": 0 },
+            { "day": "2027-03-26T23:00:00Z", "count": 1 },
+            { "day": "2027-03-27T23:00:00Z", "count": 2 },
+        ]),
+        "{data}"
+    );
+    // two closings, 25 h and 30 min: the reopened ticket's first is not counted
     assert_eq!(d["resolutionTimeTrend"][0]["closed"], 2, "{data}");
     assert_eq!(d["resolutionTimeTrend"][0]["averageSeconds"].as_f64(), Some((90_000.0 + 1_800.0) / 2.0), "{data}");
     assert_eq!(
@@ -660,6 +707,8 @@ async fn the_dashboards_history_is_kept_step_by_step_and_equals_the_tickets() {
     let d = &data["supportDashboard"];
     assert_eq!(d["queue"], json!({ "overdue": 1, "active": 1 }), "{data}");
     assert_eq!(d["workload"]["slaCompliance"], 0.0, "{data}");
+    // Monday began at 22:00 UTC (summer time): Sunday was 23 hours long
+    assert_eq!(d["analytics"]["ticketsPerDay"][2]["day"], "2027-03-28T22:00:00Z", "{data}");
     // answered late: no longer overdue, still breached
     ok(&app, &c.support, POST, json!({ "id": t, "b": "Looking into it." })).await;
     let data = ok(&app, &c.support, query, json!({})).await;
@@ -667,10 +716,16 @@ async fn the_dashboards_history_is_kept_step_by_step_and_equals_the_tickets() {
     assert_eq!(d["queue"], json!({ "overdue": 0, "active": 1 }), "{data}");
     assert_eq!(d["workload"]["slaCompliance"], 0.0, "{data}");
 
-    // the counts kept step by step are those the tickets give when counted afresh
+    // the SLA records kept step by step are those the clocks give when counted afresh
+    let kept = sla_records(&app).await;
+    assert!(kept.iter().any(|(subject, _, breached, _)| subject == "Upload fails" && *breached == 1), "{kept:?}");
+    app.db.execute_unprepared("UPDATE tickets SET sla_met = 0, sla_breached = 0, sla_overdue = FALSE").await.unwrap();
+    app.db.execute_unprepared(migration::m20261213_000033_support_stats::RECOUNT_SLA).await.unwrap();
+    assert_eq!(sla_records(&app).await, kept);
+    // and the daily counts kept step by step are those the tickets give when counted afresh
     let kept = daily_stats(&app).await;
-    assert_eq!(kept.len(), 4, "three categories on Sunday, one on Saturday: {kept:?}");
-    sea_orm::ConnectionTrait::execute_unprepared(&app.db, "DELETE FROM support_daily_stats").await.unwrap();
+    assert_eq!(kept.len(), 4, "Saturday's ticket, and Sunday's three categories: {kept:?}");
+    app.db.execute_unprepared("DELETE FROM support_daily_stats").await.unwrap();
     assert!(daily_stats(&app).await.is_empty());
     migration::m20261213_000033_support_stats::fill_daily_stats(&app.db).await.unwrap();
     assert_eq!(daily_stats(&app).await, kept);

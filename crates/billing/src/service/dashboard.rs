@@ -30,7 +30,8 @@ pub async fn revenue(conn: &impl ConnectionTrait, request: &RequestContext) -> A
     })
 }
 
-/// Refunds waiting on a provider, and what was refunded this month.
+/// Refunds waiting (clients' requests to decide, or a payment provider), and what was refunded
+/// this month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RefundTotals {
     pub pending_count: u64,

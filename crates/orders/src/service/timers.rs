@@ -74,7 +74,8 @@ pub async fn schedule(
 /// Arms again the timer of the status an order comes back to when its dispute ends (`event`: the
 /// timeline entry of that move): submitted work completes by itself after a whole review period
 /// from now, as on submission; work being written is checked for lateness at its (maybe new)
-/// deadline. The timers armed before the dispute find themselves overtaken and do nothing.
+/// deadline. The auto-completion armed before the dispute finds itself overtaken and does
+/// nothing; a lateness check tells of a deadline once, however many look at it.
 pub async fn resumed(
     conn: &impl ConnectionTrait,
     after: &order::Model,

@@ -23,6 +23,9 @@ pub struct Model {
     /// Staff's first reply the requester could read.
     pub first_response_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
+    /// The site's day the closing was counted on (its daily statistics), so a reopening takes
+    /// it back from there whatever the site's time zone has become since.
+    pub closed_day: Option<Date>,
     pub reopen_count: i32,
     /// The requester's satisfaction, 1 to 5, once closed.
     pub rating: Option<i16>,

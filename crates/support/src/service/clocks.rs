@@ -503,6 +503,12 @@ async fn check_one(run: &JobRun, tenant: Uuid, ticket: Uuid, metric: Metric, now
         return Ok(());
     };
     kernel::write(&request, async |txn| {
+        // the ticket first, then its clock, as every step of a ticket takes them: a breach
+        // recounts the ticket's SLA record, and the opposite order could deadlock with a reply
+        // or a close of the ticket at the same moment
+        if Tickets::find_by_id(ticket).lock_exclusive().one(txn).await?.is_none() {
+            return Ok(());
+        }
         let keyed = |update: sea_orm::UpdateMany<Clocks>| {
             update
                 .filter(ticket_sla::Column::TicketId.eq(ticket))

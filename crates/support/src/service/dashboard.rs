@@ -170,6 +170,15 @@ fn last_days(now: DateTime<Utc>, zone: Tz, days: i64) -> Vec<(NaiveDate, DateTim
     out
 }
 
+/// The first and the last (today) of the site's last `days` days.
+fn period(request: &RequestContext, days: i64) -> AppResult<(NaiveDate, NaiveDate)> {
+    let series = last_days(request.now(), request.tenant()?.time_zone, days);
+    match (series.first(), series.last()) {
+        (Some(first), Some(last)) => Ok((first.0, last.0)),
+        _ => Err(AppError::bad_input("days", format!("from 1 to {MAX_DAYS} days"))),
+    }
+}
+
 /// Tickets opened per day of the site's time zone over the last `days` days (today the last),
 /// oldest first: one statement over the daily statistics.
 pub async fn tickets_per_day(
@@ -237,12 +246,12 @@ pub async fn opened_by_category(
 ) -> AppResult<Vec<(Category, i64)>> {
     request.require_role(STAFF)?;
     let scope = request.tenant()?;
-    let since = last_days(request.now(), scope.time_zone, days)[0].0;
+    let (since, today) = period(request, days)?;
     let found = rows(
         conn,
         "SELECT category, CAST(SUM(opened) AS BIGINT) AS total FROM support_daily_stats \
-         WHERE tenant_id = $1 AND day >= $2 GROUP BY category",
-        vec![scope.id.into(), since.into()],
+         WHERE tenant_id = $1 AND day >= $2 AND day <= $3 GROUP BY category",
+        vec![scope.id.into(), since.into(), today.into()],
     )
     .await?;
     let mut out = Vec::with_capacity(found.len());
@@ -275,13 +284,13 @@ pub fn by_category(opened: &[(Category, i64)], active: &[Active]) -> Vec<(Catego
 pub async fn satisfaction(conn: &impl ConnectionTrait, request: &RequestContext, days: i64) -> AppResult<[i64; 5]> {
     request.require_role(STAFF)?;
     let scope = request.tenant()?;
-    let since = last_days(request.now(), scope.time_zone, days)[0].0;
+    let (since, today) = period(request, days)?;
     let row = one_row(
         conn,
         "SELECT CAST(SUM(rated_1) AS BIGINT) AS r1, CAST(SUM(rated_2) AS BIGINT) AS r2, \
          CAST(SUM(rated_3) AS BIGINT) AS r3, CAST(SUM(rated_4) AS BIGINT) AS r4, CAST(SUM(rated_5) AS BIGINT) AS r5 \
-         FROM support_daily_stats WHERE tenant_id = $1 AND day >= $2",
-        vec![scope.id.into(), since.into()],
+         FROM support_daily_stats WHERE tenant_id = $1 AND day >= $2 AND day <= $3",
+        vec![scope.id.into(), since.into(), today.into()],
     )
     .await?;
     Ok([count(&row, "r1")?, count(&row, "r2")?, count(&row, "r3")?, count(&row, "r4")?, count(&row, "r5")?])

@@ -114,7 +114,7 @@ pub async fn seed_tickets(
             if let Some(closed) = closed {
                 let day = counts.entry((stats::day_of(closed, zone), category)).or_default();
                 day.closed += 1;
-                day.resolution_seconds += (closed - created).num_seconds();
+                day.resolution_seconds += stats::seconds_between(created, closed);
                 if let Some(rating) = rating {
                     counts.entry((stats::day_of(closed, zone), category)).or_default().rated[rating as usize - 1] += 1;
                 }
@@ -135,6 +135,7 @@ pub async fn seed_tickets(
                 updated_at: closed.or(answered).unwrap_or(created),
                 first_response_at: answered,
                 closed_at: closed,
+                closed_day: closed.map(|at| stats::day_of(at, zone)),
                 reopen_count: 0,
                 rating,
                 rating_comment: None,

@@ -4,9 +4,14 @@
 //! - `support_daily_stats`: per site, day (in the site's time zone) and ticket category, the
 //!   tickets opened, the closings with their seconds from opening, and the ratings by score.
 //!   Each step adds its counts in its own transaction, one upsert of one row; a reopened ticket's
-//!   closing is taken back from the day it was counted on, so the counts always equal what the
-//!   tickets say now (`migration::m20261213_000033_support_stats::fill_daily_stats` computes
-//!   them from the tickets, and a test checks the two agree).
+//!   closing is taken back from the day it was counted on (kept on the ticket, `closed_day`), so
+//!   the counts equal what the tickets say now
+//!   (`migration::m20261213_000033_support_stats::fill_daily_stats` computes them from the
+//!   tickets, and a test checks the two agree). A day is the site's day when the step happened:
+//!   after the site's time zone changes, the past keeps the days it was counted on.
+//!   The row of a day and category is locked by each step that adds to it until the step's
+//!   request commits, so a site's ticket steps of one category take turns for that moment;
+//!   support's pace (a few steps a second at most) is far from making that a queue.
 //! - each ticket's SLA record (`sla_met`, `sla_breached`, `sla_overdue`: a breached clock still
 //!   runs), recomputed from its clocks by [`recount_sla`] whenever one is met, breached or runs
 //!   again, and read from the indexes of an agent's tickets and of the active ones.
@@ -85,23 +90,25 @@ pub async fn opened(
     add(conn, tenant, &[(day_of(at, zone), category, Counts { opened: 1, ..Counts::default() })]).await
 }
 
-/// A ticket opened at `opened` closed at `closed` (`sign` 1), or that closing taken back when
-/// it is reopened (`sign` -1).
+/// Whole seconds from `from` to `to`, each taken to its second (as every backend stores it,
+/// whatever finer part it keeps or drops).
+pub fn seconds_between(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+    to.timestamp() - from.timestamp()
+}
+
+/// A ticket opened at `opened` closed at `closed`, counted on `day` (`sign` 1), or that closing
+/// taken back from the day it was counted on when the ticket is reopened (`sign` -1).
 pub async fn closing(
     conn: &impl ConnectionTrait,
     tenant: Uuid,
-    zone: Tz,
+    day: NaiveDate,
     category: Category,
-    opened: DateTime<Utc>,
-    closed: DateTime<Utc>,
+    (opened, closed): (DateTime<Utc>, DateTime<Utc>),
     sign: i32,
 ) -> AppResult<()> {
-    let counts = Counts {
-        closed: sign,
-        resolution_seconds: i64::from(sign) * (closed - opened).num_seconds(),
-        ..Counts::default()
-    };
-    add(conn, tenant, &[(day_of(closed, zone), category, counts)]).await
+    let seconds = i64::from(sign) * seconds_between(opened, closed);
+    let counts = Counts { closed: sign, resolution_seconds: seconds, ..Counts::default() };
+    add(conn, tenant, &[(day, category, counts)]).await
 }
 
 /// A rating of `score` (1 to 5) given at `at`.

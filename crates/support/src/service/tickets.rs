@@ -181,6 +181,7 @@ pub async fn open(conn: &impl ConnectionTrait, request: &RequestContext, input: 
         updated_at: now,
         first_response_at: staff.then_some(now),
         closed_at: None,
+        closed_day: None,
         reopen_count: 0,
         rating: None,
         rating_comment: None,
@@ -472,8 +473,12 @@ pub async fn set_status(
     }
     let now = request.now();
     let scope = request.tenant()?;
-    let extra =
-        if status == TicketStatus::Closed { vec![(ticket::Column::ClosedAt, Expr::value(now))] } else { vec![] };
+    let closed_day = stats::day_of(now, scope.time_zone);
+    let extra = if status == TicketStatus::Closed {
+        vec![(ticket::Column::ClosedAt, Expr::value(now)), (ticket::Column::ClosedDay, Expr::value(closed_day))]
+    } else {
+        vec![]
+    };
     move_ticket(conn, &ticket, status, extra, Condition::all(), now).await?;
     let calendar = settings::calendar_of(conn, scope.id, scope.time_zone).await?;
     let actor = Some(viewer.user_id);
@@ -482,7 +487,7 @@ pub async fn set_status(
         super::escalations::settle_for(conn, request, super::escalations::Subject::Ticket(ticket.id), &note).await?;
     }
     if status == TicketStatus::Closed {
-        stats::closing(conn, scope.id, scope.time_zone, ticket.category, ticket.created_at, now, 1).await?;
+        stats::closing(conn, scope.id, closed_day, ticket.category, (ticket.created_at, now), 1).await?;
         record(conn, request, &ticket, Step::Closed, None).await?;
         clocks::stop(conn, request, ticket.id, Metric::FirstResponse, &calendar, false).await?;
         clocks::stop(conn, request, ticket.id, Metric::Resolution, &calendar, true).await?;
@@ -590,6 +595,7 @@ pub async fn reopen(conn: &impl ConnectionTrait, request: &RequestContext, id: U
         TicketStatus::Open,
         vec![
             (ticket::Column::ClosedAt, Expr::value(Option::<DateTime<Utc>>::None)),
+            (ticket::Column::ClosedDay, Expr::value(Option::<chrono::NaiveDate>::None)),
             (ticket::Column::ReopenCount, Expr::col(ticket::Column::ReopenCount).add(1)),
         ],
         // the closing taken back below is the one read
@@ -601,7 +607,9 @@ pub async fn reopen(conn: &impl ConnectionTrait, request: &RequestContext, id: U
     )
     .await?;
     if let Some(closed) = ticket.closed_at {
-        stats::closing(conn, scope.id, scope.time_zone, ticket.category, ticket.created_at, closed, -1).await?;
+        // closed before the day was kept on the ticket: the day the statistics were filled with
+        let day = ticket.closed_day.unwrap_or_else(|| stats::day_of(closed, scope.time_zone));
+        stats::closing(conn, scope.id, day, ticket.category, (ticket.created_at, closed), -1).await?;
     }
     record(conn, request, &ticket, Step::Reopened, None).await?;
     let calendar = settings::calendar_of(conn, scope.id, scope.time_zone).await?;
