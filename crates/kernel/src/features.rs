@@ -131,7 +131,7 @@ impl Feature {
         }
     }
 
-    /// How the refusal names it ("drafts are turned off on this site").
+    /// How the refusal names it ("this site has drafts turned off").
     pub fn label(self) -> &'static str {
         match self {
             Feature::MagicLinkLogin => "magic-link sign-in",
@@ -219,13 +219,13 @@ impl FeatureToggles {
 
 /// The refusal of a feature switched off on every site (`FORBIDDEN`, reason `GLOBAL_KILL_SWITCH`).
 pub fn killed(feature: Feature) -> AppError {
-    AppError::forbidden(format!("{} are turned off on every site for now", feature.label()))
+    AppError::forbidden(format!("every site has {} turned off for now", feature.label()))
         .with_reason(Reason::GlobalKillSwitch)
 }
 
 /// The refusal of a switched-off feature.
 pub fn disabled(feature: Feature) -> AppError {
-    AppError::forbidden(format!("{} are turned off on this site", feature.label())).with_reason(Reason::FeatureDisabled)
+    AppError::forbidden(format!("this site has {} turned off", feature.label())).with_reason(Reason::FeatureDisabled)
 }
 
 #[cfg(test)]

@@ -110,7 +110,7 @@ pub enum NotificationKind {
     /// The other party of an order: its client or writer opened a dispute over it.
     #[sea_orm(string_value = "DISPUTE_OPENED")]
     DisputeOpened,
-    /// The client and the writer: a dispute over their order was decided.
+    /// The client and the writer: a dispute over their order ended (decided or withdrawn).
     #[sea_orm(string_value = "DISPUTE_RESOLVED")]
     DisputeResolved,
     /// The client: an admin turned their refund request down.

@@ -9,7 +9,7 @@ use tests::{TestApp, code, field};
 const ASK: &str = "mutation($o: ID!, $a: Decimal, $r: String!) { requestRefund(orderId: $o, amount: $a, reason: $r) { id status amount reason } }";
 const APPROVE: &str = "mutation($id: ID!, $d: RefundDestination) { approveRefundRequest(id: $id, destination: $d) { id status amount destination decidedAt } }";
 const REJECT: &str =
-    "mutation($id: ID!, $r: String!) { rejectRefundRequest(id: $id, reason: $r) { id status decisionNote } }";
+    "mutation($id: ID!, $r: String!) { rejectRefundRequest(id: $id, reason: $r) { id status decisionNote decidedAt } }";
 const QUEUE: &str =
     "{ refunds(filter: {status: PENDING}, first: 20) { totalCount nodes { id orderId amount reason } } }";
 const ORDER: &str =
@@ -87,6 +87,9 @@ async fn a_clients_request_waits_in_the_queue_and_is_granted_or_rejected_once() 
     let entries = app.count("journal_entries").await;
     let data = ok(&app, &admin, REJECT, json!({ "id": whole, "r": "Both orders are different papers." })).await;
     assert_eq!(data["rejectRefundRequest"]["status"], "REJECTED");
+    // the answer is the request as decided
+    assert_eq!(data["rejectRefundRequest"]["decisionNote"], "Both orders are different papers.", "{data}");
+    assert!(data["rejectRefundRequest"]["decidedAt"].is_string(), "{data}");
     assert_eq!(app.count("journal_entries").await, entries);
     assert_eq!(app.count_where("SELECT COUNT(*) AS n FROM notifications WHERE kind = 'REFUND_REJECTED'").await, 1);
     let data = ok(&app, &admin, QUEUE, json!({})).await;
@@ -166,4 +169,19 @@ async fn bad_requests_are_refused_and_write_nothing() {
     let body = app.gql(APPROVE).vars(json!({ "id": asked })).tenant("papers").token(&papers).send().await;
     assert_eq!(code(&body), "NOT_FOUND", "another site's admin: {body}");
     assert_eq!(written(&app).await, before);
+    // refunded in full meanwhile by an admin: the waiting request asks more than is left, and
+    // approving it is a conflict (there is no amount to correct), with nothing written
+    let total =
+        ok(&app, &admin, "query($id: ID!) { order(id: $id) { total } }", json!({ "id": id })).await["order"]["total"]
+            .clone();
+    let refund = "mutation($id: ID!, $a: Decimal!) { refundOrder(orderId: $id, input: {amount: $a, destination: EXTERNAL, reason: \"Direct\"}) { id } }";
+    let body = as_(&app, &admin, refund, json!({ "id": id, "a": total })).await;
+    assert!(body["errors"].is_null(), "{body}");
+    let before = written(&app).await;
+    let body = as_(&app, &admin, APPROVE, json!({ "id": asked, "d": "EXTERNAL" })).await;
+    assert_eq!(code(&body), "CONFLICT", "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["reason"], "EXCEEDS_PAID", "{body}");
+    assert_eq!(written(&app).await, before);
+    let data = ok(&app, &admin, REJECT, json!({ "id": asked, "r": "Refunded directly." })).await;
+    assert_eq!(data["rejectRefundRequest"]["status"], "REJECTED");
 }

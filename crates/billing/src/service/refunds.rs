@@ -218,14 +218,15 @@ pub async fn pending(conn: &impl ConnectionTrait, tenant: Uuid, id: Uuid) -> App
     Ok(row.into())
 }
 
-/// An admin turns a pending request down, saying why (once: `CONFLICT` when decided meanwhile).
+/// An admin turns a pending request down, saying why (once: `CONFLICT` when decided meanwhile);
+/// answers the request as decided.
 pub async fn reject(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
     tenant: Uuid,
     id: Uuid,
     note: &str,
-) -> AppResult<()> {
+) -> AppResult<RefundRecord> {
     let rejected = Refunds::update_many()
         .col_expr(refund::Column::Status, Expr::value(RefundStatus::Rejected))
         .col_expr(refund::Column::DecidedBy, Expr::value(request.viewer.as_ref().map(|v| v.user_id)))
@@ -239,7 +240,8 @@ pub async fn reject(
     if rejected.rows_affected == 0 {
         return Err(AppError::conflict("the refund request was decided meanwhile").with_reason(kernel::Reason::Stale));
     }
-    Ok(())
+    let row = Refunds::find_by_id(id).one(conn).await?.ok_or_else(|| AppError::not_found("refund"))?;
+    Ok(row.into())
 }
 
 /// The refunds of each of `orders`, oldest first (one statement).

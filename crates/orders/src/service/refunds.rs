@@ -179,7 +179,17 @@ pub async fn approve_request(
 ) -> AppResult<RefundRecord> {
     request.require_role(&[Role::Admin, Role::Superadmin])?;
     let asked = refunds::pending(conn, request.tenant()?.id, id).await?;
-    refund_of(conn, request, asked.order_id, asked.amount, destination, &asked.reason, Some(asked.id)).await
+    refund_of(conn, request, asked.order_id, asked.amount, destination, &asked.reason, Some(asked.id)).await.map_err(
+        |e| match e.reason {
+            // refunded meanwhile by other means: the request asks more than is left
+            Some(Reason::ExceedsPaid) => AppError::conflict(
+                "less is left to refund than the request asks (the order was refunded meanwhile): reject it, \
+                 and the client may ask again",
+            )
+            .with_reason(Reason::ExceedsPaid),
+            _ => e,
+        },
+    )
 }
 
 /// An admin turns the client's pending refund request `id` down, saying why; the client is told.
@@ -193,7 +203,7 @@ pub async fn reject_request(
     let tenant = request.tenant()?.id;
     let note = validate::text("reason", note, 500)?;
     let asked = refunds::pending(conn, tenant, id).await?;
-    refunds::reject(conn, request, tenant, id, &note).await?;
+    let rejected = refunds::reject(conn, request, tenant, id, &note).await?;
     let order = find_visible(conn, request, asked.order_id).await?;
     let event = lifecycle::record(conn, request, &order, "REFUND_REJECTED", None, None, Some(note.clone())).await?;
     let data = serde_json::json!({ "amount": asked.amount.to_string(), "reason": note });
@@ -207,7 +217,7 @@ pub async fn reject_request(
         data,
     )
     .await?;
-    Ok(RefundRecord { status: refunds::RefundStatus::Rejected, ..asked })
+    Ok(rejected)
 }
 
 pub fn money_of(order: &order::Model) -> OrderMoney {

@@ -52,7 +52,8 @@ pub struct SupportQueue {
     pub mine: i64,
     /// Active tickets of high or critical priority.
     pub high_priority: i64,
-    /// Active tickets past an SLA target.
+    /// Active tickets past an SLA target not yet met, as the SLA job found them (it looks every
+    /// minute; a ticket's own countdown is live).
     pub overdue: i64,
     /// Every active ticket.
     pub active: i64,
@@ -305,8 +306,9 @@ pub struct AgentLoad {
 #[derive(SimpleObject)]
 pub struct TicketsSummary {
     pub by_status: Vec<TicketStatusCount>,
-    /// Active tickets no agent has, and those past an SLA target.
+    /// Active tickets no agent has.
     pub unassigned: i64,
+    /// Active tickets past an SLA target not yet met, as the SLA job found them (every minute).
     pub overdue: i64,
     pub high_priority: i64,
     /// Agents with active tickets, busiest first.

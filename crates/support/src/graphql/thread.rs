@@ -69,6 +69,8 @@ pub struct BulkOutcome {
     pub ok: bool,
     /// The refusal's code (`CONFLICT`, `BAD_USER_INPUT`...), when not done.
     pub code: Option<String>,
+    /// The refusal's reason (`STALE`, `INVALID_TRANSITION`...), when it has one.
+    pub reason: Option<String>,
     pub message: Option<String>,
 }
 
@@ -81,6 +83,7 @@ impl BulkOutcome {
                 id: ID(id.to_string()),
                 ok: error.is_none(),
                 code: error.as_ref().map(|e| e.code.as_str().to_owned()),
+                reason: error.as_ref().and_then(|e| e.reason).map(|r| r.as_str().to_owned()),
                 message: error.map(|e| e.message),
             })
             .collect()

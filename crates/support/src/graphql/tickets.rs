@@ -50,8 +50,8 @@ pub struct TicketRating {
 pub struct TicketEvent {
     pub id: ID,
     /// `OPENED`, `MESSAGE`, `NOTE`, `ASSIGNED`, `UNASSIGNED`, `STATUS_CHANGED`,
-    /// `PRIORITY_CHANGED`, `CLOSED`, `REOPENED`, `RATED`; for a clock `STARTED`, `PAUSED`,
-    /// `RESUMED`, `WARNED`, `BREACHED`, `MET`.
+    /// `PRIORITY_CHANGED`, `ESCALATED`, `DEESCALATED`, `CLOSED`, `REOPENED`, `RATED`; for a clock
+    /// `STARTED`, `PAUSED`, `RESUMED`, `WARNED`, `BREACHED`, `MET`.
     pub kind: String,
     pub metric: Option<Metric>,
     pub note: Option<String>,
@@ -174,7 +174,8 @@ impl Ticket {
     async fn reopen_count(&self) -> i32 {
         self.ticket.reopen_count
     }
-    /// The requester's rating, once closed and rated.
+    /// The requester's rating, given once the ticket closed (it stays if the ticket is reopened:
+    /// a ticket is rated once).
     async fn rating(&self) -> Option<TicketRating> {
         let (score, rated_at) = (self.ticket.rating?, self.ticket.rated_at?);
         Some(TicketRating {

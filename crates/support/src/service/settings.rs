@@ -329,12 +329,12 @@ async fn change_holidays(
             let name = kernel::validate::name("input.name", name, 100)?;
             let count = Holidays::find().filter(support_holiday::Column::TenantId.eq(tenant)).count(conn).await?;
             if count >= MAX_HOLIDAYS {
-                return Err(AppError::bad_input("input.day", format!("a site keeps at most {MAX_HOLIDAYS} holidays")));
+                return Err(AppError::bad_input("day", format!("a site keeps at most {MAX_HOLIDAYS} holidays")));
             }
             Holidays::insert(support_holiday::ActiveModel { tenant_id: Set(tenant), day: Set(day), name: Set(name) })
                 .exec_without_returning(conn)
                 .await
-                .map_err(|e| AppError::from_db_unique(e, "input.day", "that day is a holiday already"))?;
+                .map_err(|e| AppError::from_db_unique(e, "day", "that day is a holiday already"))?;
         }
         None => {
             let removed = Holidays::delete_many()
