@@ -3,6 +3,7 @@
 pub mod access;
 pub mod actions;
 pub mod activity;
+pub mod cancellation;
 pub mod catalog;
 pub mod demo_catalog;
 pub mod disputes;
