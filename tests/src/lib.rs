@@ -363,6 +363,19 @@ impl TestApp {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// Moves site `tenant` to time zone `zone` (as its superadmin would); answers the zone set.
+    pub async fn set_time_zone(&self, tenant: &str, zone: &str) -> Value {
+        let root = self.sign_in(tenant, "superadmin@scriptorium.test").await;
+        let site = self.gql("{ tenant { id } }").tenant(tenant).send().await["data"]["tenant"]["id"].clone();
+        let moved = self
+            .gql("mutation($id: ID!, $z: String!) { updateTenant(id: $id, input: {timeZone: $z}) { timeZone } }")
+            .vars(json!({ "id": site, "z": zone }))
+            .token(&root)
+            .send()
+            .await;
+        moved["data"]["updateTenant"]["timeZone"].clone()
+    }
+
     /// Runs the background jobs due by the test's clock until none is left, as the worker
     /// process would (mail goes to a scratch folder).
     pub async fn run_jobs(&self) {

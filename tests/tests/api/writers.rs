@@ -503,16 +503,7 @@ async fn a_writers_calendar_shows_their_deadlines_and_blackouts_in_the_sites_tim
     assert!(events[2]["orderId"].is_null());
     // the local time is the same moment in the site's zone: put the site in Berlin (UTC+1 in
     // late November, when the test clock runs)
-    let root = app.sign_in("essays", "superadmin@scriptorium.test").await;
-    let site =
-        app.gql("{ tenant { id } }").tenant("essays").send().await["data"]["tenant"]["id"].as_str().unwrap().to_owned();
-    let moved = app
-        .gql("mutation($id: ID!) { updateTenant(id: $id, input: {timeZone: \"Europe/Berlin\"}) { timeZone } }")
-        .vars(json!({ "id": site }))
-        .token(&root)
-        .send()
-        .await;
-    assert_eq!(moved["data"]["updateTenant"]["timeZone"], "Europe/Berlin", "{moved}");
+    assert_eq!(app.set_time_zone("essays", "Europe/Berlin").await, "Europe/Berlin");
     let berlin = as_(&app, &cast.writer, query, week.clone()).await;
     assert_eq!(berlin["data"]["writerCalendar"]["timeZone"], "Europe/Berlin", "{berlin}");
     let event = &berlin["data"]["writerCalendar"]["events"][1];

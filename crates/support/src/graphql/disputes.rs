@@ -151,14 +151,7 @@ impl Dispute {
         let request = ctx.request();
         let page = PageArgs::of_field(ctx, first, after)?;
         let paged = disputes::messages(&request.db, request, &self.dispute, page).await?;
-        let authors = thread::page_people(ctx, "author", paged.items.iter().map(|m| m.author_id)).await?;
-        Ok(paged.into_connection(
-            |m| m.id,
-            |m| {
-                let author = authors.get(&m.author_id).cloned();
-                SupportMessage { author, ..SupportMessage::from(m) }
-            },
-        ))
+        thread::message_page(ctx, paged, |m| (m.id, m.author_id)).await
     }
     /// The timeline, oldest first (the parties do not see staff's notes in it).
     async fn history(

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use async_graphql::{ComplexObject, Context, ID, Lookahead, Result, SimpleObject};
 use identity::graphql::Person;
-use kernel::Timestamp;
+use kernel::pagination::IdConnection;
+use kernel::{Paged, Timestamp};
 use uuid::Uuid;
 
 use crate::entity::{dispute_message, ticket_message};
@@ -36,30 +37,43 @@ impl SupportMessage {
     }
 }
 
-impl From<ticket_message::Model> for SupportMessage {
-    fn from(m: ticket_message::Model) -> Self {
-        SupportMessage {
-            id: ID(m.id.to_string()),
-            internal: m.internal,
-            body: m.body,
-            created_at: m.created_at.into(),
-            author_id: m.author_id,
-            author: None,
+/// A ticket's and a dispute's message rows have the same columns.
+macro_rules! message_from {
+    ($($model:ty),*) => {$(
+        impl From<$model> for SupportMessage {
+            fn from(m: $model) -> Self {
+                SupportMessage {
+                    id: ID(m.id.to_string()),
+                    internal: m.internal,
+                    body: m.body,
+                    created_at: m.created_at.into(),
+                    author_id: m.author_id,
+                    author: None,
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl From<dispute_message::Model> for SupportMessage {
-    fn from(m: dispute_message::Model) -> Self {
-        SupportMessage {
-            id: ID(m.id.to_string()),
-            internal: m.internal,
-            body: m.body,
-            created_at: m.created_at.into(),
-            author_id: m.author_id,
-            author: None,
-        }
-    }
+message_from!(ticket_message::Model, dispute_message::Model);
+
+/// A page of a thread, its authors read in one statement; `keys` gives a row's id and author.
+pub(super) async fn message_page<M>(
+    ctx: &Context<'_>,
+    paged: Paged<M>,
+    keys: impl Fn(&M) -> (Uuid, Uuid),
+) -> Result<IdConnection<SupportMessage>>
+where
+    SupportMessage: From<M>,
+{
+    let authors = page_people(ctx, "author", paged.items.iter().map(|m| keys(m).1)).await?;
+    Ok(paged.into_connection(
+        |m| keys(m).0,
+        |m| {
+            let author = authors.get(&keys(&m).1).cloned();
+            SupportMessage { author, ..SupportMessage::from(m) }
+        },
+    ))
 }
 
 /// One item of a bulk action (`bulkResolveDisputes`, `bulkAssignTickets`): done, or why not.

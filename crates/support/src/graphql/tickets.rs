@@ -194,14 +194,7 @@ impl Ticket {
         let request = ctx.request();
         let page = PageArgs::of_field(ctx, first, after)?;
         let paged = tickets::messages(&request.db, request, &self.ticket, page).await?;
-        let authors = thread::page_people(ctx, "author", paged.items.iter().map(|m| m.author_id)).await?;
-        Ok(paged.into_connection(
-            |m| m.id,
-            |m| {
-                let author = authors.get(&m.author_id).cloned();
-                SupportMessage { author, ..SupportMessage::from(m) }
-            },
-        ))
+        thread::message_page(ctx, paged, |m| (m.id, m.author_id)).await
     }
     /// What happened to it and to its SLA clocks, oldest first (staff).
     #[graphql(guard = "STAFF")]
