@@ -121,6 +121,13 @@ async fn a_clients_request_waits_in_the_queue_and_is_granted_or_rejected_once() 
     );
     let body = as_(&app, &admin, "{ adminDashboard { refunds { byMonth(months: 13) { refunds } } } }", json!({})).await;
     assert_eq!(tests::field(&body), "months", "{body}");
+    // the refunds' money is the admins': a writer and a support agent read none of it
+    for email in ["writer@essays.test", "support@essays.test"] {
+        let token = app.sign_in("essays", email).await;
+        let body = as_(&app, &token, months, json!({})).await;
+        assert_eq!(code(&body), "FORBIDDEN", "{email}: {body}");
+        assert!(!body.to_string().contains("5.00"), "{email}: {body}");
+    }
 }
 
 #[tokio::test]
