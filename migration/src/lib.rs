@@ -36,6 +36,8 @@ mod m20261211_000030_editing;
 mod m20261212_000031_support;
 mod m20261212_000032_refund_requests;
 pub mod m20261213_000033_support_stats;
+mod m20261214_000034_cancellation_and_tips;
+mod m20261214_000035_payouts;
 
 pub struct Migrator;
 
@@ -76,6 +78,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000031_support::Migration),
             Box::new(m20261212_000032_refund_requests::Migration),
             Box::new(m20261213_000033_support_stats::Migration),
+            Box::new(m20261214_000034_cancellation_and_tips::Migration),
+            Box::new(m20261214_000035_payouts::Migration),
         ]
     }
 }

@@ -558,6 +558,14 @@ pub fn multipart(mut operations: Value, files: &[(String, Vec<u8>)], single: Opt
 }
 
 /// The `extensions.code` of the first error, or "" when there is none.
+/// A money answer ("80.49", "-5.00") in cents.
+pub fn cents(money: &Value) -> i64 {
+    let text = money.as_str().unwrap_or_else(|| panic!("not money: {money}"));
+    let (whole, part) = text.split_once('.').unwrap_or_else(|| panic!("not money: {money}"));
+    let sign = if whole.starts_with('-') { -1 } else { 1 };
+    sign * (whole.trim_start_matches('-').parse::<i64>().unwrap() * 100 + part.parse::<i64>().unwrap())
+}
+
 pub fn code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"].as_str().unwrap_or("")
 }

@@ -116,6 +116,9 @@ pub enum NotificationKind {
     /// The client: an admin turned their refund request down.
     #[sea_orm(string_value = "REFUND_REJECTED")]
     RefundRejected,
+    /// The writer: the client tipped them for a completed order (their part of the tip).
+    #[sea_orm(string_value = "TIP_RECEIVED")]
+    TipReceived,
 }
 
 /// A kind's default templates.
@@ -197,6 +200,7 @@ impl NotificationKind {
             DisputeOpened => templates!("dispute_opened"),
             DisputeResolved => templates!("dispute_resolved"),
             RefundRejected => templates!("refund_rejected"),
+            TipReceived => templates!("tip_received"),
         }
     }
 
@@ -222,6 +226,7 @@ impl NotificationKind {
             DisputeOpened => json!({ "order": order }),
             RefundRejected => json!({ "order": order, "amount": "20.00", "reason": "The work was delivered on time." }),
             DisputeResolved => json!({ "order": order, "status": "completed", "note": "The work met the brief." }),
+            TipReceived => json!({ "order": order, "amount": "4.50" }),
             RevisionRequested => json!({ "order": order, "note": "Please cite two more sources." }),
             OrderRequestUpdated => json!({ "order": order, "status": "rejected", "reason": "needs a senior writer" }),
             OrderRefunded => json!({ "order": order, "amount": "20.00", "destination": "to your wallet" }),
@@ -288,6 +293,7 @@ impl NotificationKind {
                 | TicketReplied
                 | DisputeOpened
                 | DisputeResolved
+                | TipReceived
         )
     }
 }

@@ -129,11 +129,12 @@ struct Fixture {
     ticket: String,
     /// The escalation of another, escalated to the admins.
     escalation: String,
-    /// Disputes recipes need (made only for them): an open dispute of the demo client, one
-    /// decided, and an order delivered and not disputed.
+    /// Disputes recipes need (made only for them, and for tips): an open dispute of the demo
+    /// client, one decided, an order delivered and not disputed, and one completed.
     dispute: String,
     decided: String,
     delivered: String,
+    completed: String,
     support_id: String,
 }
 
@@ -452,6 +453,15 @@ fn recipes() -> Vec<Recipe> {
             writes: true,
         },
         Recipe {
+            field: "Mutation.tipWriterFromWallet",
+            who: Who::Client,
+            query: "mutation($id: ID!, $k: String) { tipWriterFromWallet(orderId: $id, amount: \"2.00\", idempotencyKey: $k) { tip } }",
+            vars: |f| json!({ "id": f.completed, "k": format!("tip-{}", f.n) }),
+            at: &["tipWriterFromWallet"],
+            also: &[],
+            writes: true,
+        },
+        Recipe {
             field: "Mutation.payOrderFromWallet",
             who: Who::Client,
             query: "mutation($id: ID!, $k: String) { payOrderFromWallet(orderId: $id, idempotencyKey: $k) { status } }",
@@ -743,10 +753,11 @@ async fn fixture(
     )
     .await;
     let escalation = data["escalateTicket"]["id"].as_str().unwrap().to_owned();
-    let (mut dispute, mut decided, mut delivered) = (String::new(), String::new(), String::new());
+    let (mut dispute, mut decided, mut delivered, mut completed) =
+        (String::new(), String::new(), String::new(), String::new());
     if with_disputes {
         let mut orders = Vec::new();
-        for i in 0..3 {
+        for i in 0..4 {
             let topic = format!("Disputed {n}.{i}");
             let id = app.order_in_progress(client, &cast.admin, (&cast.writer, &cast.writer_id), &topic, 2).await;
             ok(app, &cast.writer, ACT, json!({ "id": id, "a": "SUBMIT" })).await;
@@ -764,6 +775,8 @@ async fn fixture(
             json!({ "id": decided }),
         )
         .await;
+        completed = orders.pop().unwrap();
+        ok(app, client, ACT, json!({ "id": completed, "a": "APPROVE" })).await;
         delivered = orders.pop().unwrap();
     }
     Fixture {
@@ -781,6 +794,7 @@ async fn fixture(
         dispute,
         decided,
         delivered,
+        completed,
         support_id: cast.support_id.clone(),
     }
 }
@@ -810,7 +824,8 @@ async fn check(
 ) -> Vec<String> {
     let mut wrong = Vec::new();
     let name = format!("{} ({toggle} off)", recipe.field);
-    let with_disputes = recipe.field.to_lowercase().contains("dispute") || toggle == "disputes";
+    let with_disputes =
+        recipe.field.to_lowercase().contains("dispute") || recipe.field.contains("tipWriter") || toggle == "disputes";
     let f = fixture(app, cast, catalog, n, with_disputes).await;
     let vars = (recipe.vars)(&f);
     let token = cast.token(recipe.who);

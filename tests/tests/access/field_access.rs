@@ -62,6 +62,7 @@ const ORDER_FIELDS: &[(&str, Readers)] = &[
     ("englishType", Readers::Everyone),
     ("extraServices", Readers::Everyone),
     ("files", Readers::Everyone),
+    ("forfeited", Readers::ClientMoney),
     ("id", Readers::Everyone),
     ("instructions", Readers::Everyone),
     ("isLate", Readers::Everyone),
@@ -80,15 +81,18 @@ const ORDER_FIELDS: &[(&str, Readers)] = &[
     ("status", Readers::Everyone),
     ("subject", Readers::Everyone),
     ("timeline", Readers::Everyone),
+    ("tip", Readers::ClientMoney),
     ("tone", Readers::Everyone),
     ("topic", Readers::Everyone),
     ("total", Readers::ClientMoney),
     ("updatedAt", Readers::Everyone),
     ("workType", Readers::Everyone),
     ("writer", Readers::Everyone),
+    ("writerCancellationShare", Readers::WriterPay),
     ("writerCompensation", Readers::WriterPay),
     ("writerDeadline", Readers::Everyone),
     ("writerLevel", Readers::Everyone),
+    ("writerTip", Readers::WriterPay),
 ];
 
 const ORDER: &str = "query($id: ID!) { order(id: $id) { id } }";

@@ -8,7 +8,7 @@
 //! nothing; the ledger balances after every test.
 
 use serde_json::{Value, json};
-use tests::{TestApp, code, field};
+use tests::{TestApp, cents, code, field};
 
 const ACT: &str = "mutation($id: ID!, $a: OrderAction!) { performOrderAction(orderId: $id, action: $a) { status } }";
 const OPEN: &str = "mutation($i: OpenDisputeInput!) { openDispute(input: $i) { id status priority openedByRole orderId order { status } } }";
@@ -86,12 +86,6 @@ async fn balanced(app: &TestApp, admin: &str) {
 
 async fn order_of(app: &TestApp, admin: &str, id: &str) -> Value {
     ok(app, admin, ORDER, json!({ "id": id })).await["order"].clone()
-}
-
-fn cents(money: &Value) -> i64 {
-    let text = money.as_str().unwrap();
-    let (whole, part) = text.split_once('.').unwrap();
-    whole.parse::<i64>().unwrap() * 100 + part.parse::<i64>().unwrap()
 }
 
 async fn written(app: &TestApp) -> Vec<i64> {

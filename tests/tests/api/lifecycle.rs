@@ -250,13 +250,14 @@ async fn available_actions_follow_the_status_and_the_viewers_role() {
     // PENDING_ACCEPTANCE
     assign(&app, &cast.admin, &id, &cast.writer_id, None).await;
     assert_eq!(actions(&app, &cast.writer, &id).await, sorted(&["ACCEPT_ASSIGNMENT", "DECLINE_ASSIGNMENT"]));
-    assert!(actions(&app, &cast.client, &id).await.is_empty());
+    // until the work is delivered the client may cancel (see `cancellationQuote`)
+    assert_eq!(actions(&app, &cast.client, &id).await, sorted(&["CANCEL"]));
     assert_eq!(actions(&app, &cast.admin, &id).await, sorted(&["HOLD", "CANCEL"]));
 
     // IN_PROGRESS
     must(&app, &cast.writer, &id, "ACCEPT_ASSIGNMENT").await;
     assert_eq!(actions(&app, &cast.writer, &id).await, sorted(&["SUBMIT"]));
-    assert!(actions(&app, &cast.client, &id).await.is_empty());
+    assert_eq!(actions(&app, &cast.client, &id).await, sorted(&["CANCEL"]));
 
     // SUBMITTED
     must(&app, &cast.writer, &id, "SUBMIT").await;
@@ -264,6 +265,7 @@ async fn available_actions_follow_the_status_and_the_viewers_role() {
     assert_eq!(actions(&app, &cast.support, &id).await, sorted(&["REQUEST_REVISION"]));
     assert_eq!(actions(&app, &cast.admin, &id).await, sorted(&["REQUEST_REVISION", "HOLD", "CANCEL"]));
     assert!(actions(&app, &cast.writer, &id).await.is_empty());
+    assert!(!actions(&app, &cast.client, &id).await.contains(&"CANCEL".to_owned()), "delivered work is not cancelled");
 
     // COMPLETED, inside and then past the free-revision window
     must(&app, &cast.client, &id, "APPROVE").await;
@@ -512,20 +514,26 @@ async fn hold_and_resume_return_the_order_to_where_it_was() {
 }
 
 #[tokio::test]
-async fn clients_cancel_only_unpaid_or_available_orders() {
+async fn clients_cancel_until_the_work_is_delivered() {
     let app = TestApp::spawn().await;
     let cast = cast(&app).await;
-    for status in ["UNPAID", "AVAILABLE"] {
+    for status in ["UNPAID", "AVAILABLE", "PENDING_ACCEPTANCE", "IN_PROGRESS"] {
         let id = order_in(&app, &cast, status).await;
         let body = act(&app, &cast.client, &id, "CANCEL", Some("changed my mind")).await;
         assert_eq!(body["data"]["performOrderAction"]["status"], "CANCELLED", "{status}: {body}");
         let order = view(&app, &cast.client, &id).await;
-        assert_eq!(
-            last_event(&order),
-            &json!({ "kind": "CANCEL", "fromStatus": status, "toStatus": "CANCELLED", "note": "changed my mind", "actor": { "displayName": "Demo Client" } })
-        );
+        let cancel = json!({ "kind": "CANCEL", "fromStatus": status, "toStatus": "CANCELLED", "note": "changed my mind", "actor": { "displayName": "Demo Client" } });
+        let events = order["timeline"].as_array().unwrap();
+        if status == "UNPAID" {
+            assert_eq!(last_event(&order), &cancel);
+        } else {
+            // a paid order's money follows at once (all of it: less than half the time used)
+            let refund = json!({ "kind": "REFUND", "fromStatus": "CANCELLED", "toStatus": "CANCELLED", "note": "80.49 paid back on cancellation", "actor": { "displayName": "Demo Client" } });
+            assert_eq!(events[events.len() - 2..], [cancel, refund], "{status}");
+        }
     }
-    for status in ["PENDING_ACCEPTANCE", "IN_PROGRESS", "SUBMITTED"] {
+    // delivered work is approved, revised or disputed: only an admin cancels it
+    for status in ["SUBMITTED"] {
         let id = order_in(&app, &cast, status).await;
         let before = view(&app, &cast.client, &id).await;
         let body = act(&app, &cast.client, &id, "CANCEL", None).await;

@@ -110,6 +110,12 @@ impl Site<'_> {
     /// paid, given the demo writer, every fifth partly refunded, so each has lines, payments,
     /// refunds, people and a timeline of several actors), drafts and presets.
     async fn grow_to(&mut self, n: usize) {
+        if self.orders.is_empty() {
+            // earnings may leave at once: the payouts grow with the orders
+            let admin = self.admin.clone();
+            let rules = "mutation { updatePayoutSettings(input: {holdDays: 0, minimum: \"0.01\"}) { holdDays } }";
+            self.send(&admin, rules, json!({})).await;
+        }
         while self.orders.len() < n {
             let i = self.orders.len();
             let input = spec(self.app, &self.catalog, &format!("Order {i}"));
@@ -138,7 +144,12 @@ impl Site<'_> {
                 // every other of those is accepted and submitted: it goes to the editors (the
                 // site edits all work), and every other task is edited through to the client
                 if i.is_multiple_of(4) {
-                    self.edit(&id, i.is_multiple_of(8)).await;
+                    self.edit(&id, i.is_multiple_of(8) || i % 8 == 4).await;
+                }
+                // of those edited through and not disputed, the client approves: the writer is
+                // paid, asks for some of it, and every other time the admin batches what waits
+                if i % 8 == 4 {
+                    self.paid_out(&id, i % 16 == 4).await;
                 }
             } else {
                 // every other order stays in the pool, asked for by the writer
@@ -203,6 +214,18 @@ impl Site<'_> {
 impl Site<'_> {
     /// The writer accepts and submits order `id` (to editing); the editor edits it through when
     /// `through`, else its task stays in the pool.
+    async fn paid_out(&self, id: &str, batch: bool) {
+        let (client, writer, admin) = (self.client.clone(), self.writer_token.clone(), self.admin.clone());
+        let act = "mutation($id: ID!, $a: OrderAction!) { performOrderAction(orderId: $id, action: $a) { id } }";
+        self.send(&client, act, json!({ "id": id, "a": "APPROVE" })).await;
+        self.send(&writer, "mutation { requestPayout(amount: \"1.00\") { id } }", json!({})).await;
+        if batch {
+            self.send(&admin, "mutation { createPayoutBatch { id } }", json!({})).await;
+            // and one waits for the next batch
+            self.send(&writer, "mutation { requestPayout(amount: \"1.00\") { id } }", json!({})).await;
+        }
+    }
+
     async fn edit(&self, id: &str, through: bool) {
         let (writer, editor) = (self.writer_token.clone(), self.editor_token.clone());
         let act = "mutation($id: ID!, $a: OrderAction!) { performOrderAction(orderId: $id, action: $a) { id } }";

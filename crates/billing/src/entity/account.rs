@@ -43,6 +43,9 @@ pub enum AccountKind {
     Refunds,
     #[sea_orm(string_value = "ADJUSTMENTS")]
     Adjustments,
+    /// What writers asked to be paid out and the bank has not yet paid (one per site).
+    #[sea_orm(string_value = "PAYOUTS_PAYABLE")]
+    PayoutsPayable,
 }
 
 impl AccountKind {

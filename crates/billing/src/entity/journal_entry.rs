@@ -45,4 +45,19 @@ pub enum EntryKind {
     Refund,
     #[sea_orm(string_value = "ADJUSTMENT")]
     Adjustment,
+    /// The writer's share of what a client's cancellation forfeited.
+    #[sea_orm(string_value = "FORFEIT_SHARE")]
+    ForfeitShare,
+    /// A client's tip to the writer of a completed order, split between the writer and the site.
+    #[sea_orm(string_value = "TIP")]
+    Tip,
+    /// A writer's payout request: earnings to payouts payable.
+    #[sea_orm(string_value = "PAYOUT")]
+    Payout,
+    /// A batch of payouts paid by the bank: payouts payable to cash.
+    #[sea_orm(string_value = "PAYOUT_PAID")]
+    PayoutPaid,
+    /// A payout the bank could not pay: payouts payable back to the writer's earnings.
+    #[sea_orm(string_value = "PAYOUT_RETURNED")]
+    PayoutReturned,
 }

@@ -3,5 +3,8 @@ pub mod discount;
 pub mod discount_usage;
 pub mod journal_entry;
 pub mod payment;
+pub mod payout_batch;
+pub mod payout_request;
+pub mod payout_settings;
 pub mod posting;
 pub mod refund;

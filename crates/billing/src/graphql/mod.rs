@@ -3,6 +3,7 @@
 mod dashboard;
 mod discounts;
 mod integrity;
+mod payouts;
 mod refunds;
 mod topups;
 mod wallets;
@@ -14,7 +15,18 @@ pub use refunds::Refund;
 pub use wallets::{ClientDashboardPart, ViewerPart};
 
 #[derive(MergedObject, Default)]
-pub struct BillingQuery(topups::TopUpQuery, discounts::DiscountQuery, refunds::RefundQuery, integrity::IntegrityQuery);
+pub struct BillingQuery(
+    topups::TopUpQuery,
+    discounts::DiscountQuery,
+    refunds::RefundQuery,
+    integrity::IntegrityQuery,
+    payouts::PayoutQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct BillingMutation(topups::TopUpMutation, discounts::DiscountMutation, wallets::WalletMutation);
+pub struct BillingMutation(
+    topups::TopUpMutation,
+    discounts::DiscountMutation,
+    wallets::WalletMutation,
+    payouts::PayoutMutation,
+);

@@ -89,6 +89,11 @@ impl ViewerPart {
         let request = ctx.request();
         Ok(Some(Wallet::of(wallets::own_earnings(&request.db, request).await?, ctx)?))
     }
+    /// A writer's earnings as payouts see them: available, held, pending and paid out, and
+    /// their payout requests.
+    async fn payouts(&self, ctx: &Context<'_>) -> Result<Option<super::payouts::PayoutStanding>> {
+        Ok(Some(super::payouts::standing(ctx).await?))
+    }
 }
 
 /// Billing's part of `clientDashboard`.

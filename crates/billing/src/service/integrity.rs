@@ -1,5 +1,7 @@
 //! The ledger's self-check. Double entry: every entry sums to zero, every cached balance equals
-//! its postings. Business: no client wallet is below zero, and each money invariant another
+//! its postings. Business: no client wallet is below zero, payouts payable holds what writers
+//! asked for and were not yet paid (each kind of payout entry moved what its requests say), and
+//! each money invariant another
 //! context registers holds (the orders context checks, per order, that what it shows as paid
 //! and what its writer earned match the ledger). Every entry balancing is not enough: a writer
 //! credited twice for one order balances perfectly.
@@ -93,6 +95,7 @@ pub async fn check(
         let balance: i64 = row.try_get("", "balance")?;
         mismatches.push(format!("wallet {id} is below zero ({balance})"));
     }
+    mismatches.extend(crate::service::payouts::violations(conn, tenant).await?);
     for invariant in &invariants.0 {
         mismatches.extend(invariant.violations(conn, tenant).await?);
     }

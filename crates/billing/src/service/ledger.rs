@@ -124,6 +124,19 @@ pub struct Leg {
 /// whole. An entry whose cause was posted before is not posted again ([`Posted::AlreadyPosted`]);
 /// the unique index on the cause decides, so two racing posts of one cause make one entry.
 pub async fn post(conn: &impl ConnectionTrait, entry: NewEntry<'_>, legs: &[Leg]) -> AppResult<Posted> {
+    post_above(conn, entry, legs, None).await
+}
+
+/// [`post`], with one account held to a floor: its balance after the entry must be at least
+/// `floor.1` (a writer's earnings must still cover what is held when a payout leaves them),
+/// whether or not the account may go negative, in the same guarded update. Otherwise
+/// `BAD_USER_INPUT` (`INSUFFICIENT_FUNDS`) and the caller's transaction rolls back whole.
+pub async fn post_above(
+    conn: &impl ConnectionTrait,
+    entry: NewEntry<'_>,
+    legs: &[Leg],
+    floor: Option<(Uuid, i64)>,
+) -> AppResult<Posted> {
     if legs.iter().map(|l| i128::from(l.amount)).sum::<i128>() != 0 || legs.len() < 2 {
         return Err(AppError::internal("unbalanced journal entry"));
     }
@@ -155,11 +168,14 @@ pub async fn post(conn: &impl ConnectionTrait, entry: NewEntry<'_>, legs: &[Leg]
             .and_where(account::Column::Id.eq(leg.account))
             .and_where(account::Column::TenantId.eq(entry.tenant))
             .and_where(account::Column::Currency.eq(entry.currency))
-            .and_where(
-                Expr::col(account::Column::AllowNegative)
+            .and_where(match floor {
+                Some((held, at_least)) if held == leg.account => {
+                    Expr::col(account::Column::BalanceMinor).add(leg.amount).gte(at_least)
+                }
+                _ => Expr::col(account::Column::AllowNegative)
                     .eq(true)
                     .or(Expr::col(account::Column::BalanceMinor).add(leg.amount).gte(0)),
-            )
+            })
             .returning_col(account::Column::BalanceMinor)
             .to_owned();
         let row = conn.query_one_raw(StatementBuilder::build(&update, &conn.get_database_backend())).await?;

@@ -6,6 +6,7 @@ pub mod discounts;
 pub mod integrity;
 pub mod ledger;
 pub mod order_money;
+pub mod payouts;
 pub mod provider;
 pub mod refunds;
 pub mod topups;

@@ -3,7 +3,7 @@
 //! fully refunded) and this module posts the entries; no other crate names billing's accounts.
 //!
 //! Each effect has a cause (`order:<id>:payment`, `order:<id>:earnings`,
-//! `order:<id>:earnings-reversal`), unique in the ledger, so it happens at most once per order
+//! `order:<id>:earnings-reversal`, `order:<id>:forfeit-share`, `order:<id>:tip`), unique in the ledger, so it happens at most once per order
 //! however often the lifecycle passes the same step (approve, revise, approve again).
 
 use kernel::{AppResult, RequestContext};
@@ -150,6 +150,66 @@ pub async fn reverse_earnings_part(
     Ok(matches!(posted, Posted::Entry(_)))
 }
 
+/// Credits the writer who was working on the order `share` of what its cancellation forfeited
+/// (the rest stays in revenue), once per order. Returns whether it credited.
+pub async fn credit_forfeit_share(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    of: &OrderMoney,
+    writer: Uuid,
+    share: i64,
+) -> AppResult<bool> {
+    if share <= 0 {
+        return Ok(false);
+    }
+    let what = (EntryKind::ForfeitShare, "Share of a cancelled order's forfeited payment", of.cause("forfeit-share"));
+    let revenue = (AccountKind::PlatformRevenue, Owner::Platform);
+    let posted =
+        transfer(conn, request, of, what, revenue, (AccountKind::WriterEarnings, Owner::User(writer)), share).await?;
+    Ok(matches!(posted, Posted::Entry(_)))
+}
+
+/// The client tips the order's writer `amount` from their wallet, `writer_part` of it to the
+/// writer's earnings and the rest to revenue, as one entry, once per order. Not enough money is
+/// `BAD_USER_INPUT` (`INSUFFICIENT_FUNDS`).
+pub async fn tip(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    of: &OrderMoney,
+    writer: Uuid,
+    amount: i64,
+    writer_part: i64,
+) -> AppResult<()> {
+    let platform_part = amount
+        .checked_sub(writer_part)
+        .filter(|rest| *rest >= 0 && writer_part >= 0)
+        .ok_or_else(|| kernel::AppError::internal("a tip's writer part exceeds the tip"))?;
+    let now = request.now();
+    let account = |kind, owner| ledger::open_account(conn, of.tenant, kind, owner, &of.currency, now);
+    let wallet = account(AccountKind::ClientWallet, Owner::User(of.client)).await?;
+    let earnings = account(AccountKind::WriterEarnings, Owner::User(writer)).await?;
+    let revenue = account(AccountKind::PlatformRevenue, Owner::Platform).await?;
+    let mut legs = vec![Leg { account: wallet.id, amount: -amount }];
+    legs.extend(
+        [(earnings.id, writer_part), (revenue.id, platform_part)]
+            .into_iter()
+            .filter(|(_, a)| *a > 0)
+            .map(|(account, amount)| Leg { account, amount }),
+    );
+    let entry = NewEntry {
+        tenant: of.tenant,
+        kind: EntryKind::Tip,
+        description: "Tip for the writer",
+        order_id: Some(of.order),
+        actor_id: request.viewer.as_ref().map(|v| v.user_id),
+        currency: &of.currency,
+        at: now,
+        cause: Some(of.cause("tip")),
+    };
+    ledger::post(conn, entry, &legs).await?;
+    Ok(())
+}
+
 /// How money for an order arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum, serde::Serialize)]
 pub enum PaymentMethod {
@@ -199,11 +259,15 @@ pub async fn payments_for_orders(
 }
 
 /// What the ledger says about one order: payments less refunds (what reached revenue and
-/// stayed), and the writer's earnings less their reversal.
+/// stayed), the writer's earnings for the work less their reversal, the writer's share of a
+/// cancellation, and the client's tip with the writer's part of it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OrderTotals {
     pub paid_net: i64,
     pub earnings_net: i64,
+    pub forfeit_share: i64,
+    pub tip: i64,
+    pub tip_writer: i64,
 }
 
 /// [`OrderTotals`] of every order with an entry, in `tenant` (every tenant when `None`).
@@ -216,7 +280,11 @@ pub async fn totals_by_order(
         "SELECT e.order_id AS order_id, \
            CAST(SUM(CASE WHEN a.kind IN ('PLATFORM_REVENUE', 'REFUNDS') AND e.kind IN ('ORDER_PAYMENT', 'MANUAL_PAYMENT', 'REFUND') \
              THEN p.amount_minor ELSE 0 END) AS BIGINT) AS paid_net, \
-           CAST(SUM(CASE WHEN a.kind = 'WRITER_EARNINGS' THEN p.amount_minor ELSE 0 END) AS BIGINT) AS earnings_net \
+           CAST(SUM(CASE WHEN a.kind = 'WRITER_EARNINGS' AND e.kind IN ('WRITER_EARNINGS', 'EARNINGS_REVERSAL') \
+             THEN p.amount_minor ELSE 0 END) AS BIGINT) AS earnings_net, \
+           CAST(SUM(CASE WHEN a.kind = 'WRITER_EARNINGS' AND e.kind = 'FORFEIT_SHARE' THEN p.amount_minor ELSE 0 END) AS BIGINT) AS forfeit_share, \
+           CAST(SUM(CASE WHEN a.kind = 'CLIENT_WALLET' AND e.kind = 'TIP' THEN -p.amount_minor ELSE 0 END) AS BIGINT) AS tip, \
+           CAST(SUM(CASE WHEN a.kind = 'WRITER_EARNINGS' AND e.kind = 'TIP' THEN p.amount_minor ELSE 0 END) AS BIGINT) AS tip_writer \
          FROM journal_entries e JOIN postings p ON p.entry_id = e.id JOIN ledger_accounts a ON a.id = p.account_id \
          WHERE e.order_id IS NOT NULL AND {scope} GROUP BY e.order_id"
     );
@@ -226,7 +294,13 @@ pub async fn totals_by_order(
         let order: Uuid = row.try_get("", "order_id")?;
         totals.insert(
             order,
-            OrderTotals { paid_net: row.try_get("", "paid_net")?, earnings_net: row.try_get("", "earnings_net")? },
+            OrderTotals {
+                paid_net: row.try_get("", "paid_net")?,
+                earnings_net: row.try_get("", "earnings_net")?,
+                forfeit_share: row.try_get("", "forfeit_share")?,
+                tip: row.try_get("", "tip")?,
+                tip_writer: row.try_get("", "tip_writer")?,
+            },
         );
     }
     Ok(totals)

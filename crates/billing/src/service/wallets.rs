@@ -159,19 +159,27 @@ pub async fn open_with(
 }
 
 /// A writer's earnings: what is credited now, and each change since `since` (when, how much:
-/// credits on completion, reversals on refunds), oldest first. Two statements, whatever the
-/// writer's history before `since`.
+/// credits on completion, tips and cancellation shares, reversals on refunds), oldest first;
+/// payouts are not changes to what was earned, so they are left out. Two statements, whatever
+/// the writer's history before `since`.
 pub async fn earnings_since(
     conn: &impl ConnectionTrait,
     tenant: Uuid,
     writer: Uuid,
     since: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<(i64, Vec<(chrono::DateTime<chrono::Utc>, i64)>)> {
+    use crate::entity::journal_entry::{self, Entity as Entries, EntryKind};
     use crate::entity::posting::{self, Entity as Postings};
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
     let Some(account) = of(conn, tenant, AccountKind::WriterEarnings, writer).await? else {
         return Ok((0, Vec::new()));
     };
+    let payouts = Entries::find()
+        .select_only()
+        .column(journal_entry::Column::Id)
+        .filter(journal_entry::Column::TenantId.eq(tenant))
+        .filter(journal_entry::Column::Kind.is_in([EntryKind::Payout, EntryKind::PayoutReturned]))
+        .into_query();
     let changes: Vec<(chrono::DateTime<chrono::Utc>, i64)> = Postings::find()
         .select_only()
         .column(posting::Column::CreatedAt)
@@ -179,6 +187,7 @@ pub async fn earnings_since(
         .filter(posting::Column::TenantId.eq(tenant))
         .filter(posting::Column::AccountId.eq(account.id))
         .filter(posting::Column::CreatedAt.gte(since))
+        .filter(posting::Column::EntryId.not_in_subquery(payouts))
         .order_by_asc(posting::Column::CreatedAt)
         .into_tuple()
         .all(conn)

@@ -45,6 +45,13 @@ pub struct Model {
     pub writer_assigned_at: Option<DateTimeUtc>,
     /// The preferred-writer fee within the total (refunded when that writer lets it go).
     pub preferred_fee_minor: i64,
+    /// What the order's cancellation kept of the payment (the client got the rest back).
+    pub forfeited_minor: i64,
+    /// The part of what was forfeited credited to the writer who was working on it.
+    pub writer_forfeit_minor: i64,
+    /// The client's tip (one per order), and the writer's part of it.
+    pub tip_minor: i64,
+    pub tip_writer_minor: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -102,6 +109,10 @@ impl Model {
             first_submitted_at: None,
             writer_assigned_at: None,
             preferred_fee_minor: 0,
+            forfeited_minor: 0,
+            writer_forfeit_minor: 0,
+            tip_minor: 0,
+            tip_writer_minor: 0,
         };
         for (i, column) in columns.iter().enumerate() {
             // exhaustive: a new column does not compile until it can be read here
@@ -142,6 +153,10 @@ impl Model {
                 Column::FirstSubmittedAt => m.first_submitted_at = get(row, i)?,
                 Column::WriterAssignedAt => m.writer_assigned_at = get(row, i)?,
                 Column::PreferredFeeMinor => m.preferred_fee_minor = get(row, i)?,
+                Column::ForfeitedMinor => m.forfeited_minor = get(row, i)?,
+                Column::WriterForfeitMinor => m.writer_forfeit_minor = get(row, i)?,
+                Column::TipMinor => m.tip_minor = get(row, i)?,
+                Column::TipWriterMinor => m.tip_writer_minor = get(row, i)?,
             }
         }
         Ok(m)

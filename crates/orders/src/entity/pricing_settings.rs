@@ -25,6 +25,12 @@ pub struct Model {
     pub auto_complete_days: i32,
     /// A refund of at least this (minor units) is told to every admin of the site; 0: never.
     pub large_refund_minor: i64,
+    /// The most of a payment a cancellation forfeits (800 000 = 80 %).
+    pub max_forfeit_percent_e4: i64,
+    /// The writer's share of what a cancellation forfeits, when a writer was working on it.
+    pub writer_forfeit_share_e4: i64,
+    /// The writer's share of a tip; the rest is the platform's.
+    pub tip_writer_percent_e4: i64,
     pub updated_at: DateTimeUtc,
 }
 

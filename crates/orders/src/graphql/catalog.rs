@@ -180,6 +180,19 @@ impl PricingSettings {
     async fn large_refund(&self) -> Money {
         Money(self.0.large_refund_minor)
     }
+    /// The most of a payment a client's cancellation forfeits (see `cancellationQuote`).
+    async fn max_forfeit_percent(&self) -> Rate {
+        Rate(self.0.max_forfeit_percent_e4)
+    }
+    /// The writer's share of what a cancellation forfeits, when a writer was working on the
+    /// order; the rest stays with the site.
+    async fn writer_forfeit_share(&self) -> Rate {
+        Rate(self.0.writer_forfeit_share_e4)
+    }
+    /// The writer's share of a client's tip; the rest is the site's.
+    async fn tip_writer_percent(&self) -> Rate {
+        Rate(self.0.tip_writer_percent_e4)
+    }
 }
 
 #[derive(Default)]
@@ -255,6 +268,9 @@ pub struct PricingSettingsInput {
     pub preferred_window_hours: Option<i32>,
     pub auto_complete_days: Option<i32>,
     pub large_refund: Option<Money>,
+    pub max_forfeit_percent: Option<Rate>,
+    pub writer_forfeit_share: Option<Rate>,
+    pub tip_writer_percent: Option<Rate>,
 }
 
 #[derive(Default)]
@@ -305,6 +321,9 @@ impl CatalogMutation {
             preferred_window_hours: input.preferred_window_hours,
             auto_complete_days: input.auto_complete_days,
             large_refund_minor: input.large_refund.map(|m| m.0),
+            max_forfeit_percent_e4: input.max_forfeit_percent.map(|r| r.0),
+            writer_forfeit_share_e4: input.writer_forfeit_share.map(|r| r.0),
+            tip_writer_percent_e4: input.tip_writer_percent.map(|r| r.0),
         };
         Ok(PricingSettings(write(request, async |txn| catalog::update_settings(txn, request, fields).await).await?))
     }

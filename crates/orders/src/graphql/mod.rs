@@ -2,6 +2,7 @@
 //! quotes, orders (with their timeline and revisions), drafts, presets, the client
 //! dashboard's part, and the live timeline (a subscription).
 
+mod cancellation;
 mod catalog;
 mod dashboard;
 mod drafts;
@@ -13,6 +14,7 @@ mod presets;
 mod quote;
 mod revisions;
 mod timeline;
+mod tips;
 
 use async_graphql::MergedObject;
 
@@ -26,6 +28,7 @@ pub use order::Order;
 pub struct OrdersQuery(
     catalog::CatalogQuery,
     quote::QuoteQuery,
+    cancellation::CancellationQuery,
     orders::OrderQuery,
     drafts::DraftQuery,
     presets::PresetQuery,
@@ -39,4 +42,5 @@ pub struct OrdersMutation(
     drafts::DraftMutation,
     presets::PresetMutation,
     files::FileMutation,
+    tips::TipMutation,
 );

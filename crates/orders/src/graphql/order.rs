@@ -147,6 +147,10 @@ fn columns_of(field: &str) -> Option<&'static [order::Column]> {
         "deadline" => &[C::Deadline],
         "writerDeadline" => &[C::WriterDeadline],
         "writerCompensation" => &[C::WriterCompensationMinor],
+        "forfeited" => &[C::ForfeitedMinor],
+        "writerCancellationShare" => &[C::WriterForfeitMinor],
+        "tip" => &[C::TipMinor],
+        "writerTip" => &[C::TipWriterMinor],
         "instructions" => &[C::Instructions],
         "references" => &[C::ReferenceCount],
         "tone" => &[C::Tone],
@@ -244,6 +248,26 @@ impl Order {
     #[graphql(guard = "WRITER_PAY")]
     async fn writer_compensation(&self) -> Option<Money> {
         Some(Money(self.0.writer_compensation_minor))
+    }
+    /// What the order's cancellation kept of the payment (the client got the rest back).
+    #[graphql(guard = "CLIENT_MONEY")]
+    async fn forfeited(&self) -> Option<Money> {
+        Some(Money(self.0.forfeited_minor))
+    }
+    /// The writer's share of what the cancellation kept, for the time they had worked on it.
+    #[graphql(guard = "WRITER_PAY")]
+    async fn writer_cancellation_share(&self) -> Option<Money> {
+        Some(Money(self.0.writer_forfeit_minor))
+    }
+    /// The client's tip for the writer (`tipWriterFromWallet`).
+    #[graphql(guard = "CLIENT_MONEY")]
+    async fn tip(&self) -> Option<Money> {
+        Some(Money(self.0.tip_minor))
+    }
+    /// The writer's part of the client's tip.
+    #[graphql(guard = "WRITER_PAY")]
+    async fn writer_tip(&self) -> Option<Money> {
+        Some(Money(self.0.tip_writer_minor))
     }
     async fn instructions(&self) -> Option<&str> {
         self.0.instructions.as_deref()

@@ -12,7 +12,8 @@ use crate::service::lifecycle::{self, Effects, OrderAction};
 
 /// Performs a plain action (one that takes no input besides a note). A submission asks the
 /// editing desk whether the work goes to an editor first (`UNDER_EDITING`, its task opened in
-/// this transaction); a cancellation closes the order's editing task, if it has one.
+/// this transaction); a cancellation settles the order's money (`cancellation::settle`) and
+/// closes its editing task, if it has one.
 pub async fn perform(
     conn: &WriteTransaction,
     request: &RequestContext,
@@ -57,7 +58,13 @@ pub async fn perform(
                 desk.open(conn, request, &(&after).into()).await?
             }
         }
-        OrderAction::Cancel => super::editing::cancelled(conn, request, &after).await?,
+        OrderAction::Cancel => {
+            let at = request.now();
+            super::cancellation::settle(conn, request, &order, &after, at).await?;
+            super::editing::cancelled(conn, request, &after).await?;
+            // as the settlement left it
+            return super::pool::model(conn, after.tenant_id, after.id).await;
+        }
         _ => {}
     }
     Ok(after)

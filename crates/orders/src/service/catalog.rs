@@ -287,6 +287,9 @@ pub struct SettingsFields {
     pub preferred_window_hours: Option<i32>,
     pub auto_complete_days: Option<i32>,
     pub large_refund_minor: Option<i64>,
+    pub max_forfeit_percent_e4: Option<i64>,
+    pub writer_forfeit_share_e4: Option<i64>,
+    pub tip_writer_percent_e4: Option<i64>,
 }
 
 /// Defaults of the order timers (also the columns' defaults).
@@ -294,6 +297,10 @@ pub const DEFAULT_ACCEPTANCE_WINDOW_HOURS: i32 = 24;
 pub const DEFAULT_PREFERRED_WINDOW_HOURS: i32 = 48;
 pub const DEFAULT_AUTO_COMPLETE_DAYS: i32 = 3;
 pub const DEFAULT_LARGE_REFUND_MINOR: i64 = 10_000;
+/// Defaults of what a cancellation keeps and a tip gives (also the columns' defaults).
+pub const DEFAULT_MAX_FORFEIT_PERCENT_E4: i64 = 800_000;
+pub const DEFAULT_WRITER_FORFEIT_SHARE_E4: i64 = 500_000;
+pub const DEFAULT_TIP_WRITER_PERCENT_E4: i64 = 900_000;
 
 pub async fn update_settings(
     conn: &impl ConnectionTrait,
@@ -316,6 +323,9 @@ pub async fn update_settings(
         preferred_window_hours: DEFAULT_PREFERRED_WINDOW_HOURS,
         auto_complete_days: DEFAULT_AUTO_COMPLETE_DAYS,
         large_refund_minor: DEFAULT_LARGE_REFUND_MINOR,
+        max_forfeit_percent_e4: DEFAULT_MAX_FORFEIT_PERCENT_E4,
+        writer_forfeit_share_e4: DEFAULT_WRITER_FORFEIT_SHARE_E4,
+        tip_writer_percent_e4: DEFAULT_TIP_WRITER_PERCENT_E4,
         updated_at: request.now(),
     });
     let next = pricing_settings::Model {
@@ -331,9 +341,12 @@ pub async fn update_settings(
         preferred_window_hours: f.preferred_window_hours.unwrap_or(base.preferred_window_hours),
         auto_complete_days: f.auto_complete_days.unwrap_or(base.auto_complete_days),
         large_refund_minor: f.large_refund_minor.unwrap_or(base.large_refund_minor),
+        max_forfeit_percent_e4: f.max_forfeit_percent_e4.unwrap_or(base.max_forfeit_percent_e4),
+        writer_forfeit_share_e4: f.writer_forfeit_share_e4.unwrap_or(base.writer_forfeit_share_e4),
+        tip_writer_percent_e4: f.tip_writer_percent_e4.unwrap_or(base.tip_writer_percent_e4),
         updated_at: request.now(),
     };
-    let checks: [(&str, bool, &str); 11] = [
+    let checks: [(&str, bool, &str); 14] = [
         ("pricePerPage", (1..=MAX_UNIT_PRICE).contains(&next.price_per_page_minor), "between 0.01 and 10,000.00"),
         ("pricePerSlide", (0..=MAX_UNIT_PRICE).contains(&next.price_per_slide_minor), "between 0.00 and 10,000.00"),
         (
@@ -353,6 +366,9 @@ pub async fn update_settings(
         ("preferredWindowHours", (1..=720).contains(&next.preferred_window_hours), "between 1 and 720"),
         ("autoCompleteDays", (1..=60).contains(&next.auto_complete_days), "between 1 and 60"),
         ("largeRefund", (0..=MAX_UNIT_PRICE * 100).contains(&next.large_refund_minor), "between 0.00 and 1,000,000.00"),
+        ("maxForfeitPercent", (0..=MAX_PERCENT).contains(&next.max_forfeit_percent_e4), "between 0 and 100"),
+        ("writerForfeitShare", (0..=MAX_PERCENT).contains(&next.writer_forfeit_share_e4), "between 0 and 100"),
+        ("tipWriterPercent", (0..=MAX_PERCENT).contains(&next.tip_writer_percent_e4), "between 0 and 100"),
     ];
     if let Some((field, _, range)) = checks.iter().find(|(_, ok, _)| !ok) {
         return Err(AppError::bad_input(*field, format!("{field} must be {range}")));
@@ -372,7 +388,9 @@ pub async fn update_settings(
             "singleSpacingFactorE4": s.single_spacing_factor_e4, "technicalMultiplierE4": s.technical_multiplier_e4,
             "preferredWriterPercentE4": s.preferred_writer_percent_e4, "writerDeadlinePercentE4": s.writer_deadline_percent_e4,
             "freeRevisionDays": s.free_revision_days, "acceptanceWindowHours": s.acceptance_window_hours, "preferredWindowHours": s.preferred_window_hours,
-            "autoCompleteDays": s.auto_complete_days, "largeRefundMinor": s.large_refund_minor })
+            "autoCompleteDays": s.auto_complete_days, "largeRefundMinor": s.large_refund_minor,
+            "maxForfeitPercentE4": s.max_forfeit_percent_e4, "writerForfeitShareE4": s.writer_forfeit_share_e4,
+            "tipWriterPercentE4": s.tip_writer_percent_e4 })
     };
     audit::record(
         conn,

@@ -38,6 +38,9 @@ pub async fn seed(
         preferred_window_hours: super::catalog::DEFAULT_PREFERRED_WINDOW_HOURS,
         auto_complete_days: super::catalog::DEFAULT_AUTO_COMPLETE_DAYS,
         large_refund_minor: super::catalog::DEFAULT_LARGE_REFUND_MINOR,
+        max_forfeit_percent_e4: super::catalog::DEFAULT_MAX_FORFEIT_PERCENT_E4,
+        writer_forfeit_share_e4: super::catalog::DEFAULT_WRITER_FORFEIT_SHARE_E4,
+        tip_writer_percent_e4: super::catalog::DEFAULT_TIP_WRITER_PERCENT_E4,
         updated_at: now,
     }))
     .exec_without_returning(conn)

@@ -166,23 +166,16 @@ const RULES: &[Rule] = &[
     },
     Rule { from: WORKING, action: OrderAction::Hold, actors: &[Actor::Admin], to: Target::To(OnHold) },
     Rule { from: &[OnHold], action: OrderAction::Resume, actors: &[Actor::Admin], to: Target::Previous },
+    // until the work is delivered the client may cancel; a paid order's money divides by
+    // `cancellation::split` (the client sees `cancellationQuote` first)
     Rule {
-        from: &[Unpaid, Available],
+        from: &[Unpaid, Available, PendingPreferred, PendingAcceptance, InProgress, OnHold],
         action: OrderAction::Cancel,
         actors: &[Actor::Owner, Actor::Admin],
         to: Target::To(Cancelled),
     },
     Rule {
-        from: &[
-            PendingPreferred,
-            PendingAcceptance,
-            InProgress,
-            OnHold,
-            UnderEditing,
-            Submitted,
-            RevisionRequested,
-            InRevision,
-        ],
+        from: &[UnderEditing, Submitted, RevisionRequested, InRevision],
         action: OrderAction::Cancel,
         actors: &[Actor::Admin],
         to: Target::To(Cancelled),
@@ -213,11 +206,13 @@ fn in_revision_window(order: &order::Model, now: DateTime<Utc>, free_revision_da
 }
 
 /// Conditions beyond the table: a completed order takes revision requests only within the
-/// free-revision window.
+/// free-revision window; an order approved once (its writer paid) is refunded, not cancelled.
 fn precondition(order: &order::Model, action: OrderAction, now: DateTime<Utc>, free_revision_days: i32) -> bool {
-    !(action == OrderAction::RequestRevision
-        && order.status == Completed
-        && !in_revision_window(order, now, free_revision_days))
+    match action {
+        OrderAction::RequestRevision => order.status != Completed || in_revision_window(order, now, free_revision_days),
+        OrderAction::Cancel => super::cancellation::cancellable(order),
+        _ => true,
+    }
 }
 
 /// The actions the viewer may take on the order now. `PAY` (from the wallet) only where the

@@ -25,4 +25,5 @@ pub mod scale;
 pub mod spec;
 pub mod stats;
 pub mod timers;
+pub mod tips;
 pub mod workload;

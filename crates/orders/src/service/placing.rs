@@ -83,6 +83,10 @@ pub fn order_row(
             .iter()
             .find(|l| l.code == super::pricing::PREFERRED_WRITER_LINE)
             .map_or(0, |l| l.amount.0),
+        forfeited_minor: 0,
+        writer_forfeit_minor: 0,
+        tip_minor: 0,
+        tip_writer_minor: 0,
     })
 }
 

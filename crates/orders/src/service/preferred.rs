@@ -4,16 +4,15 @@
 //! Either way out to the pool, the client gets the preferred-writer fee back, once: the move
 //! out of `PENDING_PREFERRED` is a conditional update, and the fee rides on it.
 
-use billing::service::refunds::RefundDestination;
 use chrono::{DateTime, Duration, Utc};
 use jobs::JobRun;
-use kernel::{AppError, AppResult, Feature, Money, RequestContext};
+use kernel::{AppError, AppResult, Money, RequestContext};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::entity::order::{self, Entity as Orders, OrderStatus};
-use crate::service::{catalog, lifecycle, notices, refunds, timers};
+use crate::service::{catalog, lifecycle, refunds, timers};
 
 pub const PREFERRED_LAPSE: &str = "orders.preferred_lapse";
 
@@ -40,14 +39,10 @@ pub async fn refund_fee(conn: &impl ConnectionTrait, request: &RequestContext, o
     if fee <= 0 {
         return Ok(());
     }
-    let to_wallet = request.tenant()?.features.is_on(Feature::Wallet);
-    let destination = if to_wallet { RefundDestination::Wallet } else { RefundDestination::External };
     let reason = "the preferred writer did not take the order";
-    let (after, _) = refunds::pay_back(conn, request, order, fee, destination, reason, None).await?;
     let note = format!("{} refunded: {reason}", Money(fee));
-    let event =
-        lifecycle::record(conn, request, &after, "REFUND", Some(after.status), Some(after.status), Some(note)).await?;
-    notices::refunded(conn, request, &after, event, Money(fee), to_wallet, reason).await
+    refunds::give_back(conn, request, order, fee, reason, note).await?;
+    Ok(())
 }
 
 /// `orders.preferred_lapse`: the preferred writer let the window pass; the order goes to the

@@ -138,7 +138,26 @@ pub(crate) async fn pay_back(
     Ok((after, refund))
 }
 
-/// The order as billing's intents take it.
+/// Gives `amount` of the order back by the site's own rule (a lapsed preferred writer's fee, a
+/// cancellation's refund part): to the wallet where the site has wallets, else outside; written
+/// on the timeline as `note` (a money event) and told to the client. Answers the order after.
+pub(crate) async fn give_back(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    order: &order::Model,
+    amount: i64,
+    reason: &str,
+    note: String,
+) -> AppResult<order::Model> {
+    let to_wallet = request.tenant()?.features.is_on(Feature::Wallet);
+    let destination = if to_wallet { RefundDestination::Wallet } else { RefundDestination::External };
+    let (after, _) = pay_back(conn, request, order, amount, destination, reason, None).await?;
+    let event =
+        lifecycle::record(conn, request, &after, "REFUND", Some(after.status), Some(after.status), Some(note)).await?;
+    super::notices::refunded(conn, request, &after, event, Money(amount), to_wallet, reason).await?;
+    Ok(after)
+}
+
 /// A client asks for `amount` (none: all that is left) of their paid order back, saying why:
 /// a refund request an admin decides (`refunds(filter: {status: PENDING})`). `NOT_FOUND` for an
 /// order not theirs; `CONFLICT` when nothing is left to refund or a request already waits;
@@ -220,6 +239,7 @@ pub async fn reject_request(
     Ok(rejected)
 }
 
+/// The order as billing's intents take it.
 pub fn money_of(order: &order::Model) -> OrderMoney {
     OrderMoney { tenant: order.tenant_id, order: order.id, client: order.client_id, currency: order.currency.clone() }
 }

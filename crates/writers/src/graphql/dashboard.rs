@@ -55,14 +55,23 @@ impl WriterDashboard {
 pub struct WriterEarnings {
     writer: WriterRecord,
     pending_minor: i64,
-    /// This month's, read once for `available` and `thisMonth`.
+    /// This month's, read once for `balance` and `thisMonth`.
     current: OnceCell<dashboard::Earnings>,
+    /// Where the earnings stand for payouts, read once for `available`, `held` and `paidOut`.
+    payouts: OnceCell<billing::service::payouts::Standing>,
 }
 
 impl WriterEarnings {
     async fn current(&self, ctx: &Context<'_>) -> Result<&dashboard::Earnings> {
         let request = ctx.request();
         Ok(self.current.get_or_try_init(|| dashboard::earnings(&request.db, request, &self.writer, 1)).await?)
+    }
+
+    async fn payouts(&self, ctx: &Context<'_>) -> Result<&billing::service::payouts::Standing> {
+        let request = ctx.request();
+        let (tenant, now) = (self.writer.tenant_id, request.now());
+        let standing = billing::service::payouts::standing(&request.db, tenant, self.writer.id, now);
+        Ok(self.payouts.get_or_try_init(|| standing).await?)
     }
 }
 
@@ -76,9 +85,25 @@ pub struct MonthEarnings {
 
 #[Object]
 impl WriterEarnings {
-    /// Credited and not yet paid out.
-    async fn available(&self, ctx: &Context<'_>) -> Result<Money> {
+    /// Credited and not yet paid out or asked for (below zero when fines took more).
+    async fn balance(&self, ctx: &Context<'_>) -> Result<Money> {
         Ok(Money(self.current(ctx).await?.available_minor))
+    }
+    /// What may be paid out now (`requestPayout`): the balance less what is still held.
+    async fn available(&self, ctx: &Context<'_>) -> Result<Money> {
+        Ok(Money(self.payouts(ctx).await?.available))
+    }
+    /// Credits still inside the site's hold (against refunds and disputes).
+    async fn held(&self, ctx: &Context<'_>) -> Result<Money> {
+        Ok(Money(self.payouts(ctx).await?.held))
+    }
+    /// Asked to be paid out and not yet paid.
+    async fn payout_pending(&self, ctx: &Context<'_>) -> Result<Money> {
+        Ok(Money(self.payouts(ctx).await?.pending))
+    }
+    /// Paid out, all time.
+    async fn paid_out(&self, ctx: &Context<'_>) -> Result<Money> {
+        Ok(Money(self.payouts(ctx).await?.paid_out))
     }
     /// What the orders in hand or submitted will pay once completed.
     async fn pending(&self) -> Money {
@@ -165,7 +190,12 @@ impl WriterDashboardQuery {
 impl WriterDashboard {
     async fn earnings(&self, ctx: &Context<'_>) -> Result<WriterEarnings> {
         let pending_minor = self.performance_of(ctx).await?.pending_pay_minor;
-        Ok(WriterEarnings { writer: self.writer.clone(), pending_minor, current: OnceCell::new() })
+        Ok(WriterEarnings {
+            writer: self.writer.clone(),
+            pending_minor,
+            current: OnceCell::new(),
+            payouts: OnceCell::new(),
+        })
     }
     async fn performance(&self, ctx: &Context<'_>) -> Result<WriterPerformance> {
         let p = self.performance_of(ctx).await?;
