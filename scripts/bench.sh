@@ -25,7 +25,13 @@
 #   scripts/bench.sh sla-job                          the SLA job's one look (its query, planned
 #                                                     and timed by PostgreSQL) over those tickets
 #   scripts/bench.sh payments [seconds] [connections] `payOrderFromWallet` for distinct orders of
-#                                                     16 funded clients, then the ledger check
+#                                                     16 funded clients, mixed with cancellations
+#                                                     of paid orders and tips on completed ones
+#                                                     (one of each every ten and twenty
+#                                                     payments), then the ledger check
+#   scripts/bench.sh payouts [requests] [writers]     a payout batch (scripts/bench_payouts.sh):
+#                                                     10,000 requests of 100 writers batched,
+#                                                     exported and paid: seconds and memory
 #   scripts/bench.sh claims [editors] [tasks]         a claim storm (scripts/bench_claims.sh): 50
 #                                                     editors claim a fresh pool of 100 tasks at
 #                                                     once; claims/s, each task claimed once
@@ -58,6 +64,7 @@ if [ "$SCENARIO" = live ]; then shift; exec bash scripts/bench_live.sh "$@"; fi
 if [ "$SCENARIO" = files ]; then shift; exec bash scripts/bench_files.sh "$@"; fi
 if [ "$SCENARIO" = claims ]; then shift; exec bash scripts/bench_claims.sh "$@"; fi
 if [ "$SCENARIO" = sla-job ]; then shift; exec bash scripts/bench_sla_job.sh "$@"; fi
+if [ "$SCENARIO" = payouts ]; then shift; exec bash scripts/bench_payouts.sh "$@"; fi
 DURATION="${2:-20}"
 CONNECTIONS="${3:-32}"
 PORT="${BENCH_PORT:-18090}"
@@ -145,7 +152,7 @@ for i in range(n):
 print(doc + f" fragment F{n} on Query {{{fill} }}")')
     CHECK=QUERY_TOO_LARGE
     ;;
-  *) echo "unknown scenario: $SCENARIO (viewer, orders, writers, pool, dashboard, editing-dashboard, editing-tasks, support-dashboard, payments, hostile or hostile-large; or jobs, mail, live, files, claims or sla-job)"; exit 2 ;;
+  *) echo "unknown scenario: $SCENARIO (viewer, orders, writers, pool, dashboard, editing-dashboard, editing-tasks, support-dashboard, payments, hostile or hostile-large; or jobs, mail, live, files, claims, sla-job or payouts)"; exit 2 ;;
 esac
 
 server=""

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Prepares the payments benchmark through the API: CLIENTS new clients of `essays`, each
-funded by an admin and with ORDERS unpaid orders, then writes the requests of a wrk Lua script
-that pays them, one distinct order per request (bench.sh adds the check of every response).
+funded by an admin and with ORDERS unpaid orders, a tenth as many paid orders and a twentieth as
+many completed ones (each client's by a new writer of its own), then writes the requests of a wrk Lua script, one
+distinct order per request: pay the unpaid ones, cancel the paid ones (a cancellation's refund),
+tip the writer of the completed ones, mixed (bench.sh adds the check of every response).
 
     bench_payments_prepare.py PORT CLIENTS ORDERS OUT.lua
 """
@@ -28,6 +30,11 @@ def gql(query, variables=None, token=None):
 
 
 admin = gql('mutation { signIn(input: {email: "admin@essays.test", password: "demo-password"}) { token } }')["signIn"]["token"]
+# the completed orders go straight to their client: no editor, and room for their writers
+gql("mutation { updateEditingSettings(input: {policy: NEVER}) { policy } }", None, admin)
+for level in gql("{ writerLevels { id } }", None, admin)["writerLevels"]:
+    gql("mutation($l: ID!) { updateWriterLevelRules(levelId: $l, input: { maxActiveOrders: 100 }) { id } }", {"l": level["id"]}, admin)
+ACT = "mutation($id: ID!, $a: OrderAction!) { performOrderAction(orderId: $id, action: $a) { id } }"
 catalog = gql("{ orderCatalog { paperTypes { id code } academicLevels { id code } subjects { id code } workTypes { id code } } }")["orderCatalog"]
 pick = lambda kind, code: next(e["id"] for e in catalog[kind] if e["code"] == code)
 spec = {
@@ -48,15 +55,34 @@ def client(i):
     gql("mutation($e: String!) { createUser(input: {email: $e, password: \"bench-password\", displayName: \"Payer\", role: CLIENT}) { id } }", {"e": email}, admin)
     signed = gql("mutation($e: String!) { signIn(input: {email: $e, password: \"bench-password\"}) { token user { id } } }", {"e": email})["signIn"]
     gql("mutation($u: ID!) { adjustWallet(userId: $u, amount: \"1000000.00\", direction: CREDIT, reason: \"benchmark funds\") { balance } }", {"u": signed["user"]["id"]}, admin)
-    ids = [gql("mutation($i: OrderSpecInput!) { placeOrder(input: $i) { id } }", {"i": spec}, signed["token"])["placeOrder"]["id"] for _ in range(orders)]
-    return [(signed["token"], order) for order in ids]
+    token = signed["token"]
+    # each client's completed orders have their own new writer (a writer takes at most 100 a day)
+    writer_email = f"bench-writer-{stamp}-{i}@essays.test"
+    gql("mutation($e: String!) { createUser(input: {email: $e, password: \"bench-password\", displayName: \"Bench Writer\", role: WRITER}) { id } }", {"e": writer_email}, admin)
+    writer = gql("mutation($e: String!) { signIn(input: {email: $e, password: \"bench-password\"}) { token user { id } } }", {"e": writer_email})["signIn"]
+    place = lambda: gql("mutation($i: OrderSpecInput!) { placeOrder(input: $i) { id } }", {"i": spec}, token)["placeOrder"]["id"]
+    unpaid = [place() for _ in range(orders)]
+    paid = [place() for _ in range(max(1, orders // 10))]
+    for order in paid:
+        gql("mutation($id: ID!) { payOrderFromWallet(orderId: $id) { id } }", {"id": order}, token)
+    done = [place() for _ in range(max(1, min(orders // 20, 90)))]
+    for order in done:
+        gql("mutation($id: ID!) { payOrderFromWallet(orderId: $id) { id } }", {"id": order}, token)
+        gql("mutation($id: ID!, $w: ID!) { assignWriter(orderId: $id, writerId: $w) { id } }", {"id": order, "w": writer["user"]["id"]}, admin)
+        gql(ACT, {"id": order, "a": "ACCEPT_ASSIGNMENT"}, writer["token"])
+        gql(ACT, {"id": order, "a": "SUBMIT"}, writer["token"])
+        gql(ACT, {"id": order, "a": "APPROVE"}, token)
+    # each client's requests in a mix: a cancellation and half a tip every ten payments
+    mixed = [(token, o, "pay") for o in unpaid] + [(token, o, "cancel") for o in paid] + [(token, o, "tip") for o in done]
+    mixed.sort(key=lambda r: hash(r[1]))
+    return mixed
 
 
 with ThreadPoolExecutor(max_workers=8) as pool:
     per_client = list(pool.map(client, range(clients)))
 # interleave clients so concurrent requests come from different clients
 pairs = [p for group in zip(*per_client) for p in group]
-lua_pairs = ",\n".join(f'{{"{t}","{o}"}}' for t, o in pairs)
+lua_pairs = ",\n".join(f'{{"{t}","{o}","{k}"}}' for t, o, k in pairs)
 with open(out, "w") as f:
     f.write(f"""local pairs = {{
 {lua_pairs}
@@ -72,7 +98,13 @@ function request()
   wrk.headers["Content-Type"] = "application/json"
   wrk.headers["X-Tenant"] = "essays"
   wrk.headers["Authorization"] = "Bearer " .. pair[1]
-  return wrk.format("POST", nil, nil, '{{"query":"mutation {{ payOrderFromWallet(orderId: \\\\"' .. pair[2] .. '\\\\") {{ id status }} }}"}}')
+  local id = '\\\\"' .. pair[2] .. '\\\\"'
+  local op
+  if pair[3] == "cancel" then op = "performOrderAction(orderId: " .. id .. ", action: CANCEL) {{ id status }}"
+  elseif pair[3] == "tip" then op = "tipWriterFromWallet(orderId: " .. id .. ", amount: \\\\"2.00\\\\") {{ id tip }}"
+  else op = "payOrderFromWallet(orderId: " .. id .. ") {{ id status }}" end
+  return wrk.format("POST", nil, nil, '{{"query":"mutation {{ ' .. op .. ' }}"}}')
 end
 """)
-print(f"{len(pairs)} unpaid orders of {clients} funded clients ready", file=sys.stderr)
+kinds = {k: sum(1 for p in pairs if p[2] == k) for k in ("pay", "cancel", "tip")}
+print(f"{len(pairs)} requests of {clients} funded clients ready: {kinds}", file=sys.stderr)

@@ -118,16 +118,19 @@ pub fn builder(introspection: bool) -> SchemaBuilder<Query, Mutation, Subscripti
 }
 
 /// What the lower contexts ask of the higher ones, installed once a process: whether a
-/// writer's submission goes to an editor, and the editing task it opens (the workforce's).
+/// writer's submission goes to an editor, and the editing task it opens, and the fine of late
+/// work (the workforce's).
 pub fn install_hooks() {
     orders::service::editing::install(std::sync::Arc::new(writers::service::editing::Desk));
+    orders::service::late_work::install(std::sync::Arc::new(writers::service::fines::LatenessFines));
 }
 
 /// The money rules of the contexts above billing, which `ledgerIntegrity` checks too.
 pub fn money_invariants() -> billing::service::integrity::MoneyInvariants {
-    billing::service::integrity::MoneyInvariants(vec![std::sync::Arc::new(
-        orders::service::integrity::OrderMoneyInvariant,
-    )])
+    billing::service::integrity::MoneyInvariants(vec![
+        std::sync::Arc::new(orders::service::integrity::OrderMoneyInvariant),
+        std::sync::Arc::new(writers::service::fines::FineMoneyInvariant),
+    ])
 }
 
 /// Attaches every context's per-request DataLoaders (tenant-aware, so never shared).

@@ -34,6 +34,7 @@ pub fn registry(outlets: Outlets, files: Arc<FileStore>) -> Registry {
         .on(writers::service::badges::EVALUATE, writers::service::badges::evaluate)
         .every(writers::service::badges::EVALUATE, chrono::Duration::hours(writers::service::badges::EVERY_HOURS))
         .on(writers::service::editing::tasks::OVERDUE, writers::service::editing::tasks::flag_overdue)
+        .on(writers::service::fines::FINE_DUE, writers::service::fines::due)
         .on(support::service::clocks::CHECK, support::service::clocks::check)
         .every(support::service::clocks::CHECK, chrono::Duration::seconds(support::service::clocks::EVERY_SECONDS))
         .on(writers::service::promotions::EVALUATE, writers::service::promotions::evaluate)

@@ -38,6 +38,8 @@ mod m20261212_000032_refund_requests;
 pub mod m20261213_000033_support_stats;
 mod m20261214_000034_cancellation_and_tips;
 mod m20261214_000035_payouts;
+mod m20261214_000036_fines;
+mod m20261214_000037_deadline_extensions;
 
 pub struct Migrator;
 
@@ -80,6 +82,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261213_000033_support_stats::Migration),
             Box::new(m20261214_000034_cancellation_and_tips::Migration),
             Box::new(m20261214_000035_payouts::Migration),
+            Box::new(m20261214_000036_fines::Migration),
+            Box::new(m20261214_000037_deadline_extensions::Migration),
         ]
     }
 }

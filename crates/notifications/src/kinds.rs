@@ -119,6 +119,12 @@ pub enum NotificationKind {
     /// The writer: the client tipped them for a completed order (their part of the tip).
     #[sea_orm(string_value = "TIP_RECEIVED")]
     TipReceived,
+    /// The writer: a fine on their work on an order, and until when they may appeal it.
+    #[sea_orm(string_value = "FINE_ISSUED")]
+    FineIssued,
+    /// The writer: their fine applied, was waived or voided, or their appeal was decided.
+    #[sea_orm(string_value = "FINE_UPDATED")]
+    FineUpdated,
 }
 
 /// A kind's default templates.
@@ -201,6 +207,8 @@ impl NotificationKind {
             DisputeResolved => templates!("dispute_resolved"),
             RefundRejected => templates!("refund_rejected"),
             TipReceived => templates!("tip_received"),
+            FineIssued => templates!("fine_issued"),
+            FineUpdated => templates!("fine_updated"),
         }
     }
 
@@ -227,6 +235,13 @@ impl NotificationKind {
             RefundRejected => json!({ "order": order, "amount": "20.00", "reason": "The work was delivered on time." }),
             DisputeResolved => json!({ "order": order, "status": "completed", "note": "The work met the brief." }),
             TipReceived => json!({ "order": order, "amount": "4.50" }),
+            FineIssued => json!({
+                "order": order, "amount": "3.15", "kind": "late work",
+                "reason": "submitted 3 hour(s) after the writer's deadline", "appeal_until": "2026-12-26 18:00 UTC",
+            }),
+            FineUpdated => {
+                json!({ "order": order, "amount": "3.15", "kind": "late work", "status": "appeal granted", "note": "The client moved the deadline." })
+            }
             RevisionRequested => json!({ "order": order, "note": "Please cite two more sources." }),
             OrderRequestUpdated => json!({ "order": order, "status": "rejected", "reason": "needs a senior writer" }),
             OrderRefunded => json!({ "order": order, "amount": "20.00", "destination": "to your wallet" }),
@@ -294,6 +309,8 @@ impl NotificationKind {
                 | DisputeOpened
                 | DisputeResolved
                 | TipReceived
+                | FineIssued
+                | FineUpdated
         )
     }
 }

@@ -219,7 +219,17 @@ impl Site<'_> {
         let act = "mutation($id: ID!, $a: OrderAction!) { performOrderAction(orderId: $id, action: $a) { id } }";
         self.send(&client, act, json!({ "id": id, "a": "APPROVE" })).await;
         self.send(&writer, "mutation { requestPayout(amount: \"1.00\") { id } }", json!({})).await;
+        // a fine on each, every other one appealed
+        let fine = self
+            .send(
+                &admin,
+                "mutation($o: ID!) { issueFine(input: {orderId: $o, kind: OTHER, amount: \"1.00\", reason: \"Late reply\"}) { id } }",
+                json!({ "o": id }),
+            )
+            .await;
         if batch {
+            let appeal = "mutation($id: ID!) { appealFine(id: $id, reason: \"I replied in time\") { id } }";
+            self.send(&writer, appeal, json!({ "id": fine["data"]["issueFine"]["id"] })).await;
             self.send(&admin, "mutation { createPayoutBatch { id } }", json!({})).await;
             // and one waits for the next batch
             self.send(&writer, "mutation { requestPayout(amount: \"1.00\") { id } }", json!({})).await;

@@ -60,4 +60,10 @@ pub enum EntryKind {
     /// A payout the bank could not pay: payouts payable back to the writer's earnings.
     #[sea_orm(string_value = "PAYOUT_RETURNED")]
     PayoutReturned,
+    /// A fine on a writer: their earnings to revenue (may take them below zero).
+    #[sea_orm(string_value = "FINE")]
+    Fine,
+    /// A voided fine's money back to the writer's earnings.
+    #[sea_orm(string_value = "FINE_RETURNED")]
+    FineReturned,
 }

@@ -210,6 +210,67 @@ pub async fn tip(
     Ok(())
 }
 
+/// Debits the fine `fine` of `amount` from the writer's earnings to revenue, once (earnings may
+/// go below zero: later credits make it up). Returns whether it moved anything.
+pub async fn debit_fine(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    of: &OrderMoney,
+    writer: Uuid,
+    amount: i64,
+    fine: Uuid,
+) -> AppResult<bool> {
+    if amount <= 0 {
+        return Ok(false);
+    }
+    let what = (EntryKind::Fine, "Fine", format!("fine:{fine}"));
+    let earnings = (AccountKind::WriterEarnings, Owner::User(writer));
+    let posted =
+        transfer(conn, request, of, what, earnings, (AccountKind::PlatformRevenue, Owner::Platform), amount).await?;
+    Ok(matches!(posted, Posted::Entry(_)))
+}
+
+/// Returns a voided fine's `amount` to the writer's earnings, once.
+pub async fn return_fine(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    of: &OrderMoney,
+    writer: Uuid,
+    amount: i64,
+    fine: Uuid,
+) -> AppResult<bool> {
+    if amount <= 0 {
+        return Ok(false);
+    }
+    let what = (EntryKind::FineReturned, "Fine voided: returned", format!("fine:{fine}:returned"));
+    let revenue = (AccountKind::PlatformRevenue, Owner::Platform);
+    let posted =
+        transfer(conn, request, of, what, revenue, (AccountKind::WriterEarnings, Owner::User(writer)), amount).await?;
+    Ok(matches!(posted, Posted::Entry(_)))
+}
+
+/// What fines took from writers' earnings and what voided fines gave back, per tenant, in
+/// `tenant` (every tenant when `None`): for the fines' check (one statement).
+pub async fn fines_moved(
+    conn: &impl ConnectionTrait,
+    tenant: Option<Uuid>,
+) -> AppResult<std::collections::HashMap<Uuid, (i64, i64)>> {
+    let scope = if tenant.is_some() { "e.tenant_id = $1" } else { "1 = 1" };
+    let sql = format!(
+        "SELECT e.tenant_id AS tenant_id, \
+           CAST(SUM(CASE WHEN e.kind = 'FINE' THEN -p.amount_minor ELSE 0 END) AS BIGINT) AS taken, \
+           CAST(SUM(CASE WHEN e.kind = 'FINE_RETURNED' THEN p.amount_minor ELSE 0 END) AS BIGINT) AS returned \
+         FROM journal_entries e JOIN postings p ON p.entry_id = e.id JOIN ledger_accounts a ON a.id = p.account_id \
+         WHERE e.kind IN ('FINE', 'FINE_RETURNED') AND a.kind = 'WRITER_EARNINGS' AND {scope} GROUP BY e.tenant_id"
+    );
+    let statement = crate::service::integrity::statement(conn.get_database_backend(), &sql, tenant);
+    let mut moved = std::collections::HashMap::new();
+    for row in conn.query_all_raw(statement).await? {
+        moved.insert(row.try_get::<Uuid>("", "tenant_id")?, (row.try_get("", "taken")?, row.try_get("", "returned")?));
+    }
+    Ok(moved)
+}
+
 /// How money for an order arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum, serde::Serialize)]
 pub enum PaymentMethod {

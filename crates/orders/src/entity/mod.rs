@@ -1,4 +1,5 @@
 pub mod catalog_item;
+pub mod deadline_extension;
 pub mod order;
 pub mod order_draft;
 pub mod order_editor;

@@ -31,6 +31,8 @@ pub struct Model {
     pub writer_forfeit_share_e4: i64,
     /// The writer's share of a tip; the rest is the platform's.
     pub tip_writer_percent_e4: i64,
+    /// How many days later a deadline extension may move an order's deadline.
+    pub max_extension_days: i32,
     pub updated_at: DateTimeUtc,
 }
 

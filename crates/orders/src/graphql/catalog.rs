@@ -193,6 +193,10 @@ impl PricingSettings {
     async fn tip_writer_percent(&self) -> Rate {
         Rate(self.0.tip_writer_percent_e4)
     }
+    /// How many days later a deadline extension may move an order's deadline.
+    async fn max_extension_days(&self) -> i32 {
+        self.0.max_extension_days
+    }
 }
 
 #[derive(Default)]
@@ -271,6 +275,7 @@ pub struct PricingSettingsInput {
     pub max_forfeit_percent: Option<Rate>,
     pub writer_forfeit_share: Option<Rate>,
     pub tip_writer_percent: Option<Rate>,
+    pub max_extension_days: Option<i32>,
 }
 
 #[derive(Default)]
@@ -324,6 +329,7 @@ impl CatalogMutation {
             max_forfeit_percent_e4: input.max_forfeit_percent.map(|r| r.0),
             writer_forfeit_share_e4: input.writer_forfeit_share.map(|r| r.0),
             tip_writer_percent_e4: input.tip_writer_percent.map(|r| r.0),
+            max_extension_days: input.max_extension_days,
         };
         Ok(PricingSettings(write(request, async |txn| catalog::update_settings(txn, request, fields).await).await?))
     }

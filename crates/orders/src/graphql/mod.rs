@@ -6,6 +6,7 @@ mod cancellation;
 mod catalog;
 mod dashboard;
 mod drafts;
+mod extensions;
 mod files;
 mod live;
 mod order;
@@ -29,6 +30,7 @@ pub struct OrdersQuery(
     catalog::CatalogQuery,
     quote::QuoteQuery,
     cancellation::CancellationQuery,
+    extensions::ExtensionQuery,
     orders::OrderQuery,
     drafts::DraftQuery,
     presets::PresetQuery,
@@ -43,4 +45,5 @@ pub struct OrdersMutation(
     presets::PresetMutation,
     files::FileMutation,
     tips::TipMutation,
+    extensions::ExtensionMutation,
 );

@@ -52,6 +52,11 @@ pub async fn perform(
     }
     let after =
         lifecycle::transition(conn, request, &order, action, note, effects, settings.free_revision_days).await?;
+    if action == OrderAction::Submit {
+        // a first submission after the writer's deadline may be fined (the workforce's rule)
+        let at = after.first_submitted_at.unwrap_or_else(|| request.now());
+        super::late_work::submitted(conn, request, &order, &after, at).await?;
+    }
     match action {
         OrderAction::Submit if after.status == order::OrderStatus::UnderEditing => {
             if let Some(desk) = desk {

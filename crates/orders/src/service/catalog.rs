@@ -290,6 +290,7 @@ pub struct SettingsFields {
     pub max_forfeit_percent_e4: Option<i64>,
     pub writer_forfeit_share_e4: Option<i64>,
     pub tip_writer_percent_e4: Option<i64>,
+    pub max_extension_days: Option<i32>,
 }
 
 /// Defaults of the order timers (also the columns' defaults).
@@ -301,6 +302,7 @@ pub const DEFAULT_LARGE_REFUND_MINOR: i64 = 10_000;
 pub const DEFAULT_MAX_FORFEIT_PERCENT_E4: i64 = 800_000;
 pub const DEFAULT_WRITER_FORFEIT_SHARE_E4: i64 = 500_000;
 pub const DEFAULT_TIP_WRITER_PERCENT_E4: i64 = 900_000;
+pub const DEFAULT_MAX_EXTENSION_DAYS: i32 = 14;
 
 pub async fn update_settings(
     conn: &impl ConnectionTrait,
@@ -326,6 +328,7 @@ pub async fn update_settings(
         max_forfeit_percent_e4: DEFAULT_MAX_FORFEIT_PERCENT_E4,
         writer_forfeit_share_e4: DEFAULT_WRITER_FORFEIT_SHARE_E4,
         tip_writer_percent_e4: DEFAULT_TIP_WRITER_PERCENT_E4,
+        max_extension_days: DEFAULT_MAX_EXTENSION_DAYS,
         updated_at: request.now(),
     });
     let next = pricing_settings::Model {
@@ -344,9 +347,10 @@ pub async fn update_settings(
         max_forfeit_percent_e4: f.max_forfeit_percent_e4.unwrap_or(base.max_forfeit_percent_e4),
         writer_forfeit_share_e4: f.writer_forfeit_share_e4.unwrap_or(base.writer_forfeit_share_e4),
         tip_writer_percent_e4: f.tip_writer_percent_e4.unwrap_or(base.tip_writer_percent_e4),
+        max_extension_days: f.max_extension_days.unwrap_or(base.max_extension_days),
         updated_at: request.now(),
     };
-    let checks: [(&str, bool, &str); 14] = [
+    let checks: [(&str, bool, &str); 15] = [
         ("pricePerPage", (1..=MAX_UNIT_PRICE).contains(&next.price_per_page_minor), "between 0.01 and 10,000.00"),
         ("pricePerSlide", (0..=MAX_UNIT_PRICE).contains(&next.price_per_slide_minor), "between 0.00 and 10,000.00"),
         (
@@ -369,6 +373,7 @@ pub async fn update_settings(
         ("maxForfeitPercent", (0..=MAX_PERCENT).contains(&next.max_forfeit_percent_e4), "between 0 and 100"),
         ("writerForfeitShare", (0..=MAX_PERCENT).contains(&next.writer_forfeit_share_e4), "between 0 and 100"),
         ("tipWriterPercent", (0..=MAX_PERCENT).contains(&next.tip_writer_percent_e4), "between 0 and 100"),
+        ("maxExtensionDays", (1..=365).contains(&next.max_extension_days), "between 1 and 365"),
     ];
     if let Some((field, _, range)) = checks.iter().find(|(_, ok, _)| !ok) {
         return Err(AppError::bad_input(*field, format!("{field} must be {range}")));
@@ -390,7 +395,7 @@ pub async fn update_settings(
             "freeRevisionDays": s.free_revision_days, "acceptanceWindowHours": s.acceptance_window_hours, "preferredWindowHours": s.preferred_window_hours,
             "autoCompleteDays": s.auto_complete_days, "largeRefundMinor": s.large_refund_minor,
             "maxForfeitPercentE4": s.max_forfeit_percent_e4, "writerForfeitShareE4": s.writer_forfeit_share_e4,
-            "tipWriterPercentE4": s.tip_writer_percent_e4 })
+            "tipWriterPercentE4": s.tip_writer_percent_e4, "maxExtensionDays": s.max_extension_days })
     };
     audit::record(
         conn,

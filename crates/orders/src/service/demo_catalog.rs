@@ -41,6 +41,7 @@ pub async fn seed(
         max_forfeit_percent_e4: super::catalog::DEFAULT_MAX_FORFEIT_PERCENT_E4,
         writer_forfeit_share_e4: super::catalog::DEFAULT_WRITER_FORFEIT_SHARE_E4,
         tip_writer_percent_e4: super::catalog::DEFAULT_TIP_WRITER_PERCENT_E4,
+        max_extension_days: super::catalog::DEFAULT_MAX_EXTENSION_DAYS,
         updated_at: now,
     }))
     .exec_without_returning(conn)

@@ -306,4 +306,10 @@ impl AdminDashboardPart {
             average_turnaround: site.average_turnaround_hours,
         })
     }
+    /// Fines: by status, appeals waiting, and issued by month and kind over the last `months`
+    /// (1 to 24).
+    #[graphql(guard = "ADMINS")]
+    async fn fines(&self, ctx: &Context<'_>, #[graphql(default = 6)] months: i32) -> Result<super::fines::AdminFines> {
+        super::fines::dashboard(ctx, months).await
+    }
 }

@@ -4,6 +4,7 @@ mod dashboard;
 mod editing;
 mod editor_dashboard;
 mod feedback;
+mod fines;
 mod levels;
 mod portfolio;
 mod profiles;
@@ -28,6 +29,7 @@ pub struct WritersQuery(
     promotions::PromotionQuery,
     editing::EditingQuery,
     editor_dashboard::EditorDashboardQuery,
+    fines::FineQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -39,6 +41,7 @@ pub struct WritersMutation(
     portfolio::PortfolioMutation,
     promotions::PromotionMutation,
     editing::EditingMutation,
+    fines::FineMutation,
 );
 
 /// Who may call the admins' fields.

@@ -67,7 +67,7 @@ pub struct Earnings {
 }
 
 /// The first moment of the month `back` months before the one `at` is in, in `zone`.
-fn month_start(at: DateTime<Utc>, zone: chrono_tz::Tz, back: u32) -> DateTime<Utc> {
+pub(crate) fn month_start(at: DateTime<Utc>, zone: chrono_tz::Tz, back: u32) -> DateTime<Utc> {
     let local = at.with_timezone(&zone);
     let months = local.year() * 12 + local.month0() as i32 - back as i32;
     let (year, month) = (months.div_euclid(12), months.rem_euclid(12) as u32 + 1);

@@ -6,6 +6,7 @@ pub mod capacity;
 pub mod dashboard;
 pub mod editing;
 pub mod feedback;
+pub mod fines;
 pub mod gate;
 pub mod levels;
 pub mod pool;
