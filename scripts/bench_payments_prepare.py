@@ -101,7 +101,7 @@ function request()
   local id = '\\\\"' .. pair[2] .. '\\\\"'
   local op
   if pair[3] == "cancel" then op = "performOrderAction(orderId: " .. id .. ", action: CANCEL) {{ id status }}"
-  elseif pair[3] == "tip" then op = "tipWriterFromWallet(orderId: " .. id .. ", amount: \\\\"2.00\\\\") {{ id tip }}"
+  elseif pair[3] == "tip" then op = "tipWriterFromWallet(orderId: " .. id .. ', amount: \\\\"2.00\\\\") {{ id tip }}'
   else op = "payOrderFromWallet(orderId: " .. id .. ") {{ id status }}" end
   return wrk.format("POST", nil, nil, '{{"query":"mutation {{ ' .. op .. ' }}"}}')
 end
