@@ -124,6 +124,14 @@ async fn after_half_the_time_the_share_used_is_kept_and_the_working_writer_gets_
     assert_eq!(code(&again), "CONFLICT", "{again}");
     assert_eq!(walk.wallet().await, before - 5634);
     walk.check("after a second cancel was refused", "28.17").await;
+
+    // an admin may give back the site's part of what was kept, never the writer's share
+    let refund = "mutation($id: ID!, $a: Decimal!) { refundOrder(orderId: $id, input: {amount: $a, destination: WALLET, reason: \"goodwill\"}) { id } }";
+    let too_much = walk.try_send(&walk.admin, refund, json!({ "id": walk.order, "a": "28.18" })).await;
+    assert_eq!(too_much["errors"][0]["extensions"]["reason"], "EXCEEDS_PAID", "{too_much}");
+    walk.send(&walk.admin, refund, json!({ "id": walk.order, "a": "28.17" })).await;
+    assert_eq!(walk.wallet().await, before - 2817);
+    walk.check("the site's part refunded by hand", "28.17").await;
 }
 
 #[tokio::test]
@@ -173,6 +181,13 @@ async fn a_delivered_or_completed_order_is_not_cancelled_and_nothing_is_written(
     let refused = walk.try_send(&walk.client, CANCEL, json!({ "id": walk.order })).await;
     assert_eq!(code(&refused), "FORBIDDEN", "{refused}");
     assert_eq!(written(&app).await, written_before);
+    // held by an admin after delivery, it is still not the client's to cancel
+    walk.act("admin", "HOLD").await;
+    let written_before = written(&app).await;
+    let refused = walk.try_send(&walk.client, CANCEL, json!({ "id": walk.order })).await;
+    assert_eq!(code(&refused), "CONFLICT", "{refused}");
+    assert_eq!(written(&app).await, written_before);
+    walk.act("admin", "RESUME").await;
 
     walk.act("client", "APPROVE").await;
     let written_before = written(&app).await;

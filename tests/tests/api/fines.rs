@@ -204,6 +204,17 @@ async fn refused_fines_and_appeals_write_nothing() {
     let body = walk.try_send(&walk.admin, WAIVE, json!({ "id": late["id"] })).await;
     assert_eq!(code(&body), "CONFLICT", "an applied fine is voided, not waived: {body}");
     walk.check("after the refusals", "20.00").await;
+    // voided while its appeal waited: the appeal has what it asked for, and leaves the queue
+    let voided = walk.send(&walk.admin, VOID, json!({ "id": fine["id"] })).await;
+    assert_eq!(voided["data"]["voidFine"]["status"], "VOIDED");
+    let appeals =
+        walk.send(&walk.admin, "{ fines(filter: {appeal: PENDING}, first: 5) { totalCount } }", json!({})).await;
+    assert_eq!(appeals["data"]["fines"]["totalCount"], 0, "{appeals}");
+    let seen = walk
+        .send(&walk.writer, "query($id: ID!) { fine(id: $id) { appeal { status } } }", json!({ "id": fine["id"] }))
+        .await;
+    assert_eq!(seen["data"]["fine"]["appeal"]["status"], "APPROVED");
+    walk.check("a pending appealed fine voided", "20.00").await;
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use kernel::pagination::{Order, paginate};
 use kernel::{AppError, AppResult, Money, PageArgs, Paged, Reason, RequestContext, Role, new_id, validate};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -212,19 +212,25 @@ pub async fn request(
     else {
         return Err(too_much(0));
     };
-    // one request of this writer at a time from here: the row is locked until the transaction
-    // ends (PostgreSQL; SQLite's writes are one at a time already), so what is held is read
-    // after any credit or request before it has committed
-    let earnings = Accounts::find_by_id(earnings.id)
-        .filter(account::Column::TenantId.eq(tenant.id))
-        .lock_exclusive()
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::internal("an earnings account vanished"))?;
-    let held = held_since(conn, &earnings, now - Duration::days(rules.hold_days.into())).await?;
     let payable =
         ledger::open_account(conn, tenant.id, AccountKind::PayoutsPayable, Owner::Platform, &earnings.currency, now)
             .await?;
+    // one request of this writer at a time from here: the rows are locked until the transaction
+    // ends (PostgreSQL; SQLite's writes are one at a time already), so what is held is read
+    // after any credit or request before it has committed; both rows, in the order the ledger
+    // updates accounts (by id), so a failed payout returning money at once cannot deadlock
+    let locked = Accounts::find()
+        .filter(account::Column::TenantId.eq(tenant.id))
+        .filter(account::Column::Id.is_in([earnings.id, payable.id]))
+        .order_by_asc(account::Column::Id)
+        .lock_exclusive()
+        .all(conn)
+        .await?;
+    let earnings = locked
+        .into_iter()
+        .find(|a| a.id == earnings.id)
+        .ok_or_else(|| AppError::internal("an earnings account vanished"))?;
+    let held = held_since(conn, &earnings, now - Duration::days(rules.hold_days.into())).await?;
     let row = payout_request::Model {
         id: new_id(),
         tenant_id: tenant.id,

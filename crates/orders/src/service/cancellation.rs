@@ -142,7 +142,9 @@ pub async fn quote(
 /// client gets the refund part back (to the wallet where the site has wallets), the forfeited
 /// part stays as revenue, the working writer is credited their share of it, and the order
 /// keeps the split (the ledger's check compares it). Each effect is once per order: the refund
-/// is guarded by the order row, the share by its cause.
+/// is guarded by the order row, the share by its cause. `after` is the order as the move left
+/// it, its row held by this transaction. The writer's share stays theirs: a later refund of the
+/// order gives back only the site's part (`refunds::pay_back` guards it).
 pub async fn settle(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
@@ -150,11 +152,19 @@ pub async fn settle(
     after: &order::Model,
     at: DateTime<Utc>,
 ) -> AppResult<Option<Quote>> {
-    if before.paid_minor <= before.refunded_minor {
+    // the money as it is now that the cancellation holds the order's row (a refund committed
+    // since `before` was read counts), the work as it was before
+    let basis = order::Model {
+        status: before.status,
+        status_before_hold: before.status_before_hold,
+        writer_id: before.writer_id,
+        ..after.clone()
+    };
+    if basis.paid_minor <= basis.refunded_minor {
         return Ok(None);
     }
     let settings = super::catalog::settings(conn, before.tenant_id).await?;
-    let quote = quote_of(before, &settings, request.tenant()?.features.is_on(Feature::Wallet), at);
+    let quote = quote_of(&basis, &settings, request.tenant()?.features.is_on(Feature::Wallet), at);
     let Quote { split, writer_share_minor: share, destination, .. } = quote;
     let kept = Orders::update_many()
         .col_expr(order::Column::ForfeitedMinor, Expr::value(split.forfeited_minor))

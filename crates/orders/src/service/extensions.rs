@@ -176,6 +176,7 @@ pub async fn decide(
             .filter(order::Column::Id.eq(order.id))
             .filter(order::Column::TenantId.eq(tenant))
             .filter(order::Column::Deadline.eq(ext.deadline))
+            .filter(order::Column::WriterDeadline.eq(ext.writer_deadline))
             .filter(order::Column::Status.is_in(OPEN))
             .exec(conn)
             .await?;

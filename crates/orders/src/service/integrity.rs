@@ -59,6 +59,11 @@ impl MoneyInvariant for OrderMoneyInvariant {
                     ledger.earnings_net
                 ));
             }
+            if forfeit_share > shown {
+                violations.push(format!(
+                    "order {id}: its writer's cancellation share {forfeit_share} is more than the site kept ({shown})"
+                ));
+            }
             if ledger.forfeit_share != forfeit_share {
                 violations.push(format!(
                     "order {id}: its cancellation gave its writer {forfeit_share} but the ledger credits {}",

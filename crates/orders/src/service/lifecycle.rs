@@ -206,11 +206,25 @@ fn in_revision_window(order: &order::Model, now: DateTime<Utc>, free_revision_da
 }
 
 /// Conditions beyond the table: a completed order takes revision requests only within the
-/// free-revision window; an order approved once (its writer paid) is refunded, not cancelled.
-fn precondition(order: &order::Model, action: OrderAction, now: DateTime<Utc>, free_revision_days: i32) -> bool {
+/// free-revision window; an order approved once (its writer paid) is refunded, not cancelled;
+/// and a client cancels a held order only if it was held before the work was delivered.
+fn precondition(
+    order: &order::Model,
+    action: OrderAction,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    free_revision_days: i32,
+) -> bool {
     match action {
         OrderAction::RequestRevision => order.status != Completed || in_revision_window(order, now, free_revision_days),
-        OrderAction::Cancel => super::cancellation::cancellable(order),
+        OrderAction::Cancel => {
+            let held_after_delivery = order.status == OnHold
+                && !matches!(
+                    order.status_before_hold,
+                    Some(Available | PendingPreferred | PendingAcceptance | InProgress)
+                );
+            super::cancellation::cancellable(order) && !(viewer.role == Role::Client && held_after_delivery)
+        }
         _ => true,
     }
 }
@@ -236,7 +250,7 @@ pub fn available_actions(
         }
         if rule.from.contains(&order.status)
             && rule.actors.iter().any(|a| acts_as(viewer, order, *a))
-            && precondition(order, rule.action, now, free_revision_days)
+            && precondition(order, rule.action, viewer, now, free_revision_days)
             && !actions.contains(&rule.action)
         {
             actions.push(rule.action);
@@ -273,7 +287,7 @@ pub async fn transition(
     let viewer = request.viewer()?;
     let now = request.now();
     let rules: Vec<&Rule> = RULES.iter().filter(|r| r.action == action && r.from.contains(&order.status)).collect();
-    if rules.is_empty() || !precondition(order, action, now, free_revision_days) {
+    if rules.is_empty() || !precondition(order, action, viewer, now, free_revision_days) {
         return Err(AppError::conflict(format!(
             "{} is not possible while the order is {}",
             action.as_str(),

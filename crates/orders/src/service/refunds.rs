@@ -116,7 +116,13 @@ pub(crate) async fn pay_back(
         .col_expr(order::Column::RefundedMinor, Expr::col(order::Column::RefundedMinor).add(amount))
         .col_expr(order::Column::UpdatedAt, Expr::value(request.now()))
         .filter(order::Column::Id.eq(order.id))
-        .filter(Expr::col(order::Column::RefundedMinor).add(amount).lte(Expr::col(order::Column::PaidMinor)))
+        // what a cancellation credited the writer is theirs, not the client's to get back
+        .filter(
+            Expr::col(order::Column::RefundedMinor)
+                .add(amount)
+                .add(Expr::col(order::Column::WriterForfeitMinor))
+                .lte(Expr::col(order::Column::PaidMinor)),
+        )
         .exec(conn)
         .await?;
     if guarded.rows_affected == 0 {
@@ -173,7 +179,7 @@ pub async fn request_refund(
     let amount = amount.map(|a| billing::service::wallets::check_amount("amount", a)).transpose()?;
     let reason = validate::text("reason", reason, 500)?;
     let order = find_visible(conn, request, id).await?;
-    let left = order.paid_minor - order.refunded_minor;
+    let left = order.paid_minor - order.refunded_minor - order.writer_forfeit_minor;
     if left <= 0 {
         return Err(AppError::conflict("nothing paid for the order is left to refund").with_reason(Reason::ExceedsPaid));
     }

@@ -47,10 +47,18 @@ pub async fn tip(
         .filter(order::Column::Id.eq(order.id))
         .filter(order::Column::TenantId.eq(order.tenant_id))
         .filter(order::Column::TipMinor.eq(0))
+        .filter(order::Column::Status.is_in([OrderStatus::Completed, OrderStatus::Archived]))
+        .filter(order::Column::CompletedAt.is_not_null())
         .exec(conn)
         .await?;
     if taken.rows_affected == 0 {
-        return Err(AppError::conflict("the order's writer was tipped already").with_reason(Reason::Duplicate));
+        // tipped already, or no longer completed (a revision or a dispute came meanwhile)
+        let now = super::pool::model(conn, order.tenant_id, order.id).await?;
+        return Err(if now.tip_minor != 0 {
+            AppError::conflict("the order's writer was tipped already").with_reason(Reason::Duplicate)
+        } else {
+            AppError::conflict("the order changed meanwhile; reload it").with_reason(Reason::Stale)
+        });
     }
     let of = super::refunds::money_of(&order);
     billing::service::order_money::tip(conn, request, &of, writer, amount, writer_part).await?;

@@ -634,6 +634,19 @@ async fn close_row(
     if update.exec(conn).await?.rows_affected == 0 {
         return Ok(false);
     }
+    if appeal.is_none() {
+        // waived or voided: a waiting appeal has what it asked for
+        Fines::update_many()
+            .col_expr(fine::Column::AppealStatus, Expr::value(AppealStatus::Approved))
+            .col_expr(fine::Column::AppealDecidedAt, Expr::value(now))
+            .col_expr(fine::Column::AppealDecidedBy, Expr::value(by))
+            .col_expr(fine::Column::AppealNote, Expr::value(note.to_owned()))
+            .filter(fine::Column::Id.eq(found.id))
+            .filter(fine::Column::TenantId.eq(found.tenant_id))
+            .filter(fine::Column::AppealStatus.eq(AppealStatus::Pending))
+            .exec(conn)
+            .await?;
+    }
     // as it is now that this transaction holds the row: an apply that committed meanwhile set
     // its applied_at (once, with the debit), and none can follow the close
     let now_applied = Fines::find_by_id(found.id).one(conn).await?.and_then(|f| f.applied_at).is_some();
