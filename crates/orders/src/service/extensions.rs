@@ -168,7 +168,7 @@ pub async fn decide(
     if decided.rows_affected == 0 {
         return Err(AppError::conflict("the request was decided already").with_reason(Reason::InvalidTransition));
     }
-    let event = if approve {
+    if approve {
         let moved = Orders::update_many()
             .col_expr(order::Column::Deadline, Expr::value(ext.new_deadline))
             .col_expr(order::Column::WriterDeadline, Expr::value(ext.new_writer_deadline))
@@ -189,11 +189,9 @@ pub async fn decide(
         let event = lifecycle::record(conn, request, &order, "EXTENSION_APPROVED", None, None, Some(text)).await?;
         let after = super::pool::model(conn, tenant, order.id).await?;
         timers::resumed(conn, &after, event, now).await?;
-        event
     } else {
-        lifecycle::record(conn, request, &order, "EXTENSION_DECLINED", None, None, note.clone()).await?
-    };
-    let _ = event;
+        lifecycle::record(conn, request, &order, "EXTENSION_DECLINED", None, None, note.clone()).await?;
+    }
     Extensions::find_by_id(id).one(conn).await?.ok_or_else(|| AppError::not_found("deadline extension"))
 }
 
