@@ -118,11 +118,12 @@ pub fn builder(introspection: bool) -> SchemaBuilder<Query, Mutation, Subscripti
 }
 
 /// What the lower contexts ask of the higher ones, installed once a process: whether a
-/// writer's submission goes to an editor, and the editing task it opens, and the fine of late
-/// work (the workforce's).
+/// writer's submission goes to an editor, and the editing task it opens, the fine of late work,
+/// and a writer's pay and page limit when their order grows (the workforce's).
 pub fn install_hooks() {
     orders::service::editing::install(std::sync::Arc::new(writers::service::editing::Desk));
     orders::service::late_work::install(std::sync::Arc::new(writers::service::fines::LatenessFines));
+    orders::service::page_increases::install(std::sync::Arc::new(writers::service::gate::LevelTerms));
 }
 
 /// The money rules of the contexts above billing, which `ledgerIntegrity` checks too.

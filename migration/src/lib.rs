@@ -40,6 +40,7 @@ mod m20261214_000034_cancellation_and_tips;
 mod m20261214_000035_payouts;
 mod m20261214_000036_fines;
 mod m20261214_000037_deadline_extensions;
+mod m20261215_000038_page_increases;
 
 pub struct Migrator;
 
@@ -84,6 +85,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261214_000035_payouts::Migration),
             Box::new(m20261214_000036_fines::Migration),
             Box::new(m20261214_000037_deadline_extensions::Migration),
+            Box::new(m20261215_000038_page_increases::Migration),
         ]
     }
 }

@@ -462,6 +462,16 @@ fn recipes() -> Vec<Recipe> {
             writes: true,
         },
         Recipe {
+            // paid from the wallet only, so asked only where the site has wallets
+            field: "Mutation.requestPageIncrease",
+            who: Who::Client,
+            query: "mutation($id: ID!) { requestPageIncrease(orderId: $id, addPages: 1) { status } }",
+            vars: |f| json!({ "id": f.paid }),
+            at: &["requestPageIncrease"],
+            also: &["wallet"],
+            writes: true,
+        },
+        Recipe {
             field: "Mutation.payOrderFromWallet",
             who: Who::Client,
             query: "mutation($id: ID!, $k: String) { payOrderFromWallet(orderId: $id, idempotencyKey: $k) { status } }",

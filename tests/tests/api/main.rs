@@ -24,6 +24,7 @@ mod links;
 mod live;
 mod money_invariants;
 mod notifications;
+mod page_increases;
 mod payouts;
 mod portfolio;
 mod pricing;

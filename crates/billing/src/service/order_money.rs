@@ -3,7 +3,8 @@
 //! fully refunded) and this module posts the entries; no other crate names billing's accounts.
 //!
 //! Each effect has a cause (`order:<id>:payment`, `order:<id>:earnings`,
-//! `order:<id>:earnings-reversal`, `order:<id>:forfeit-share`, `order:<id>:tip`), unique in the ledger, so it happens at most once per order
+//! `order:<id>:earnings-reversal`, `order:<id>:forfeit-share`, `order:<id>:tip`,
+//! `order:<id>:page-increase:<increase>`), unique in the ledger, so it happens at most once per order
 //! however often the lifecycle passes the same step (approve, revise, approve again).
 
 use kernel::{AppResult, RequestContext};
@@ -64,6 +65,23 @@ pub async fn charge_from_wallet(
     amount: i64,
 ) -> AppResult<()> {
     let what = (EntryKind::OrderPayment, "Order paid from wallet", of.cause("payment"));
+    let wallet = (AccountKind::ClientWallet, Owner::User(of.client));
+    transfer(conn, request, of, what, wallet, (AccountKind::PlatformRevenue, Owner::Platform), amount).await?;
+    Ok(())
+}
+
+/// The client pays `amount` for more pages or slides on the order (increase `increase`) from
+/// their wallet into revenue: an order payment like the first, once per increase. Not enough
+/// money is `BAD_USER_INPUT` (`INSUFFICIENT_FUNDS`).
+pub async fn charge_increase_from_wallet(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    of: &OrderMoney,
+    increase: Uuid,
+    amount: i64,
+) -> AppResult<()> {
+    let what =
+        (EntryKind::OrderPayment, "Page increase paid from wallet", of.cause(&format!("page-increase:{increase}")));
     let wallet = (AccountKind::ClientWallet, Owner::User(of.client));
     transfer(conn, request, of, what, wallet, (AccountKind::PlatformRevenue, Owner::Platform), amount).await?;
     Ok(())

@@ -7,5 +7,7 @@ pub mod order_event;
 pub mod order_file;
 pub mod order_line;
 pub mod order_preset;
+pub mod order_price;
+pub mod page_increase;
 pub mod pricing_settings;
 pub mod revision_request;

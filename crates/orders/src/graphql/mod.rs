@@ -11,6 +11,7 @@ mod files;
 mod live;
 mod order;
 mod orders;
+mod page_increases;
 mod presets;
 mod quote;
 mod revisions;
@@ -31,6 +32,7 @@ pub struct OrdersQuery(
     quote::QuoteQuery,
     cancellation::CancellationQuery,
     extensions::ExtensionQuery,
+    page_increases::PageIncreaseQuery,
     orders::OrderQuery,
     drafts::DraftQuery,
     presets::PresetQuery,
@@ -46,4 +48,5 @@ pub struct OrdersMutation(
     files::FileMutation,
     tips::TipMutation,
     extensions::ExtensionMutation,
+    page_increases::PageIncreaseMutation,
 );

@@ -13,7 +13,8 @@ use crate::service::lifecycle::{self, Effects, OrderAction};
 /// Performs a plain action (one that takes no input besides a note). A submission asks the
 /// editing desk whether the work goes to an editor first (`UNDER_EDITING`, its task opened in
 /// this transaction); a cancellation settles the order's money (`cancellation::settle`) and
-/// closes its editing task, if it has one.
+/// closes its editing task and its open page increase, if it has them. An open page increase
+/// keeps the work from being submitted.
 pub async fn perform(
     conn: &WriteTransaction,
     request: &RequestContext,
@@ -40,6 +41,12 @@ pub async fn perform(
     let settings = catalog::settings(conn, order.tenant_id).await?;
     let desk = super::editing::desk();
     let mut effects = Effects::default();
+    if action == OrderAction::Submit {
+        // the order's row first, so an increase asked at the same moment is either committed
+        // before the check below or refused
+        super::editing::lock(conn, &order).await?;
+        super::page_increases::blocks_delivery(conn, &order).await?;
+    }
     if let (OrderAction::Submit, Some(desk)) = (action, desk) {
         // asked only of the order's writer's submission (anyone else's is refused below)
         let writer = request.viewer.as_ref().is_some_and(|v| order.writer_id == Some(v.user_id));
@@ -67,6 +74,7 @@ pub async fn perform(
             let at = request.now();
             super::cancellation::settle(conn, request, &order, &after, at).await?;
             super::editing::cancelled(conn, request, &after).await?;
+            super::page_increases::cancelled(conn, request, &after).await?;
             // as the settlement left it
             return super::pool::model(conn, after.tenant_id, after.id).await;
         }

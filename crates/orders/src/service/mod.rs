@@ -16,6 +16,7 @@ pub mod late_work;
 pub mod lifecycle;
 pub mod listing;
 pub mod notices;
+pub mod page_increases;
 pub mod placing;
 pub mod pool;
 pub mod preferred;

@@ -1,4 +1,4 @@
-//! Placing an order: the spec priced now, its lines frozen, the writer's deadline and pay fixed,
+//! Placing an order: the spec priced now, its lines and what priced them frozen, the writer's deadline and pay fixed,
 //! the discount redeemed and the timeline started, in the caller's transaction.
 
 use chrono::{DateTime, Utc};
@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::entity::order::{self, CatalogIds, Entity as Orders, OrderStatus, PaymentStatus};
 use crate::entity::order_line::{self, Entity as OrderLines};
+use crate::entity::order_price::{self, Entity as OrderPrices};
 use crate::service::lifecycle;
 use crate::service::spec::{self, OrderSpec, Priced};
 
@@ -21,6 +22,7 @@ pub async fn place(conn: &impl ConnectionTrait, request: &RequestContext, spec: 
     let order = order_row(tenant, viewer.user_id, spec, &priced, now)?;
     Orders::insert(order::ActiveModel::from(order.clone())).exec_without_returning(conn).await?;
     OrderLines::insert_many(line_rows(&order, &priced)).exec_without_returning(conn).await?;
+    OrderPrices::insert(price_row(&order, &priced)).exec_without_returning(conn).await?;
     if let Some((discount, off)) = &priced.discount {
         billing::service::discounts::redeem(conn, discount, viewer.user_id, order.id, *off, now).await?;
     }
@@ -107,4 +109,13 @@ pub fn line_rows(order: &order::Model, priced: &Priced) -> Vec<order_line::Activ
             amount_minor: Set(line.amount.0),
         })
         .collect()
+}
+
+/// What priced the order, kept with it.
+pub fn price_row(order: &order::Model, priced: &Priced) -> order_price::ActiveModel {
+    order_price::ActiveModel {
+        order_id: Set(order.id),
+        tenant_id: Set(order.tenant_id),
+        frozen: Set(priced.frozen.clone()),
+    }
 }

@@ -11,6 +11,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use kernel::Money;
+use serde::{Deserialize, Serialize};
 
 pub use kernel::RATE_ONE;
 
@@ -33,21 +34,21 @@ pub const MAX_SLIDES: i32 = tenancy::service::tenants::MAX_SLIDES_PER_ORDER;
 const ONE: i128 = RATE_ONE as i128;
 const PERCENT: i128 = 100 * ONE;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Charge {
     Fixed(i64),
     /// Percent of the base line, ×10 000.
     PercentOfBase(i64),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Extra {
     pub code: String,
     pub label: String,
     pub charge: Charge,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PriceInput {
     pub price_per_page: i64,
     pub price_per_slide: i64,
@@ -71,7 +72,7 @@ pub struct PriceInput {
 
 /// A discount as the engine applies it: a percent of the other lines (×10 000, rounded half
 /// away from zero) or a fixed amount, capped by `max` and never more than the other lines.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiscountRule {
     pub label: String,
     pub charge: Charge,
@@ -204,14 +205,15 @@ pub fn writer_deadline(placed: DateTime<Utc>, deadline: DateTime<Utc>, percent: 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
     // the demo's tiers, which the README's worked examples use
     const TIERS: [(i32, i64); 8] = crate::service::demo_catalog::DEADLINE_TIERS;
 
-    fn essay(pages: i32) -> PriceInput {
+    /// The README's first worked example at `pages` (3: 80.49).
+    pub(crate) fn essay(pages: i32) -> PriceInput {
         PriceInput {
             price_per_page: 1200,
             price_per_slide: 600,

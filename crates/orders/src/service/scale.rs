@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::entity::catalog_item::CatalogKind;
 use crate::entity::order::{self, Entity as Orders, OrderStatus, PaymentStatus, Spacing};
-use crate::entity::{order_editor, order_event, order_line};
+use crate::entity::{order_editor, order_event, order_line, order_price};
 use crate::service::catalog::{self, Entries};
 use crate::service::placing;
 use crate::service::spec::{self, OrderSpec, Priced};
@@ -160,8 +160,8 @@ pub async fn seed_orders(
     let mut left = count;
     while left > 0 {
         let n = left.min(BATCH as u64) as usize;
-        let (mut orders, mut lines, mut events) =
-            (Vec::with_capacity(n), Vec::with_capacity(n * 3), Vec::with_capacity(n * 3));
+        let (mut orders, mut lines, mut events, mut prices) =
+            (Vec::with_capacity(n), Vec::with_capacity(n * 3), Vec::with_capacity(n * 3), Vec::with_capacity(n));
         {
             // seeded by what is left, so the same count gives the same orders every time (the
             // instruction-count check compares runs)
@@ -205,6 +205,7 @@ pub async fn seed_orders(
                     ..template
                 };
                 lines.extend(placing::line_rows(&order, priced));
+                prices.push(placing::price_row(&order, priced));
                 orders.push(order::ActiveModel::from(order));
                 let mut event = |kind: &str, actor: Uuid, from: Option<OrderStatus>, to: OrderStatus| {
                     events.push(order_event::ActiveModel {
@@ -230,6 +231,7 @@ pub async fn seed_orders(
         }
         kernel::transaction(db, async |txn| {
             Orders::insert_many(orders).exec_without_returning(txn).await?;
+            order_price::Entity::insert_many(prices).exec_without_returning(txn).await?;
             for chunk in lines.chunks(BATCH) {
                 order_line::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
             }

@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use crate::entity::catalog_item::{self, CatalogKind, ExtraPricing};
 use crate::entity::order::Spacing;
+use crate::entity::order_price::FrozenPrice;
 use crate::entity::pricing_settings;
 use crate::service::catalog::{self, Entries};
 use crate::service::pricing::{self, Charge, DiscountRule, Extra, PriceInput, Quote, RATE_ONE};
@@ -182,6 +183,8 @@ pub struct Priced {
     pub extra_service_ids: Vec<Uuid>,
     /// The discount applied and how much it took off (redeemed when the order is placed).
     pub discount: Option<(ValidDiscount, Money)>,
+    /// What priced it, kept with the order (a later size change is priced by it).
+    pub frozen: FrozenPrice,
 }
 
 /// Checks the fields a spec sets (not whether it is complete): clean text and lengths, ranges
@@ -293,7 +296,7 @@ async fn has_orders(conn: &impl ConnectionTrait, tenant: Uuid, client: Uuid) -> 
 }
 
 /// The refusal of a spec whose price (or writer pay) is beyond what one order may cost.
-fn out_of_range() -> AppError {
+pub(crate) fn out_of_range() -> AppError {
     AppError::bad_input(
         "pages",
         format!("this order would cost more than {}; order fewer pages or slides", Money(pricing::MAX_ORDER_TOTAL)),
@@ -371,6 +374,7 @@ fn quote(
         extra_service_ids: extra_ids,
         discount: discount.map(|found| (found, off)),
         quote,
+        frozen: FrozenPrice { input, pay_per_page: pay_page, pay_per_slide: pay_slide },
     })
 }
 

@@ -5,6 +5,7 @@
 //! conditional update, so one order goes to one writer.
 
 use kernel::{AppError, AppResult, Reason, RequestContext};
+use orders::service::page_increases::{Growth, GrowthDesk, WriterTerms};
 use orders::service::pool::PoolOrder;
 use orders::service::workload;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -14,7 +15,7 @@ use crate::entity::writer_level_rule::PayMode;
 use crate::entity::writer_profile::WriterStatus;
 use crate::service::capacity;
 use crate::service::levels::{self, Rules};
-use crate::service::profiles::WriterRecord;
+use crate::service::profiles::{self, WriterRecord};
 
 /// 100 % as a rate in ten-thousandths of a percent.
 const PERCENT_100: i128 = 100 * kernel::RATE_ONE as i128;
@@ -47,6 +48,32 @@ pub fn pay(rules: &Rules, order: &PoolOrder) -> AppResult<i64> {
             i64::try_from(kept * i128::from(rules.pay_percent_e4) / PERCENT_100)
                 .map_err(|_| AppError::internal("a writer's pay out of range"))
         }
+    }
+}
+
+/// What the workforce says when an order grows under its writer: their pay grows by their
+/// level's rule (per page: at the order's own rates; percent: their percent of what the client
+/// pays more), and their level's page limit bounds it.
+pub struct LevelTerms;
+
+#[async_trait::async_trait]
+impl GrowthDesk for LevelTerms {
+    async fn terms(
+        &self,
+        txn: &kernel::WriteTransaction,
+        _request: &RequestContext,
+        growth: &Growth,
+    ) -> AppResult<WriterTerms> {
+        let writer = profiles::find(txn, growth.tenant_id, growth.writer_id).await?;
+        let rules = rules_of(txn, &writer).await?;
+        let pay_minor = match rules.pay_mode {
+            PayMode::PerPage => growth.pay_at_order_rates,
+            PayMode::Percent => {
+                i64::try_from(i128::from(growth.amount_minor.max(0)) * i128::from(rules.pay_percent_e4) / PERCENT_100)
+                    .map_err(|_| AppError::internal("a writer's pay out of range"))?
+            }
+        };
+        Ok(WriterTerms { pay_minor, max_pages: Some(rules.max_pages_per_order) })
     }
 }
 
