@@ -26,9 +26,10 @@
 #                                                     and timed by PostgreSQL) over those tickets
 #   scripts/bench.sh payments [seconds] [connections] `payOrderFromWallet` for distinct orders of
 #                                                     16 funded clients, mixed with cancellations
-#                                                     of paid orders and tips on completed ones
-#                                                     (one of each every ten and twenty
-#                                                     payments), then the ledger check
+#                                                     of paid orders, tips on completed ones and
+#                                                     a page more on paid ones (one every ten,
+#                                                     twenty and twenty payments), then the
+#                                                     ledger check
 #   scripts/bench.sh payouts [requests] [writers]     a payout batch (scripts/bench_payouts.sh):
 #                                                     10,000 requests of 100 writers batched,
 #                                                     exported and paid: seconds and memory

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Prepares the payments benchmark through the API: CLIENTS new clients of `essays`, each
 funded by an admin and with ORDERS unpaid orders, a tenth as many paid orders and a twentieth as
-many completed ones (each client's by a new writer of its own), then writes the requests of a wrk Lua script, one
-distinct order per request: pay the unpaid ones, cancel the paid ones (a cancellation's refund),
-tip the writer of the completed ones, mixed (bench.sh adds the check of every response).
+many completed ones (each client's by a new writer of its own) and a twentieth as many paid ones to
+grow, then writes the requests of a wrk Lua script, one distinct order per request: pay the unpaid
+ones, cancel the paid ones (a cancellation's refund), tip the writer of the completed ones, add a
+page to the ones to grow (priced at their own rates, paid from the wallet at once), mixed
+(bench.sh adds the check of every response).
 
     bench_payments_prepare.py PORT CLIENTS ORDERS OUT.lua
 """
@@ -65,6 +67,9 @@ def client(i):
     paid = [place() for _ in range(max(1, orders // 10))]
     for order in paid:
         gql("mutation($id: ID!) { payOrderFromWallet(orderId: $id) { id } }", {"id": order}, token)
+    grow = [place() for _ in range(max(1, orders // 20))]
+    for order in grow:
+        gql("mutation($id: ID!) { payOrderFromWallet(orderId: $id) { id } }", {"id": order}, token)
     done = [place() for _ in range(max(1, min(orders // 20, 90)))]
     for order in done:
         gql("mutation($id: ID!) { payOrderFromWallet(orderId: $id) { id } }", {"id": order}, token)
@@ -72,8 +77,10 @@ def client(i):
         gql(ACT, {"id": order, "a": "ACCEPT_ASSIGNMENT"}, writer["token"])
         gql(ACT, {"id": order, "a": "SUBMIT"}, writer["token"])
         gql(ACT, {"id": order, "a": "APPROVE"}, token)
-    # each client's requests in a mix: a cancellation and half a tip every ten payments
+    # each client's requests in a mix: a cancellation, half a tip and half a page increase every
+    # ten payments
     mixed = [(token, o, "pay") for o in unpaid] + [(token, o, "cancel") for o in paid] + [(token, o, "tip") for o in done]
+    mixed += [(token, o, "grow") for o in grow]
     mixed.sort(key=lambda r: hash(r[1]))
     return mixed
 
@@ -101,10 +108,11 @@ function request()
   local id = '\\\\"' .. pair[2] .. '\\\\"'
   local op
   if pair[3] == "cancel" then op = "performOrderAction(orderId: " .. id .. ", action: CANCEL) {{ id status }}"
+  elseif pair[3] == "grow" then op = "requestPageIncrease(orderId: " .. id .. ", addPages: 1, payFromWallet: true) {{ id status }}"
   elseif pair[3] == "tip" then op = "tipWriterFromWallet(orderId: " .. id .. ', amount: \\\\"2.00\\\\") {{ id tip }}'
   else op = "payOrderFromWallet(orderId: " .. id .. ") {{ id status }}" end
   return wrk.format("POST", nil, nil, '{{"query":"mutation {{ ' .. op .. ' }}"}}')
 end
 """)
-kinds = {k: sum(1 for p in pairs if p[2] == k) for k in ("pay", "cancel", "tip")}
+kinds = {k: sum(1 for p in pairs if p[2] == k) for k in ("pay", "cancel", "tip", "grow")}
 print(f"{len(pairs)} requests of {clients} funded clients ready: {kinds}", file=sys.stderr)

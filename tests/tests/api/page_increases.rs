@@ -100,6 +100,23 @@ async fn two_more_pages_cost_the_orders_own_rates_and_grow_it_once_accepted_and_
 
     let accepted = walk.send(&walk.writer, ACCEPT, json!({ "id": id })).await;
     assert_eq!(accepted["data"]["acceptPageIncrease"], json!({ "status": "AWAITING_PAYMENT", "writerPay": "14.00" }));
+    // the client never reads the writer's pay; only the client pays, only the client or an admin withdraws
+    let pay_seen = walk
+        .try_send(
+            &walk.client,
+            "query($id: ID!) { pageIncreases(orderId: $id) { nodes { amount writerPay } } }",
+            json!({ "id": walk.order }),
+        )
+        .await;
+    assert_eq!(code(&pay_seen), "FORBIDDEN", "{pay_seen}");
+    assert_eq!(pay_seen["data"]["pageIncreases"]["nodes"][0], json!({ "amount": "47.00", "writerPay": null }));
+    let support = app.sign_in("essays", "support@essays.test").await;
+    let before = written(&app).await;
+    for (token, query) in [(&walk.writer, PAY), (&walk.admin, PAY), (&walk.writer, WITHDRAW), (&support, WITHDRAW)] {
+        let refused = walk.try_send(token, query, json!({ "id": id })).await;
+        assert_eq!(code(&refused), "FORBIDDEN", "{query}: {refused}");
+    }
+    assert_eq!(written(&app).await, before);
     let submit = walk.try_send(&walk.writer, SUBMIT, json!({ "id": walk.order })).await;
     assert_eq!(code(&submit), "CONFLICT", "unpaid, it still holds the delivery: {submit}");
     assert_eq!(order(&walk).await["pages"], 3, "the order changes only when paid");
@@ -205,6 +222,13 @@ async fn the_writer_may_decline_and_cannot_accept_beyond_their_level() {
         json!({ "status": "DECLINED", "note": "More than I can write by the deadline" })
     );
     assert_eq!(order(&walk).await["pages"], 3);
+    // an accepted one the client does not pay: the writer may still decline it, and deliver
+    let id = ask(&walk, 1, 0, false).await["id"].clone();
+    walk.send(&walk.writer, ACCEPT, json!({ "id": id })).await;
+    let taken_back = walk.send(&walk.writer, DECLINE, json!({ "id": id })).await;
+    assert_eq!(taken_back["data"]["declinePageIncrease"]["status"], "DECLINED");
+    let again = walk.try_send(&walk.client, PAY, json!({ "id": id })).await;
+    assert_eq!(code(&again), "CONFLICT", "{again}");
     // answered: the work may be delivered, and a new increase may be asked
     let id = ask(&walk, 1, 0, false).await["id"].clone();
     walk.send(&walk.writer, ACCEPT, json!({ "id": id })).await;
@@ -235,6 +259,85 @@ async fn cancelling_the_order_closes_its_open_increase() {
     let late = walk.try_send(&walk.client, PAY, json!({ "id": id })).await;
     assert_eq!(code(&late), "CONFLICT", "{late}");
     walk.check("cancelled", "0.00").await;
+}
+
+#[tokio::test]
+async fn a_grown_order_cancelled_gives_back_what_was_paid_for_it_too() {
+    let app = TestApp::spawn().await;
+    let walk = Walk::start(&app).await;
+    let wallet = walk.wallet().await;
+    walk.pay_from_wallet().await;
+    let asked = ask(&walk, 1, 0, true).await;
+    assert_eq!((&asked["status"], &asked["amount"]), (&json!("APPLIED"), &json!("23.50")));
+    assert_eq!(walk.wallet().await, wallet - 8049 - 2350);
+    // before half its time: all of it back, the increase's part too
+    walk.act("client", "CANCEL").await;
+    assert_eq!(walk.wallet().await, wallet);
+    walk.check("grown and cancelled", "0.00").await;
+}
+
+#[tokio::test]
+async fn a_full_refund_closes_the_open_increase() {
+    let app = TestApp::spawn().await;
+    let walk = Walk::start(&app).await;
+    walk.pay_from_wallet().await;
+    let id = ask(&walk, 1, 0, false).await["id"].clone();
+    walk.refund("80.49").await;
+    let listed = walk
+        .send(
+            &walk.client,
+            "query($id: ID!) { pageIncreases(orderId: $id) { nodes { status } } }",
+            json!({ "id": walk.order }),
+        )
+        .await;
+    assert_eq!(listed["data"]["pageIncreases"]["nodes"], json!([{ "status": "WITHDRAWN" }]));
+    let late = walk.try_send(&walk.client, PAY, json!({ "id": id })).await;
+    assert_eq!(code(&late), "CONFLICT", "{late}");
+    walk.check("refunded", "0.00").await;
+}
+
+/// An increase priced while the order waited for its preferred writer carries their fee; if the
+/// writer then declines (the fee goes back), it is stale and cannot be paid; asked again, it
+/// costs no fee.
+#[tokio::test]
+async fn the_preferred_fee_is_charged_only_while_it_applies() {
+    let app = TestApp::spawn().await;
+    let c = app.catalog("essays").await;
+    let client = app.sign_in("essays", "client@essays.test").await;
+    let writer_id = app.user_id("essays", "writer@essays.test").await;
+    let spec = json!({
+        "topic": "For my writer", "paperTypeId": c["essay"], "academicLevelId": c["undergraduate"], "subjectId": c["english"],
+        "workTypeId": c["writing"], "pages": 3, "deadline": app.in_hours(50), "extraServiceIds": [c["plagiarism_report"]],
+        "writerLevelId": c["advanced"], "preferredWriterId": writer_id,
+    });
+    let placed = app
+        .gql("mutation($i: OrderSpecInput!) { placeOrder(input: $i) { id } }")
+        .vars(json!({ "i": spec }))
+        .tenant("essays")
+        .token(&client)
+        .send()
+        .await;
+    let walk = Walk {
+        app: &app,
+        order: placed["data"]["placeOrder"]["id"].as_str().unwrap().to_owned(),
+        client,
+        writer: app.sign_in("essays", "writer@essays.test").await,
+        admin: app.sign_in("essays", "admin@essays.test").await,
+        writer_id,
+    };
+    walk.pay_from_wallet().await;
+    let with_fee = ask(&walk, 2, 0, false).await;
+    assert!(cents(&with_fee["amount"]) > 4700, "the fee grows with the base while it applies: {with_fee}");
+    walk.act("writer", "DECLINE_ASSIGNMENT").await;
+    let before = written(&app).await;
+    let wallet = walk.wallet().await;
+    let stale = walk.try_send(&walk.client, PAY, json!({ "id": with_fee["id"] })).await;
+    assert_eq!((code(&stale), &stale["errors"][0]["extensions"]["reason"]), ("CONFLICT", &json!("STALE")), "{stale}");
+    assert_eq!((written(&app).await, walk.wallet().await), (before, wallet));
+    walk.send(&walk.client, WITHDRAW, json!({ "id": with_fee["id"] })).await;
+    let without = ask(&walk, 2, 0, true).await;
+    assert_eq!((&without["status"], &without["amount"]), (&json!("APPLIED"), &json!("47.00")));
+    walk.check("grown without the fee", "0.00").await;
 }
 
 #[tokio::test]

@@ -27,8 +27,8 @@ use crate::entity::order_line::{self, Entity as OrderLines};
 use crate::entity::order_price::{Entity as OrderPrices, FrozenPrice};
 use crate::entity::page_increase::{self, Entity as Increases, PageIncreaseStatus};
 use crate::service::access::find_visible;
+use crate::service::lifecycle;
 use crate::service::pricing::{self, PREFERRED_WRITER_LINE, Quote};
-use crate::service::{lifecycle, spec};
 
 /// The statuses in which an order's work is still to be delivered, so it may grow (`ON_HOLD`
 /// only when it was held before delivery).
@@ -182,11 +182,30 @@ fn new_size(request: &RequestContext, order: &order::Model, pages: i32, slides: 
     Ok((new_pages, new_slides))
 }
 
-/// Whether the preferred writer's fee is part of the order's price still: while it waits for
-/// them, or once they have it (it was given back otherwise).
+/// Whether the preferred writer's fee is part of the order's price still: it was not given back
+/// (`preferred::refund_fee` clears it) and the order waits for them or they have it.
 fn with_preferred(order: &order::Model) -> bool {
     order.preferred_writer_id.is_some()
+        && order.preferred_fee_minor > 0
         && (order.status == OrderStatus::PendingPreferred || order.writer_id == order.preferred_writer_id)
+}
+
+/// The SQL side of [`with_preferred`], for the guarded update of an increase priced with the fee.
+fn still_preferred() -> Condition {
+    Condition::all().add(order::Column::PreferredFeeMinor.gt(0)).add(
+        Condition::any().add(order::Column::Status.eq(OrderStatus::PendingPreferred)).add(
+            sea_orm::sea_query::ExprTrait::equals(Expr::col(order::Column::WriterId), order::Column::PreferredWriterId),
+        ),
+    )
+}
+
+/// The refusal of a size whose price is beyond what one order may cost.
+fn out_of_range() -> AppError {
+    AppError::bad_input(
+        "addPages",
+        format!("the order would cost more than {}; ask for fewer pages or slides", Money(pricing::MAX_ORDER_TOTAL)),
+    )
+    .with_reason(Reason::PriceOutOfRange)
 }
 
 /// The order's size change to `to`, priced by what priced it.
@@ -200,7 +219,7 @@ async fn change_of(conn: &impl ConnectionTrait, order: &order::Model, to: (i32, 
                 .with_reason(Reason::PricingNotConfigured)
         })?
         .frozen;
-    price_change(&frozen, (order.pages, order.slides), to, with_preferred(order)).ok_or_else(spec::out_of_range)
+    price_change(&frozen, (order.pages, order.slides), to, with_preferred(order)).ok_or_else(out_of_range)
 }
 
 /// What adding pages and slides to an order would cost.
@@ -233,7 +252,7 @@ pub async fn quote(
         pages: new_pages,
         slides: new_slides,
         amount: Money(change.amount),
-        total: Money(order.total_minor.checked_add(change.amount).ok_or_else(spec::out_of_range)?),
+        total: Money(order.total_minor.checked_add(change.amount).ok_or_else(out_of_range)?),
         writer_decides: order.writer_id.is_some(),
     })
 }
@@ -439,7 +458,9 @@ pub async fn accept(txn: &WriteTransaction, request: &RequestContext, id: Uuid) 
     reload(txn, increase.id).await
 }
 
-/// The order's writer declines the increase, saying why; the order stays as it is.
+/// The order's writer declines the increase, saying why; the order stays as it is. One they
+/// accepted may be declined until the client pays it: the work is held for it meanwhile, and the
+/// writer is not kept waiting on a payment that does not come.
 pub async fn decline(
     txn: &WriteTransaction,
     request: &RequestContext,
@@ -448,12 +469,7 @@ pub async fn decline(
 ) -> AppResult<page_increase::Model> {
     let reason = validate::text("reason", reason, 1000)?;
     let (increase, order) = find(txn, request, id).await?;
-    let writer = the_writer(request, &order)?;
-    if !waits_for(&increase, writer) {
-        return Err(
-            AppError::conflict("the increase does not wait for your answer").with_reason(Reason::InvalidTransition)
-        );
-    }
+    the_writer(request, &order)?;
     close(txn, request, &increase, &order, PageIncreaseStatus::Declined, reason, "PAGE_INCREASE_DECLINED").await
 }
 
@@ -536,17 +552,6 @@ async fn apply(
         // the writer who accepted it (`pay` checked it is theirs still)
         Some(_) => increase.writer_pay_minor,
     };
-    step(
-        txn,
-        increase,
-        &OPEN,
-        PageIncreaseStatus::Applied,
-        vec![
-            (page_increase::Column::AppliedAt, Expr::value(now)),
-            (page_increase::Column::WriterPayMinor, Expr::value(writer_pay)),
-        ],
-    )
-    .await?;
     let writer = match order.writer_id {
         Some(writer) => order::Column::WriterId.eq(writer),
         None => order::Column::WriterId.is_null(),
@@ -567,12 +572,26 @@ async fn apply(
         .filter(order::Column::PaymentStatus.ne(PaymentStatus::Unpaid))
         .filter(growing())
         .filter(writer)
+        .filter(if increase.preferred_fee_minor > 0 { still_preferred() } else { Condition::all() })
         .exec(txn)
         .await?;
     if grown.rows_affected == 0 {
         return Err(AppError::conflict("the order changed since the increase was asked; withdraw it and ask again")
             .with_reason(Reason::Stale));
     }
+    // the order's row is held from here (a cancellation at the same moment waits, or came first),
+    // and the increase is taken after it, in the order a cancellation takes them
+    step(
+        txn,
+        increase,
+        &OPEN,
+        PageIncreaseStatus::Applied,
+        vec![
+            (page_increase::Column::AppliedAt, Expr::value(now)),
+            (page_increase::Column::WriterPayMinor, Expr::value(writer_pay)),
+        ],
+    )
+    .await?;
     if increase.amount_minor > 0 {
         let of = super::refunds::money_of(order);
         billing::service::order_money::charge_increase_from_wallet(

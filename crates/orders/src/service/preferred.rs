@@ -30,12 +30,19 @@ pub async fn schedule(
 
 /// Gives the client the preferred-writer fee back (to the wallet where the site has wallets,
 /// else outside) as the order leaves `PENDING_PREFERRED` for the pool; told on the timeline
-/// and to the client. Nothing when the order had no fee.
+/// and to the client. Nothing when the order had no fee. The order keeps no fee after.
 pub async fn refund_fee(conn: &impl ConnectionTrait, request: &RequestContext, order: &order::Model) -> AppResult<()> {
     // as it is now, within this move's transaction (a refund may have come meanwhile)
     let order = &super::pool::model(conn, order.tenant_id, order.id).await?;
     let unrefunded = order.paid_minor.checked_sub(order.refunded_minor).unwrap_or(0);
     let fee = Ord::min(order.preferred_fee_minor, unrefunded);
+    // the fee is no longer the order's: a later increase of its size is priced without it
+    Orders::update_many()
+        .col_expr(order::Column::PreferredFeeMinor, Expr::value(0i64))
+        .filter(order::Column::Id.eq(order.id))
+        .filter(order::Column::TenantId.eq(order.tenant_id))
+        .exec(conn)
+        .await?;
     if fee <= 0 {
         return Ok(());
     }

@@ -83,6 +83,7 @@ async fn refund_of(
             let cancelled =
                 Orders::find_by_id(order.id).one(conn).await?.ok_or_else(|| AppError::not_found("order"))?;
             super::editing::cancelled(conn, request, &cancelled).await?;
+            super::page_increases::cancelled(conn, request, &cancelled).await?;
         }
         if let Some(writer) = after.writer_id {
             order_money::reverse_earnings(conn, request, &of, writer, after.writer_compensation_minor).await?;
