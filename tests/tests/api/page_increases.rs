@@ -366,6 +366,7 @@ async fn refused_increases_write_nothing() {
     let before = written(&app).await;
     let unpaid = walk.try_send(&walk.client, ASK, json!({ "id": walk.order, "p": 1, "s": 0, "now": false })).await;
     assert_eq!(code(&unpaid), "CONFLICT", "{unpaid}");
+    assert!(unpaid["errors"][0]["message"].as_str().unwrap().contains("pay for the order first"), "{unpaid}");
     assert_eq!(written(&app).await, before);
     walk.pay_from_wallet().await;
     let before = written(&app).await;

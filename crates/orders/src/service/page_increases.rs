@@ -127,6 +127,13 @@ async fn terms_of(txn: &WriteTransaction, request: &RequestContext, growth: &Gro
 
 /// Whether the order's work is still to be delivered and it is paid for.
 fn may_grow(order: &order::Model) -> AppResult<()> {
+    let pay_first = || {
+        AppError::conflict("pay for the order first; then ask for more pages").with_reason(Reason::InvalidTransition)
+    };
+    // an order waiting for its payment is told so, not that it is closed
+    if order.status == OrderStatus::Unpaid {
+        return Err(pay_first());
+    }
     let held_before_delivery =
         order.status == OrderStatus::OnHold && order.status_before_hold.is_some_and(|s| GROWING.contains(&s));
     if !GROWING.contains(&order.status) && !held_before_delivery {
@@ -137,8 +144,7 @@ fn may_grow(order: &order::Model) -> AppResult<()> {
         .with_reason(Reason::InvalidTransition));
     }
     if order.payment_status == PaymentStatus::Unpaid {
-        return Err(AppError::conflict("pay for the order first; then ask for more pages")
-            .with_reason(Reason::InvalidTransition));
+        return Err(pay_first());
     }
     Ok(())
 }
@@ -275,11 +281,13 @@ async fn lock_unchanged(conn: &impl ConnectionTrait, order: &order::Model) -> Ap
     Ok(())
 }
 
+/// "2 more pages", "1 more slide", "2 more pages and 1 more slide".
 fn size_note(pages: i32, slides: i32) -> String {
+    let more = |n: i32, what: &str| format!("{n} more {what}{}", if n == 1 { "" } else { "s" });
     match (pages, slides) {
-        (p, 0) => format!("{p} more page(s)"),
-        (0, s) => format!("{s} more slide(s)"),
-        (p, s) => format!("{p} more page(s) and {s} more slide(s)"),
+        (p, 0) => more(p, "page"),
+        (0, s) => more(s, "slide"),
+        (p, s) => format!("{} and {}", more(p, "page"), more(s, "slide")),
     }
 }
 
@@ -619,7 +627,7 @@ async fn apply(
     })
     .exec_without_returning(txn)
     .await?;
-    let note = format!("now {} page(s) and {} slide(s)", increase.new_pages, increase.new_slides);
+    let note = format!("now {} pages and {} slides", increase.new_pages, increase.new_slides);
     lifecycle::record(txn, request, order, "PAGE_INCREASE_APPLIED", None, None, Some(note)).await?;
     reload(txn, increase.id).await
 }
