@@ -1,7 +1,10 @@
 //! Page and slide increases. `order_prices` keeps what priced each order when it was placed (the
 //! pricing engine's input and the writer's pay rates), so that more pages later are priced at
 //! the order's own rates, not today's. `page_increases` are the clients' requests: at most one
-//! open an order (a partial unique index), each applied once.
+//! open an order (a partial unique index), each applied once. `orders.rate_pay_minor` is the
+//! writer's pay at the order's own rates, kept apart from the pay of the writer who has it (their
+//! level may pay a percent, a dispute may take it back) so that whoever gets the order next on a
+//! per-page level is paid its rates; orders placed before take their current pay as it.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -21,6 +24,7 @@ enum Tenants {
 enum Orders {
     Table,
     Id,
+    RatePayMinor,
 }
 
 #[derive(DeriveIden)]
@@ -57,6 +61,15 @@ enum PageIncreases {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter().table(Orders::Table).add_column(big_integer(Orders::RatePayMinor).default(0)).to_owned(),
+            )
+            .await?;
+        manager
+            .get_connection()
+            .execute_unprepared("UPDATE orders SET rate_pay_minor = writer_compensation_minor")
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -127,6 +140,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_table(Table::drop().table(PageIncreases::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(OrderPrices::Table).to_owned()).await
+        manager.drop_table(Table::drop().table(OrderPrices::Table).to_owned()).await?;
+        manager.alter_table(Table::alter().table(Orders::Table).drop_column(Orders::RatePayMinor).to_owned()).await
     }
 }

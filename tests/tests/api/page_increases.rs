@@ -144,8 +144,16 @@ async fn two_more_pages_cost_the_orders_own_rates_and_grow_it_once_accepted_and_
     assert_eq!(code(&again), "CONFLICT", "{again}");
     assert_eq!((written(&app).await, walk.wallet().await), (before, wallet - 4700));
 
-    // delivered and approved: the writer earns the grown pay, once
+    // delivered: it grows no more (nothing written); approved: the writer earns the grown pay, once
     walk.act("writer", "SUBMIT").await;
+    let before = written(&app).await;
+    let submitted = walk.try_send(&walk.client, ASK, json!({ "id": walk.order, "p": 1, "s": 0, "now": true })).await;
+    assert_eq!(
+        (code(&submitted), &submitted["errors"][0]["extensions"]["reason"]),
+        ("CONFLICT", &json!("INVALID_TRANSITION")),
+        "{submitted}"
+    );
+    assert_eq!((written(&app).await, walk.wallet().await), (before, wallet - 4700));
     walk.act("client", "APPROVE").await;
     walk.check("approved", "35.00").await;
 }
@@ -195,6 +203,34 @@ async fn a_writer_paid_a_percent_gets_their_percent_of_the_increase() {
     walk.act("writer", "SUBMIT").await;
     walk.act("client", "APPROVE").await;
     walk.check("approved", "63.74").await;
+}
+
+/// The order keeps its pay at its own rates apart from the pay of the writer who has it: after a
+/// writer paid a percent lets it go, it grows at its rates, and the next writer on a per-page
+/// level is paid those rates, not the percent writer's pay.
+#[tokio::test]
+async fn the_order_keeps_its_own_rates_pay_whoever_had_it_before() {
+    let app = TestApp::spawn().await;
+    let walk = Walk::start(&app).await;
+    walk.pay_from_wallet().await;
+    level_rules(&walk, json!({ "payMode": "PERCENT", "payPercent": "50" })).await;
+    walk.send(
+        &walk.admin,
+        "mutation($id: ID!, $w: ID!) { assignWriter(orderId: $id, writerId: $w) { id } }",
+        json!({ "id": walk.order, "w": walk.writer_id }),
+    )
+    .await;
+    assert_eq!(order(&walk).await["writerCompensation"], "40.24", "offered at half the total");
+    walk.act("writer", "DECLINE_ASSIGNMENT").await;
+    let grown = ask(&walk, 2, 0, true).await;
+    assert_eq!(grown["status"], "APPLIED");
+    assert_eq!(order(&walk).await["writerCompensation"], "35.00", "no one has it: its own rates, 21.00 + 14.00");
+    level_rules(&walk, json!({ "payMode": "PER_PAGE" })).await;
+    walk.assign_and_accept().await;
+    assert_eq!(order(&walk).await["writerCompensation"], "35.00");
+    walk.act("writer", "SUBMIT").await;
+    walk.act("client", "APPROVE").await;
+    walk.check("approved", "35.00").await;
 }
 
 #[tokio::test]

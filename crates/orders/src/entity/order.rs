@@ -52,6 +52,9 @@ pub struct Model {
     /// The client's tip (one per order), and the writer's part of it.
     pub tip_minor: i64,
     pub tip_writer_minor: i64,
+    /// The writer's pay at the order's own rates (per page and slide, as placed, grown with its
+    /// size): what a writer on a per-page level gets for it, whatever an earlier writer had.
+    pub rate_pay_minor: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -113,6 +116,7 @@ impl Model {
             writer_forfeit_minor: 0,
             tip_minor: 0,
             tip_writer_minor: 0,
+            rate_pay_minor: 0,
         };
         for (i, column) in columns.iter().enumerate() {
             // exhaustive: a new column does not compile until it can be read here
@@ -157,6 +161,7 @@ impl Model {
                 Column::WriterForfeitMinor => m.writer_forfeit_minor = get(row, i)?,
                 Column::TipMinor => m.tip_minor = get(row, i)?,
                 Column::TipWriterMinor => m.tip_writer_minor = get(row, i)?,
+                Column::RatePayMinor => m.rate_pay_minor = get(row, i)?,
             }
         }
         Ok(m)

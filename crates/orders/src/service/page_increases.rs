@@ -555,23 +555,26 @@ async fn apply(
     let now = request.now();
     // a writer who left before it was paid takes no pay for it: the order's own rates apply to
     // whoever takes the order next
-    let writer_pay = match order.writer_id {
-        None => change_of(txn, order, (increase.new_pages, increase.new_slides)).await?.pay_at_order_rates,
-        // the writer who accepted it (`pay` checked it is theirs still)
-        Some(_) => increase.writer_pay_minor,
+    let at_rates = change_of(txn, order, (increase.new_pages, increase.new_slides)).await?.pay_at_order_rates;
+    let add = |column: order::Column, amount: i64| sea_orm::sea_query::ExprTrait::add(Expr::col(column), amount);
+    let (writer_pay, compensation) = match order.writer_id {
+        // no one has the order: its pay is its own rates', for whoever takes it next
+        None => (at_rates, add(order::Column::RatePayMinor, at_rates)),
+        // the writer who accepted it (`pay` checked it is theirs still), by their level's rule
+        Some(_) => (increase.writer_pay_minor, add(order::Column::WriterCompensationMinor, increase.writer_pay_minor)),
     };
     let writer = match order.writer_id {
         Some(writer) => order::Column::WriterId.eq(writer),
         None => order::Column::WriterId.is_null(),
     };
-    let add = |column: order::Column, amount: i64| sea_orm::sea_query::ExprTrait::add(Expr::col(column), amount);
     let grown = Orders::update_many()
         .col_expr(order::Column::Pages, Expr::value(increase.new_pages))
         .col_expr(order::Column::Slides, Expr::value(increase.new_slides))
         .col_expr(order::Column::TotalMinor, add(order::Column::TotalMinor, increase.amount_minor))
         .col_expr(order::Column::PaidMinor, add(order::Column::PaidMinor, increase.amount_minor))
         .col_expr(order::Column::PreferredFeeMinor, add(order::Column::PreferredFeeMinor, increase.preferred_fee_minor))
-        .col_expr(order::Column::WriterCompensationMinor, add(order::Column::WriterCompensationMinor, writer_pay))
+        .col_expr(order::Column::RatePayMinor, add(order::Column::RatePayMinor, at_rates))
+        .col_expr(order::Column::WriterCompensationMinor, compensation)
         .col_expr(order::Column::UpdatedAt, Expr::value(now))
         .filter(order::Column::Id.eq(order.id))
         .filter(order::Column::TenantId.eq(order.tenant_id))

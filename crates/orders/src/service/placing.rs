@@ -89,6 +89,7 @@ pub fn order_row(
         writer_forfeit_minor: 0,
         tip_minor: 0,
         tip_writer_minor: 0,
+        rate_pay_minor: priced.writer_compensation.0,
     })
 }
 

@@ -29,7 +29,7 @@ pub const COLUMNS: &[order::Column] = &[
     order::Column::PreferredWriterId,
     order::Column::TotalMinor,
     order::Column::RefundedMinor,
-    order::Column::WriterCompensationMinor,
+    order::Column::RatePayMinor,
 ];
 
 /// An order as the workforce decides on it and shows it to writers (the client and the price
@@ -74,7 +74,7 @@ impl From<order::Model> for PoolOrder {
             waiting_for: m.preferred_writer_id.filter(|_| m.status == OrderStatus::PendingPreferred),
             total_minor: m.total_minor,
             refunded_minor: m.refunded_minor,
-            compensation_minor: m.writer_compensation_minor,
+            compensation_minor: m.rate_pay_minor,
         }
     }
 }
