@@ -462,7 +462,17 @@ fn recipes() -> Vec<Recipe> {
             writes: true,
         },
         Recipe {
-            // paid from the wallet only, so asked only where the site has wallets
+            // page increases are paid from the wallet only: priced and asked only where the site
+            // has wallets
+            field: "Query.pageIncreaseQuote",
+            who: Who::Client,
+            query: "query($id: ID!) { pageIncreaseQuote(orderId: $id, addPages: 1) { amount } }",
+            vars: |f| json!({ "id": f.paid }),
+            at: &["pageIncreaseQuote"],
+            also: &["wallet"],
+            writes: false,
+        },
+        Recipe {
             field: "Mutation.requestPageIncrease",
             who: Who::Client,
             query: "mutation($id: ID!) { requestPageIncrease(orderId: $id, addPages: 1) { status } }",

@@ -64,7 +64,19 @@ pub async fn charge_from_wallet(
     of: &OrderMoney,
     amount: i64,
 ) -> AppResult<()> {
-    let what = (EntryKind::OrderPayment, "Order paid from wallet", of.cause("payment"));
+    wallet_payment(conn, request, of, "Order paid from wallet", of.cause("payment"), amount).await
+}
+
+/// An order payment of `amount` from the client's wallet into revenue, for `cause`.
+async fn wallet_payment(
+    conn: &impl ConnectionTrait,
+    request: &RequestContext,
+    of: &OrderMoney,
+    description: &str,
+    cause: String,
+    amount: i64,
+) -> AppResult<()> {
+    let what = (EntryKind::OrderPayment, description, cause);
     let wallet = (AccountKind::ClientWallet, Owner::User(of.client));
     transfer(conn, request, of, what, wallet, (AccountKind::PlatformRevenue, Owner::Platform), amount).await?;
     Ok(())
@@ -80,11 +92,8 @@ pub async fn charge_increase_from_wallet(
     increase: Uuid,
     amount: i64,
 ) -> AppResult<()> {
-    let what =
-        (EntryKind::OrderPayment, "Page increase paid from wallet", of.cause(&format!("page-increase:{increase}")));
-    let wallet = (AccountKind::ClientWallet, Owner::User(of.client));
-    transfer(conn, request, of, what, wallet, (AccountKind::PlatformRevenue, Owner::Platform), amount).await?;
-    Ok(())
+    let cause = of.cause(&format!("page-increase:{increase}"));
+    wallet_payment(conn, request, of, "Page increase paid from wallet", cause, amount).await
 }
 
 /// Staff record that the order's `amount` was paid outside the platform.

@@ -240,8 +240,8 @@ pub struct IncreaseQuote {
     pub writer_decides: bool,
 }
 
-/// What adding `pages` and `slides` to the order would cost now (its client, support, admins).
-/// `CONFLICT` for an order that can no longer grow.
+/// What adding `pages` and `slides` to the order would cost now (its client, support, admins;
+/// the `wallet` feature, which pays increases). `CONFLICT` for an order that can no longer grow.
 pub async fn quote(
     conn: &impl ConnectionTrait,
     request: &RequestContext,
@@ -249,6 +249,7 @@ pub async fn quote(
     pages: i32,
     slides: i32,
 ) -> AppResult<IncreaseQuote> {
+    request.require_feature(Feature::Wallet)?;
     request.require_role(kernel::CLIENT_MONEY_READERS)?;
     let order = find_visible(conn, request, id).await?;
     may_grow(&order)?;
@@ -350,7 +351,7 @@ pub async fn request(
     let note = format!("{} asked", size_note(pages, slides));
     lifecycle::record(txn, request, &order, "PAGE_INCREASE_REQUESTED", None, None, Some(note)).await?;
     if pay_now && status == PageIncreaseStatus::AwaitingPayment {
-        return apply(txn, request, &row, &order).await;
+        return apply(txn, request, &row, &order, change.pay_at_order_rates).await;
     }
     Ok(row)
 }
@@ -539,10 +540,12 @@ pub async fn pay(txn: &WriteTransaction, request: &RequestContext, id: Uuid) -> 
         return Err(AppError::conflict("the order's writer has not accepted the increase yet")
             .with_reason(Reason::InvalidTransition));
     }
-    apply(txn, request, &increase, &order).await
+    let at_rates = change_of(txn, &order, (increase.new_pages, increase.new_slides)).await?.pay_at_order_rates;
+    apply(txn, request, &increase, &order, at_rates).await
 }
 
-/// Takes the payment and grows the order, as one: the increase is paid once (its conditional
+/// Takes the payment and grows the order (`at_rates`: the writer's pay for it at the order's own
+/// rates), as one: the increase is paid once (its conditional
 /// update and the ledger's cause), and the order only if it still has the size the increase was
 /// priced at and the writer who accepted it.
 async fn apply(
@@ -550,12 +553,12 @@ async fn apply(
     request: &RequestContext,
     increase: &page_increase::Model,
     order: &order::Model,
+    at_rates: i64,
 ) -> AppResult<page_increase::Model> {
     may_grow(order)?;
     let now = request.now();
     // a writer who left before it was paid takes no pay for it: the order's own rates apply to
     // whoever takes the order next
-    let at_rates = change_of(txn, order, (increase.new_pages, increase.new_slides)).await?.pay_at_order_rates;
     let add = |column: order::Column, amount: i64| sea_orm::sea_query::ExprTrait::add(Expr::col(column), amount);
     let (writer_pay, compensation) = match order.writer_id {
         // no one has the order: its pay is its own rates', for whoever takes it next
